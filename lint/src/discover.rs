@@ -1,0 +1,154 @@
+//! Finding and loading the workspaces to check: the root workspace and every standalone client
+//! workspace under the client globs, each through one `cargo metadata` call.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::location::relative_path;
+use crate::manifest::Manifest;
+use camino::{Utf8Path, Utf8PathBuf};
+use cargo_metadata::{CargoOpt, Metadata, MetadataCommand};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Everything a check starts from.
+pub struct Loaded {
+    /// The root workspace directory; report paths are relative to it.
+    pub root: Utf8PathBuf,
+    pub root_manifest: Manifest,
+    pub config: Config,
+    /// The root workspace first, then standalone client workspaces in path order.
+    pub workspaces: Vec<Metadata>,
+}
+
+/// Load the workspace containing `manifest_path` (or the current directory) and its standalone
+/// clients.
+pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
+    let root_metadata = metadata(manifest_path)?;
+    let root = root_metadata.workspace_root.clone();
+    let root_manifest = Manifest::load(&root.join("Cargo.toml"))?;
+    let config = Config::from_manifest(&root_manifest)?;
+    let standalone = standalone_clients(&root, &config, &root_metadata)?;
+    let mut workspaces = vec![root_metadata];
+    workspaces.extend(load_all(&standalone)?);
+    Ok(Loaded {
+        root,
+        root_manifest,
+        config,
+        workspaces,
+    })
+}
+
+/// `cargo metadata --all-features` for one workspace: every optional dependency is resolved, and
+/// no `--filter-platform`, so every target's dependencies are in the graph.
+pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
+    let mut command = MetadataCommand::new();
+    command.features(CargoOpt::AllFeatures);
+    if let Some(path) = manifest_path {
+        if !path.is_file() {
+            return Err(Error::Layout {
+                message: format!("manifest `{path}` does not exist"),
+                help: Some("pass --manifest-path with the workspace's root Cargo.toml".into()),
+            });
+        }
+        let path = path.canonicalize_utf8().map_err(|e| Error::io(path, e))?;
+        command.manifest_path(&path);
+        // Cargo reads `.cargo/config.toml` from the working directory up: use the workspace's.
+        if let Some(dir) = path.parent().filter(|d| !d.as_str().is_empty()) {
+            command.current_dir(dir);
+        }
+    }
+    command.exec().map_err(|source| {
+        Error::metadata(
+            manifest_path.map_or_else(|| "Cargo.toml".into(), Utf8Path::to_owned),
+            source,
+        )
+    })
+}
+
+/// Manifests of client directories that are not members of the root workspace. Each must be a
+/// workspace of its own (`[workspace]` table); anything else is a layout error.
+fn standalone_clients(
+    root: &Utf8Path,
+    config: &Config,
+    root_metadata: &Metadata,
+) -> Result<Vec<Utf8PathBuf>> {
+    let members: HashSet<&Utf8Path> = root_metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|p| p.manifest_path.as_path())
+        .collect();
+    let mut walk = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name();
+    if let Some(depth) = config.client_glob_depth() {
+        walk = walk.max_depth(depth);
+    }
+    let mut found = Vec::new();
+    let mut entries = walk.into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.file_type().is_dir() && !name.starts_with('.') && name != "target"
+    });
+    while let Some(entry) = entries.next() {
+        let entry = entry.map_err(|e| {
+            let path = e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            Error::io(path, e.into())
+        })?;
+        let Some(dir) = Utf8Path::from_path(entry.path()) else {
+            continue;
+        };
+        if !config.is_client_dir(&relative_path(dir, root)) {
+            continue;
+        }
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() || members.contains(manifest.as_path()) {
+            continue;
+        }
+        if !Manifest::load(&manifest)?.root().contains_key("workspace") {
+            return Err(Error::Layout {
+                message: format!(
+                    "{} matches the client globs but is neither a member of the workspace nor a standalone workspace",
+                    relative_path(&manifest, root)
+                ),
+                help: Some(
+                    "add it to the root's `members`, or give it its own [workspace] table and list it in the root's `exclude`"
+                        .into(),
+                ),
+            });
+        }
+        found.push(manifest);
+        entries.skip_current_dir();
+    }
+    Ok(found)
+}
+
+/// Run `cargo metadata` for each manifest, a few at a time; fails on the first error in path order.
+fn load_all(manifests: &[Utf8PathBuf]) -> Result<Vec<Metadata>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(manifests.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Metadata>>>> =
+        Mutex::new((0..manifests.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(manifest) = manifests.get(i) else {
+                        break;
+                    };
+                    let result = metadata(Some(manifest));
+                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every manifest is loaded by a worker"))
+        .collect()
+}

@@ -1,0 +1,81 @@
+//! Errors that stop a check. Every one of them maps to exit code 2: the lint fails closed.
+
+use camino::Utf8PathBuf;
+
+/// Why a check could not be completed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `clientwall` config key or value is wrong.
+    #[error("invalid clientwall config at {file}:{line}: {message}")]
+    Config {
+        file: Utf8PathBuf,
+        line: usize,
+        message: String,
+        help: Option<String>,
+    },
+    /// `cargo metadata` failed for a workspace.
+    #[error("failed to load the cargo workspace at {manifest}: {detail}")]
+    Metadata {
+        manifest: Utf8PathBuf,
+        detail: String,
+    },
+    /// A file or directory could not be read.
+    #[error("failed to read {path}")]
+    Io {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A manifest is not valid TOML.
+    #[error("failed to parse {path}")]
+    Toml {
+        path: Utf8PathBuf,
+        #[source]
+        source: Box<toml_edit::TomlError>,
+    },
+    /// The workspace layout is not one clientwall can check.
+    #[error("{message}")]
+    Layout {
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl Error {
+    /// A hint to print under the error, if there is one.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            Error::Config { help, .. } | Error::Layout { help, .. } => help.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn metadata(
+        manifest: impl Into<Utf8PathBuf>,
+        source: cargo_metadata::Error,
+    ) -> Self {
+        let detail = match source {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                let stderr = stderr.trim();
+                format!(
+                    "cargo metadata failed:\n{}",
+                    stderr.strip_prefix("error: ").unwrap_or(stderr)
+                )
+            }
+            other => other.to_string(),
+        };
+        Error::Metadata {
+            manifest: manifest.into(),
+            detail,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<Utf8PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

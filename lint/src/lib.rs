@@ -1,0 +1,23 @@
+//! clientwall: keeps every client's crate an island.
+//!
+//! The library behind `cargo clientwall`. [`check::run`] loads a consultancy workspace (and
+//! every standalone client workspace under the client globs) through `cargo metadata`, builds
+//! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
+//! formatters in [`report`] print.
+
+pub mod check;
+pub mod classify;
+pub mod config;
+pub mod date;
+pub mod discover;
+pub mod error;
+pub mod exit_codes;
+pub mod graph;
+pub mod location;
+pub mod manifest;
+pub mod report;
+pub mod rules;
+pub mod suggest;
+
+pub use check::{CheckOptions, run};
+pub use error::Error;

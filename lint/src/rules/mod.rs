@@ -1,0 +1,183 @@
+//! The rules. One file per rule: a static [`RuleInfo`] whose `doc` is the user documentation
+//! (and generates `docs/rules.md`), plus a `check` function. [`RULES`] lists them all, in the
+//! order reports use.
+
+pub mod client_depends_on_client;
+pub mod client_reaches_credential_helper;
+pub mod shared_depends_on_client;
+pub mod stale_allow;
+
+use crate::classify::Kind;
+use crate::config::Config;
+use crate::error::Result;
+use crate::graph::{CrateGraph, EdgeId, Reach, kind_name};
+use crate::location::Location;
+use crate::manifest::ManifestCache;
+use camino::Utf8Path;
+use cargo_metadata::DependencyKind;
+use std::cell::RefCell;
+
+/// A rule's stable identity and documentation.
+#[derive(Debug)]
+pub struct RuleInfo {
+    /// Stable kebab-case code; never renamed.
+    pub code: &'static str,
+    /// One line: what fails.
+    pub summary: &'static str,
+    /// Markdown: what it does, why it matters, an example, how to fix.
+    pub doc: &'static str,
+}
+
+/// Every rule, in report order.
+pub static RULES: &[&RuleInfo] = &[
+    &client_depends_on_client::RULE,
+    &client_reaches_credential_helper::RULE,
+    &shared_depends_on_client::RULE,
+    &stale_allow::RULE,
+];
+
+/// Look a rule up by code.
+pub fn rule(code: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().copied().find(|r| r.code == code)
+}
+
+/// One step of a dependency path: the crate reached, and how the previous crate declares it.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub name: String,
+    /// `None` for the first crate of a path.
+    pub kind: Option<DependencyKind>,
+    pub target: Option<String>,
+    /// The dependency key in the previous crate's manifest.
+    pub location: Option<Location>,
+}
+
+impl Hop {
+    /// `normal`, `dev`, `build`, with the platform when target-specific: `normal, cfg(unix)`.
+    pub fn kind_label(&self) -> Option<String> {
+        let kind = kind_name(self.kind?);
+        Some(match &self.target {
+            Some(target) => format!("{kind}, {target}"),
+            None => kind.to_owned(),
+        })
+    }
+}
+
+/// `acme -> shared-report (normal) -> globex (dev)`.
+pub fn format_path(path: &[Hop]) -> String {
+    path.iter()
+        .map(|hop| match hop.kind_label() {
+            Some(label) => format!("{} ({label})", hop.name),
+            None => hop.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+/// A rule failure.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub rule: &'static RuleInfo,
+    /// The client the finding concerns.
+    pub client: String,
+    /// The forward path, from the crate at fault to the crate it must not reach.
+    pub path: Vec<Hop>,
+    /// The line to change.
+    pub location: Location,
+    pub message: String,
+    pub help: String,
+    /// The `(from, to)` pair an `allow` entry must name to excuse this finding.
+    pub allow_key: Option<(String, String)>,
+}
+
+impl Violation {
+    /// The message with the path and the help, for formats that show one block of text.
+    pub fn full_text(&self) -> String {
+        let mut text = self.message.clone();
+        if !self.path.is_empty() {
+            text.push_str(&format!("\npath: {}", format_path(&self.path)));
+        }
+        text.push_str(&format!("\nhelp: {}", self.help));
+        text
+    }
+}
+
+/// What rules read.
+pub struct Context<'a> {
+    pub root: &'a Utf8Path,
+    pub config: &'a Config,
+    pub graph: &'a CrateGraph,
+    pub reaches: &'a [Reach],
+    pub manifests: RefCell<ManifestCache>,
+}
+
+impl Context<'_> {
+    /// The hops of a path of edges, starting at the first edge's source, each with the location
+    /// of its dependency key.
+    pub fn hops(&self, edges: &[EdgeId]) -> Result<Vec<Hop>> {
+        let graph = self.graph;
+        let Some(&first) = edges.first() else {
+            return Ok(Vec::new());
+        };
+        let mut hops = vec![Hop {
+            name: graph.nodes[graph.edges[first].from].name.clone(),
+            kind: None,
+            target: None,
+            location: None,
+        }];
+        for &edge_id in edges {
+            let edge = &graph.edges[edge_id];
+            let manifest = self
+                .manifests
+                .borrow_mut()
+                .get(&graph.nodes[edge.from].manifest_path)?;
+            hops.push(Hop {
+                name: graph.nodes[edge.to].name.clone(),
+                kind: Some(edge.kind),
+                target: edge.target.clone(),
+                location: Some(manifest.dependency_location(
+                    edge.kind,
+                    edge.target.as_deref(),
+                    &edge.key,
+                )),
+            });
+        }
+        Ok(hops)
+    }
+}
+
+/// Turn the graph's reaches of crates of `kind` into violations of `rule`, located at the
+/// client's own dependency key (the first hop) and carrying the full path.
+pub fn reach_violations(
+    ctx: &Context,
+    rule: &'static RuleInfo,
+    kind: Kind,
+    describe: impl Fn(&str, &str) -> (String, String),
+) -> Result<Vec<Violation>> {
+    let graph = ctx.graph;
+    let mut violations = Vec::new();
+    for reach in ctx
+        .reaches
+        .iter()
+        .filter(|r| graph.nodes[r.target].kind == kind)
+    {
+        let path = ctx.hops(&reach.edges)?;
+        let client = &graph.nodes[reach.client];
+        let target = &graph.nodes[reach.target].name;
+        let location = path
+            .get(1)
+            .and_then(|hop| hop.location.clone())
+            .unwrap_or_else(|| Location::start_of(&client.manifest_path));
+        let (message, help) = describe(&client.name, target);
+        violations.push(Violation {
+            rule,
+            client: client.name.clone(),
+            location,
+            message,
+            help,
+            allow_key: Some((client.name.clone(), target.clone())),
+            path,
+        });
+    }
+    Ok(violations)
+}

@@ -1,0 +1,46 @@
+//! "Did you mean" hints for misspelt keys, values and names.
+
+/// The candidate closest to `input`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(input, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// A help line: `did you mean `x`?` or the list of what is accepted.
+pub fn hint<'a>(input: &str, candidates: &[&'a str]) -> String {
+    match did_you_mean(input, candidates.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!(
+            "expected one of: {}",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys_only() {
+        let keys = ["clients", "credential-helpers", "template", "allow"];
+        assert_eq!(did_you_mean("client", keys), Some("clients"));
+        assert_eq!(
+            did_you_mean("credential-helper", keys),
+            Some("credential-helpers")
+        );
+        assert_eq!(did_you_mean("zzz", keys), None);
+        assert_eq!(hint("zzz", &["a", "b"]), "expected one of: `a`, `b`");
+    }
+}
