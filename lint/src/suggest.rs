@@ -14,7 +14,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A help line: `did you mean `x`?` or the list of what is accepted.
-pub fn hint<'a>(input: &str, candidates: &[&'a str]) -> String {
+pub fn hint(input: &str, candidates: &[&str]) -> String {
     match did_you_mean(input, candidates.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!(

@@ -36,6 +36,31 @@ pub static RULES: &[&RuleInfo] = &[
     &stale_allow::RULE,
 ];
 
+/// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# clientwall rules\n\n<!-- Generated from lint/src/rules/*.rs by the `rule_docs` test; do not edit. -->\n\n\
+         | code | what fails |\n|---|---|\n",
+    );
+    for rule in RULES {
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} |\n",
+            rule.code, rule.summary
+        ));
+    }
+    for rule in RULES {
+        let doc = rule.doc.replace("\n## ", "\n### ");
+        let doc = doc
+            .strip_prefix("## ")
+            .map_or(doc.clone(), |d| format!("### {d}"));
+        out.push_str(&format!(
+            "\n## {}\n\n{}\n\n{}",
+            rule.code, rule.summary, doc
+        ));
+    }
+    out
+}
+
 /// Look a rule up by code.
 pub fn rule(code: &str) -> Option<&'static RuleInfo> {
     RULES.iter().copied().find(|r| r.code == code)

@@ -1,0 +1,101 @@
+//! Shared test helpers: fixture workspaces copied to a temporary directory (so `cargo metadata`
+//! can write its lock file without touching the repository) and checked for real.
+#![allow(dead_code)]
+
+use camino::{Utf8Path, Utf8PathBuf};
+use clientwall::check::CheckOptions;
+use clientwall::date::Date;
+use clientwall::report::{self, Report};
+use std::path::Path;
+
+/// A fixture workspace in a temporary directory.
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub root: Utf8PathBuf,
+}
+
+/// The repository's own directory holding `lint/`.
+pub fn repo_root() -> Utf8PathBuf {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+impl Fixture {
+    /// Copy `lint/tests/fixtures/<name>`.
+    pub fn new(name: &str) -> Fixture {
+        Fixture::from_dir(&repo_root().join("lint/tests/fixtures").join(name))
+    }
+
+    /// Copy `examples/<name>`.
+    pub fn example(name: &str) -> Fixture {
+        Fixture::from_dir(&repo_root().join("examples").join(name))
+    }
+
+    fn from_dir(source: &Utf8Path) -> Fixture {
+        assert!(source.is_dir(), "no fixture at {source}");
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+        copy_tree(source.as_std_path(), root.as_std_path());
+        Fixture { _dir: dir, root }
+    }
+
+    pub fn manifest(&self) -> Utf8PathBuf {
+        self.root.join("Cargo.toml")
+    }
+
+    /// Check the workspace whose root manifest is at `relative` inside the fixture.
+    pub fn check_at(&self, relative: &str) -> Result<Report, clientwall::Error> {
+        clientwall::run(&CheckOptions {
+            manifest_path: Some(self.root.join(relative)),
+            clients: Vec::new(),
+            today: Date::parse("2026-11-26").unwrap(),
+        })
+    }
+
+    pub fn check(&self) -> Result<Report, clientwall::Error> {
+        self.check_at("Cargo.toml")
+    }
+
+    /// Check and expect success; panics with the error otherwise.
+    pub fn report(&self) -> Report {
+        self.check()
+            .unwrap_or_else(|e| panic!("check failed: {e:#}"))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let relative = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(relative);
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else if file_type.is_symlink() {
+            let link = std::fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(link, &target).unwrap();
+        } else if relative.file_name().is_none_or(|n| n != "Cargo.lock") {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `(rule, path)` of every violation, e.g. `("client-depends-on-client", "acme -> globex (dev)")`.
+pub fn findings(report: &Report) -> Vec<(String, String)> {
+    report
+        .violations
+        .iter()
+        .map(|v| {
+            (
+                v.rule.code.to_owned(),
+                clientwall::rules::format_path(&v.path),
+            )
+        })
+        .collect()
+}
+
+pub fn json(report: &Report) -> serde_json::Value {
+    serde_json::from_str(&report::json::render(report)).unwrap()
+}
