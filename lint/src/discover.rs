@@ -23,12 +23,27 @@ pub struct Loaded {
 
 /// Load the workspace containing `manifest_path` (or the current directory) and its standalone
 /// clients.
+///
+/// `cargo metadata` for the root runs on a thread while this one reads the policy and walks the
+/// client directories of the workspace root it expects cargo to report; if cargo reports another
+/// root, the walk is redone there.
 pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
-    let root_metadata = metadata(manifest_path)?;
+    let expected_root = expected_root(manifest_path);
+    let (root_metadata, early) = std::thread::scope(|scope| {
+        let cargo = scope.spawn(|| metadata(manifest_path));
+        let early = expected_root.as_deref().map(policy_and_client_dirs);
+        let root_metadata = cargo
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (root_metadata, early)
+    });
+    let root_metadata = root_metadata?;
     let root = root_metadata.workspace_root.clone();
-    let root_manifest = Manifest::load(&root.join("Cargo.toml"))?;
-    let config = Config::from_manifest(&root_manifest)?;
-    let standalone = standalone_clients(&root, &config, &root_metadata)?;
+    let (root_manifest, config, client_dirs) = match early {
+        Some(early) if expected_root.as_deref() == Some(root.as_path()) => early?,
+        _ => policy_and_client_dirs(&root)?,
+    };
+    let standalone = standalone_clients(&root, &client_dirs, &root_metadata)?;
     let mut workspaces = vec![root_metadata];
     workspaces.extend(load_all(&standalone)?);
     Ok(Loaded {
@@ -37,6 +52,28 @@ pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
         config,
         workspaces,
     })
+}
+
+/// The directory cargo will report as the workspace root: the nearest ancestor (of the manifest,
+/// or of the current directory) whose `Cargo.toml` has a `[workspace]` table.
+fn expected_root(manifest_path: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
+    let start = match manifest_path {
+        Some(path) => path.canonicalize_utf8().ok()?.parent()?.to_owned(),
+        None => Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok()?,
+    };
+    start.ancestors().find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let doc = toml_edit::Document::parse(text).ok()?;
+        doc.contains_key("workspace").then(|| dir.to_owned())
+    })
+}
+
+/// The root manifest, its policy, and the manifests of every directory the client globs match.
+fn policy_and_client_dirs(root: &Utf8Path) -> Result<(Manifest, Config, Vec<Utf8PathBuf>)> {
+    let root_manifest = Manifest::load(&root.join("Cargo.toml"))?;
+    let config = Config::from_manifest(&root_manifest)?;
+    let client_dirs = client_manifests(root, &config)?;
+    Ok((root_manifest, config, client_dirs))
 }
 
 /// `cargo metadata --all-features` for one workspace: every optional dependency is resolved, and
@@ -66,18 +103,9 @@ pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
     })
 }
 
-/// Manifests of client directories that are not members of the root workspace. Each must be a
-/// workspace of its own (`[workspace]` table); anything else is a layout error.
-fn standalone_clients(
-    root: &Utf8Path,
-    config: &Config,
-    root_metadata: &Metadata,
-) -> Result<Vec<Utf8PathBuf>> {
-    let members: HashSet<&Utf8Path> = root_metadata
-        .workspace_packages()
-        .into_iter()
-        .map(|p| p.manifest_path.as_path())
-        .collect();
+/// The `Cargo.toml` of every directory below `root` that the client globs match, in path order.
+/// Hidden directories and `target/` are not entered, nor is a directory below a match.
+fn client_manifests(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
     let mut walk = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name();
     if let Some(depth) = config.client_glob_depth() {
         walk = walk.max_depth(depth);
@@ -102,14 +130,36 @@ fn standalone_clients(
             continue;
         }
         let manifest = dir.join("Cargo.toml");
-        if !manifest.is_file() || members.contains(manifest.as_path()) {
-            continue;
+        if manifest.is_file() {
+            found.push(manifest);
+            entries.skip_current_dir();
         }
-        if !Manifest::load(&manifest)?.root().contains_key("workspace") {
+    }
+    Ok(found)
+}
+
+/// The client manifests that are not members of the root workspace. Each must be a workspace of
+/// its own (`[workspace]` table); anything else is a layout error.
+fn standalone_clients(
+    root: &Utf8Path,
+    client_manifests: &[Utf8PathBuf],
+    root_metadata: &Metadata,
+) -> Result<Vec<Utf8PathBuf>> {
+    let members: HashSet<&Utf8Path> = root_metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|p| p.manifest_path.as_path())
+        .collect();
+    let mut standalone = Vec::new();
+    for manifest in client_manifests
+        .iter()
+        .filter(|m| !members.contains(m.as_path()))
+    {
+        if !Manifest::load(manifest)?.root().contains_key("workspace") {
             return Err(Error::Layout {
                 message: format!(
                     "{} matches the client globs but is neither a member of the workspace nor a standalone workspace",
-                    relative_path(&manifest, root)
+                    relative_path(manifest, root)
                 ),
                 help: Some(
                     "add it to the root's `members`, or give it its own [workspace] table and list it in the root's `exclude`"
@@ -117,10 +167,9 @@ fn standalone_clients(
                 ),
             });
         }
-        found.push(manifest);
-        entries.skip_current_dir();
+        standalone.push(manifest.clone());
     }
-    Ok(found)
+    Ok(standalone)
 }
 
 /// Run `cargo metadata` for each manifest, a few at a time; fails on the first error in path order.
