@@ -1,16 +1,38 @@
-//! The check pipeline: load, build the graph, run the rules, apply exceptions, report.
+//! The check pipeline: load, run the rules, apply exceptions, report.
+//!
+//! A full run loads the workspace through cargo, runs the dependency-graph rules, scans every
+//! client's files and reads every `client.toml`. An incremental run (`--staged` or explicit
+//! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
+//! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
-use crate::config::AllowEntry;
+use crate::client_toml::{self, ClientToml};
+use crate::config::{AllowEntry, Config};
 use crate::date::Date;
-use crate::discover;
+use crate::discover::{self, Loaded};
 use crate::error::{Error, Result};
+use crate::git;
 use crate::graph::CrateGraph;
-use crate::manifest::ManifestCache;
+use crate::layout::Layout;
+use crate::manifest::Manifest;
 use crate::report::{Report, Summary};
-use crate::rules::{self, Context, RULES, Violation};
+use crate::rules::{self, GraphContext, RULES, Violation};
+use crate::scan::{self, ScanOutput};
 use crate::suggest;
 use camino::Utf8PathBuf;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Which files to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FileSelection {
+    /// Everything: the graph and every client file.
+    #[default]
+    All,
+    /// The files staged in git.
+    Staged,
+    /// These files (relative to the current directory, or absolute).
+    Only(Vec<Utf8PathBuf>),
+}
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -21,6 +43,7 @@ pub struct CheckOptions {
     pub clients: Vec<String>,
     /// The date `allow.expires` is compared with.
     pub today: Date,
+    pub files: FileSelection,
 }
 
 impl Default for CheckOptions {
@@ -29,67 +52,214 @@ impl Default for CheckOptions {
             manifest_path: None,
             clients: Vec::new(),
             today: Date::today_utc(),
+            files: FileSelection::All,
         }
     }
 }
 
-/// Run every rule on the workspace. `Err` means the check could not be completed (exit 2);
-/// violations are in the report (exit 1).
+/// Run the rules. `Err` means the check could not be completed (exit 2); violations are in
+/// the report (exit 1).
 pub fn run(options: &CheckOptions) -> Result<Report> {
-    let loaded = discover::load(options.manifest_path.as_deref())?;
-    let graph = CrateGraph::build(&loaded)?;
-    let client_names: BTreeSet<&str> = graph
-        .clients()
-        .map(|n| graph.nodes[n].name.as_str())
-        .collect();
-    let selected = select(&options.clients, &client_names)?;
-    let reaches = graph.forbidden_reaches();
-    let ctx = Context {
-        root: &loaded.root,
-        config: &loaded.config,
-        graph: &graph,
-        reaches: &reaches,
-        manifests: Default::default(),
+    let mut run = match &options.files {
+        FileSelection::All => full(options)?,
+        selection => incremental(options, selection)?,
     };
-    let mut found = Vec::new();
-    found.extend(rules::client_depends_on_client::check(&ctx)?);
-    found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
-    found.extend(rules::shared_depends_on_client::check(&ctx)?);
-    drop(ctx.manifests.replace(ManifestCache::default()));
-
-    let allow = &loaded.config.allow;
-    let (mut violations, used) = apply_allow(found, allow, options.today);
-    let concerns_selection = |name: &str| selected.as_ref().is_none_or(|s| s.contains(name));
-    violations.retain(|v| concerns_selection(&v.client));
-    violations.extend(rules::stale_allow::check(
-        allow,
-        &used,
-        options.today,
-        |entry| concerns_selection(&entry.from) || concerns_selection(&entry.to),
-    ));
-    sort(&mut violations);
-
-    let summary = Summary::new(
-        loaded.workspaces.len(),
-        graph.nodes.len(),
-        client_names.len(),
-        &violations,
-    );
+    let selected = select(&options.clients, &run.client_names)?;
+    let concerns = |name: &str| selected.as_ref().is_none_or(|s| s.contains(name));
+    run.violations.retain(|v| concerns(&v.client));
+    if let Some(used) = &run.allow_used {
+        run.violations.extend(rules::stale_allow::check(
+            &run.config.allow,
+            used,
+            options.today,
+            |entry| concerns(&entry.from) || concerns(&entry.to),
+        ));
+    }
+    sort(&mut run.violations);
+    let summary = Summary {
+        workspaces: run.workspaces,
+        crates: run.crates,
+        clients: run.client_names.len(),
+        files: run.scan.files,
+        ..Summary::new(&run.violations)
+    };
     Ok(Report {
-        root: loaded.root,
-        violations,
+        root: run.root,
+        violations: run.violations,
+        notes: run.notes.into_iter().chain(run.scan.notes).collect(),
         summary,
     })
 }
 
+/// The state of one run, before selection and sorting.
+struct Run {
+    root: Utf8PathBuf,
+    config: Config,
+    violations: Vec<Violation>,
+    /// Which `allow` entries excused something; `None` when the graph rules did not run.
+    allow_used: Option<Vec<bool>>,
+    client_names: BTreeSet<String>,
+    workspaces: usize,
+    crates: usize,
+    scan: ScanOutput,
+    notes: Vec<String>,
+}
+
+fn full(options: &CheckOptions) -> Result<Run> {
+    let loaded = discover::load(options.manifest_path.as_deref())?;
+    let graph = CrateGraph::build(&loaded)?;
+    let (mut violations, used) = graph_rules(&loaded, &graph, options.today)?;
+    let layout = graph_layout(&loaded, &graph)?;
+    let scan = scan::scan_all(&layout)?;
+    let mut notes = Vec::new();
+    let indexed = match git::indexed_files(layout.root.as_path(), &[])? {
+        Some(files) => files,
+        None => {
+            notes.push("not a git repository: env-file-committed found nothing tracked".to_owned());
+            Vec::new()
+        }
+    };
+    violations.extend(file_rules(&scan, &layout, &indexed));
+    violations.extend(config_rules(&layout)?);
+    Ok(Run {
+        client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),
+        root: loaded.root,
+        config: loaded.config,
+        violations,
+        allow_used: Some(used),
+        workspaces: loaded.workspaces.len(),
+        crates: graph.nodes.len(),
+        scan,
+        notes,
+    })
+}
+
+fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run> {
+    let root =
+        discover::expected_root(options.manifest_path.as_deref()).ok_or_else(|| Error::Layout {
+            message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
+            help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
+        })?;
+    let files: Vec<PathBuf> = match selection {
+        FileSelection::Staged => git::staged_files(root.as_std_path())?,
+        FileSelection::Only(files) => {
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            files.iter().map(|f| cwd.join(f)).collect()
+        }
+        FileSelection::All => unreachable!("full runs do not come here"),
+    };
+    let named = |name: &str| {
+        files
+            .iter()
+            .any(|f| f.file_name().is_some_and(|n| n == name))
+    };
+    let mut violations = Vec::new();
+    let (config, layout, allow_used, workspaces, crates) =
+        if named("Cargo.toml") || named("Cargo.lock") {
+            let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
+            let graph = CrateGraph::build(&loaded)?;
+            let (found, used) = graph_rules(&loaded, &graph, options.today)?;
+            violations = found;
+            let layout = graph_layout(&loaded, &graph)?;
+            (
+                loaded.config,
+                layout,
+                Some(used),
+                loaded.workspaces.len(),
+                graph.nodes.len(),
+            )
+        } else {
+            let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
+            let layout = Layout::from_globs(&root, &config)?;
+            (config, layout, None, 0, 0)
+        };
+    let scan = scan::scan_files(&layout, &files)?;
+    let env_files: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| rules::env_file_committed::is_env_file(f) && f.exists())
+        .cloned()
+        .collect();
+    let indexed = if env_files.is_empty() {
+        Vec::new()
+    } else {
+        git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
+    };
+    violations.extend(file_rules(&scan, &layout, &indexed));
+    if named(client_toml::FILE_NAME) {
+        violations.extend(config_rules(&layout)?);
+    }
+    Ok(Run {
+        client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),
+        root,
+        config,
+        violations,
+        allow_used,
+        workspaces,
+        crates,
+        scan,
+        notes: Vec::new(),
+    })
+}
+
+/// The dependency-graph rules, with `allow` entries applied; also which entries were used.
+fn graph_rules(
+    loaded: &Loaded,
+    graph: &CrateGraph,
+    today: Date,
+) -> Result<(Vec<Violation>, Vec<bool>)> {
+    let reaches = graph.forbidden_reaches();
+    let ctx = GraphContext {
+        root: &loaded.root,
+        config: &loaded.config,
+        graph,
+        reaches: &reaches,
+        manifests: Default::default(),
+    };
+    let mut found = rules::client_depends_on_client::check(&ctx)?;
+    found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
+    found.extend(rules::shared_depends_on_client::check(&ctx)?);
+    Ok(apply_allow(found, &loaded.config.allow, today))
+}
+
+/// The rules that read the scanned files and git's index.
+fn file_rules(scan: &ScanOutput, layout: &Layout, indexed: &[PathBuf]) -> Vec<Violation> {
+    let mut found = rules::cross_client_file_reference::check(&scan.findings, layout);
+    found.extend(rules::hardcoded_secret::check(&scan.findings));
+    found.extend(rules::env_file_committed::check(indexed, layout));
+    found
+}
+
+/// The rules that read every client's `client.toml`.
+fn config_rules(layout: &Layout) -> Result<Vec<Violation>> {
+    let configs: Vec<ClientToml> = layout
+        .clients
+        .iter()
+        .map(ClientToml::load)
+        .filter_map(Result::transpose)
+        .collect::<Result<_>>()?;
+    let mut found = rules::write_scope_requested::check(&configs);
+    found.extend(rules::token_lifetime_too_long::check(&configs));
+    found.extend(rules::shared_database::check(&configs));
+    Ok(found)
+}
+
+/// Client directories from the graph: local client crates.
+fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
+    let clients = graph.clients().map(|n| &graph.nodes[n]).filter(|n| n.local);
+    Layout::new(
+        &loaded.root,
+        clients.map(|n| (n.name.clone(), n.manifest_path.clone())),
+    )
+}
+
 /// The `--client` selection, every name checked against the workspace's clients.
-fn select(requested: &[String], clients: &BTreeSet<&str>) -> Result<Option<BTreeSet<String>>> {
+fn select(requested: &[String], clients: &BTreeSet<String>) -> Result<Option<BTreeSet<String>>> {
     if requested.is_empty() {
         return Ok(None);
     }
     for name in requested {
-        if !clients.contains(name.as_str()) {
-            let known: Vec<&str> = clients.iter().copied().collect();
+        if !clients.contains(name) {
+            let known: Vec<&str> = clients.iter().map(String::as_str).collect();
             return Err(Error::Layout {
                 message: format!("no client named `{name}` in this workspace"),
                 help: Some(match suggest::did_you_mean(name, known.iter().copied()) {
@@ -134,20 +304,15 @@ fn sort(violations: &mut [Violation]) {
             .position(|r| r.code == v.rule.code)
             .unwrap_or(usize::MAX)
     };
-    violations.sort_by(|a, b| {
+    let key = |v: &Violation| {
         (
-            rank(a),
-            &a.client,
-            rules::format_path(&a.path),
-            &a.location.file,
-            a.location.line,
+            rank(v),
+            v.client.clone(),
+            rules::format_path(&v.path),
+            v.location.file.clone(),
+            v.location.line,
+            v.location.column,
         )
-            .cmp(&(
-                rank(b),
-                &b.client,
-                rules::format_path(&b.path),
-                &b.location.file,
-                b.location.line,
-            ))
-    });
+    };
+    violations.sort_by_key(key);
 }

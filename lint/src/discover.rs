@@ -56,7 +56,7 @@ pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
 
 /// The directory cargo will report as the workspace root: the nearest ancestor (of the manifest,
 /// or of the current directory) whose `Cargo.toml` has a `[workspace]` table.
-fn expected_root(manifest_path: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
+pub fn expected_root(manifest_path: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
     let start = match manifest_path {
         Some(path) => path.canonicalize_utf8().ok()?.parent()?.to_owned(),
         None => Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok()?,
@@ -105,7 +105,7 @@ pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
 
 /// The `Cargo.toml` of every directory below `root` that the client globs match, in path order.
 /// Hidden directories and `target/` are not entered, nor is a directory below a match.
-fn client_manifests(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
+pub fn client_manifests(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
     let mut walk = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name();
     if let Some(depth) = config.client_glob_depth() {
         walk = walk.max_depth(depth);

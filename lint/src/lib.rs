@@ -7,17 +7,21 @@
 
 pub mod check;
 pub mod classify;
+pub mod client_toml;
 pub mod config;
 pub mod date;
 pub mod discover;
 pub mod error;
 pub mod exit_codes;
+pub mod git;
 pub mod graph;
+pub mod layout;
 pub mod location;
 pub mod manifest;
 pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod suggest;
 
-pub use check::{CheckOptions, run};
+pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

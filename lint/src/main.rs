@@ -2,7 +2,7 @@
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
-use clientwall::check::CheckOptions;
+use clientwall::check::{CheckOptions, FileSelection};
 use clientwall::exit_codes;
 use clientwall::report::{self, Report};
 use std::io::{IsTerminal, Write};
@@ -37,6 +37,13 @@ struct CheckArgs {
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Check only the files staged in git (for pre-commit); cargo runs only if a Cargo.toml or
+    /// Cargo.lock is staged.
+    #[arg(long, conflicts_with = "files")]
+    staged: bool,
+    /// Check only these files; cargo runs only if a Cargo.toml or Cargo.lock is among them.
+    #[arg(value_name = "FILES")]
+    files: Vec<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -70,6 +77,13 @@ fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         manifest_path: args.manifest_path,
         clients: args.clients,
+        files: if args.staged {
+            FileSelection::Staged
+        } else if args.files.is_empty() {
+            FileSelection::All
+        } else {
+            FileSelection::Only(args.files)
+        },
         ..CheckOptions::default()
     };
     match clientwall::run(&options) {

@@ -27,13 +27,24 @@ pub fn render(report: &Report, color: bool) -> String {
             write_plain(&mut buffer, violation, report);
         }
     }
+    for note in &report.notes {
+        let _ = writeln!(buffer, "note: {note}");
+    }
     write_summary(&mut buffer, report);
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
 fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
     let mut labels = Vec::new();
-    if let Some(file) = files.id(&v.location) {
+    let mut notes = Vec::new();
+    if !v.show_source {
+        notes.push(format!(
+            "at {}:{}:{}",
+            v.location.relative_file(&files.report.root),
+            v.location.line,
+            v.location.column
+        ));
+    } else if let Some(file) = files.id(&v.location) {
         labels.push(Label::primary(file, v.location.span.clone()).with_message(primary_label(v)));
     }
     for (i, hop) in v.path.iter().enumerate().skip(2) {
@@ -48,7 +59,6 @@ fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
             );
         }
     }
-    let mut notes = Vec::new();
     if !v.path.is_empty() {
         notes.push(format!("path: {}", crate::rules::format_path(&v.path)));
     }

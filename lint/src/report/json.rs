@@ -10,6 +10,7 @@ use serde::Serialize;
 struct Document<'a> {
     violations: Vec<JsonViolation<'a>>,
     summary: &'a Summary,
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -48,6 +49,7 @@ pub fn render(report: &Report) -> String {
             .map(|v| violation(v, root))
             .collect(),
         summary: &report.summary,
+        notes: &report.notes,
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report types serialize");
     text.push('\n');

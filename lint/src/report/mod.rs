@@ -17,6 +17,8 @@ pub struct Report {
     /// The root workspace directory; printed paths are relative to it.
     pub root: Utf8PathBuf,
     pub violations: Vec<Violation>,
+    /// What the check could not look at (skipped files), one line each.
+    pub notes: Vec<String>,
     pub summary: Summary,
 }
 
@@ -37,27 +39,26 @@ pub struct Summary {
     pub workspaces: usize,
     pub crates: usize,
     pub clients: usize,
+    /// Client files scanned.
+    pub files: usize,
     pub violations: usize,
     /// Violations per rule code, every rule listed.
     pub by_rule: BTreeMap<&'static str, usize>,
 }
 
 impl Summary {
-    pub fn new(
-        workspaces: usize,
-        crates: usize,
-        clients: usize,
-        violations: &[Violation],
-    ) -> Summary {
+    /// Counts of `violations`; the scope counts start at zero.
+    pub fn new(violations: &[Violation]) -> Summary {
         let mut by_rule: BTreeMap<&'static str, usize> =
             RULES.iter().map(|r| (r.code, 0)).collect();
         for v in violations {
             *by_rule.entry(v.rule.code).or_default() += 1;
         }
         Summary {
-            workspaces,
-            crates,
-            clients,
+            workspaces: 0,
+            crates: 0,
+            clients: 0,
+            files: 0,
             violations: violations.len(),
             by_rule,
         }
@@ -66,12 +67,15 @@ impl Summary {
     /// `2 violations in 3 clients` style closing line.
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let scope = format!(
-            "{} checked, {} in {}",
-            plural(self.clients, "client"),
-            plural(self.crates, "crate"),
-            plural(self.workspaces, "workspace")
-        );
+        let mut scope = format!("{} checked", plural(self.clients, "client"));
+        if self.workspaces > 0 {
+            scope.push_str(&format!(
+                ", {} in {}",
+                plural(self.crates, "crate"),
+                plural(self.workspaces, "workspace")
+            ));
+        }
+        scope.push_str(&format!(", {} scanned", plural(self.files, "file")));
         if self.violations == 0 {
             format!("clientwall: ok: no violations ({scope})")
         } else {

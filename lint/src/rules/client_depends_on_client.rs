@@ -1,6 +1,6 @@
 //! `client-depends-on-client`
 
-use super::{Context, RuleInfo, Violation, reach_violations};
+use super::{GraphContext, RuleInfo, Violation, reach_violations};
 use crate::classify::Kind;
 use crate::error::Result;
 
@@ -42,7 +42,7 @@ crate that depends on neither. A temporary exception needs an `allow` entry with
 "#,
 };
 
-pub fn check(ctx: &Context) -> Result<Vec<Violation>> {
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
     reach_violations(ctx, &RULE, Kind::Client, |client, target| {
         (
             format!("client `{client}` reaches client `{target}`"),

@@ -1,6 +1,6 @@
 //! `client-reaches-credential-helper`
 
-use super::{Context, RuleInfo, Violation, reach_violations};
+use super::{GraphContext, RuleInfo, Violation, reach_violations};
 use crate::classify::Kind;
 use crate::error::Result;
 
@@ -35,7 +35,7 @@ Read the client's credentials from its own prefixed environment variables (`ACME
 "#,
 };
 
-pub fn check(ctx: &Context) -> Result<Vec<Violation>> {
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
     reach_violations(ctx, &RULE, Kind::CredentialHelper, |client, target| {
         (
             format!("client `{client}` reaches credential helper `{target}`"),

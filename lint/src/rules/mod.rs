@@ -4,8 +4,14 @@
 
 pub mod client_depends_on_client;
 pub mod client_reaches_credential_helper;
+pub mod cross_client_file_reference;
+pub mod env_file_committed;
+pub mod hardcoded_secret;
+pub mod shared_database;
 pub mod shared_depends_on_client;
 pub mod stale_allow;
+pub mod token_lifetime_too_long;
+pub mod write_scope_requested;
 
 use crate::classify::Kind;
 use crate::config::Config;
@@ -33,6 +39,12 @@ pub static RULES: &[&RuleInfo] = &[
     &client_depends_on_client::RULE,
     &client_reaches_credential_helper::RULE,
     &shared_depends_on_client::RULE,
+    &cross_client_file_reference::RULE,
+    &hardcoded_secret::RULE,
+    &env_file_committed::RULE,
+    &write_scope_requested::RULE,
+    &token_lifetime_too_long::RULE,
+    &shared_database::RULE,
     &stale_allow::RULE,
 ];
 
@@ -113,6 +125,8 @@ pub struct Violation {
     pub help: String,
     /// The `(from, to)` pair an `allow` entry must name to excuse this finding.
     pub allow_key: Option<(String, String)>,
+    /// Whether reports may quote the source line (never for secrets).
+    pub show_source: bool,
 }
 
 impl Violation {
@@ -127,8 +141,8 @@ impl Violation {
     }
 }
 
-/// What rules read.
-pub struct Context<'a> {
+/// What the dependency-graph rules read.
+pub struct GraphContext<'a> {
     pub root: &'a Utf8Path,
     pub config: &'a Config,
     pub graph: &'a CrateGraph,
@@ -136,7 +150,7 @@ pub struct Context<'a> {
     pub manifests: RefCell<ManifestCache>,
 }
 
-impl Context<'_> {
+impl GraphContext<'_> {
     /// The hops of a path of edges, starting at the first edge's source, each with the location
     /// of its dependency key.
     pub fn hops(&self, edges: &[EdgeId]) -> Result<Vec<Hop>> {
@@ -174,7 +188,7 @@ impl Context<'_> {
 /// Turn the graph's reaches of crates of `kind` into violations of `rule`, located at the
 /// client's own dependency key (the first hop) and carrying the full path.
 pub fn reach_violations(
-    ctx: &Context,
+    ctx: &GraphContext,
     rule: &'static RuleInfo,
     kind: Kind,
     describe: impl Fn(&str, &str) -> (String, String),
@@ -201,6 +215,7 @@ pub fn reach_violations(
             message,
             help,
             allow_key: Some((client.name.clone(), target.clone())),
+            show_source: true,
             path,
         });
     }

@@ -1,6 +1,6 @@
 //! `shared-depends-on-client`
 
-use super::{Context, RuleInfo, Violation};
+use super::{GraphContext, RuleInfo, Violation};
 use crate::classify::Kind;
 use crate::error::Result;
 
@@ -30,7 +30,7 @@ fixtures belong in a shared test kit that depends on no client.
 "#,
 };
 
-pub fn check(ctx: &Context) -> Result<Vec<Violation>> {
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
     let graph = ctx.graph;
     let mut violations = Vec::new();
     for (edge_id, edge) in graph.edges.iter().enumerate() {
@@ -55,6 +55,7 @@ pub fn check(ctx: &Context) -> Result<Vec<Violation>> {
                 from.name
             ),
             allow_key: Some((from.name.clone(), to.name.clone())),
+            show_source: true,
             location,
             path,
         });

@@ -66,6 +66,7 @@ pub fn check(
                 message,
                 help,
                 allow_key: None,
+                show_source: true,
             })
         })
         .collect()

@@ -51,6 +51,7 @@ impl Fixture {
             manifest_path: Some(self.root.join(relative)),
             clients: Vec::new(),
             today: Date::parse("2026-11-26").unwrap(),
+            files: Default::default(),
         })
     }
 
@@ -77,9 +78,41 @@ fn copy_tree(from: &Path, to: &Path) {
             let link = std::fs::read_link(entry.path()).unwrap();
             std::os::unix::fs::symlink(link, &target).unwrap();
         } else if relative.file_name().is_none_or(|n| n != "Cargo.lock") {
-            std::fs::copy(entry.path(), &target).unwrap();
+            let bytes = std::fs::read(entry.path()).unwrap();
+            std::fs::write(&target, fill_placeholders(bytes)).unwrap();
         }
     }
+}
+
+/// A fake Shopify token, assembled here so no file in the repository holds one.
+pub fn fake_shopify_token() -> String {
+    format!("shp{}_{}", "at", "0123456789abcdef".repeat(2))
+}
+
+/// A fake Supabase secret key, assembled the same way.
+pub fn fake_supabase_key() -> String {
+    format!("sb_{}_{}", "secret", "AbCdEfGhIjKlMnOpQrStUv")
+}
+
+/// Fixture files hold `@SHOPIFY_TOKEN@` and `@SUPABASE_KEY@` where a test needs a secret.
+fn fill_placeholders(bytes: Vec<u8>) -> Vec<u8> {
+    let mut out = bytes;
+    for (placeholder, value) in [
+        ("@SHOPIFY_TOKEN@", fake_shopify_token()),
+        ("@SUPABASE_KEY@", fake_supabase_key()),
+    ] {
+        let needle = placeholder.as_bytes();
+        let mut replaced = Vec::with_capacity(out.len());
+        let mut rest = &out[..];
+        while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
+            replaced.extend_from_slice(&rest[..i]);
+            replaced.extend_from_slice(value.as_bytes());
+            rest = &rest[i + needle.len()..];
+        }
+        replaced.extend_from_slice(rest);
+        out = replaced;
+    }
+    out
 }
 
 /// `(rule, path)` of every violation, e.g. `("client-depends-on-client", "acme -> globex (dev)")`.

@@ -1,0 +1,328 @@
+//! A small Rust tokenizer: enough to tell code from comments and string literals (plain, raw,
+//! byte and C strings, with escapes), so reference and secret detection never fires on text that
+//! merely mentions a path. It never fails: malformed input ends the token stream early at worst.
+
+/// A token kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token<'a> {
+    Ident(&'a str),
+    /// A string literal's value, escapes processed (raw strings verbatim).
+    Str(String),
+    Punct(char),
+    /// Numbers, chars, lifetimes: content that never matters here.
+    Other,
+}
+
+/// A token and the byte range of its source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<'a> {
+    pub token: Token<'a>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Tokenize `src`, skipping whitespace and comments.
+pub fn tokenize(src: &str) -> Vec<Spanned<'_>> {
+    let mut lexer = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        out: Vec::new(),
+    };
+    lexer.run();
+    lexer.out
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    out: Vec<Spanned<'a>>,
+}
+
+impl<'a> Lexer<'a> {
+    fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
+    fn push(&mut self, token: Token<'a>, start: usize) {
+        self.out.push(Spanned {
+            token,
+            start,
+            end: self.pos,
+        });
+    }
+
+    fn run(&mut self) {
+        while let Some(b) = self.peek(0) {
+            let start = self.pos;
+            match b {
+                b if b.is_ascii_whitespace() => self.pos += 1,
+                b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
+                b'/' if self.peek(1) == Some(b'*') => self.block_comment(),
+                b'"' => {
+                    let value = self.quoted();
+                    self.push(Token::Str(value), start);
+                }
+                b'r' if self.raw_string_ahead(1) => {
+                    self.pos += 1;
+                    let value = self.raw();
+                    self.push(Token::Str(value), start);
+                }
+                b'b' | b'c' if self.peek(1) == Some(b'"') => {
+                    self.pos += 1;
+                    let value = self.quoted();
+                    self.push(Token::Str(value), start);
+                }
+                b'b' | b'c' if self.peek(1) == Some(b'r') && self.raw_string_ahead(2) => {
+                    self.pos += 2;
+                    let value = self.raw();
+                    self.push(Token::Str(value), start);
+                }
+                b'\'' => {
+                    self.char_or_lifetime();
+                    self.push(Token::Other, start);
+                }
+                _ if self.src[self.pos..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '_' || c.is_alphabetic()) =>
+                {
+                    self.ident();
+                    let text = &self.src[start..self.pos];
+                    self.push(Token::Ident(text), start);
+                }
+                b if b.is_ascii_digit() => {
+                    while self
+                        .peek(0)
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    {
+                        self.pos += 1;
+                    }
+                    self.push(Token::Other, start);
+                }
+                _ => {
+                    let c = self.src[self.pos..].chars().next().unwrap_or('\0');
+                    self.pos += c.len_utf8().max(1);
+                    self.push(Token::Punct(c), start);
+                }
+            }
+        }
+    }
+
+    fn line_comment(&mut self) {
+        while self.peek(0).is_some_and(|b| b != b'\n') {
+            self.pos += 1;
+        }
+    }
+
+    fn block_comment(&mut self) {
+        self.pos += 2;
+        let mut depth = 1;
+        while depth > 0 {
+            match (self.peek(0), self.peek(1)) {
+                (None, _) => return,
+                (Some(b'/'), Some(b'*')) => {
+                    depth += 1;
+                    self.pos += 2;
+                }
+                (Some(b'*'), Some(b'/')) => {
+                    depth -= 1;
+                    self.pos += 2;
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// After an `r` at `self.pos + offset - 1`: `#*"` follows.
+    fn raw_string_ahead(&self, offset: usize) -> bool {
+        let mut i = self.pos + offset;
+        while self.bytes.get(i) == Some(&b'#') {
+            i += 1;
+        }
+        self.bytes.get(i) == Some(&b'"')
+    }
+
+    /// `#*"..."#*` starting at the first `#` or `"`.
+    fn raw(&mut self) -> String {
+        let mut hashes = 0;
+        while self.peek(0) == Some(b'#') {
+            hashes += 1;
+            self.pos += 1;
+        }
+        self.pos += 1; // opening quote
+        let body_start = self.pos;
+        loop {
+            match self.peek(0) {
+                None => return self.src[body_start..].to_owned(),
+                Some(b'"') if (1..=hashes).all(|k| self.peek(k) == Some(b'#')) => {
+                    let value = self.src[body_start..self.pos].to_owned();
+                    self.pos += 1 + hashes;
+                    return value;
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// `"..."` with escapes, starting at the quote.
+    fn quoted(&mut self) -> String {
+        self.pos += 1;
+        let mut value = String::new();
+        let mut chunk_start = self.pos;
+        loop {
+            match self.peek(0) {
+                None => {
+                    value.push_str(&self.src[chunk_start..]);
+                    return value;
+                }
+                Some(b'"') => {
+                    value.push_str(&self.src[chunk_start..self.pos]);
+                    self.pos += 1;
+                    return value;
+                }
+                Some(b'\\') => {
+                    value.push_str(&self.src[chunk_start..self.pos]);
+                    self.escape(&mut value);
+                    chunk_start = self.pos;
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    fn escape(&mut self, value: &mut String) {
+        self.pos += 1;
+        let Some(b) = self.peek(0) else { return };
+        self.pos += 1;
+        match b {
+            b'n' => value.push('\n'),
+            b't' => value.push('\t'),
+            b'r' => value.push('\r'),
+            b'0' => value.push('\0'),
+            b'\\' | b'"' | b'\'' => value.push(b as char),
+            b'\n' => {
+                while self.peek(0).is_some_and(|b| b.is_ascii_whitespace()) {
+                    self.pos += 1;
+                }
+            }
+            b'x' => {
+                let hex = self.src.get(self.pos..self.pos + 2).unwrap_or("");
+                if let Ok(code) = u8::from_str_radix(hex, 16) {
+                    value.push(code as char);
+                    self.pos += 2;
+                }
+            }
+            b'u' if self.peek(0) == Some(b'{') => {
+                let rest = &self.src[self.pos + 1..];
+                if let Some(close) = rest.find('}') {
+                    let code = u32::from_str_radix(&rest[..close].replace('_', ""), 16).ok();
+                    value.extend(code.and_then(char::from_u32));
+                    self.pos += close + 2;
+                }
+            }
+            _ => {
+                // Not a valid escape: keep the text, stepping back over a multi-byte char.
+                self.pos -= 1;
+                let c = self.src[self.pos..].chars().next().unwrap_or('\\');
+                value.push('\\');
+                value.push(c);
+                self.pos += c.len_utf8();
+            }
+        }
+    }
+
+    /// `'a'`, `'\n'`, `'\u{..}'` or a lifetime `'a`.
+    fn char_or_lifetime(&mut self) {
+        self.pos += 1;
+        match self.peek(0) {
+            Some(b'\\') => {
+                self.pos += 1;
+                while self.peek(0).is_some_and(|b| b != b'\'' && b != b'\n') {
+                    self.pos += 1;
+                }
+                if self.peek(0) == Some(b'\'') {
+                    self.pos += 1;
+                }
+            }
+            Some(_) => {
+                let c = self.src[self.pos..].chars().next().unwrap_or(' ');
+                let after = self.pos + c.len_utf8();
+                if self.bytes.get(after) == Some(&b'\'') {
+                    self.pos = after + 1;
+                } else {
+                    // A lifetime or label: consume the identifier.
+                    self.ident();
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn ident(&mut self) {
+        while let Some(c) = self.src[self.pos..].chars().next() {
+            if c == '_' || c.is_alphanumeric() {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(src: &str) -> Vec<String> {
+        tokenize(src)
+            .into_iter()
+            .filter_map(|t| match t.token {
+                Token::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn comments_hide_code_and_strings_hide_comments() {
+        let src = r###"
+            // include_str!("../globex/a")
+            /* outer /* nested include!("x") */ still comment */
+            let a = "// not a comment";
+            let b = r#"raw "quoted" \n"#;
+            let c = b"bytes\x41";
+            let d = '"'; let e: &'static str = "\u{41}\"";
+        "###;
+        assert_eq!(
+            strings(src),
+            ["// not a comment", "raw \"quoted\" \\n", "bytesA", "A\""]
+        );
+        let idents: Vec<_> = tokenize(src)
+            .into_iter()
+            .filter_map(|t| match t.token {
+                Token::Ident(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        assert!(!idents.contains(&"include_str"));
+        assert!(!idents.contains(&"nested"));
+    }
+
+    #[test]
+    fn non_letter_unicode_is_punctuation_not_a_stuck_identifier() {
+        let tokens = tokenize("a € b");
+        assert_eq!(tokens.len(), 3);
+        assert_eq!(tokens[1].token, Token::Punct('€'));
+    }
+
+    #[test]
+    fn unterminated_input_does_not_panic() {
+        for src in [
+            "\"abc", "r#\"abc", "/* abc", "'", "b'", "\"\\", "\"\\u{", "'\\", "é'", "r#", "\"\\x4",
+        ] {
+            let _ = tokenize(src);
+        }
+    }
+}

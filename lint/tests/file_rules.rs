@@ -1,0 +1,246 @@
+//! The rules beyond cargo's graph: file references, symlinks, secrets, `.env` files in git,
+//! `client.toml` policy, and the incremental (pre-commit) mode.
+
+mod support;
+
+use assert_cmd::Command;
+use support::{Fixture, fake_shopify_token, fake_supabase_key, json};
+
+fn rules_and_messages(report: &clientwall::report::Report) -> Vec<(String, String)> {
+    report
+        .violations
+        .iter()
+        .map(|v| (v.rule.code.to_owned(), v.message.clone()))
+        .collect()
+}
+
+fn git(dir: &camino::Utf8Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn every_form_of_file_reference_and_none_of_the_clean_twins() {
+    let fixture = Fixture::new("file-refs");
+    let report = fixture.report();
+    let found: Vec<(String, usize)> = report
+        .violations
+        .iter()
+        .map(|v| (v.location.relative_file(&report.root), v.location.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("clients/acme/build.rs".to_owned(), 4),
+            ("clients/acme/data/rates.csv".to_owned(), 1),
+            ("clients/acme/src/lib.rs".to_owned(), 2),
+            ("clients/acme/src/lib.rs".to_owned(), 5),
+            ("clients/acme/src/lib.rs".to_owned(), 6),
+            ("clients/acme/src/lib.rs".to_owned(), 7),
+        ]
+    );
+    assert!(
+        report
+            .violations
+            .iter()
+            .all(|v| v.rule.code == "cross-client-file-reference" && v.client == "acme")
+    );
+    insta::assert_json_snapshot!("file_refs", json(&report));
+}
+
+#[test]
+fn secrets_in_every_file_type_are_found_and_never_printed_whole() {
+    let fixture = Fixture::new("secrets");
+    let report = fixture.report();
+    let found: Vec<(String, usize)> = report
+        .violations
+        .iter()
+        .map(|v| (v.location.relative_file(&report.root), v.location.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("clients/acme/.env".to_owned(), 1),
+            ("clients/acme/config.toml".to_owned(), 2),
+            ("clients/acme/deploy.yaml".to_owned(), 2),
+            ("clients/acme/scripts/sync.sh".to_owned(), 2),
+            ("clients/acme/src/lib.rs".to_owned(), 2),
+            ("clients/acme/src/lib.rs".to_owned(), 3),
+            ("clients/acme/src/lib.rs".to_owned(), 4),
+        ]
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("logo.png: binary file")),
+        "{:?}",
+        report.notes
+    );
+    insta::assert_json_snapshot!("secrets", json(&report));
+
+    let full_secrets = [
+        fake_shopify_token(),
+        fake_supabase_key(),
+        "hunter2".to_owned(),
+    ];
+    for format in ["human", "json", "sarif", "github"] {
+        let output = Command::cargo_bin("cargo-clientwall")
+            .unwrap()
+            .args([
+                "check",
+                "--color",
+                "never",
+                "--format",
+                format,
+                "--manifest-path",
+                fixture.manifest().as_str(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for secret in &full_secrets {
+            assert!(
+                !stdout.contains(secret.as_str()),
+                "{format} output shows a whole secret"
+            );
+        }
+    }
+}
+
+#[test]
+fn client_toml_policy() {
+    let fixture = Fixture::new("client-config");
+    let report = fixture.report();
+    let found: Vec<(String, String)> = rules_and_messages(&report);
+    assert_eq!(
+        found,
+        [
+            ("write-scope-requested", "client `acme` requests write scope `write_orders`"),
+            ("write-scope-requested", "client `acme` requests unknown scope `read_everything`"),
+            ("token-lifetime-too-long", "client `acme` keeps its token for 720 hours"),
+            ("shared-database", "client `acme` reads its database URL from `DATABASE_URL`, which is not its own variable"),
+            ("shared-database", "client `globex` shares its database path `~/.local/share/clientwall/shared.sqlite3` with `initech`"),
+            (
+                "shared-database",
+                "client `initech` shares its database path `~/.local/share/clientwall/../clientwall/shared.sqlite3` with `globex`"
+            ),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(report.violations[1].location.line, 4);
+    insta::assert_json_snapshot!("client_config", json(&report));
+}
+
+#[test]
+fn malformed_client_toml_is_an_error() {
+    let err = Fixture::new("client-config-bad").check().unwrap_err();
+    assert!(err.to_string().contains("client.toml:3"), "{err}");
+    assert!(err.to_string().contains("must be an integer"), "{err}");
+}
+
+#[test]
+fn env_files_tracked_by_git() {
+    let fixture = Fixture::new("secrets");
+    git(&fixture.root, &["init", "-q"]);
+    git(&fixture.root, &["add", "-A"]);
+    git(&fixture.root, &["add", "-f", "clients/acme/.env"]);
+    let report = fixture.report();
+    let env: Vec<String> = report
+        .violations
+        .iter()
+        .filter(|v| v.rule.code == "env-file-committed")
+        .map(|v| v.location.relative_file(&report.root))
+        .collect();
+    assert_eq!(env, ["clients/acme/.env"], "globex/.env.example is fine");
+}
+
+/// A pre-commit run over a workspace in git: only staged files are scanned, and cargo is never
+/// started unless a manifest is staged (`CARGO` points at a program that always fails).
+#[test]
+fn staged_mode_scans_only_staged_files_without_cargo() {
+    let fixture = Fixture::new("file-refs");
+    git(&fixture.root, &["init", "-q"]);
+    let run = |args: &[&str], cargo: &str| {
+        let output = Command::cargo_bin("cargo-clientwall")
+            .unwrap()
+            .env("CARGO", cargo)
+            .current_dir(&fixture.root)
+            .args(["clientwall", "check", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        (
+            output.status.code().unwrap(),
+            doc,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+
+    // Nothing staged: clean, and cargo was not needed.
+    let (code, doc, stderr) = run(&["--staged"], "false");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["summary"]["files"], 0);
+
+    // Stage acme's lib.rs only: its four references are found, not the build script's.
+    git(
+        &fixture.root,
+        &[
+            "add",
+            "clients/acme/src/lib.rs",
+            "clients/globex/src/lib.rs",
+        ],
+    );
+    let (code, doc, stderr) = run(&["--staged"], "false");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["summary"]["violations"], 4);
+    assert_eq!(doc["summary"]["files"], 2);
+
+    // Explicit files work the same way.
+    let (code, doc, _) = run(&["clients/acme/build.rs"], "false");
+    assert_eq!(code, 1);
+    assert_eq!(doc["violations"][0]["file"], "clients/acme/build.rs");
+
+    // A staged manifest brings the graph rules in, and with them cargo: a failing cargo is exit 2.
+    git(&fixture.root, &["add", "clients/acme/Cargo.toml"]);
+    let (code, _, _) = run(&["--staged"], "false");
+    assert_eq!(
+        code, 2,
+        "cargo must run when a manifest is staged, and its failure must not pass"
+    );
+    let (code, doc, stderr) = run(&["--staged"], env!("CARGO"));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["summary"]["workspaces"], 1);
+}
+
+#[test]
+fn staged_mode_outside_git_is_an_error() {
+    let fixture = Fixture::new("direct");
+    let output = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .current_dir(&fixture.root)
+        .env("GIT_CEILING_DIRECTORIES", fixture.root.parent().unwrap())
+        .args(["check", "--staged"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs a git repository"));
+}
