@@ -229,6 +229,11 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     Ok(())
 }
 
+static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*=")
+        .expect("hint pattern compiles")
+});
+
 /// What a Rust file references, and secrets that only appear once its string literals are
 /// assembled (escapes processed, `concat!` joined).
 struct RustFile {
@@ -239,9 +244,12 @@ struct RustFile {
 impl RustFile {
     fn scan(text: &str, path: &Path, crate_dir: &Path, is_build_script: bool) -> RustFile {
         let bytes = text.as_bytes();
-        let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
-        let wants_refs = is_build_script || has("include") || has("path");
-        let wants_joins = has("concat") || has("\\");
+        // Tokenize only files that can hold what is looked for: an include macro or a `path =`
+        // inside an attribute, or a fragment of a secret that literals might assemble.
+        let wants_refs = is_build_script || REFERENCE_HINT.is_match(text);
+        let wants_joins = secrets::NEEDLES
+            .iter()
+            .any(|n| memchr::memmem::find(bytes, n).is_some());
         if !(wants_refs || wants_joins) {
             return RustFile {
                 references: Vec::new(),
