@@ -72,12 +72,17 @@ fn marker_role(package: &Package) -> Result<Option<Role>> {
     let Some(table) = package.metadata.get("clientwall") else {
         return Ok(None);
     };
-    let role = table.as_object().and_then(|t| {
-        (t.len() == 1)
-            .then(|| t.get("role").and_then(|r| r.as_str()))
-            .flatten()
+    let well_formed = table.as_object().is_some_and(|t| {
+        t.keys().all(|k| k == "role" || k == "template-version")
+            && t.get("template-version")
+                .is_none_or(serde_json::Value::is_string)
     });
+    let role = table
+        .get("role")
+        .and_then(|r| r.as_str())
+        .filter(|_| well_formed);
     match role {
+        None if well_formed && table.get("role").is_none() => Ok(None),
         Some("client") => Ok(Some(Role::Client)),
         Some("shared") => Ok(Some(Role::Shared)),
         Some("credential-helper") => Ok(Some(Role::CredentialHelper)),

@@ -11,7 +11,7 @@ use toml_edit::{Item, TableLike, Value};
 
 const WORKSPACE_KEYS: &[&str] = &["clients", "credential-helpers", "template", "allow"];
 const ALLOW_KEYS: &[&str] = &["from", "to", "reason", "expires"];
-const PACKAGE_KEYS: &[&str] = &["role"];
+const PACKAGE_KEYS: &[&str] = &["role", "template-version"];
 const ROLES: &[&str] = &["client", "shared", "credential-helper"];
 const CONFIG_PATH: [&str; 3] = ["workspace", "metadata", "clientwall"];
 
@@ -126,6 +126,10 @@ pub fn package_role(manifest: &Manifest) -> Result<Option<Role>> {
     let mut role = None;
     for (key, item) in table.iter() {
         let key_path = [&path[..], &[key]].concat();
+        if key == "template-version" {
+            reader.string(item, &key_path)?;
+            continue;
+        }
         if key != "role" {
             return Err(reader.unknown_key(key, &key_path, PACKAGE_KEYS));
         }

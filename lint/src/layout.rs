@@ -96,7 +96,7 @@ impl Layout {
 }
 
 /// The `name` of a manifest's `[package]` table, read without a full TOML parse.
-fn package_name(text: &str) -> Option<String> {
+pub fn package_name(text: &str) -> Option<String> {
     let mut in_package = false;
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {

@@ -1,0 +1,59 @@
+//! Why `new-client` refused or failed. Every error leaves the workspace as it was.
+
+use camino::Utf8PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The client name is not acceptable.
+    #[error("invalid client name `{name}`: {reason}")]
+    Name { name: String, reason: String },
+    /// A flag value is not acceptable.
+    #[error("invalid {flag} `{value}`: {reason}")]
+    Value {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// The template did not render.
+    #[error("failed to render the template:\n{0}")]
+    Render(String),
+    /// The workspace is not one `new-client` can extend.
+    #[error("{0}")]
+    Workspace(String),
+    /// A file operation failed.
+    #[error("failed to {action} {path}")]
+    Io {
+        action: &'static str,
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The workspace's root manifest or its clientwall policy is not readable.
+    #[error("failed to read the workspace policy")]
+    Policy(#[source] clientwall::Error),
+    /// The lint could not check the result.
+    #[error("the post-generation check failed to run")]
+    Check(#[source] clientwall::Error),
+    /// The lint found violations in the result; the client was removed again.
+    #[error("the post-generation check found {0} violation(s); the new client was removed")]
+    Violations(usize),
+    /// Interrupted by a signal; the client was removed again.
+    #[error("interrupted; the new client was removed")]
+    Interrupted,
+}
+
+impl Error {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<Utf8PathBuf>,
+        source: std::io::Error,
+    ) -> Error {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
