@@ -1,0 +1,319 @@
+//! A mock Shopify on 127.0.0.1 that speaks the documented protocol (client-credentials grant,
+//! Admin GraphQL with cursor paging, THROTTLED, 429 with Retry-After, 401 for expired tokens),
+//! and a fresh database per test.
+#![allow(dead_code)]
+
+use globex::clock::{Clock, ManualClock};
+use globex::config::ClientConfig;
+use globex::store::Store;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+pub const CLIENT_ID: &str = "mock-client-id";
+/// The client secret, made up per test process so no file holds it before a run.
+pub fn client_secret() -> &'static str {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET.get_or_init(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        format!("mock-secret-{}-{nanos:x}", std::process::id())
+    })
+}
+pub const READ_SCOPES: &str = "read_orders,read_customers,read_products";
+
+/// What the mock shop holds and how it misbehaves. Request numbers count GraphQL requests from 1.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    pub orders: usize,
+    pub customers: usize,
+    pub granted_scope: String,
+    pub expires_in: u64,
+    pub throttle_on: Vec<usize>,
+    pub rate_limit_on: Vec<usize>,
+    /// Revoke every token and answer 401 on these requests.
+    pub revoke_on: Vec<usize>,
+    /// Answer 500 to every GraphQL request from this one on.
+    pub fail_from: Option<usize>,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            orders: 3000,
+            customers: 600,
+            granted_scope: READ_SCOPES.to_owned(),
+            expires_in: 86399,
+            throttle_on: Vec::new(),
+            rate_limit_on: Vec::new(),
+            revoke_on: Vec::new(),
+            fail_from: None,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Log {
+    pub token_requests: usize,
+    pub graphql_requests: usize,
+    /// The `after` variable of every GraphQL request.
+    pub afters: Vec<Option<String>>,
+    /// Every token the mock issued.
+    pub issued: Vec<String>,
+    /// Requests made with a token that had expired by the mock's clock.
+    pub expired_token_uses: usize,
+}
+
+struct State {
+    behaviour: Behaviour,
+    log: Log,
+    /// Valid tokens and when they expire (mock clock seconds).
+    tokens: Vec<(String, u64)>,
+}
+
+pub struct MockShopify {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MockShopify {
+    /// Start on a free loopback port. `clock` decides when tokens expire.
+    pub fn start(behaviour: Behaviour, clock: Arc<dyn Clock>) -> MockShopify {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
+        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let state = Arc::new(Mutex::new(State { behaviour, log: Log::default(), tokens: Vec::new() }));
+        let thread = {
+            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+            std::thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    handle(request, &state, clock.as_ref());
+                }
+            })
+        };
+        MockShopify { url: format!("http://127.0.0.1:{port}"), state, server, thread: Some(thread) }
+    }
+
+    pub fn log<T>(&self, f: impl FnOnce(&Log) -> T) -> T {
+        f(&self.state.lock().unwrap().log)
+    }
+
+    pub fn set<T>(&self, f: impl FnOnce(&mut Behaviour) -> T) -> T {
+        f(&mut self.state.lock().unwrap().behaviour)
+    }
+}
+
+impl Drop for MockShopify {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn handle(mut request: tiny_http::Request, state: &Mutex<State>, clock: &dyn Clock) {
+    let mut body = String::new();
+    let _ = request.as_reader().read_to_string(&mut body);
+    let url = request.url().to_owned();
+    let token = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("X-Shopify-Access-Token"))
+        .map(|h| h.value.as_str().to_owned());
+    let (status, reply, retry_after) = {
+        let mut state = state.lock().unwrap();
+        if url == "/admin/oauth/access_token" {
+            grant(&mut state, &body, clock)
+        } else if url.starts_with("/admin/api/") && url.ends_with("/graphql.json") {
+            graphql(&mut state, &body, token, clock)
+        } else {
+            (404, json!({ "errors": "Not Found" }), None)
+        }
+    };
+    let mut response = tiny_http::Response::from_string(reply.to_string())
+        .with_status_code(status)
+        .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
+    if let Some(seconds) = retry_after {
+        response = response.with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
+    }
+    let _ = request.respond(response);
+}
+
+fn form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.replace('+', " ")))
+        .collect()
+}
+
+fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> (u16, Value, Option<&'static str>) {
+    state.log.token_requests += 1;
+    let fields = form(body);
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if field("grant_type") != Some("client_credentials")
+        || field("client_id") != Some(CLIENT_ID)
+        || field("client_secret") != Some(client_secret())
+    {
+        return (400, json!({ "error": "invalid_client" }), None);
+    }
+    let token = format!("shpat_{:032x}", 0xc0ffee_u128 * 1_000_003 + state.log.issued.len() as u128);
+    let expires_in = state.behaviour.expires_in;
+    state.tokens.push((token.clone(), clock.now() + expires_in));
+    state.log.issued.push(token.clone());
+    (200, json!({ "access_token": token, "scope": state.behaviour.granted_scope, "expires_in": expires_in }), None)
+}
+
+fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clock) -> (u16, Value, Option<&'static str>) {
+    state.log.graphql_requests += 1;
+    let n = state.log.graphql_requests;
+    let now = clock.now();
+    let Some(token) = token else {
+        return (401, json!({ "errors": "[API] Invalid API key or access token" }), None);
+    };
+    match state.tokens.iter().find(|(t, _)| *t == token) {
+        None => return (401, json!({ "errors": "[API] Invalid API key or access token" }), None),
+        Some((_, expires_at)) if *expires_at <= now => {
+            state.log.expired_token_uses += 1;
+            return (401, json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" }), None);
+        }
+        Some(_) => {}
+    }
+    let b = &state.behaviour;
+    if b.revoke_on.contains(&n) {
+        state.tokens.clear();
+        return (401, json!({ "errors": "[API] Invalid API key or access token" }), None);
+    }
+    if b.fail_from.is_some_and(|from| n >= from) {
+        return (500, json!({ "errors": "Internal Server Error" }), None);
+    }
+    if b.rate_limit_on.contains(&n) {
+        return (429, json!({ "errors": "Exceeded 2 calls per second for api client." }), Some("2"));
+    }
+    if b.throttle_on.contains(&n) {
+        return (
+            200,
+            json!({
+                "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }],
+                "extensions": { "cost": { "requestedQueryCost": 502, "throttleStatus": {
+                    "maximumAvailable": 2000.0, "currentlyAvailable": 2, "restoreRate": 100.0 } } }
+            }),
+            None,
+        );
+    }
+    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let query = request["query"].as_str().unwrap_or("");
+    let first = request["variables"]["first"].as_u64().unwrap_or(50).min(250) as usize;
+    let after = request["variables"]["after"].as_str().map(str::to_owned);
+    state.log.afters.push(after.clone());
+    let start = after.as_deref().and_then(|c| c.strip_prefix("cursor-")).and_then(|i| i.parse::<usize>().ok()).map_or(0, |i| i + 1);
+    let (key, total): (&str, usize) = if query.contains("orders(") { ("orders", b.orders) } else { ("customers", b.customers) };
+    let end = (start + first).min(total);
+    let nodes: Vec<Value> = (start..end).map(|i| if key == "orders" { order_json(i) } else { customer_json(i) }).collect();
+    let end_cursor = if end > start { Value::from(format!("cursor-{}", end - 1)) } else { Value::Null };
+    (200, json!({ "data": { key: { "pageInfo": { "hasNextPage": end < total, "endCursor": end_cursor }, "nodes": nodes } } }), None)
+}
+
+/// Order `i` of the mock shop: spread over twelve months, two currencies.
+pub fn order(i: usize) -> (String, &'static str, i64) {
+    let month = format!("2026-{:02}", i % 12 + 1);
+    let currency = if i % 5 == 0 { "EUR" } else { "USD" };
+    let minor = ((i % 97) * 100 + 99) as i64;
+    (month, currency, minor)
+}
+
+fn order_json(i: usize) -> Value {
+    let (month, currency, minor) = order(i);
+    json!({
+        "id": format!("gid://shopify/Order/{}", i + 1),
+        "name": format!("#{}", 1001 + i),
+        "createdAt": format!("{month}-15T10:00:00Z"),
+        "customer": if i % 5 == 0 { Value::Null } else { json!({ "id": format!("gid://shopify/Customer/{}", i % 600 + 1) }) },
+        "totalPriceSet": { "shopMoney": { "amount": format!("{}.{:02}", minor / 100, minor % 100), "currencyCode": currency } }
+    })
+}
+
+fn customer_json(i: usize) -> Value {
+    json!({
+        "id": format!("gid://shopify/Customer/{}", i + 1),
+        "createdAt": "2025-12-01T09:00:00Z",
+        "numberOfOrders": format!("{}", i % 7),
+        "amountSpent": { "amount": format!("{}.50", i % 7 * 10), "currencyCode": "USD" }
+    })
+}
+
+/// Expected revenue per currency over the first `orders` orders: (count, minor units).
+pub fn expected_totals(orders: usize) -> std::collections::BTreeMap<&'static str, (i64, i64)> {
+    let mut totals = std::collections::BTreeMap::new();
+    for i in 0..orders {
+        let (_, currency, minor) = order(i);
+        let t = totals.entry(currency).or_insert((0, 0));
+        t.0 += 1;
+        t.1 += minor;
+    }
+    totals
+}
+
+/// The crate's own `client.toml`.
+pub fn client_config() -> ClientConfig {
+    ClientConfig::load(&ClientConfig::default_path()).expect("client.toml loads")
+}
+
+pub fn manual_clock() -> (ManualClock, Arc<dyn Clock>) {
+    let clock = ManualClock::starting_at(1_780_000_000);
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    (clock, shared)
+}
+
+/// Environment for running this crate's binary against the mock.
+pub fn env_prefix_var(name: &str) -> String {
+    format!("{}_{name}", globex::ENV_PREFIX)
+}
+
+/// A database of its own for one test, on the server in `CLIENTWALL_TEST_POSTGRES_URL`.
+pub struct TestDb {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let admin_url = std::env::var("CLIENTWALL_TEST_POSTGRES_URL")
+            .expect("CLIENTWALL_TEST_POSTGRES_URL must name a PostgreSQL server for these tests (e.g. postgres://postgres@127.0.0.1:5432/postgres)");
+        let name = format!(
+            "t_{}_{}_{}",
+            globex::CLIENT.replace('-', "_"),
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to the test server");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+        TestDb { url: format!("{base}/{name}"), admin_url, name }
+    }
+
+    pub fn store(&self) -> Store {
+        Store::connect(&self.url).expect("connect to the test database")
+    }
+
+    /// Variables that point this crate's binary at the test database.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![(env_prefix_var("DATABASE_URL"), self.url.clone())]
+    }
+
+    /// Where the data lives on disk: nothing of this client's is on local disk.
+    pub fn data_dir(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+

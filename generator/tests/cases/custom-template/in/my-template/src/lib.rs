@@ -1,0 +1,1 @@
+//! {{ display_name }} ({{ shop_domain }}, {{ database }}, {{ env_prefix }})

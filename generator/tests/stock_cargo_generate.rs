@@ -1,0 +1,86 @@
+//! The template also works with stock `cargo generate --path template`, and renders exactly the
+//! tree `new-client` renders for the same values. Needs `cargo-generate` on PATH (`.ci/run`
+//! installs it); without it this test fails rather than pass unchecked.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::BTreeMap;
+use std::process::Command;
+
+fn tree(root: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn compare(name: &str, database: &str) {
+    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template");
+    let vars =
+        generator::variables::Variables::new(name, None, None, Some(database.to_owned())).unwrap();
+
+    let stock = tempfile::tempdir().unwrap();
+    let stock_root = Utf8PathBuf::from_path_buf(stock.path().to_owned()).unwrap();
+    let mut command = Command::new("cargo");
+    command
+        .args([
+            "generate",
+            "--path",
+            template.as_str(),
+            "--name",
+            name,
+            "--vcs",
+            "none",
+            "--silent",
+        ])
+        .args(["--destination", stock_root.as_str()]);
+    for (key, value) in [
+        ("client", &vars.client),
+        ("display_name", &vars.display_name),
+        ("shop_domain", &vars.shop_domain),
+        ("database", &vars.database),
+        ("env_prefix", &vars.env_prefix),
+        ("template_version", &vars.template_version),
+    ] {
+        command.arg("--define").arg(format!("{key}={value}"));
+    }
+    let output = command.output().expect("cargo is on PATH");
+    assert!(
+        output.status.success(),
+        "stock `cargo generate` failed (is cargo-generate 0.23 installed?):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let ours = generator::template::render(&generator::template::Source::Embedded, &vars).unwrap();
+    let ours: BTreeMap<String, Vec<u8>> = ours.into_iter().map(|f| (f.path, f.contents)).collect();
+    let theirs = tree(&stock_root.join(name));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "{name}/{database}: file lists differ"
+    );
+    for (path, contents) in &ours {
+        assert!(
+            *contents == theirs[path],
+            "{name}/{database}: {path} differs\n--- new-client\n{}\n--- cargo generate\n{}",
+            String::from_utf8_lossy(contents),
+            String::from_utf8_lossy(&theirs[path])
+        );
+    }
+}
+
+#[test]
+fn stock_cargo_generate_renders_the_same_tree() {
+    compare("acme", "sqlite");
+    compare("globex-corp", "postgres");
+}

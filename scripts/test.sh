@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test suite: the workspace's tests (lint, generator, stock cargo-generate equality), then
+# the example consultancy workspace regenerated and diffed, then its generated clients' own
+# tests: acme (SQLite) and globex (PostgreSQL) against a mock Shopify on loopback.
+# Starts a throwaway PostgreSQL and installs cargo-generate when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback
+
+if ! command -v cargo-generate >/dev/null; then
+  echo "== installing cargo-generate 0.23 (the stock-template test needs it)"
+  cargo install --locked --quiet cargo-generate --version '~0.23'
+fi
+if [ -z "${CLIENTWALL_TEST_POSTGRES_URL:-}" ]; then
+  echo "== starting PostgreSQL on loopback"
+  CLIENTWALL_TEST_POSTGRES_URL=$(bash .ci/postgres)
+  export CLIENTWALL_TEST_POSTGRES_URL
+fi
+
+echo "== cargo test --workspace"
+cargo test --workspace --locked
+
+echo "== examples/consultancy is what new-client generates today"
+fresh=$(mktemp -d)
+trap 'rm -rf "$fresh"' EXIT
+cp examples/consultancy/Cargo.toml "$fresh/"
+cargo run -q --locked -p clientwall-generator --bin new-client -- acme --workspace "$fresh" --display-name "Acme Outdoor" --no-check >/dev/null
+cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null
+diff -r -x Cargo.lock -x .new-client.lock -x target "$fresh" examples/consultancy
+
+echo "== the generated clients' own tests (acme: SQLite, globex: PostgreSQL)"
+cargo test --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy
