@@ -60,6 +60,20 @@ impl Default for CheckOptions {
 /// Run the rules. `Err` means the check could not be completed (exit 2); violations are in
 /// the report (exit 1).
 pub fn run(options: &CheckOptions) -> Result<Report> {
+    run_detailed(options).map(|checked| checked.report)
+}
+
+/// A check's report with the crate graph and layout it was made from, for the commands that
+/// draw or attest what the check saw.
+pub struct Checked {
+    pub report: Report,
+    /// `None` for an incremental run that did not need cargo.
+    pub graph: Option<CrateGraph>,
+    pub layout: Layout,
+}
+
+/// [`run`], keeping the graph and the layout.
+pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     let mut run = match &options.files {
         FileSelection::All => full(options)?,
         selection => incremental(options, selection)?,
@@ -83,12 +97,13 @@ pub fn run(options: &CheckOptions) -> Result<Report> {
         files: run.scan.files,
         ..Summary::new(&run.violations)
     };
-    Ok(Report {
+    let report = Report {
         root: run.root,
         violations: run.violations,
         notes: run.notes.into_iter().chain(run.scan.notes).collect(),
         summary,
-    })
+    };
+    Ok(Checked { report, graph: run.graph, layout: run.layout })
 }
 
 /// The state of one run, before selection and sorting.
@@ -103,6 +118,8 @@ struct Run {
     crates: usize,
     scan: ScanOutput,
     notes: Vec<String>,
+    graph: Option<CrateGraph>,
+    layout: Layout,
 }
 
 fn full(options: &CheckOptions) -> Result<Run> {
@@ -131,6 +148,8 @@ fn full(options: &CheckOptions) -> Result<Run> {
         crates: graph.nodes.len(),
         scan,
         notes,
+        graph: Some(graph),
+        layout,
     })
 }
 
@@ -154,6 +173,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             .any(|f| f.file_name().is_some_and(|n| n == name))
     };
     let mut violations = Vec::new();
+    let mut kept_graph = None;
     let (config, layout, allow_used, workspaces, crates) =
         if named("Cargo.toml") || named("Cargo.lock") {
             let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
@@ -161,13 +181,9 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             let (found, used) = graph_rules(&loaded, &graph, options.today)?;
             violations = found;
             let layout = graph_layout(&loaded, &graph)?;
-            (
-                loaded.config,
-                layout,
-                Some(used),
-                loaded.workspaces.len(),
-                graph.nodes.len(),
-            )
+            let crates = graph.nodes.len();
+            kept_graph = Some(graph);
+            (loaded.config, layout, Some(used), loaded.workspaces.len(), crates)
         } else {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
             let layout = Layout::from_globs(&root, &config)?;
@@ -198,6 +214,8 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         crates,
         scan,
         notes: Vec::new(),
+        graph: kept_graph,
+        layout,
     })
 }
 

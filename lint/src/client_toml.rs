@@ -23,6 +23,7 @@ pub struct Located<T> {
 pub struct ClientToml {
     pub client: String,
     pub path: Utf8PathBuf,
+    pub shop: Option<Located<String>>,
     pub scopes: Vec<Located<String>>,
     pub token_lifetime_hours: Option<Located<i64>>,
     pub database_kind: Option<Located<String>>,
@@ -67,6 +68,7 @@ impl ClientToml {
         };
         Ok(Some(ClientToml {
             client: area.name.clone(),
+            shop: reader.string(&["shopify", "shop"])?,
             scopes,
             token_lifetime_hours: reader.integer(&["shopify", "token_lifetime_hours"])?,
             database_kind: reader.string(&["database", "kind"])?,

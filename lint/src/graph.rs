@@ -19,6 +19,9 @@ pub type EdgeId = usize;
 #[derive(Debug, Clone)]
 pub struct Node {
     pub name: String,
+    pub version: String,
+    /// `None` for local crates; the registry or git source otherwise.
+    pub source: Option<String>,
     pub manifest_path: Utf8PathBuf,
     pub kind: Kind,
     pub local: bool,
@@ -141,6 +144,8 @@ impl CrateGraph {
             identity,
             Node {
                 name: package.name.to_string(),
+                version: package.version.to_string(),
+                source: package.source.as_ref().map(|s| s.repr.clone()),
                 manifest_path: package.manifest_path.clone(),
                 kind,
                 local: package.source.is_none(),
@@ -166,6 +171,8 @@ impl CrateGraph {
                 manifest.to_string(),
                 Node {
                     name: dep.name.clone(),
+                    version: dep.req.to_string(),
+                    source: None,
                     manifest_path: manifest,
                     kind,
                     local: true,
@@ -241,6 +248,27 @@ impl CrateGraph {
             }
         }
         reaches
+    }
+
+    /// Every crate `start` reaches through any edge (its full dependency closure), sorted by
+    /// name; `start` itself is not included.
+    pub fn closure(&self, start: NodeId) -> Vec<NodeId> {
+        let mut seen = vec![false; self.nodes.len()];
+        seen[start] = true;
+        let mut queue = VecDeque::from([start]);
+        let mut out = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            for &edge in &self.outgoing[node] {
+                let to = self.edges[edge].to;
+                if !seen[to] {
+                    seen[to] = true;
+                    out.push(to);
+                    queue.push_back(to);
+                }
+            }
+        }
+        out.sort_by(|&a, &b| (&self.nodes[a].name, &self.nodes[a].version).cmp(&(&self.nodes[b].name, &self.nodes[b].version)));
+        out
     }
 
     /// `marks[n]`: some forbidden crate is reachable from `n` through at least one edge.

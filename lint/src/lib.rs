@@ -5,6 +5,7 @@
 //! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
 //! formatters in [`report`] print.
 
+pub mod attest;
 pub mod check;
 pub mod classify;
 pub mod client_toml;
@@ -15,9 +16,11 @@ pub mod error;
 pub mod exit_codes;
 pub mod git;
 pub mod graph;
+pub mod hook;
 pub mod layout;
 pub mod location;
 pub mod manifest;
+pub mod map;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -21,6 +21,54 @@ struct Cli {
 enum Command {
     /// Check the workspace against every rule (exit 0 clean, 1 violations, 2 error).
     Check(CheckArgs),
+    /// Draw the isolation map: clients as islands, shared crates between, violations in red.
+    Graph(GraphArgs),
+    /// The report to hand a client: its access, its data, its dependency closure, every rule.
+    Attest(AttestArgs),
+    /// Write a git pre-commit hook that runs `check --staged`.
+    InstallHook(InstallHookArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GraphArgs {
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, clap::Args)]
+struct AttestArgs {
+    /// The client to attest.
+    client: String,
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
+    format: AttestFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AttestFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct InstallHookArgs {
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Replace a pre-commit hook that clientwall did not install.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,9 +116,59 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
-    match cli.command {
-        Command::Check(args) => check(args),
+    let result = match cli.command {
+        Command::Check(args) => return check(args),
+        Command::Graph(args) => graph(args),
+        Command::Attest(args) => attest(args),
+        Command::InstallHook(args) => install_hook(args),
+    };
+    result.unwrap_or_else(|err| fail(err))
+}
+
+fn fail(err: clientwall::Error) -> ExitCode {
+    let help = err.help().map(str::to_owned);
+    eprintln!("error: {:#}", anyhow::Error::new(err));
+    if let Some(help) = help {
+        eprintln!("  help: {help}");
     }
+    ExitCode::from(exit_codes::ERROR as u8)
+}
+
+fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
+    let checked = clientwall::check::run_detailed(&CheckOptions {
+        manifest_path: args.manifest_path,
+        ..CheckOptions::default()
+    })?;
+    print(&match args.format {
+        GraphFormat::Dot => clientwall::map::dot(&checked),
+        GraphFormat::Mermaid => clientwall::map::mermaid(&checked),
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
+    let attestation = clientwall::attest::attest(args.manifest_path, &args.client)?;
+    print(&match args.format {
+        AttestFormat::Md => clientwall::attest::markdown(&attestation),
+        AttestFormat::Json => clientwall::attest::json(&attestation),
+    });
+    Ok(ExitCode::from(if attestation.passed { exit_codes::CLEAN } else { exit_codes::VIOLATIONS } as u8))
+}
+
+fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
+    let root = match args.manifest_path {
+        Some(path) => path.parent().map(|p| if p.as_str().is_empty() { ".".into() } else { p.to_owned() }).unwrap_or_else(|| ".".into()),
+        None => clientwall::discover::expected_root(None).ok_or_else(|| clientwall::Error::Layout {
+            message: "no Cargo.toml with a [workspace] table here or above".into(),
+            help: Some("pass --manifest-path".into()),
+        })?,
+    };
+    match clientwall::hook::install(root.as_std_path(), args.force)? {
+        clientwall::hook::Installed::New(path) => println!("installed {}", path.display()),
+        clientwall::hook::Installed::Unchanged(path) => println!("{} is already installed", path.display()),
+        clientwall::hook::Installed::Replaced(path) => println!("replaced {}", path.display()),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -91,14 +189,7 @@ fn check(args: CheckArgs) -> ExitCode {
             print(&render(&report, args.format, args.color));
             ExitCode::from(report.exit_code() as u8)
         }
-        Err(err) => {
-            let help = err.help().map(str::to_owned);
-            eprintln!("error: {:#}", anyhow::Error::new(err));
-            if let Some(help) = help {
-                eprintln!("  help: {help}");
-            }
-            ExitCode::from(exit_codes::ERROR as u8)
-        }
+        Err(err) => fail(err),
     }
 }
 

@@ -1,0 +1,198 @@
+//! Where users meet clientwall: the isolation map, the client attestation, the git hook and the
+//! pre-commit framework, all run for real.
+
+mod support;
+
+use assert_cmd::Command;
+use camino::{Utf8Path, Utf8PathBuf};
+use support::{Fixture, repo_root};
+
+fn clientwall(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("cargo-clientwall").unwrap().args(args).output().unwrap()
+}
+
+fn bin_dir() -> Utf8PathBuf {
+    Utf8PathBuf::from_path_buf(assert_cmd::cargo::cargo_bin("cargo-clientwall")).unwrap().parent().unwrap().to_owned()
+}
+
+fn git(dir: &Utf8Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()))
+        .output()
+        .unwrap()
+}
+
+fn ok(output: &std::process::Output) -> String {
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{text}");
+    text
+}
+
+#[test]
+fn graph_dot_and_mermaid() {
+    let example = Fixture::example("violations");
+    let manifest = example.manifest();
+    let dot = ok(&clientwall(&["graph", "--manifest-path", manifest.as_str()]));
+    insta::assert_snapshot!("graph_dot", dot);
+    let mermaid = ok(&clientwall(&["graph", "--format", "mermaid", "--manifest-path", manifest.as_str()]));
+    insta::assert_snapshot!("graph_mermaid", mermaid);
+}
+
+/// Graphviz renders the DOT without error, and the committed picture in the README is current.
+#[test]
+fn graphviz_renders_the_map_and_the_readme_picture_is_current() {
+    let manifest = repo_root().join("examples/violations/Cargo.toml");
+    let dot = clientwall(&["graph", "--manifest-path", manifest.as_str()]).stdout;
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is installed (.ci/run installs it)");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &dot).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "dot warned: {}", String::from_utf8_lossy(&output.stderr));
+    let svg = String::from_utf8(output.stdout).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("agency&#45;credentials"), "{svg}");
+    let committed = repo_root().join("docs/isolation-map.svg");
+    if std::env::var_os("CLIENTWALL_BLESS").is_some() {
+        std::fs::write(&committed, &svg).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&committed).unwrap_or_default(),
+        svg,
+        "docs/isolation-map.svg is stale; regenerate with CLIENTWALL_BLESS=1"
+    );
+}
+
+#[test]
+fn attestation_of_a_clean_client() {
+    let example = Fixture::example("clean");
+    let manifest = example.manifest();
+    let output = clientwall(&["attest", "acme", "--manifest-path", manifest.as_str()]);
+    assert_eq!(output.status.code(), Some(0));
+    let md = String::from_utf8(output.stdout).unwrap();
+    insta::assert_snapshot!("attest_clean_md", md);
+    let output = clientwall(&["attest", "acme", "--format", "json", "--manifest-path", manifest.as_str()]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["passed"], true);
+    assert_eq!(json["other_clients_in_closure"], serde_json::json!([]));
+    insta::assert_json_snapshot!("attest_clean_json", json);
+}
+
+#[test]
+fn attestation_of_a_failing_client() {
+    let example = Fixture::example("violations");
+    let manifest = example.manifest();
+    let output = clientwall(&["attest", "acme", "--manifest-path", manifest.as_str()]);
+    assert_eq!(output.status.code(), Some(1), "a failing rule makes the attestation exit 1");
+    let md = String::from_utf8(output.stdout).unwrap();
+    assert!(md.contains("No other client's crate in the dependency closure: **no**"), "{md}");
+    insta::assert_snapshot!("attest_failing_md", md);
+}
+
+#[test]
+fn attestation_hash_covers_the_content() {
+    let example = Fixture::example("violations");
+    let a = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
+    let b = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
+    assert_eq!(a.sha256, b.sha256, "two copies of the same state compare equal");
+    assert_eq!(clientwall::attest::digest(&a), a.sha256);
+    let mut tampered = a.clone();
+    tampered.credential_helpers_in_closure.clear();
+    assert_ne!(clientwall::attest::digest(&tampered), a.sha256);
+}
+
+/// A consultancy repository in git with one clean commit.
+fn repo() -> Fixture {
+    let fixture = Fixture::example("clean");
+    ok(&git(&fixture.root, &["init", "-q", "-b", "main"]));
+    ok(&git(&fixture.root, &["add", "-A"]));
+    ok(&git(&fixture.root, &["commit", "-q", "-m", "clean"]));
+    fixture
+}
+
+/// Stage the same breach in both hook tests: acme now depends on globex.
+fn stage_breach(root: &Utf8Path) {
+    let manifest = root.join("clients/acme/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("globex = { path = \"../globex\" }\n");
+    std::fs::write(&manifest, text).unwrap();
+    ok(&git(root, &["add", "clients/acme/Cargo.toml"]));
+}
+
+#[test]
+fn install_hook_with_plain_git() {
+    let repo = repo();
+    let root = &repo.root;
+    let install = |args: &[&str]| {
+        Command::cargo_bin("cargo-clientwall").unwrap().current_dir(root).args(["clientwall", "install-hook"]).args(args).output().unwrap()
+    };
+    assert!(ok(&install(&[])).contains("installed"));
+    assert!(ok(&install(&[])).contains("already installed"), "idempotent");
+
+    // A clean change commits.
+    std::fs::write(root.join("clients/acme/src/extra.rs"), "pub fn f() {}\n").unwrap();
+    ok(&git(root, &["add", "clients/acme/src/extra.rs"]));
+    ok(&git(root, &["commit", "-q", "-m", "clean change"]));
+
+    // A cross-client dependency is rejected.
+    stage_breach(root);
+    let rejected = git(root, &["commit", "-q", "-m", "breach"]);
+    assert!(!rejected.status.success(), "the hook let a breach through");
+    assert!(String::from_utf8_lossy(&rejected.stdout).contains("client-depends-on-client"));
+
+    // A foreign hook is not overwritten without --force.
+    let hook = root.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
+    let refused = install(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
+    assert!(ok(&install(&["--force"])).contains("replaced"));
+}
+
+/// The pre-commit framework, installed from PyPI by `.ci/run`, using this repository's
+/// `.pre-commit-hooks.yaml` at its current commit.
+#[test]
+fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
+    let this_repo = repo_root();
+    let head = std::process::Command::new("git").args(["-C", this_repo.as_str(), "rev-parse", "HEAD"]).output().unwrap();
+    let head = String::from_utf8(head.stdout).unwrap().trim().to_owned();
+    let repo = repo();
+    let root = &repo.root;
+    std::fs::write(
+        root.join(".pre-commit-config.yaml"),
+        format!("repos:\n  - repo: {this_repo}\n    rev: {head}\n    hooks:\n      - id: clientwall\n"),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let pre_commit = |args: &[&str]| {
+        std::process::Command::new("pre-commit")
+            .args(args)
+            .current_dir(root)
+            .env("PRE_COMMIT_HOME", home.path())
+            .env("PATH", format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()))
+            .output()
+            .expect("the pre-commit framework is installed (.ci/run installs it from PyPI)")
+    };
+    ok(&pre_commit(&["install"]));
+    ok(&git(root, &["add", ".pre-commit-config.yaml"]));
+    ok(&git(root, &["commit", "-q", "-m", "use clientwall through pre-commit"]));
+
+    stage_breach(root);
+    let rejected = git(root, &["commit", "-q", "-m", "breach"]);
+    let text = format!("{}{}", String::from_utf8_lossy(&rejected.stdout), String::from_utf8_lossy(&rejected.stderr));
+    assert!(!rejected.status.success(), "pre-commit let a breach through: {text}");
+    assert!(text.contains("client-depends-on-client"), "{text}");
+
+    ok(&git(root, &["reset", "-q", "--hard"]));
+    std::fs::write(root.join("clients/globex/src/extra.rs"), "pub fn g() {}\n").unwrap();
+    ok(&git(root, &["add", "clients/globex/src/extra.rs"]));
+    ok(&git(root, &["commit", "-q", "-m", "clean change"]));
+}
