@@ -70,8 +70,14 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     let node = graph
         .clients()
         .find(|&n| graph.nodes[n].name == client && graph.nodes[n].local)
-        .ok_or_else(|| Error::Layout { message: format!("no client named `{client}`"), help: None })?;
-    let area = checked.layout.client(client).ok_or_else(|| Error::Layout { message: format!("no client named `{client}`"), help: None })?;
+        .ok_or_else(|| Error::Layout {
+            message: format!("no client named `{client}`"),
+            help: None,
+        })?;
+    let area = checked.layout.client(client).ok_or_else(|| Error::Layout {
+        message: format!("no client named `{client}`"),
+        help: None,
+    })?;
     let config = ClientToml::load(area)?;
 
     let dependencies: Vec<Dependency> = graph
@@ -87,7 +93,13 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
             }
         })
         .collect();
-    let names_of = |kind: Kind| dependencies.iter().filter(|d| d.role == kind).map(|d| d.name.clone()).collect::<Vec<_>>();
+    let names_of = |kind: Kind| {
+        dependencies
+            .iter()
+            .filter(|d| d.role == kind)
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>()
+    };
     let violations = &checked.report.violations;
     let rules: Vec<RuleResult> = RULES
         .iter()
@@ -96,14 +108,22 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                 .iter()
                 .filter(|v| v.rule.code == rule.code)
                 .map(|v| {
-                    let location = format!("{}:{}", v.location.relative_file(&checked.report.root), v.location.line);
+                    let location = format!(
+                        "{}:{}",
+                        v.location.relative_file(&checked.report.root),
+                        v.location.line
+                    );
                     match v.path.is_empty() {
                         true => format!("{} ({location})", v.message),
                         false => format!("{}: {} ({location})", v.message, format_path(&v.path)),
                     }
                 })
                 .collect();
-            RuleResult { rule: rule.code, passed: findings.is_empty(), findings }
+            RuleResult {
+                rule: rule.code,
+                passed: findings.is_empty(),
+                findings,
+            }
         })
         .collect();
     let shared_with: Vec<String> = violations
@@ -118,7 +138,12 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         access: config.as_ref().map(|c| Access {
             shop: c.shop.as_ref().map(|s| s.value.clone()),
             scopes: c.scopes.iter().map(|s| s.value.clone()).collect(),
-            write_scopes: c.scopes.iter().map(|s| s.value.clone()).filter(|s| !s.starts_with("read_")).collect(),
+            write_scopes: c
+                .scopes
+                .iter()
+                .map(|s| s.value.clone())
+                .filter(|s| !s.starts_with("read_"))
+                .collect(),
             token_lifetime_hours: c.token_lifetime_hours.as_ref().map(|h| h.value),
         }),
         database: config.as_ref().map(|c| Database {
@@ -146,14 +171,26 @@ pub fn digest(attestation: &Attestation) -> String {
     let mut unsealed = attestation.clone();
     unsealed.sha256.clear();
     let bytes = serde_json::to_vec(&unsealed).expect("attestation serializes");
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn commit(root: &std::path::Path) -> Option<String> {
     let git = |args: &[&str]| {
-        std::process::Command::new("git").arg("-C").arg(root).args(args).output().ok().filter(|o| o.status.success())
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
     };
-    let head = String::from_utf8(git(&["rev-parse", "HEAD"])?.stdout).ok()?.trim().to_owned();
+    let head = String::from_utf8(git(&["rev-parse", "HEAD"])?.stdout)
+        .ok()?
+        .trim()
+        .to_owned();
     let dirty = git(&["status", "--porcelain"]).is_some_and(|o| !o.stdout.is_empty());
     Some(if dirty { format!("{head}+dirty") } else { head })
 }
@@ -172,16 +209,39 @@ pub fn markdown(a: &Attestation) -> String {
         a.commit.as_deref().unwrap_or("(not in git)"),
         a.crate_dir
     ));
-    out.push_str(&format!("**Result: {}**\n\n", if a.passed { "every rule passed" } else { "FAILED: see the rules below" }));
+    out.push_str(&format!(
+        "**Result: {}**\n\n",
+        if a.passed {
+            "every rule passed"
+        } else {
+            "FAILED: see the rules below"
+        }
+    ));
     out.push_str("## Access\n\n");
     match &a.access {
         Some(access) => {
-            out.push_str(&format!("- Shop: `{}`\n", access.shop.as_deref().unwrap_or("(not set)")));
-            out.push_str(&format!("- Scopes: {}\n", access.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
-            out.push_str(&format!("- Read-only (no write or unknown scope): {}\n", yes_no(access.write_scopes.is_empty())));
+            out.push_str(&format!(
+                "- Shop: `{}`\n",
+                access.shop.as_deref().unwrap_or("(not set)")
+            ));
+            out.push_str(&format!(
+                "- Scopes: {}\n",
+                access
+                    .scopes
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            out.push_str(&format!(
+                "- Read-only (no write or unknown scope): {}\n",
+                yes_no(access.write_scopes.is_empty())
+            ));
             out.push_str(&format!(
                 "- Token lifetime: {} hours, held in memory only\n",
-                access.token_lifetime_hours.map_or("(not set)".to_owned(), |h| h.to_string())
+                access
+                    .token_lifetime_hours
+                    .map_or("(not set)".to_owned(), |h| h.to_string())
             ));
         }
         None => out.push_str("- No `client.toml`: this crate declares no Shopify access.\n"),
@@ -189,8 +249,15 @@ pub fn markdown(a: &Attestation) -> String {
     out.push_str("\n## Data\n\n");
     match &a.database {
         Some(db) => {
-            out.push_str(&format!("- Database: {} at `{}`\n", db.kind.as_deref().unwrap_or("?"), db.location.as_deref().unwrap_or("?")));
-            out.push_str(&format!("- No other client points at it: {}\n", yes_no(db.shared_with.is_empty())));
+            out.push_str(&format!(
+                "- Database: {} at `{}`\n",
+                db.kind.as_deref().unwrap_or("?"),
+                db.location.as_deref().unwrap_or("?")
+            ));
+            out.push_str(&format!(
+                "- No other client points at it: {}\n",
+                yes_no(db.shared_with.is_empty())
+            ));
             for finding in &db.shared_with {
                 out.push_str(&format!("  - {finding}\n"));
             }
@@ -198,23 +265,45 @@ pub fn markdown(a: &Attestation) -> String {
         None => out.push_str("- No `client.toml`: no database declared.\n"),
     }
     out.push_str("\n## Code\n\n");
-    out.push_str(&format!("- No other client's crate in the dependency closure: {}\n", yes_no(a.other_clients_in_closure.is_empty())));
-    out.push_str(&format!("- No credential helper in the dependency closure: {}\n", yes_no(a.credential_helpers_in_closure.is_empty())));
-    out.push_str(&format!("- Dependency closure ({} crates):\n\n", a.dependencies.len()));
+    out.push_str(&format!(
+        "- No other client's crate in the dependency closure: {}\n",
+        yes_no(a.other_clients_in_closure.is_empty())
+    ));
+    out.push_str(&format!(
+        "- No credential helper in the dependency closure: {}\n",
+        yes_no(a.credential_helpers_in_closure.is_empty())
+    ));
+    out.push_str(&format!(
+        "- Dependency closure ({} crates):\n\n",
+        a.dependencies.len()
+    ));
     out.push_str("| crate | version | source | role |\n|---|---|---|---|\n");
     for d in &a.dependencies {
-        let source = if d.source == "local" { "local" } else if d.source.starts_with("registry+") { "registry" } else { "git" };
+        let source = if d.source == "local" {
+            "local"
+        } else if d.source.starts_with("registry+") {
+            "registry"
+        } else {
+            "git"
+        };
         let role = match d.role {
             Kind::Client => "client",
             Kind::Shared => "shared",
             Kind::CredentialHelper => "credential helper",
             Kind::External => "external",
         };
-        out.push_str(&format!("| {} | {} | {source} | {role} |\n", d.name, d.version));
+        out.push_str(&format!(
+            "| {} | {} | {source} | {role} |\n",
+            d.name, d.version
+        ));
     }
     out.push_str("\n## Rules\n\n| rule | result |\n|---|---|\n");
     for r in &a.rules {
-        out.push_str(&format!("| `{}` | {} |\n", r.rule, if r.passed { "pass" } else { "**fail**" }));
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            r.rule,
+            if r.passed { "pass" } else { "**fail**" }
+        ));
     }
     for r in a.rules.iter().filter(|r| !r.passed) {
         out.push_str(&format!("\n### `{}`\n\n", r.rule));
@@ -222,6 +311,9 @@ pub fn markdown(a: &Attestation) -> String {
             out.push_str(&format!("- {f}\n"));
         }
     }
-    out.push_str(&format!("\nSHA-256 of this attestation's content: `{}`\n", a.sha256));
+    out.push_str(&format!(
+        "\nSHA-256 of this attestation's content: `{}`\n",
+        a.sha256
+    ));
     out
 }

@@ -103,7 +103,11 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         notes: run.notes.into_iter().chain(run.scan.notes).collect(),
         summary,
     };
-    Ok(Checked { report, graph: run.graph, layout: run.layout })
+    Ok(Checked {
+        report,
+        graph: run.graph,
+        layout: run.layout,
+    })
 }
 
 /// The state of one run, before selection and sorting.
@@ -183,7 +187,13 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             let layout = graph_layout(&loaded, &graph)?;
             let crates = graph.nodes.len();
             kept_graph = Some(graph);
-            (loaded.config, layout, Some(used), loaded.workspaces.len(), crates)
+            (
+                loaded.config,
+                layout,
+                Some(used),
+                loaded.workspaces.len(),
+                crates,
+            )
         } else {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
             let layout = Layout::from_globs(&root, &config)?;

@@ -267,7 +267,10 @@ impl CrateGraph {
                 }
             }
         }
-        out.sort_by(|&a, &b| (&self.nodes[a].name, &self.nodes[a].version).cmp(&(&self.nodes[b].name, &self.nodes[b].version)));
+        out.sort_by(|&a, &b| {
+            (&self.nodes[a].name, &self.nodes[a].version)
+                .cmp(&(&self.nodes[b].name, &self.nodes[b].version))
+        });
         out
     }
 

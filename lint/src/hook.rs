@@ -34,10 +34,22 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     };
     let toplevel = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
-    let hooks = PathBuf::from(git(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?);
-    let workspace = workspace_root.canonicalize().map_err(|e| Error::io(workspace_root.display().to_string(), e))?;
-    let toplevel = toplevel.canonicalize().map_err(|e| Error::io(toplevel.display().to_string(), e))?;
-    let manifest = workspace.strip_prefix(&toplevel).unwrap_or(Path::new("")).join("Cargo.toml");
+    let hooks = PathBuf::from(git(&[
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "hooks",
+    ])?);
+    let workspace = workspace_root
+        .canonicalize()
+        .map_err(|e| Error::io(workspace_root.display().to_string(), e))?;
+    let toplevel = toplevel
+        .canonicalize()
+        .map_err(|e| Error::io(toplevel.display().to_string(), e))?;
+    let manifest = workspace
+        .strip_prefix(&toplevel)
+        .unwrap_or(Path::new(""))
+        .join("Cargo.toml");
     let script = format!(
         "#!/bin/sh\n{MARKER}: checks the files staged for this commit.\nexec cargo clientwall check --staged --manifest-path '{}'\n",
         manifest.display()
@@ -48,8 +60,14 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
         Some(text) if *text == script => return Ok(Installed::Unchanged(path)),
         Some(text) if !text.contains(MARKER) && !force => {
             return Err(Error::Layout {
-                message: format!("{} already holds a pre-commit hook that clientwall did not install", path.display()),
-                help: Some("add `cargo clientwall check --staged` to it, or pass --force to replace it".into()),
+                message: format!(
+                    "{} already holds a pre-commit hook that clientwall did not install",
+                    path.display()
+                ),
+                help: Some(
+                    "add `cargo clientwall check --staged` to it, or pass --force to replace it"
+                        .into(),
+                ),
             });
         }
         Some(_) => Installed::Replaced(path.clone()),
@@ -60,7 +78,8 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| Error::io(path.display().to_string(), e))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
     }
     Ok(outcome)
 }

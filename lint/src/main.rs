@@ -152,20 +152,37 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
         AttestFormat::Md => clientwall::attest::markdown(&attestation),
         AttestFormat::Json => clientwall::attest::json(&attestation),
     });
-    Ok(ExitCode::from(if attestation.passed { exit_codes::CLEAN } else { exit_codes::VIOLATIONS } as u8))
+    Ok(ExitCode::from(if attestation.passed {
+        exit_codes::CLEAN
+    } else {
+        exit_codes::VIOLATIONS
+    } as u8))
 }
 
 fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
     let root = match args.manifest_path {
-        Some(path) => path.parent().map(|p| if p.as_str().is_empty() { ".".into() } else { p.to_owned() }).unwrap_or_else(|| ".".into()),
-        None => clientwall::discover::expected_root(None).ok_or_else(|| clientwall::Error::Layout {
-            message: "no Cargo.toml with a [workspace] table here or above".into(),
-            help: Some("pass --manifest-path".into()),
-        })?,
+        Some(path) => path
+            .parent()
+            .map(|p| {
+                if p.as_str().is_empty() {
+                    ".".into()
+                } else {
+                    p.to_owned()
+                }
+            })
+            .unwrap_or_else(|| ".".into()),
+        None => {
+            clientwall::discover::expected_root(None).ok_or_else(|| clientwall::Error::Layout {
+                message: "no Cargo.toml with a [workspace] table here or above".into(),
+                help: Some("pass --manifest-path".into()),
+            })?
+        }
     };
     match clientwall::hook::install(root.as_std_path(), args.force)? {
         clientwall::hook::Installed::New(path) => println!("installed {}", path.display()),
-        clientwall::hook::Installed::Unchanged(path) => println!("{} is already installed", path.display()),
+        clientwall::hook::Installed::Unchanged(path) => {
+            println!("{} is already installed", path.display())
+        }
         clientwall::hook::Installed::Replaced(path) => println!("replaced {}", path.display()),
     }
     Ok(ExitCode::SUCCESS)

@@ -18,8 +18,15 @@ struct Map<'g> {
 
 fn map(checked: &Checked) -> Option<Map<'_>> {
     let graph = checked.graph.as_ref()?;
-    let mut nodes: Vec<NodeId> = (0..graph.nodes.len()).filter(|&n| graph.nodes[n].local).collect();
-    nodes.sort_by_key(|&n| (graph.nodes[n].kind != Kind::Client, graph.nodes[n].name.clone()));
+    let mut nodes: Vec<NodeId> = (0..graph.nodes.len())
+        .filter(|&n| graph.nodes[n].local)
+        .collect();
+    nodes.sort_by_key(|&n| {
+        (
+            graph.nodes[n].kind != Kind::Client,
+            graph.nodes[n].name.clone(),
+        )
+    });
     let red: BTreeSet<(String, String, String)> = checked
         .report
         .violations
@@ -38,12 +45,26 @@ fn map(checked: &Checked) -> Option<Map<'_>> {
         .filter(|e| graph.nodes[e.from].local && graph.nodes[e.to].local)
         .filter(|e| seen.insert((e.from, e.to, kind_name(e.kind))))
         .map(|e| {
-            let key = (graph.nodes[e.from].name.clone(), graph.nodes[e.to].name.clone(), kind_name(e.kind).to_owned());
+            let key = (
+                graph.nodes[e.from].name.clone(),
+                graph.nodes[e.to].name.clone(),
+                kind_name(e.kind).to_owned(),
+            );
             (e.from, e.to, e.kind, red.contains(&key))
         })
         .collect();
-    edges.sort_by_key(|&(from, to, kind, _)| (graph.nodes[from].name.clone(), graph.nodes[to].name.clone(), kind_name(kind)));
-    Some(Map { graph, nodes, edges })
+    edges.sort_by_key(|&(from, to, kind, _)| {
+        (
+            graph.nodes[from].name.clone(),
+            graph.nodes[to].name.clone(),
+            kind_name(kind),
+        )
+    });
+    Some(Map {
+        graph,
+        nodes,
+        edges,
+    })
 }
 
 fn quote(text: &str) -> String {
@@ -52,7 +73,9 @@ fn quote(text: &str) -> String {
 
 /// Graphviz DOT.
 pub fn dot(checked: &Checked) -> String {
-    let Some(map) = map(checked) else { return "digraph isolation {}\n".to_owned() };
+    let Some(map) = map(checked) else {
+        return "digraph isolation {}\n".to_owned();
+    };
     let g = map.graph;
     let mut out = String::from(
         "digraph isolation {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\", fontsize=11];\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
@@ -79,7 +102,11 @@ pub fn dot(checked: &Checked) -> String {
             DependencyKind::Build => ", style=dotted",
             _ => "",
         };
-        let color = if red { ", color=red, fontcolor=red, penwidth=2" } else { "" };
+        let color = if red {
+            ", color=red, fontcolor=red, penwidth=2"
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "  {} -> {} [label={}{style}{color}];\n",
             quote(&g.nodes[from].name),
@@ -93,7 +120,9 @@ pub fn dot(checked: &Checked) -> String {
 
 /// Mermaid flowchart.
 pub fn mermaid(checked: &Checked) -> String {
-    let Some(map) = map(checked) else { return "graph LR\n".to_owned() };
+    let Some(map) = map(checked) else {
+        return "graph LR\n".to_owned();
+    };
     let g = map.graph;
     let id = |n: NodeId| format!("n{n}");
     let mut out = String::from("graph LR\n");
@@ -107,21 +136,37 @@ pub fn mermaid(checked: &Checked) -> String {
                 node.name
             )),
             Kind::CredentialHelper => {
-                out.push_str(&format!("  {}{{{{\"{} (credential helper)\"}}}}\n", id(n), node.name));
+                out.push_str(&format!(
+                    "  {}{{{{\"{} (credential helper)\"}}}}\n",
+                    id(n),
+                    node.name
+                ));
             }
             _ => out.push_str(&format!("  {}[\"{}\"]\n", id(n), node.name)),
         }
     }
     let mut red = Vec::new();
     for (i, &(from, to, kind, is_red)) in map.edges.iter().enumerate() {
-        let arrow = if kind == DependencyKind::Development { "-.->" } else { "-->" };
-        out.push_str(&format!("  {} {arrow}|{}| {}\n", id(from), kind_name(kind), id(to)));
+        let arrow = if kind == DependencyKind::Development {
+            "-.->"
+        } else {
+            "-->"
+        };
+        out.push_str(&format!(
+            "  {} {arrow}|{}| {}\n",
+            id(from),
+            kind_name(kind),
+            id(to)
+        ));
         if is_red {
             red.push(i.to_string());
         }
     }
     if !red.is_empty() {
-        out.push_str(&format!("  linkStyle {} stroke:red,stroke-width:2px\n", red.join(",")));
+        out.push_str(&format!(
+            "  linkStyle {} stroke:red,stroke-width:2px\n",
+            red.join(",")
+        ));
     }
     out
 }

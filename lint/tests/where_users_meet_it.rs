@@ -8,25 +8,47 @@ use camino::{Utf8Path, Utf8PathBuf};
 use support::{Fixture, repo_root};
 
 fn clientwall(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("cargo-clientwall").unwrap().args(args).output().unwrap()
+    Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn bin_dir() -> Utf8PathBuf {
-    Utf8PathBuf::from_path_buf(assert_cmd::cargo::cargo_bin("cargo-clientwall")).unwrap().parent().unwrap().to_owned()
+    Utf8PathBuf::from_path_buf(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn git(dir: &Utf8Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
-        .env("PATH", format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()))
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()),
+        )
         .output()
         .unwrap()
 }
 
 fn ok(output: &std::process::Output) -> String {
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(output.status.success(), "{text}");
     text
 }
@@ -35,9 +57,19 @@ fn ok(output: &std::process::Output) -> String {
 fn graph_dot_and_mermaid() {
     let example = Fixture::example("violations");
     let manifest = example.manifest();
-    let dot = ok(&clientwall(&["graph", "--manifest-path", manifest.as_str()]));
+    let dot = ok(&clientwall(&[
+        "graph",
+        "--manifest-path",
+        manifest.as_str(),
+    ]));
     insta::assert_snapshot!("graph_dot", dot);
-    let mermaid = ok(&clientwall(&["graph", "--format", "mermaid", "--manifest-path", manifest.as_str()]));
+    let mermaid = ok(&clientwall(&[
+        "graph",
+        "--format",
+        "mermaid",
+        "--manifest-path",
+        manifest.as_str(),
+    ]));
     insta::assert_snapshot!("graph_mermaid", mermaid);
 }
 
@@ -55,10 +87,21 @@ fn graphviz_renders_the_map_and_the_readme_picture_is_current() {
         .expect("Graphviz `dot` is installed (.ci/run installs it)");
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), &dot).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.stderr.is_empty(), "dot warned: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "dot warned: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let svg = String::from_utf8(output.stdout).unwrap();
-    assert!(svg.contains("<svg") && svg.contains("agency&#45;credentials"), "{svg}");
+    assert!(
+        svg.contains("<svg") && svg.contains("agency&#45;credentials"),
+        "{svg}"
+    );
     let committed = repo_root().join("docs/isolation-map.svg");
     if std::env::var_os("CLIENTWALL_BLESS").is_some() {
         std::fs::write(&committed, &svg).unwrap();
@@ -78,7 +121,14 @@ fn attestation_of_a_clean_client() {
     assert_eq!(output.status.code(), Some(0));
     let md = String::from_utf8(output.stdout).unwrap();
     insta::assert_snapshot!("attest_clean_md", md);
-    let output = clientwall(&["attest", "acme", "--format", "json", "--manifest-path", manifest.as_str()]);
+    let output = clientwall(&[
+        "attest",
+        "acme",
+        "--format",
+        "json",
+        "--manifest-path",
+        manifest.as_str(),
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["passed"], true);
     assert_eq!(json["other_clients_in_closure"], serde_json::json!([]));
@@ -90,9 +140,16 @@ fn attestation_of_a_failing_client() {
     let example = Fixture::example("violations");
     let manifest = example.manifest();
     let output = clientwall(&["attest", "acme", "--manifest-path", manifest.as_str()]);
-    assert_eq!(output.status.code(), Some(1), "a failing rule makes the attestation exit 1");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failing rule makes the attestation exit 1"
+    );
     let md = String::from_utf8(output.stdout).unwrap();
-    assert!(md.contains("No other client's crate in the dependency closure: **no**"), "{md}");
+    assert!(
+        md.contains("No other client's crate in the dependency closure: **no**"),
+        "{md}"
+    );
     insta::assert_snapshot!("attest_failing_md", md);
 }
 
@@ -101,7 +158,10 @@ fn attestation_hash_covers_the_content() {
     let example = Fixture::example("violations");
     let a = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     let b = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
-    assert_eq!(a.sha256, b.sha256, "two copies of the same state compare equal");
+    assert_eq!(
+        a.sha256, b.sha256,
+        "two copies of the same state compare equal"
+    );
     assert_eq!(clientwall::attest::digest(&a), a.sha256);
     let mut tampered = a.clone();
     tampered.credential_helpers_in_closure.clear();
@@ -131,10 +191,19 @@ fn install_hook_with_plain_git() {
     let repo = repo();
     let root = &repo.root;
     let install = |args: &[&str]| {
-        Command::cargo_bin("cargo-clientwall").unwrap().current_dir(root).args(["clientwall", "install-hook"]).args(args).output().unwrap()
+        Command::cargo_bin("cargo-clientwall")
+            .unwrap()
+            .current_dir(root)
+            .args(["clientwall", "install-hook"])
+            .args(args)
+            .output()
+            .unwrap()
     };
     assert!(ok(&install(&[])).contains("installed"));
-    assert!(ok(&install(&[])).contains("already installed"), "idempotent");
+    assert!(
+        ok(&install(&[])).contains("already installed"),
+        "idempotent"
+    );
 
     // A clean change commits.
     std::fs::write(root.join("clients/acme/src/extra.rs"), "pub fn f() {}\n").unwrap();
@@ -145,7 +214,12 @@ fn install_hook_with_plain_git() {
     stage_breach(root);
     let rejected = git(root, &["commit", "-q", "-m", "breach"]);
     assert!(!rejected.status.success(), "the hook let a breach through");
-    assert!(String::from_utf8_lossy(&rejected.stdout).contains("client-depends-on-client"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&rejected.stdout),
+        String::from_utf8_lossy(&rejected.stderr)
+    );
+    assert!(text.contains("client-depends-on-client"), "{text}");
 
     // A foreign hook is not overwritten without --force.
     let hook = root.join(".git/hooks/pre-commit");
@@ -153,7 +227,10 @@ fn install_hook_with_plain_git() {
     let refused = install(&[]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
     assert!(ok(&install(&["--force"])).contains("replaced"));
 }
 
@@ -162,13 +239,18 @@ fn install_hook_with_plain_git() {
 #[test]
 fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
     let this_repo = repo_root();
-    let head = std::process::Command::new("git").args(["-C", this_repo.as_str(), "rev-parse", "HEAD"]).output().unwrap();
+    let head = std::process::Command::new("git")
+        .args(["-C", this_repo.as_str(), "rev-parse", "HEAD"])
+        .output()
+        .unwrap();
     let head = String::from_utf8(head.stdout).unwrap().trim().to_owned();
     let repo = repo();
     let root = &repo.root;
     std::fs::write(
         root.join(".pre-commit-config.yaml"),
-        format!("repos:\n  - repo: {this_repo}\n    rev: {head}\n    hooks:\n      - id: clientwall\n"),
+        format!(
+            "repos:\n  - repo: {this_repo}\n    rev: {head}\n    hooks:\n      - id: clientwall\n"
+        ),
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -177,18 +259,31 @@ fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
             .args(args)
             .current_dir(root)
             .env("PRE_COMMIT_HOME", home.path())
-            .env("PATH", format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()))
+            .env(
+                "PATH",
+                format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()),
+            )
             .output()
             .expect("the pre-commit framework is installed (.ci/run installs it from PyPI)")
     };
     ok(&pre_commit(&["install"]));
     ok(&git(root, &["add", ".pre-commit-config.yaml"]));
-    ok(&git(root, &["commit", "-q", "-m", "use clientwall through pre-commit"]));
+    ok(&git(
+        root,
+        &["commit", "-q", "-m", "use clientwall through pre-commit"],
+    ));
 
     stage_breach(root);
     let rejected = git(root, &["commit", "-q", "-m", "breach"]);
-    let text = format!("{}{}", String::from_utf8_lossy(&rejected.stdout), String::from_utf8_lossy(&rejected.stderr));
-    assert!(!rejected.status.success(), "pre-commit let a breach through: {text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&rejected.stdout),
+        String::from_utf8_lossy(&rejected.stderr)
+    );
+    assert!(
+        !rejected.status.success(),
+        "pre-commit let a breach through: {text}"
+    );
     assert!(text.contains("client-depends-on-client"), "{text}");
 
     ok(&git(root, &["reset", "-q", "--hard"]));
