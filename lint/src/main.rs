@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         Command::Attest(args) => attest(args),
         Command::InstallHook(args) => install_hook(args),
     };
-    result.unwrap_or_else(|err| fail(err))
+    result.unwrap_or_else(fail)
 }
 
 fn fail(err: clientwall::Error) -> ExitCode {
