@@ -1,0 +1,442 @@
+//! `cargo xtask bench [--smoke]`: the benchmark suite. Every target is measured side by side
+//! with its baseline in the same run, on the same synthetic workspace; results go to
+//! `docs/BENCHMARKS.md` and `bench/results.json` (`--smoke`: small sizes, into `target/bench/`).
+
+#[allow(unsafe_code)]
+mod measure;
+mod synth;
+
+use anyhow::{Context, Result, bail};
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::Parser;
+use measure::{Sample, median, run_timed};
+use serde::Serialize;
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask")]
+enum Cli {
+    /// Run the benchmark suite.
+    Bench {
+        /// Small sizes and few runs: proves the suite works, measures nothing worth keeping.
+        #[arg(long)]
+        smoke: bool,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    id: &'static str,
+    what: String,
+    measured: String,
+    baseline: String,
+    ratio: Option<f64>,
+    target: &'static str,
+    met: bool,
+    peak_rss_kib: Option<u64>,
+}
+
+fn main() -> Result<()> {
+    let Cli::Bench { smoke } = Cli::parse();
+    let repo = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("repo root")?
+        .to_owned();
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "-p",
+            "clientwall",
+            "-p",
+            "clientwall-generator",
+        ])
+        .current_dir(&repo)
+        .status()?;
+    if !status.success() {
+        bail!("failed to build the release binaries");
+    }
+    let bin = repo.join("target/release/cargo-clientwall");
+    let scratch = tempdir()?;
+    let runs = if smoke { 2 } else { 5 };
+    let sizes: &[usize] = if smoke {
+        &[20, 100]
+    } else {
+        &[100, 1000, 3000]
+    };
+    let mut rows = Vec::new();
+    let mut growth = Vec::new();
+
+    // P1: the graph check against bare `cargo metadata`.
+    for &clients in sizes {
+        let root = scratch.join(format!("p1-{clients}"));
+        synth::generate(
+            &root,
+            synth::Shape {
+                clients,
+                shared: 5,
+                files_per_client: 1,
+                plant_violations: false,
+            },
+        )?;
+        let metadata = || {
+            let mut c = Command::new(env!("CARGO"));
+            c.args(["metadata", "--format-version", "1"])
+                .current_dir(&root);
+            c
+        };
+        let check = || {
+            let mut c = Command::new(&bin);
+            c.args(["clientwall", "check", "--format", "json"])
+                .current_dir(&root);
+            c
+        };
+        run_timed(&mut metadata(), &[0])?; // resolve once: both sides then see a Cargo.lock
+        let (base, ours) = alternate(
+            runs,
+            || run_timed(&mut metadata(), &[0]),
+            || run_timed(&mut check(), &[0]),
+        )?;
+        let ratio = ours.seconds / base.seconds;
+        growth.push((clients, ours.seconds));
+        rows.push(Row {
+            id: "P1",
+            what: format!("`cargo clientwall check`, {clients} clients"),
+            measured: format!("{:.0} ms", ours.seconds * 1e3),
+            baseline: format!("{:.0} ms `cargo metadata`", base.seconds * 1e3),
+            ratio: Some(ratio),
+            target: "≤ 1.2×",
+            met: ratio <= 1.2,
+            peak_rss_kib: Some(ours.peak_rss_kib),
+        });
+    }
+
+    // P2: the full source and secret scan against `rg` with the same patterns.
+    let scan_clients = if smoke { 100 } else { 1000 };
+    let root = scratch.join("p2");
+    synth::generate(
+        &root,
+        synth::Shape {
+            clients: scan_clients,
+            shared: 5,
+            files_per_client: 20,
+            plant_violations: true,
+        },
+    )?;
+    let config = clientwall::config::Config::from_manifest(&clientwall::manifest::Manifest::load(
+        &root.join("Cargo.toml"),
+    )?)?;
+    let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
+    let pattern = concat!(
+        r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|sb_secret_[A-Za-z0-9_\-]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+        r"|[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'`<>]+:[^\s/@'`<>]+@[^\s'`<>]+|(?i:x-shopify-access-token)",
+        r"|include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*="
+    );
+    let rg = || {
+        let mut c = Command::new("rg");
+        c.args(["--hidden", "--count", "-e", pattern, "clients"])
+            .current_dir(&root);
+        c
+    };
+    run_timed(&mut rg(), &[0, 1]).context("ripgrep (`rg`) is needed as the P2 baseline")?;
+    let (base, ours) = alternate(
+        runs,
+        || run_timed(&mut rg(), &[0, 1]),
+        || {
+            let started = Instant::now();
+            let out = clientwall::scan::scan_all(&layout)?;
+            anyhow::ensure!(
+                out.files >= scan_clients * 20,
+                "scanned {} files",
+                out.files
+            );
+            Ok(Sample {
+                seconds: started.elapsed().as_secs_f64(),
+                peak_rss_kib: measure::self_peak_rss_kib(),
+            })
+        },
+    )?;
+    let ratio = ours.seconds / base.seconds;
+    rows.push(Row {
+        id: "P2",
+        what: format!("full source/secret scan, {scan_clients} clients × 20 files"),
+        measured: format!("{:.0} ms", ours.seconds * 1e3),
+        baseline: format!("{:.0} ms `rg` same patterns", base.seconds * 1e3),
+        ratio: Some(ratio),
+        target: "≤ 1.5×",
+        met: ratio <= 1.5,
+        peak_rss_kib: None,
+    });
+
+    // P3: a pre-commit run on two staged .rs files of one client.
+    git(&root, &["init", "-q"])?;
+    git(&root, &["add", "-A"])?;
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "synthetic",
+        ],
+    )?;
+    for f in [1, 2] {
+        let path = root.join(format!("clients/c7/src/m{f}.rs"));
+        let mut text = std::fs::read_to_string(&path)?;
+        text.push_str("// touched\n");
+        std::fs::write(&path, text)?;
+    }
+    git(&root, &["add", "clients/c7"])?;
+    let staged = || {
+        let mut c = Command::new(&bin);
+        c.args(["clientwall", "check", "--staged", "--format", "json"])
+            .current_dir(&root);
+        c
+    };
+    let diff = || {
+        let mut c = Command::new("git");
+        c.args(["diff", "--cached", "--name-only"])
+            .current_dir(&root);
+        c
+    };
+    let (base, ours) = alternate(
+        runs * 2,
+        || run_timed(&mut diff(), &[0]),
+        || run_timed(&mut staged(), &[0, 1]),
+    )?;
+    rows.push(Row {
+        id: "P3",
+        what: format!("pre-commit `check --staged`, 2 files of one client, {scan_clients} clients"),
+        measured: format!("{:.1} ms", ours.seconds * 1e3),
+        baseline: format!(
+            "{:.1} ms `git diff --cached --name-only`",
+            base.seconds * 1e3
+        ),
+        ratio: Some(ours.seconds / base.seconds),
+        target: "≤ 50 ms",
+        met: ours.seconds <= 0.050,
+        peak_rss_kib: Some(ours.peak_rss_kib),
+    });
+
+    // P4: new-client render + registration, in the 1,000-client P1 workspace.
+    let p4_clients = sizes
+        .iter()
+        .copied()
+        .filter(|&n| n <= 1000)
+        .max()
+        .unwrap_or(sizes[0]);
+    let p4_root = scratch.join(format!("p1-{p4_clients}"));
+    let mut generate_times = Vec::new();
+    let mut plan_times = Vec::new();
+    for i in 0..runs * 2 {
+        let options = generator::Options {
+            name: format!("bench-client-{i}"),
+            workspace: p4_root.clone(),
+            display_name: None,
+            shop: None,
+            database: None,
+            standalone: false,
+            template: None,
+            check: false,
+        };
+        let started = Instant::now();
+        generator::plan(&options)?;
+        plan_times.push(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        generator::generate(&options)?;
+        generate_times.push(started.elapsed().as_secs_f64());
+        std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
+    }
+    let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
+    rows.push(Row {
+        id: "P4",
+        what: format!("`new-client` render + registration, {p4_clients} clients"),
+        measured: format!("{:.1} ms", ours * 1e3),
+        baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
+        ratio: Some(ours / base),
+        target: "≤ 50 ms",
+        met: ours <= 0.050,
+        peak_rss_kib: None,
+    });
+
+    // P5: the generated client's sync into SQLite from the loopback mock.
+    let orders = if smoke { 10_000 } else { 100_000 };
+    let (sync_rate, fetch_rate) = template_sync(&repo, &scratch, orders)?;
+    rows.push(Row {
+        id: "P5",
+        what: format!("template `sync`, {orders} orders into SQLite from the loopback mock"),
+        measured: format!("{sync_rate:.0} orders/s"),
+        baseline: format!("{fetch_rate:.0} orders/s fetch-only from the same mock"),
+        ratio: Some(sync_rate / fetch_rate),
+        target: "≥ 50,000 orders/s",
+        met: sync_rate >= 50_000.0,
+        peak_rss_kib: None,
+    });
+
+    write_results(&repo, smoke, &rows, &growth)?;
+    Ok(())
+}
+
+/// Run `a` and `b` alternately `runs` times each and return the medians.
+fn alternate(
+    runs: usize,
+    mut a: impl FnMut() -> Result<Sample>,
+    mut b: impl FnMut() -> Result<Sample>,
+) -> Result<(Sample, Sample)> {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        xs.push(a()?);
+        ys.push(b()?);
+    }
+    Ok((Sample::median(&mut xs), Sample::median(&mut ys)))
+}
+
+fn git(dir: &Utf8Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "git {args:?} failed");
+    Ok(())
+}
+
+fn tempdir() -> Result<Utf8PathBuf> {
+    let dir = std::env::temp_dir().join(format!("clientwall-bench-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Utf8PathBuf::from_path_buf(dir).map_err(|p| anyhow::anyhow!("{} is not UTF-8", p.display()))
+}
+
+/// Generate `acme` into a consultancy workspace, add the throughput test, run it in release.
+fn template_sync(repo: &Utf8Path, scratch: &Utf8Path, orders: usize) -> Result<(f64, f64)> {
+    let ws = scratch.join("p5");
+    std::fs::create_dir_all(&ws)?;
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(repo.join("examples/consultancy").join(file), ws.join(file))?;
+    }
+    generator::generate(&generator::Options {
+        name: "acme".into(),
+        workspace: ws.clone(),
+        display_name: None,
+        shop: None,
+        database: None,
+        standalone: false,
+        template: None,
+        check: false,
+    })?;
+    std::fs::copy(
+        repo.join("bench/template-sync/sync_throughput.rs"),
+        ws.join("clients/acme/tests/sync_throughput.rs"),
+    )?;
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "--quiet",
+            "--release",
+            "--locked",
+            "-p",
+            "acme",
+            "--test",
+            "sync_throughput",
+            "--",
+            "--nocapture",
+        ])
+        .env("BENCH_ORDERS", orders.to_string())
+        .env("CARGO_TARGET_DIR", repo.join("target/bench-template"))
+        .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
+        .current_dir(&ws)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "the sync benchmark failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH "))
+        .context("no BENCH line")?;
+    let result: serde_json::Value = serde_json::from_str(line)?;
+    Ok((
+        result["orders_per_second"]
+            .as_f64()
+            .context("orders_per_second")?,
+        result["fetch_only_orders_per_second"]
+            .as_f64()
+            .context("fetch_only_orders_per_second")?,
+    ))
+}
+
+fn write_results(
+    repo: &Utf8Path,
+    smoke: bool,
+    rows: &[Row],
+    growth: &[(usize, f64)],
+) -> Result<()> {
+    let machine = measure::machine();
+    let growth_text: Vec<String> = growth
+        .iter()
+        .map(|(n, s)| {
+            format!(
+                "{n} clients: {:.0} ms ({:.2} ms per client)",
+                s * 1e3,
+                s * 1e3 / *n as f64
+            )
+        })
+        .collect();
+    let json = serde_json::json!({ "machine": machine, "smoke": smoke, "rows": rows, "p1_growth": growth });
+    let mut md = String::from("# Benchmarks\n\n");
+    md.push_str("Reproduce with `cargo xtask bench` (about ten minutes; `--smoke` runs small sizes in a minute).\n");
+    md.push_str("Every target is a ratio against a baseline measured in the same run on the same synthetic\n");
+    md.push_str(
+        "workspace (medians of alternating runs); P3 and P4 have absolute targets, with their\n",
+    );
+    md.push_str("baselines shown for scale.\n\n");
+    md.push_str(&format!("Machine: {machine}\n\n"));
+    md.push_str("| id | what | measured | baseline | ratio | target | met | peak RSS |\n|---|---|---|---|---|---|---|---|\n");
+    for r in rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.id,
+            r.what,
+            r.measured,
+            r.baseline,
+            r.ratio.map_or("".to_owned(), |x| format!("{x:.2}×")),
+            r.target,
+            if r.met { "yes" } else { "**no**" },
+            r.peak_rss_kib
+                .map_or("".to_owned(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
+        ));
+    }
+    md.push_str(&format!(
+        "\nGrowth of the P1 check with the number of clients (should be about linear):\n\n- {}\n",
+        growth_text.join("\n- ")
+    ));
+    let (md_path, json_path) = if smoke {
+        std::fs::create_dir_all(repo.join("target/bench"))?;
+        (
+            repo.join("target/bench/BENCHMARKS.md"),
+            repo.join("target/bench/results.json"),
+        )
+    } else {
+        (
+            repo.join("docs/BENCHMARKS.md"),
+            repo.join("bench/results.json"),
+        )
+    };
+    std::fs::write(&md_path, &md)?;
+    std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")?;
+    print!("{md}");
+    eprintln!("wrote {md_path} and {json_path}");
+    Ok(())
+}
