@@ -11,10 +11,15 @@ if ! command -v cargo-generate >/dev/null; then
   echo "== installing cargo-generate 0.23 (the stock-template test needs it)"
   cargo install --locked --quiet cargo-generate --version '~0.23'
 fi
+cleanup=()
+trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
 if [ -z "${CLIENTWALL_TEST_POSTGRES_URL:-}" ]; then
   echo "== starting PostgreSQL on loopback"
+  CLIENTWALL_TEST_POSTGRES_DIR=$(mktemp -d /tmp/clientwall-pg.XXXXXX)
+  export CLIENTWALL_TEST_POSTGRES_DIR
   CLIENTWALL_TEST_POSTGRES_URL=$(bash .ci/postgres)
   export CLIENTWALL_TEST_POSTGRES_URL
+  cleanup+=("bash .ci/postgres --stop '$CLIENTWALL_TEST_POSTGRES_DIR'; rm -rf '$CLIENTWALL_TEST_POSTGRES_DIR'")
 fi
 
 echo "== cargo test --workspace"
@@ -22,7 +27,7 @@ cargo test --workspace --locked
 
 echo "== examples/consultancy is what new-client generates today"
 fresh=$(mktemp -d)
-trap 'rm -rf "$fresh"' EXIT
+cleanup+=("rm -rf '$fresh'")
 cp examples/consultancy/Cargo.toml "$fresh/"
 cargo run -q --locked -p clientwall-generator --bin new-client -- acme --workspace "$fresh" --display-name "Acme Outdoor" --no-check >/dev/null
 cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null

@@ -7,12 +7,22 @@ use std::collections::BTreeSet;
 /// How deep below the root packages are looked for (`clients/NAME/Cargo.toml` is depth 3).
 const MAX_DEPTH: usize = 4;
 
-/// The package name of every `Cargo.toml` below `root` (hidden directories and `target/` are
-/// not entered), read without a full TOML parse.
+/// The package name of every `Cargo.toml` below `root`, read without a full TOML parse. Hidden
+/// directories, `target/` and the insides of a package (its `src/`, `tests/`, ...) are not
+/// entered, so the walk costs about one directory read per package.
 pub fn package_names(root: &Utf8Path) -> Result<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     let mut stack: Vec<(Utf8PathBuf, usize)> = vec![(root.to_owned(), 0)];
     while let Some((dir, depth)) = stack.pop() {
+        let manifest = dir.join("Cargo.toml");
+        if depth > 0 && manifest.is_file() {
+            let text =
+                std::fs::read_to_string(&manifest).map_err(|e| Error::io("read", &manifest, e))?;
+            if let Some(name) = clientwall::layout::package_name(&text) {
+                names.insert(name);
+            }
+            continue;
+        }
         let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("read", &dir, e))?;
         for entry in entries.flatten() {
             let Ok(path) = Utf8PathBuf::from_path_buf(entry.path()) else {

@@ -112,12 +112,32 @@ pub fn plan(options: &Options) -> Result<Plan> {
 
 /// Generate the client. On any error nothing is left behind.
 pub fn generate(options: &Options) -> Result<Outcome> {
-    let draft = plan(options)?;
-    let _lock = Lock::acquire(&draft.root)?;
-    // Another run may have registered a client while this one waited: plan again under the lock.
-    let plan = plan(options)?;
-    let client_dir = plan.root.join(&plan.relative_dir);
+    let mut plan = plan(options)?;
+    let _lock = Lock::acquire(&plan.root)?;
+    // Another run may have changed the workspace while this one waited. Runs are serialised by
+    // the lock and each creates the directory named after its package, so under the lock it is
+    // enough to see that the directory is still free, and to register against the manifest as
+    // it is now. The render stands.
     let manifest_path = plan.root.join("Cargo.toml");
+    plan.manifest_before = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| Error::io("read", &manifest_path, e))?;
+    if plan
+        .root
+        .join(&plan.relative_dir)
+        .symlink_metadata()
+        .is_ok()
+    {
+        return Err(Error::Name {
+            name: options.name.clone(),
+            reason: format!("{} already exists", plan.relative_dir),
+        });
+    }
+    plan.manifest_after = register::register(
+        &plan.manifest_before,
+        &plan.relative_dir,
+        options.standalone,
+    )?;
+    let client_dir = plan.root.join(&plan.relative_dir);
     let transaction = Transaction::begin(
         &plan.root,
         &client_dir,

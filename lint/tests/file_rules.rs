@@ -4,7 +4,7 @@
 mod support;
 
 use assert_cmd::Command;
-use support::{Fixture, fake_shopify_token, fake_supabase_key, json};
+use support::{Fixture, fake_shopify_token, fake_supabase_key, git_with_path, json, locations};
 
 fn rules_and_messages(report: &clientwall::report::Report) -> Vec<(String, String)> {
     report
@@ -15,23 +15,11 @@ fn rules_and_messages(report: &clientwall::report::Report) -> Vec<(String, Strin
 }
 
 fn git(dir: &camino::Utf8Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let output = git_with_path(dir, args, None);
     assert!(
-        status.status.success(),
+        output.status.success(),
         "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
@@ -39,11 +27,7 @@ fn git(dir: &camino::Utf8Path, args: &[&str]) {
 fn every_form_of_file_reference_and_none_of_the_clean_twins() {
     let fixture = Fixture::new("file-refs");
     let report = fixture.report();
-    let found: Vec<(String, usize)> = report
-        .violations
-        .iter()
-        .map(|v| (v.location.relative_file(&report.root), v.location.line))
-        .collect();
+    let found = locations(&report);
     assert_eq!(
         found,
         [
@@ -68,11 +52,7 @@ fn every_form_of_file_reference_and_none_of_the_clean_twins() {
 fn secrets_in_every_file_type_are_found_and_never_printed_whole() {
     let fixture = Fixture::new("secrets");
     let report = fixture.report();
-    let found: Vec<(String, usize)> = report
-        .violations
-        .iter()
-        .map(|v| (v.location.relative_file(&report.root), v.location.line))
-        .collect();
+    let found = locations(&report);
     assert_eq!(
         found,
         [

@@ -5,7 +5,7 @@ mod support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
-use support::{Fixture, repo_root};
+use support::{Fixture, git_with_path, repo_root};
 
 fn clientwall(args: &[&str]) -> std::process::Output {
     Command::cargo_bin("cargo-clientwall")
@@ -24,23 +24,7 @@ fn bin_dir() -> Utf8PathBuf {
 }
 
 fn git(dir: &Utf8Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()),
-        )
-        .output()
-        .unwrap()
+    git_with_path(dir, args, Some(&bin_dir()))
 }
 
 fn ok(output: &std::process::Output) -> String {

@@ -236,16 +236,7 @@ fn main() -> Result<()> {
     let mut generate_times = Vec::new();
     let mut plan_times = Vec::new();
     for i in 0..runs * 2 {
-        let options = generator::Options {
-            name: format!("bench-client-{i}"),
-            workspace: p4_root.clone(),
-            display_name: None,
-            shop: None,
-            database: None,
-            standalone: false,
-            template: None,
-            check: false,
-        };
+        let options = new_client(&format!("bench-client-{i}"), &p4_root);
         let started = Instant::now();
         generator::plan(&options)?;
         plan_times.push(started.elapsed().as_secs_f64());
@@ -298,6 +289,20 @@ fn alternate(
     Ok((Sample::median(&mut xs), Sample::median(&mut ys)))
 }
 
+/// `new-client NAME --workspace ROOT --no-check` with every other value defaulted.
+fn new_client(name: &str, root: &Utf8Path) -> generator::Options {
+    generator::Options {
+        name: name.to_owned(),
+        workspace: root.to_owned(),
+        display_name: None,
+        shop: None,
+        database: None,
+        standalone: false,
+        template: None,
+        check: false,
+    }
+}
+
 fn git(dir: &Utf8Path, args: &[&str]) -> Result<()> {
     let status = Command::new("git")
         .args(args)
@@ -324,16 +329,7 @@ fn template_sync(repo: &Utf8Path, scratch: &Utf8Path, orders: usize) -> Result<(
     for file in ["Cargo.toml", "Cargo.lock"] {
         std::fs::copy(repo.join("examples/consultancy").join(file), ws.join(file))?;
     }
-    generator::generate(&generator::Options {
-        name: "acme".into(),
-        workspace: ws.clone(),
-        display_name: None,
-        shop: None,
-        database: None,
-        standalone: false,
-        template: None,
-        check: false,
-    })?;
+    generator::generate(&new_client("acme", &ws))?;
     std::fs::copy(
         repo.join("bench/template-sync/sync_throughput.rs"),
         ws.join("clients/acme/tests/sync_throughput.rs"),
@@ -343,7 +339,6 @@ fn template_sync(repo: &Utf8Path, scratch: &Utf8Path, orders: usize) -> Result<(
             "test",
             "--quiet",
             "--release",
-            "--locked",
             "-p",
             "acme",
             "--test",

@@ -129,6 +129,42 @@ pub fn findings(report: &Report) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `(file relative to the root, line)` of every violation.
+pub fn locations(report: &Report) -> Vec<(String, usize)> {
+    report
+        .violations
+        .iter()
+        .map(|v| (v.location.relative_file(&report.root), v.location.line))
+        .collect()
+}
+
+/// Run git in `dir` as a throwaway identity, with `extra_path` (if any) first on PATH.
+pub fn git_with_path(
+    dir: &Utf8Path,
+    args: &[&str],
+    extra_path: Option<&Utf8Path>,
+) -> std::process::Output {
+    let mut command = std::process::Command::new("git");
+    command
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir);
+    if let Some(extra) = extra_path {
+        command.env(
+            "PATH",
+            format!("{extra}:{}", std::env::var("PATH").unwrap_or_default()),
+        );
+    }
+    command.output().unwrap()
+}
+
 pub fn json(report: &Report) -> serde_json::Value {
     serde_json::from_str(&report::json::render(report)).unwrap()
 }

@@ -88,7 +88,7 @@ impl<'c> Shopify<'c> {
                 .context("failed to reach the Admin API")?;
             match response.status().as_u16() {
                 200 => {
-                    let reply: Value = response.body_mut().read_json().context("failed to read a GraphQL reply")?;
+                    let mut reply: Value = response.body_mut().read_json().context("failed to read a GraphQL reply")?;
                     if is_throttled(&reply) {
                         self.stats.throttled += 1;
                         self.clock.sleep(throttle_wait(&reply, attempt));
@@ -97,7 +97,7 @@ impl<'c> Shopify<'c> {
                     if let Some(errors) = reply.get("errors") {
                         bail!("the Admin API returned errors: {errors}");
                     }
-                    return reply.get("data").cloned().context("a GraphQL reply without data");
+                    return reply.get_mut("data").map(Value::take).context("a GraphQL reply without data");
                 }
                 429 => {
                     self.stats.rate_limited += 1;

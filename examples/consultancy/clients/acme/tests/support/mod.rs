@@ -1,4 +1,4 @@
-//! A mock Shopify on 127.0.0.1 that speaks the documented protocol (client-credentials grant,
+//! A mock Shopify on 127.0.0.1 (a small HTTP/1.1 server on std's TcpListener) that speaks the documented protocol (client-credentials grant,
 //! Admin GraphQL with cursor paging, THROTTLED, 429 with Retry-After, 401 for expired tokens),
 //! and a fresh database per test.
 #![allow(dead_code)]
@@ -65,6 +65,9 @@ pub struct Log {
 struct State {
     behaviour: Behaviour,
     log: Log,
+    /// Serialized records, made once: the mock should not be what a benchmark measures.
+    orders_json: Vec<String>,
+    customers_json: Vec<String>,
     /// Valid tokens and when they expire (mock clock seconds).
     tokens: Vec<(String, u64)>,
 }
@@ -72,25 +75,31 @@ struct State {
 pub struct MockShopify {
     pub url: String,
     state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl MockShopify {
     /// Start on a free loopback port. `clock` decides when tokens expire.
     pub fn start(behaviour: Behaviour, clock: Arc<dyn Clock>) -> MockShopify {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let state = Arc::new(Mutex::new(State { behaviour, log: Log::default(), tokens: Vec::new() }));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("a local address").port();
+        let state = Arc::new(Mutex::new(State { behaviour, log: Log::default(), tokens: Vec::new(), orders_json: Vec::new(), customers_json: Vec::new() }));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let thread = {
-            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
             std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    handle(request, &state, clock.as_ref());
+                for stream in listener.incoming() {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (state, clock) = (Arc::clone(&state), Arc::clone(&clock));
+                    std::thread::spawn(move || serve(stream, &state, clock.as_ref()));
                 }
             })
         };
-        MockShopify { url: format!("http://127.0.0.1:{port}"), state, server, thread: Some(thread) }
+        MockShopify { url: format!("http://127.0.0.1:{port}"), state, stop, thread: Some(thread) }
     }
 
     pub fn log<T>(&self, f: impl FnOnce(&Log) -> T) -> T {
@@ -104,39 +113,85 @@ impl MockShopify {
 
 impl Drop for MockShopify {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.url.trim_start_matches("http://"));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn handle(mut request: tiny_http::Request, state: &Mutex<State>, clock: &dyn Clock) {
-    let mut body = String::new();
-    let _ = request.as_reader().read_to_string(&mut body);
-    let url = request.url().to_owned();
-    let token = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("X-Shopify-Access-Token"))
-        .map(|h| h.value.as_str().to_owned());
-    let (status, reply, retry_after) = {
-        let mut state = state.lock().unwrap();
-        if url == "/admin/oauth/access_token" {
-            grant(&mut state, &body, clock)
-        } else if url.starts_with("/admin/api/") && url.ends_with("/graphql.json") {
-            graphql(&mut state, &body, token, clock)
-        } else {
-            (404, json!({ "errors": "Not Found" }), None)
+/// One HTTP/1.1 connection: requests in, one `write_all` per response, kept alive.
+fn serve(stream: std::net::TcpStream, state: &Mutex<State>, clock: &dyn Clock) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
         }
-    };
-    let mut response = tiny_http::Response::from_string(reply.to_string())
-        .with_status_code(status)
-        .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
-    if let Some(seconds) = retry_after {
-        response = response.with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let (mut length, mut token) = (0usize, None);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    "x-shopify-access-token" => token = Some(value.trim().to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body = String::from_utf8_lossy(&body);
+        let (status, reply, retry_after) = {
+            let mut state = state.lock().unwrap();
+            if path == "/admin/oauth/access_token" {
+                grant(&mut state, &body, clock)
+            } else if path.starts_with("/admin/api/") && path.ends_with("/graphql.json") {
+                graphql(&mut state, &body, token, clock)
+            } else {
+                (404, json!({ "errors": "Not Found" }).to_string(), None)
+            }
+        };
+        let mut response = format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            reason(status),
+            reply.len()
+        );
+        if let Some(seconds) = retry_after {
+            response.push_str(&format!("Retry-After: {seconds}\r\n"));
+        }
+        response.push_str("\r\n");
+        response.push_str(&reply);
+        if writer.write_all(response.as_bytes()).is_err() {
+            return;
+        }
     }
-    let _ = request.respond(response);
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Internal Server Error",
+    }
 }
 
 fn form(body: &str) -> Vec<(String, String)> {
@@ -146,7 +201,7 @@ fn form(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> (u16, Value, Option<&'static str>) {
+fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> (u16, String, Option<&'static str>) {
     state.log.token_requests += 1;
     let fields = form(body);
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -154,40 +209,40 @@ fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> (u16, Value, Optio
         || field("client_id") != Some(CLIENT_ID)
         || field("client_secret") != Some(client_secret())
     {
-        return (400, json!({ "error": "invalid_client" }), None);
+        return (400, json!({ "error": "invalid_client" }).to_string(), None);
     }
     let token = format!("shpat_{:032x}", 0xc0ffee_u128 * 1_000_003 + state.log.issued.len() as u128);
     let expires_in = state.behaviour.expires_in;
     state.tokens.push((token.clone(), clock.now() + expires_in));
     state.log.issued.push(token.clone());
-    (200, json!({ "access_token": token, "scope": state.behaviour.granted_scope, "expires_in": expires_in }), None)
+    (200, json!({ "access_token": token, "scope": state.behaviour.granted_scope, "expires_in": expires_in }).to_string(), None)
 }
 
-fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clock) -> (u16, Value, Option<&'static str>) {
+fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clock) -> (u16, String, Option<&'static str>) {
     state.log.graphql_requests += 1;
     let n = state.log.graphql_requests;
     let now = clock.now();
     let Some(token) = token else {
-        return (401, json!({ "errors": "[API] Invalid API key or access token" }), None);
+        return (401, json!({ "errors": "[API] Invalid API key or access token" }).to_string(), None);
     };
     match state.tokens.iter().find(|(t, _)| *t == token) {
-        None => return (401, json!({ "errors": "[API] Invalid API key or access token" }), None),
+        None => return (401, json!({ "errors": "[API] Invalid API key or access token" }).to_string(), None),
         Some((_, expires_at)) if *expires_at <= now => {
             state.log.expired_token_uses += 1;
-            return (401, json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" }), None);
+            return (401, json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" }).to_string(), None);
         }
         Some(_) => {}
     }
     let b = &state.behaviour;
     if b.revoke_on.contains(&n) {
         state.tokens.clear();
-        return (401, json!({ "errors": "[API] Invalid API key or access token" }), None);
+        return (401, json!({ "errors": "[API] Invalid API key or access token" }).to_string(), None);
     }
     if b.fail_from.is_some_and(|from| n >= from) {
-        return (500, json!({ "errors": "Internal Server Error" }), None);
+        return (500, json!({ "errors": "Internal Server Error" }).to_string(), None);
     }
     if b.rate_limit_on.contains(&n) {
-        return (429, json!({ "errors": "Exceeded 2 calls per second for api client." }), Some("2"));
+        return (429, json!({ "errors": "Exceeded 2 calls per second for api client." }).to_string(), Some("2"));
     }
     if b.throttle_on.contains(&n) {
         return (
@@ -196,7 +251,8 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
                 "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }],
                 "extensions": { "cost": { "requestedQueryCost": 502, "throttleStatus": {
                     "maximumAvailable": 2000.0, "currentlyAvailable": 2, "restoreRate": 100.0 } } }
-            }),
+            })
+            .to_string(),
             None,
         );
     }
@@ -206,11 +262,25 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     let after = request["variables"]["after"].as_str().map(str::to_owned);
     state.log.afters.push(after.clone());
     let start = after.as_deref().and_then(|c| c.strip_prefix("cursor-")).and_then(|i| i.parse::<usize>().ok()).map_or(0, |i| i + 1);
-    let (key, total): (&str, usize) = if query.contains("orders(") { ("orders", b.orders) } else { ("customers", b.customers) };
+    let orders = query.contains("orders(");
+    let (key, total) = if orders { ("orders", b.orders) } else { ("customers", b.customers) };
     let end = (start + first).min(total);
-    let nodes: Vec<Value> = (start..end).map(|i| if key == "orders" { order_json(i) } else { customer_json(i) }).collect();
+    let cache = if orders { &mut state.orders_json } else { &mut state.customers_json };
+    while cache.len() < end {
+        let i = cache.len();
+        cache.push(if orders { order_json(i) } else { customer_json(i) }.to_string());
+    }
     let end_cursor = if end > start { Value::from(format!("cursor-{}", end - 1)) } else { Value::Null };
-    (200, json!({ "data": { key: { "pageInfo": { "hasNextPage": end < total, "endCursor": end_cursor }, "nodes": nodes } } }), None)
+    let page_info = json!({ "hasNextPage": end < total, "endCursor": end_cursor });
+    let mut reply = String::with_capacity(64 + cache[start..end].iter().map(|n| n.len() + 1).sum::<usize>());
+    reply.push_str("{\"data\":{\"");
+    reply.push_str(key);
+    reply.push_str("\":{\"pageInfo\":");
+    reply.push_str(&page_info.to_string());
+    reply.push_str(",\"nodes\":[");
+    reply.push_str(&cache[start..end].join(","));
+    reply.push_str("]}}}");
+    (200, reply, None)
 }
 
 /// Order `i` of the mock shop: spread over twelve months, two currencies.
