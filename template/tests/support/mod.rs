@@ -33,6 +33,9 @@ pub struct Behaviour {
     pub revoke_on: Vec<usize>,
     /// Answer 500 to every GraphQL request from this one on.
     pub fail_from: Option<usize>,
+    /// Move this clock on by `seconds_per_page` after serving each page: a slow shop, or a very
+    /// long sync, without waiting for it.
+    pub page_clock: Option<(ManualClock, u64)>,
 }
 
 impl Default for Behaviour {
@@ -46,6 +49,7 @@ impl Default for Behaviour {
             rate_limit_on: Vec::new(),
             revoke_on: Vec::new(),
             fail_from: None,
+            page_clock: None,
         }
     }
 }
@@ -280,6 +284,9 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     reply.push_str(",\"nodes\":[");
     reply.push_str(&cache[start..end].join(","));
     reply.push_str("]}}}");
+    if let Some((clock, seconds)) = &state.behaviour.page_clock {
+        clock.advance(*seconds);
+    }
     (200, reply, None)
 }
 

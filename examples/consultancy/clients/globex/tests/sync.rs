@@ -100,12 +100,13 @@ fn throttled_and_rate_limited_requests_wait_and_retry() {
 #[test]
 fn token_is_renewed_before_it_expires_during_a_long_sync() {
     let (clock, shared) = manual_clock();
-    let mock = MockShopify::start(Behaviour::default(), shared);
+    // Each page takes "three hours": the sync crosses the 24-hour mark twice.
+    let behaviour = Behaviour { page_clock: Some((clock.clone(), 3 * 3600)), ..Behaviour::default() };
+    let mock = MockShopify::start(behaviour, shared);
     let db = TestDb::new();
     let mut store = db.store();
     let mut client = shopify(&mock, &clock);
-    // Each page takes "three hours": the sync crosses the 24-hour mark twice.
-    let stats = sync::sync(&mut client, &mut store, &mut |_, _| clock.advance(3 * 3600)).unwrap();
+    let stats = run_sync(&mut client, &mut store).unwrap();
     assert_eq!(stats.orders, 3000);
     assert!(client.stats.tokens_requested >= 2, "renewed: {}", client.stats.tokens_requested);
     assert_eq!(mock.log(|l| l.expired_token_uses), 0, "no request went out with an expired token");
