@@ -127,10 +127,64 @@ struct Run {
 }
 
 fn full(options: &CheckOptions) -> Result<Run> {
-    let loaded = discover::load(options.manifest_path.as_deref())?;
+    // While cargo resolves the graph, scan the client directories the globs name: in the usual
+    // case they are exactly the clients the graph finds, and the scan is then already done.
+    let expected = discover::expected_root(options.manifest_path.as_deref());
+    let (loaded, early) = std::thread::scope(|scope| {
+        let cargo = scope.spawn(|| discover::load(options.manifest_path.as_deref()));
+        let early = expected.as_deref().map(|root| {
+            let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
+            file_part(Layout::from_globs(root, &config)?)
+        });
+        (
+            cargo
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            early,
+        )
+    });
+    let loaded = loaded?;
     let graph = CrateGraph::build(&loaded)?;
     let (mut violations, used) = graph_rules(&loaded, &graph, options.today)?;
     let layout = graph_layout(&loaded, &graph)?;
+    // Standalone clients get their own Cargo.lock from this very run: scan those after cargo.
+    let files = match early {
+        Some(Ok(early)) if loaded.workspaces.len() == 1 && early.layout.same_clients(&layout) => {
+            early
+        }
+        _ => file_part(layout)?,
+    };
+    violations.extend(files.violations);
+    Ok(Run {
+        client_names: files
+            .layout
+            .clients
+            .iter()
+            .map(|a| a.name.clone())
+            .collect(),
+        root: loaded.root,
+        config: loaded.config,
+        violations,
+        allow_used: Some(used),
+        workspaces: loaded.workspaces.len(),
+        crates: graph.nodes.len(),
+        scan: files.scan,
+        notes: files.notes,
+        graph: Some(graph),
+        layout: files.layout,
+    })
+}
+
+/// What the rules that read files found for one layout.
+struct FilePart {
+    layout: Layout,
+    scan: ScanOutput,
+    violations: Vec<Violation>,
+    notes: Vec<String>,
+}
+
+/// Scan every client's files, ask git what is tracked, read every `client.toml`.
+fn file_part(layout: Layout) -> Result<FilePart> {
     let scan = scan::scan_all(&layout)?;
     let mut notes = Vec::new();
     let indexed = match git::indexed_files(layout.root.as_path(), &[])? {
@@ -140,20 +194,13 @@ fn full(options: &CheckOptions) -> Result<Run> {
             Vec::new()
         }
     };
-    violations.extend(file_rules(&scan, &layout, &indexed));
+    let mut violations = file_rules(&scan, &layout, &indexed);
     violations.extend(config_rules(&layout)?);
-    Ok(Run {
-        client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),
-        root: loaded.root,
-        config: loaded.config,
-        violations,
-        allow_used: Some(used),
-        workspaces: loaded.workspaces.len(),
-        crates: graph.nodes.len(),
-        scan,
-        notes,
-        graph: Some(graph),
+    Ok(FilePart {
         layout,
+        scan,
+        violations,
+        notes,
     })
 }
 
@@ -163,14 +210,30 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
             help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
         })?;
-    let files: Vec<PathBuf> = match selection {
-        FileSelection::Staged => git::staged_files(root.as_std_path())?,
-        FileSelection::Only(files) => {
-            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-            files.iter().map(|f| cwd.join(f)).collect()
-        }
-        FileSelection::All => unreachable!("full runs do not come here"),
-    };
+    // Ask git for the staged files while the client directories are walked: the two are
+    // independent, and a pre-commit run is mostly these two waits.
+    let (files, glob_layout) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| -> Result<Vec<PathBuf>> {
+            match selection {
+                FileSelection::Staged => git::staged_files(root.as_std_path()),
+                FileSelection::Only(files) => {
+                    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+                    Ok(files.iter().map(|f| cwd.join(f)).collect())
+                }
+                FileSelection::All => unreachable!("full runs do not come here"),
+            }
+        });
+        let glob_layout = Manifest::load(&root.join("Cargo.toml"))
+            .and_then(|m| Config::from_manifest(&m))
+            .and_then(|config| Ok((Layout::from_globs(&root, &config)?, config)));
+        (
+            files
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            glob_layout,
+        )
+    });
+    let files = files?;
     let named = |name: &str| {
         files
             .iter()
@@ -195,8 +258,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
                 crates,
             )
         } else {
-            let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
-            let layout = Layout::from_globs(&root, &config)?;
+            let (layout, config) = glob_layout?;
             (config, layout, None, 0, 0)
         };
     let scan = scan::scan_files(&layout, &files)?;

@@ -15,7 +15,7 @@ pub fn indexed_files(dir: &Path, pathspecs: &[PathBuf]) -> Result<Option<Vec<Pat
 
 /// Files staged for commit (added, copied, modified, renamed) below `dir`, as absolute paths.
 pub fn staged_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    // Outside a repository `git diff` silently turns into `--no-index`: ask first.
+    // Outside a repository `git diff` turns into `git diff --no-index` and rejects `--cached`.
     let not_a_repo = || Error::Layout {
         message: format!(
             "--staged needs a git repository, and {} is not in one",
@@ -23,7 +23,6 @@ pub fn staged_files(dir: &Path) -> Result<Vec<PathBuf>> {
         ),
         help: Some("pass the files to check instead".into()),
     };
-    run(dir, &["rev-parse".into(), "--git-dir".into()])?.ok_or_else(not_a_repo)?;
     let args = [
         "diff",
         "--cached",
@@ -33,7 +32,12 @@ pub fn staged_files(dir: &Path) -> Result<Vec<PathBuf>> {
         "--relative",
     ]
     .map(Into::into);
-    run(dir, &args)?.ok_or_else(not_a_repo)
+    match run(dir, &args) {
+        Ok(Some(files)) => Ok(files),
+        Ok(None) => Err(not_a_repo()),
+        Err(Error::Layout { message, .. }) if message.contains("--no-index") => Err(not_a_repo()),
+        Err(e) => Err(e),
+    }
 }
 
 fn run(dir: &Path, args: &[std::ffi::OsString]) -> Result<Option<Vec<PathBuf>>> {

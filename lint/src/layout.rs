@@ -29,8 +29,7 @@ impl Layout {
         root: &Utf8Path,
         clients: impl IntoIterator<Item = (String, Utf8PathBuf)>,
     ) -> Result<Layout> {
-        let root = canonical(root.as_std_path())?;
-        let mut areas: Vec<Area> = clients
+        let areas = clients
             .into_iter()
             .map(|(name, manifest)| {
                 let dir = manifest.parent().unwrap_or(&manifest).as_std_path();
@@ -39,7 +38,12 @@ impl Layout {
                     dir: canonical(dir)?,
                 })
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Layout::from_areas(canonical(root.as_std_path())?, areas))
+    }
+
+    /// A layout from areas whose directories are canonical already.
+    fn from_areas(root: PathBuf, mut areas: Vec<Area>) -> Layout {
         areas.sort_by(|a, b| a.dir.cmp(&b.dir));
         areas.dedup_by(|a, b| a.dir == b.dir);
         let by_dir = areas
@@ -47,34 +51,51 @@ impl Layout {
             .enumerate()
             .map(|(i, a)| (a.dir.clone(), i))
             .collect();
-        Ok(Layout {
+        Layout {
             root,
             clients: areas,
             by_dir,
-        })
+        }
     }
 
     /// Client directories from the `clients` globs alone, without cargo: for incremental runs.
-    /// Names come from each manifest's `[package] name`.
+    /// Names come from each manifest's `[package] name`. The walk starts at the canonical root
+    /// and follows no symlinks, so the directories it finds are canonical already: one read
+    /// per client and no path resolution.
     pub fn from_globs(root: &Utf8Path, config: &Config) -> Result<Layout> {
-        let manifests = crate::discover::client_manifests(root, config)?;
-        let clients = manifests
+        let root = Utf8PathBuf::from_path_buf(canonical(root.as_std_path())?).map_err(|p| {
+            Error::Layout {
+                message: format!("{} is not a UTF-8 path", p.display()),
+                help: None,
+            }
+        })?;
+        let areas = crate::discover::client_manifests(&root, config)?
             .into_iter()
             .map(|manifest| {
                 let text =
                     std::fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
+                let dir = manifest.parent().unwrap_or(&manifest);
                 let name = package_name(&text)
-                    .or_else(|| {
-                        manifest
-                            .parent()
-                            .and_then(Utf8Path::file_name)
-                            .map(str::to_owned)
-                    })
+                    .or_else(|| dir.file_name().map(str::to_owned))
                     .unwrap_or_default();
-                Ok((name, manifest))
+                Ok(Area {
+                    name,
+                    dir: dir.as_std_path().to_owned(),
+                })
             })
             .collect::<Result<Vec<_>>>()?;
-        Layout::new(root, clients)
+        Ok(Layout::from_areas(root.into_std_path_buf(), areas))
+    }
+
+    /// Do both layouts hold the same clients in the same directories?
+    pub fn same_clients(&self, other: &Layout) -> bool {
+        self.root == other.root
+            && self.clients.len() == other.clients.len()
+            && self
+                .clients
+                .iter()
+                .zip(&other.clients)
+                .all(|(a, b)| a.name == b.name && a.dir == b.dir)
     }
 
     /// The client whose directory contains `path` (the innermost one).

@@ -61,7 +61,7 @@ fn main() -> Result<()> {
     }
     let bin = repo.join("target/release/cargo-clientwall");
     let scratch = tempdir()?;
-    let runs = if smoke { 2 } else { 5 };
+    let runs = if smoke { 2 } else { 7 };
     let sizes: &[usize] = if smoke {
         &[20, 100]
     } else {
