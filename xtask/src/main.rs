@@ -372,6 +372,16 @@ fn template_sync(repo: &Utf8Path, scratch: &Utf8Path, orders: usize) -> Result<(
     ))
 }
 
+const NOTES: &str = "
+Notes:
+- P1 runs the whole check (graph rules, file scan, `client.toml` rules); the file scan runs while
+  `cargo metadata` does, so the check costs little more than cargo itself.
+- P2 compares the scan (walk, read, secret patterns, Rust tokenizing where a file can hold a
+  reference) in-process with `rg --hidden --count` over the same tree and equivalent patterns.
+- P5's baseline fetches the same pages one after another without storing them; `sync` fetches
+  the next page while it writes the current one, which is why its ratio is above 1.
+";
+
 fn write_results(
     repo: &Utf8Path,
     smoke: bool,
@@ -417,6 +427,7 @@ fn write_results(
         "\nGrowth of the P1 check with the number of clients (should be about linear):\n\n- {}\n",
         growth_text.join("\n- ")
     ));
+    md.push_str(NOTES);
     let (md_path, json_path) = if smoke {
         std::fs::create_dir_all(repo.join("target/bench"))?;
         (
