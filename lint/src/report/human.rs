@@ -71,9 +71,16 @@ fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
 }
 
 fn primary_label(v: &Violation) -> String {
-    match v.path.get(1) {
-        Some(hop) => format!("`{}` is declared here", hop.name),
-        None => "here".to_owned(),
+    if let Some(hop) = v.path.get(1) {
+        return format!("`{}` is declared here", hop.name);
+    }
+    match v.rule.code {
+        "cross-client-file-reference" => format!("this leaves `{}`'s directory", v.client),
+        "write-scope-requested" => "not a read-only scope".to_owned(),
+        "token-lifetime-too-long" => "longer than 24 hours".to_owned(),
+        "shared-database" => "not this client's alone".to_owned(),
+        "stale-allow" => "this exception".to_owned(),
+        _ => "here".to_owned(),
     }
 }
 
