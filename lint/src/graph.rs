@@ -55,7 +55,7 @@ pub struct CrateGraph {
     outgoing: Vec<Vec<EdgeId>>,
     incoming: Vec<Vec<EdgeId>>,
     by_identity: HashMap<String, NodeId>,
-    seen_edges: HashSet<(NodeId, NodeId, String, Option<String>)>,
+    seen_edges: HashSet<(NodeId, NodeId, u8, Option<String>)>,
 }
 
 impl CrateGraph {
@@ -65,6 +65,7 @@ impl CrateGraph {
         for metadata in &loaded.workspaces {
             graph.add_workspace(metadata, loaded)?;
         }
+        graph.sort_outgoing();
         Ok(graph)
     }
 
@@ -191,11 +192,12 @@ impl CrateGraph {
     }
 
     fn add_edge(&mut self, edge: Edge) {
-        let kind = format!("{:?}", edge.kind);
-        if !self
-            .seen_edges
-            .insert((edge.from, edge.to, kind, edge.target.clone()))
-        {
+        if !self.seen_edges.insert((
+            edge.from,
+            edge.to,
+            kind_rank(edge.kind),
+            edge.target.clone(),
+        )) {
             return;
         }
         let id = self.edges.len();
@@ -222,7 +224,7 @@ impl CrateGraph {
             visited[client] = true;
             touched.push(client);
             while let Some(node) = queue.pop_front() {
-                for &edge_id in self.sorted_outgoing(node).iter() {
+                for &edge_id in &self.outgoing[node] {
                     let to = self.edges[edge_id].to;
                     let forbidden = self.nodes[to].kind.is_forbidden_target();
                     if visited[to] || !(forbidden || leads_to_forbidden[to]) {
@@ -296,18 +298,22 @@ impl CrateGraph {
         marks
     }
 
-    /// Outgoing edges in a stable order (by crate name, then kind), so reports are deterministic.
-    fn sorted_outgoing(&self, node: NodeId) -> Vec<EdgeId> {
-        let mut edges = self.outgoing[node].clone();
-        edges.sort_by_key(|&e| {
-            let edge = &self.edges[e];
-            (
-                &self.nodes[edge.to].name,
-                kind_rank(edge.kind),
-                edge.target.clone(),
-            )
-        });
-        edges
+    /// Put every crate's outgoing edges in a stable order (by crate name, then kind), once, so
+    /// searches and reports are deterministic.
+    fn sort_outgoing(&mut self) {
+        let (edges, nodes) = (&self.edges, &self.nodes);
+        for outgoing in &mut self.outgoing {
+            outgoing.sort_by(|&a, &b| {
+                let key = |e: EdgeId| {
+                    (
+                        &nodes[edges[e].to].name,
+                        kind_rank(edges[e].kind),
+                        &edges[e].target,
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
+        }
     }
 
     fn path_to(&self, mut node: NodeId, parent_edge: &[Option<EdgeId>]) -> Vec<EdgeId> {
