@@ -109,7 +109,11 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
     let journal_path = root.join(JOURNAL_FILE);
     let text = match std::fs::read_to_string(&journal_path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        // No journal: nothing was changed yet. A backup without one is from a run killed
+        // while writing it (the journal is only written after the backup is complete).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return remove_file(&root.join(BACKUP_FILE));
+        }
         Err(e) => return Err(Error::io("read", &journal_path, e)),
     };
     let Ok(journal) = serde_json::from_str::<Journal>(&text) else {
@@ -132,7 +136,25 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
         Err(e) => return Err(Error::io("read", &backup, e)),
     }
     remove_file(&backup)?;
+    remove_stale_temp_files(&journal.manifest)?;
     remove_file(&journal_path)
+}
+
+/// Temporary files [`replace_atomically`] left beside `path` when a run was killed mid-write.
+fn remove_stale_temp_files(path: &Utf8Path) -> Result<()> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(());
+    };
+    let prefix = format!(".{name}.new-client-");
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read", dir, e))?;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            remove_file(&dir.join(file_name.as_ref()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Write to a temporary file beside `path`, flush it to disk, and rename it over `path`.
