@@ -30,10 +30,10 @@ pub enum Error {
     },
     /// The workspace's root manifest or its clientwall policy is not readable.
     #[error("failed to read the workspace policy")]
-    Policy(#[source] clientwall::Error),
+    Policy(#[source] clientwall_check::Error),
     /// The lint could not check the result.
     #[error("the post-generation check failed to run")]
-    Check(#[source] clientwall::Error),
+    Check(#[source] clientwall_check::Error),
     /// The lint found violations in the result; the client was removed again.
     #[error("the post-generation check found {0} violation(s); the new client was removed")]
     Violations(usize),

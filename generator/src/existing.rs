@@ -18,7 +18,7 @@ pub fn package_names(root: &Utf8Path) -> Result<BTreeSet<String>> {
         if depth > 0 && manifest.is_file() {
             let text =
                 std::fs::read_to_string(&manifest).map_err(|e| Error::io("read", &manifest, e))?;
-            if let Some(name) = clientwall::layout::package_name(&text) {
+            if let Some(name) = clientwall_check::layout::package_name(&text) {
                 names.insert(name);
             }
             continue;
@@ -39,7 +39,7 @@ pub fn package_names(root: &Utf8Path) -> Result<BTreeSet<String>> {
             } else if file_name == "Cargo.toml" && depth > 0 {
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-                if let Some(name) = clientwall::layout::package_name(&text) {
+                if let Some(name) = clientwall_check::layout::package_name(&text) {
                     names.insert(name);
                 }
             }

@@ -8,9 +8,9 @@ use crate::template::{self, RenderedFile, Source};
 use crate::transaction::{Lock, Transaction};
 use crate::variables::Variables;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall::check::CheckOptions;
-use clientwall::config::Config;
-use clientwall::manifest::Manifest;
+use clientwall_check::check::CheckOptions;
+use clientwall_check::config::Config;
+use clientwall_check::manifest::Manifest;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to generate.
@@ -199,14 +199,14 @@ fn step(name: &str) -> Result<()> {
 }
 
 fn post_check(plan: &Plan, name: &str) -> Result<String> {
-    let report = clientwall::run(&CheckOptions {
+    let report = clientwall_check::run(&CheckOptions {
         manifest_path: Some(plan.root.join("Cargo.toml")),
         clients: vec![name.to_owned()],
         ..CheckOptions::default()
     })
     .map_err(Error::Check)?;
     if !report.violations.is_empty() {
-        eprint!("{}", clientwall::report::human::render(&report, false));
+        eprint!("{}", clientwall_check::report::human::render(&report, false));
         return Err(Error::Violations(report.violations.len()));
     }
     Ok(report.summary.line())

@@ -55,7 +55,7 @@ fn run(mut cli: Cli) -> Result<(), Error> {
     }
     let workspace = match cli.workspace {
         Some(dir) => dir,
-        None => clientwall::discover::expected_root(None).ok_or_else(|| {
+        None => clientwall_check::discover::expected_root(None).ok_or_else(|| {
             Error::Workspace(
                 "no Cargo.toml with a [workspace] table here or above; pass --workspace".into(),
             )

@@ -1,30 +1,9 @@
-//! clientwall: keeps every client's crate an island.
+//! `cargo clientwall`: the command line of clientwall.
 //!
-//! The library behind `cargo clientwall`. [`check::run`] loads a consultancy workspace (and
-//! every standalone client workspace under the client globs) through `cargo metadata`, builds
-//! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
-//! formatters in [`report`] print.
+//! The check itself lives in the `clientwall-check` crate and the client lifecycle (`new`,
+//! `upgrade`, `offboard`, `init`) in `clientwall-generator`; this crate is the `cargo-clientwall`
+//! binary over both, and re-exports the check's modules so that `clientwall::check::run` and the
+//! rest read as one library.
 
-pub mod attest;
-pub mod check;
-pub mod classify;
-pub mod client_toml;
-pub mod config;
-pub mod date;
-pub mod discover;
-pub mod error;
-pub mod exit_codes;
-pub mod git;
-pub mod graph;
-pub mod hook;
-pub mod layout;
-pub mod location;
-pub mod manifest;
-pub mod map;
-pub mod report;
-pub mod rules;
-pub mod scan;
-pub mod suggest;
-
-pub use check::{CheckOptions, FileSelection, run};
-pub use error::Error;
+pub use clientwall_check::*;
+pub use generator;

@@ -3,6 +3,7 @@
 
 mod support;
 
+use clientwall::rules::RuleCode;
 use assert_cmd::Command;
 use support::{Fixture, fake_shopify_token, fake_supabase_key, git_with_path, json, locations};
 
@@ -10,7 +11,7 @@ fn rules_and_messages(report: &clientwall::report::Report) -> Vec<(String, Strin
     report
         .violations
         .iter()
-        .map(|v| (v.rule.code.to_owned(), v.message.clone()))
+        .map(|v| (v.rule.code.to_string(), v.message.clone()))
         .collect()
 }
 
@@ -43,7 +44,7 @@ fn every_form_of_file_reference_and_none_of_the_clean_twins() {
         report
             .violations
             .iter()
-            .all(|v| v.rule.code == "cross-client-file-reference" && v.client == "acme")
+            .all(|v| v.rule.code == RuleCode::CrossClientFileReference && v.client == "acme")
     );
     insta::assert_json_snapshot!("file_refs", json(&report));
 }
@@ -146,7 +147,7 @@ fn env_files_tracked_by_git() {
     let env: Vec<String> = report
         .violations
         .iter()
-        .filter(|v| v.rule.code == "env-file-committed")
+        .filter(|v| v.rule.code == RuleCode::EnvFileCommitted)
         .map(|v| v.location.relative_file(&report.root))
         .collect();
     assert_eq!(env, ["clients/acme/.env"], "globex/.env.example is fine");

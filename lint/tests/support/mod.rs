@@ -122,7 +122,7 @@ pub fn findings(report: &Report) -> Vec<(String, String)> {
         .iter()
         .map(|v| {
             (
-                v.rule.code.to_owned(),
+                v.rule.code.to_string(),
                 clientwall::rules::format_path(&v.path),
             )
         })

@@ -1,0 +1,319 @@
+//! `cargo clientwall attest CLIENT`: the report a consultant hands the client. It states what
+//! the access is (scopes, none of them a write scope; token lifetime), where the client's data
+//! lives and that no other client points there, the crate's full dependency closure with no
+//! other client and no credential helper in it, and every rule's result for this client, at a
+//! named commit, sealed with a SHA-256 over the content so two copies can be compared.
+
+use crate::check::{self, CheckOptions};
+use crate::classify::Kind;
+use crate::client_toml::ClientToml;
+use crate::error::{Error, Result};
+use crate::source::PackageSource;
+use crate::rules::{RULES, RuleCode, Subject, format_path};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attestation {
+    pub client: String,
+    pub crate_dir: String,
+    /// The commit the workspace was at, with `+dirty` when it had uncommitted changes.
+    pub commit: Option<String>,
+    pub access: Option<Access>,
+    pub database: Option<Database>,
+    pub dependencies: Vec<Dependency>,
+    pub other_clients_in_closure: Vec<String>,
+    pub credential_helpers_in_closure: Vec<String>,
+    pub rules: Vec<RuleResult>,
+    pub passed: bool,
+    /// SHA-256 over this document with this field empty.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    pub shop: Option<String>,
+    pub scopes: Vec<String>,
+    pub write_scopes: Vec<String>,
+    pub token_lifetime_hours: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Database {
+    pub kind: Option<String>,
+    pub location: Option<String>,
+    pub shared_with: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dependency {
+    pub name: String,
+    pub version: String,
+    pub source: PackageSource,
+    pub role: Kind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub rule: RuleCode,
+    pub passed: bool,
+    pub findings: Vec<String>,
+}
+
+/// Build the attestation for `client`.
+pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
+    let checked = check::run_detailed(&CheckOptions {
+        manifest_path,
+        clients: vec![client.to_owned()],
+        ..CheckOptions::default()
+    })?;
+    let graph = checked.graph.as_ref().expect("a full run keeps its graph");
+    let node = graph
+        .clients()
+        .find(|&n| graph.nodes[n].name == client && graph.nodes[n].source.is_local())
+        .ok_or_else(|| Error::Layout {
+            message: format!("no client named `{client}`"),
+            help: None,
+        })?;
+    let area = checked.layout.client(client).ok_or_else(|| Error::Layout {
+        message: format!("no client named `{client}`"),
+        help: None,
+    })?;
+    let config = ClientToml::load(area)?;
+
+    let dependencies: Vec<Dependency> = graph
+        .closure(node)
+        .into_iter()
+        .map(|n| {
+            let dep = &graph.nodes[n];
+            Dependency {
+                name: dep.name.clone(),
+                version: dep.version.clone(),
+                source: dep.source.clone(),
+                role: dep.kind,
+            }
+        })
+        .collect();
+    let names_of = |kind: Kind| {
+        dependencies
+            .iter()
+            .filter(|d| d.role == kind)
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let violations = &checked.report.violations;
+    let rules: Vec<RuleResult> = RULES
+        .iter()
+        .map(|rule| {
+            let findings: Vec<String> = violations
+                .iter()
+                .filter(|v| v.rule.code == rule.code)
+                .map(|v| {
+                    let location = format!(
+                        "{}:{}",
+                        v.location.relative_file(&checked.report.root),
+                        v.location.line
+                    );
+                    match v.path.is_empty() {
+                        true => format!("{} ({location})", v.message),
+                        false => format!("{}: {} ({location})", v.message, format_path(&v.path)),
+                    }
+                })
+                .collect();
+            RuleResult {
+                rule: rule.code,
+                passed: findings.is_empty(),
+                findings,
+            }
+        })
+        .collect();
+    let mut shared_with: Vec<String> = violations
+        .iter()
+        .filter_map(|v| match &v.subject {
+            Subject::Database { shared_with, .. } => Some(shared_with.iter().cloned()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    shared_with.sort();
+    shared_with.dedup();
+    let mut attestation = Attestation {
+        client: client.to_owned(),
+        crate_dir: checked.layout.display(&area.dir),
+        commit: commit(&checked.layout.root),
+        access: config.as_ref().map(|c| Access {
+            shop: c.shop.as_ref().map(|s| s.value.clone()),
+            scopes: c.scopes.iter().map(|s| s.value.clone()).collect(),
+            write_scopes: c
+                .scopes
+                .iter()
+                .map(|s| s.value.clone())
+                .filter(|s| !s.starts_with("read_"))
+                .collect(),
+            token_lifetime_hours: c.token_lifetime_hours.as_ref().map(|h| h.value),
+        }),
+        database: config.as_ref().map(|c| Database {
+            kind: c.database_kind.as_ref().map(|k| k.value.clone()),
+            location: c
+                .database_path
+                .as_ref()
+                .map(|p| p.value.clone())
+                .or_else(|| c.database_url_env.as_ref().map(|e| format!("${}", e.value))),
+            shared_with,
+        }),
+        other_clients_in_closure: names_of(Kind::Client),
+        credential_helpers_in_closure: names_of(Kind::CredentialHelper),
+        passed: rules.iter().all(|r| r.passed),
+        rules,
+        dependencies,
+        sha256: String::new(),
+    };
+    attestation.sha256 = digest(&attestation);
+    Ok(attestation)
+}
+
+/// SHA-256 of the attestation's JSON with the `sha256` field empty.
+pub fn digest(attestation: &Attestation) -> String {
+    let mut unsealed = attestation.clone();
+    unsealed.sha256.clear();
+    let bytes = serde_json::to_vec(&unsealed).expect("attestation serializes");
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn commit(root: &std::path::Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let head = String::from_utf8(git(&["rev-parse", "HEAD"])?.stdout)
+        .ok()?
+        .trim()
+        .to_owned();
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|o| !o.stdout.is_empty());
+    Some(if dirty { format!("{head}+dirty") } else { head })
+}
+
+pub fn json(attestation: &Attestation) -> String {
+    serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"
+}
+
+/// The attestation as a Markdown document for the client.
+pub fn markdown(a: &Attestation) -> String {
+    let yes_no = |ok: bool| if ok { "yes" } else { "**no**" };
+    let mut out = format!("# Isolation attestation: `{}`\n\n", a.client);
+    out.push_str(&format!(
+        "Made by clientwall {} at commit `{}` from `{}`.\n\n",
+        env!("CARGO_PKG_VERSION"),
+        a.commit.as_deref().unwrap_or("(not in git)"),
+        a.crate_dir
+    ));
+    out.push_str(&format!(
+        "**Result: {}**\n\n",
+        if a.passed {
+            "every rule passed"
+        } else {
+            "FAILED: see the rules below"
+        }
+    ));
+    out.push_str("## Access\n\n");
+    match &a.access {
+        Some(access) => {
+            out.push_str(&format!(
+                "- Shop: `{}`\n",
+                access.shop.as_deref().unwrap_or("(not set)")
+            ));
+            out.push_str(&format!(
+                "- Scopes: {}\n",
+                access
+                    .scopes
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            out.push_str(&format!(
+                "- Read-only (no write or unknown scope): {}\n",
+                yes_no(access.write_scopes.is_empty())
+            ));
+            out.push_str(&format!(
+                "- Token lifetime: {} hours, held in memory only\n",
+                access
+                    .token_lifetime_hours
+                    .map_or("(not set)".to_owned(), |h| h.to_string())
+            ));
+        }
+        None => out.push_str("- No `client.toml`: this crate declares no Shopify access.\n"),
+    }
+    out.push_str("\n## Data\n\n");
+    match &a.database {
+        Some(db) => {
+            out.push_str(&format!(
+                "- Database: {} at `{}`\n",
+                db.kind.as_deref().unwrap_or("?"),
+                db.location.as_deref().unwrap_or("?")
+            ));
+            out.push_str(&format!(
+                "- No other client points at it: {}\n",
+                yes_no(db.shared_with.is_empty())
+            ));
+            for finding in &db.shared_with {
+                out.push_str(&format!("  - {finding}\n"));
+            }
+        }
+        None => out.push_str("- No `client.toml`: no database declared.\n"),
+    }
+    out.push_str("\n## Code\n\n");
+    out.push_str(&format!(
+        "- No other client's crate in the dependency closure: {}\n",
+        yes_no(a.other_clients_in_closure.is_empty())
+    ));
+    out.push_str(&format!(
+        "- No credential helper in the dependency closure: {}\n",
+        yes_no(a.credential_helpers_in_closure.is_empty())
+    ));
+    out.push_str(&format!(
+        "- Dependency closure ({} crates):\n\n",
+        a.dependencies.len()
+    ));
+    out.push_str("| crate | version | source | role |\n|---|---|---|---|\n");
+    for d in &a.dependencies {
+        let source = d.source.label();
+        let role = match d.role {
+            Kind::Client => "client",
+            Kind::Shared => "shared",
+            Kind::CredentialHelper => "credential helper",
+            Kind::External => "external",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {source} | {role} |\n",
+            d.name, d.version
+        ));
+    }
+    out.push_str("\n## Rules\n\n| rule | result |\n|---|---|\n");
+    for r in &a.rules {
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            r.rule,
+            if r.passed { "pass" } else { "**fail**" }
+        ));
+    }
+    for r in a.rules.iter().filter(|r| !r.passed) {
+        out.push_str(&format!("\n### `{}`\n\n", r.rule));
+        for f in &r.findings {
+            out.push_str(&format!("- {f}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "\nSHA-256 of this attestation's content: `{}`\n",
+        a.sha256
+    ));
+    out
+}

@@ -1,0 +1,372 @@
+//! One crate graph over every loaded workspace, and the search for forbidden reaches.
+//!
+//! Nodes are crates identified by manifest path (local crates) or package id (everything else),
+//! so the same client seen from two workspaces is one node, and a registry crate that shares a
+//! client's name is a different node. Edges come from cargo's resolve graph (with every feature
+//! on and every target) plus declared path dependencies that the resolve left out.
+
+use crate::classify::{self, Kind};
+use crate::discover::Loaded;
+use crate::error::Result;
+use crate::source::PackageSource;
+use camino::{Utf8Path, Utf8PathBuf};
+use cargo_metadata::{Dependency, DependencyKind, Metadata, Package, PackageId};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+pub type NodeId = usize;
+pub type EdgeId = usize;
+
+/// A crate.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub version: String,
+    pub source: PackageSource,
+    pub manifest_path: Utf8PathBuf,
+    pub kind: Kind,
+}
+
+/// A declared dependency of `from` on `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edge {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub kind: DependencyKind,
+    /// The `[target.'..']` platform, if the dependency is target-specific.
+    pub target: Option<String>,
+    /// The key in `from`'s manifest: the rename if there is one, else the package name.
+    pub key: String,
+}
+
+/// A client reaching a crate it must not reach, by the shortest path found.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub client: NodeId,
+    pub target: NodeId,
+    /// The edges from the client to the target, in order.
+    pub edges: Vec<EdgeId>,
+}
+
+#[derive(Debug, Default)]
+pub struct CrateGraph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    outgoing: Vec<Vec<EdgeId>>,
+    incoming: Vec<Vec<EdgeId>>,
+    by_identity: HashMap<String, NodeId>,
+    seen_edges: HashSet<(NodeId, NodeId, u8, Option<String>)>,
+}
+
+impl CrateGraph {
+    /// Build the graph of every workspace in `loaded`.
+    pub fn build(loaded: &Loaded) -> Result<CrateGraph> {
+        let mut graph = CrateGraph::default();
+        for metadata in &loaded.workspaces {
+            graph.add_workspace(metadata, loaded)?;
+        }
+        graph.sort_outgoing();
+        Ok(graph)
+    }
+
+    pub fn clients(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len()).filter(|&n| self.nodes[n].kind == Kind::Client)
+    }
+
+    pub fn outgoing(&self, node: NodeId) -> &[EdgeId] {
+        &self.outgoing[node]
+    }
+
+    fn add_workspace(&mut self, metadata: &Metadata, loaded: &Loaded) -> Result<()> {
+        let mut ids: HashMap<&PackageId, NodeId> = HashMap::with_capacity(metadata.packages.len());
+        let mut packages: HashMap<&PackageId, &Package> =
+            HashMap::with_capacity(metadata.packages.len());
+        for package in &metadata.packages {
+            let node = self.node_for(package, loaded)?;
+            ids.insert(&package.id, node);
+            packages.insert(&package.id, package);
+        }
+        if let Some(resolve) = &metadata.resolve {
+            for node in &resolve.nodes {
+                let (Some(&from), Some(package)) = (ids.get(&node.id), packages.get(&node.id))
+                else {
+                    continue;
+                };
+                for dep in &node.deps {
+                    let (Some(&to), Some(target_pkg)) = (ids.get(&dep.pkg), packages.get(&dep.pkg))
+                    else {
+                        continue;
+                    };
+                    for info in &dep.dep_kinds {
+                        let target = info.target.as_ref().map(ToString::to_string);
+                        let key = declared_key(package, target_pkg, info.kind, target.as_deref());
+                        self.add_edge(Edge {
+                            from,
+                            to,
+                            kind: info.kind,
+                            target,
+                            key,
+                        });
+                    }
+                }
+            }
+        }
+        for package in metadata.packages.iter().filter(|p| p.source.is_none()) {
+            let from = ids[&package.id];
+            for dep in &package.dependencies {
+                let Some(dir) = &dep.path else { continue };
+                let Some(to) = self.path_dependency_node(dep, dir, loaded) else {
+                    continue;
+                };
+                let target = dep.target.as_ref().map(ToString::to_string);
+                let key = dep.rename.clone().unwrap_or_else(|| dep.name.clone());
+                self.add_edge(Edge {
+                    from,
+                    to,
+                    kind: dep.kind,
+                    target,
+                    key,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn node_for(&mut self, package: &Package, loaded: &Loaded) -> Result<NodeId> {
+        let identity = match package.source {
+            None => package.manifest_path.to_string(),
+            Some(_) => package.id.repr.clone(),
+        };
+        if let Some(&node) = self.by_identity.get(&identity) {
+            return Ok(node);
+        }
+        let kind = classify::classify(package, &loaded.config, &loaded.root)?;
+        Ok(self.insert_node(
+            identity,
+            Node {
+                name: package.name.to_string(),
+                version: package.version.to_string(),
+                source: PackageSource::from_metadata(package.source.as_ref()),
+                manifest_path: package.manifest_path.clone(),
+                kind,
+            },
+        ))
+    }
+
+    /// The node of a declared path dependency: an already known crate, or a client directory that
+    /// cargo did not resolve (an optional dependency of a crate outside the workspace).
+    fn path_dependency_node(
+        &mut self,
+        dep: &Dependency,
+        dir: &Utf8Path,
+        loaded: &Loaded,
+    ) -> Option<NodeId> {
+        let manifest = dir.join("Cargo.toml");
+        if let Some(&node) = self.by_identity.get(manifest.as_str()) {
+            return Some(node);
+        }
+        let kind = classify::classify_local(&dep.name, dir, None, &loaded.config, &loaded.root);
+        (kind == Kind::Client && manifest.is_file()).then(|| {
+            self.insert_node(
+                manifest.to_string(),
+                Node {
+                    name: dep.name.clone(),
+                    version: dep.req.to_string(),
+                    source: PackageSource::Local,
+                    manifest_path: manifest,
+                    kind,
+                },
+            )
+        })
+    }
+
+    fn insert_node(&mut self, identity: String, node: Node) -> NodeId {
+        let id = self.nodes.len();
+        self.nodes.push(node);
+        self.outgoing.push(Vec::new());
+        self.incoming.push(Vec::new());
+        self.by_identity.insert(identity, id);
+        id
+    }
+
+    fn add_edge(&mut self, edge: Edge) {
+        if !self.seen_edges.insert((
+            edge.from,
+            edge.to,
+            kind_rank(edge.kind),
+            edge.target.clone(),
+        )) {
+            return;
+        }
+        let id = self.edges.len();
+        self.outgoing[edge.from].push(id);
+        self.incoming[edge.to].push(id);
+        self.edges.push(edge);
+    }
+
+    /// Every (client, forbidden crate) pair where the client reaches the crate, with a shortest
+    /// path. A path stops at the first forbidden crate on it: what lies beyond is that crate's own
+    /// finding.
+    ///
+    /// Linear in the graph: one reverse sweep marks the crates from which anything forbidden is
+    /// reachable, and each client's forward search only enters marked crates, so a clean client
+    /// costs the size of its direct dependency list.
+    pub fn forbidden_reaches(&self) -> Vec<Reach> {
+        let leads_to_forbidden = self.leads_to_forbidden();
+        let mut reaches = Vec::new();
+        let mut parent_edge: Vec<Option<EdgeId>> = vec![None; self.nodes.len()];
+        let mut visited: Vec<bool> = vec![false; self.nodes.len()];
+        let mut touched = Vec::new();
+        for client in self.clients() {
+            let mut queue = VecDeque::from([client]);
+            visited[client] = true;
+            touched.push(client);
+            while let Some(node) = queue.pop_front() {
+                for &edge_id in &self.outgoing[node] {
+                    let to = self.edges[edge_id].to;
+                    let forbidden = self.nodes[to].kind.is_forbidden_target();
+                    if visited[to] || !(forbidden || leads_to_forbidden[to]) {
+                        continue;
+                    }
+                    visited[to] = true;
+                    touched.push(to);
+                    parent_edge[to] = Some(edge_id);
+                    if forbidden {
+                        reaches.push(Reach {
+                            client,
+                            target: to,
+                            edges: self.path_to(to, &parent_edge),
+                        });
+                    } else {
+                        queue.push_back(to);
+                    }
+                }
+            }
+            for node in touched.drain(..) {
+                visited[node] = false;
+                parent_edge[node] = None;
+            }
+        }
+        reaches
+    }
+
+    /// Every crate `start` reaches through any edge (its full dependency closure), sorted by
+    /// name; `start` itself is not included.
+    pub fn closure(&self, start: NodeId) -> Vec<NodeId> {
+        let mut seen = vec![false; self.nodes.len()];
+        seen[start] = true;
+        let mut queue = VecDeque::from([start]);
+        let mut out = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            for &edge in &self.outgoing[node] {
+                let to = self.edges[edge].to;
+                if !seen[to] {
+                    seen[to] = true;
+                    out.push(to);
+                    queue.push_back(to);
+                }
+            }
+        }
+        out.sort_by(|&a, &b| {
+            (&self.nodes[a].name, &self.nodes[a].version)
+                .cmp(&(&self.nodes[b].name, &self.nodes[b].version))
+        });
+        out
+    }
+
+    /// `marks[n]`: some forbidden crate is reachable from `n` through at least one edge.
+    fn leads_to_forbidden(&self) -> Vec<bool> {
+        let mut marks = vec![false; self.nodes.len()];
+        let mut queue: VecDeque<NodeId> = (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].kind.is_forbidden_target())
+            .collect();
+        let mut enqueued: Vec<bool> = (0..self.nodes.len())
+            .map(|n| self.nodes[n].kind.is_forbidden_target())
+            .collect();
+        while let Some(node) = queue.pop_front() {
+            for &edge_id in &self.incoming[node] {
+                let from = self.edges[edge_id].from;
+                marks[from] = true;
+                if !enqueued[from] {
+                    enqueued[from] = true;
+                    queue.push_back(from);
+                }
+            }
+        }
+        marks
+    }
+
+    /// Put every crate's outgoing edges in a stable order (by crate name, then kind), once, so
+    /// searches and reports are deterministic.
+    fn sort_outgoing(&mut self) {
+        let (edges, nodes) = (&self.edges, &self.nodes);
+        for outgoing in &mut self.outgoing {
+            outgoing.sort_by(|&a, &b| {
+                let key = |e: EdgeId| {
+                    (
+                        &nodes[edges[e].to].name,
+                        kind_rank(edges[e].kind),
+                        &edges[e].target,
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
+        }
+    }
+
+    fn path_to(&self, mut node: NodeId, parent_edge: &[Option<EdgeId>]) -> Vec<EdgeId> {
+        let mut path = Vec::new();
+        while let Some(edge) = parent_edge[node] {
+            path.push(edge);
+            node = self.edges[edge].from;
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// Normal before build before dev: the strongest reason a crate is linked comes first.
+pub fn kind_rank(kind: DependencyKind) -> u8 {
+    match kind {
+        DependencyKind::Normal => 0,
+        DependencyKind::Build => 1,
+        DependencyKind::Development => 2,
+        _ => 3,
+    }
+}
+
+/// The word reports use for a dependency kind.
+pub fn kind_name(kind: DependencyKind) -> &'static str {
+    match kind {
+        DependencyKind::Normal => "normal",
+        DependencyKind::Development => "dev",
+        DependencyKind::Build => "build",
+        _ => "unknown",
+    }
+}
+
+/// The manifest key under which `package` declares `target_pkg` for this kind and platform.
+fn declared_key(
+    package: &Package,
+    target_pkg: &Package,
+    kind: DependencyKind,
+    target: Option<&str>,
+) -> String {
+    let target_dir = target_pkg.manifest_path.parent();
+    package
+        .dependencies
+        .iter()
+        .filter(|d| {
+            d.name == *target_pkg.name
+                && d.kind == kind
+                && d.target.as_ref().map(ToString::to_string).as_deref() == target
+        })
+        .max_by_key(|d| match (&d.path, target_dir) {
+            (Some(path), Some(dir)) => path.as_path() == dir,
+            _ => {
+                d.source.as_ref().map(|s| s.repr.as_str())
+                    == target_pkg.source.as_ref().map(|s| s.repr.as_str())
+            }
+        })
+        .map(|d| d.rename.clone().unwrap_or_else(|| d.name.clone()))
+        .unwrap_or_else(|| target_pkg.name.to_string())
+}

@@ -1,0 +1,31 @@
+//! clientwall: keeps every client's crate an island.
+//!
+//! The library behind `cargo clientwall`. [`check::run`] loads a consultancy workspace (and
+//! every standalone client workspace under the client globs) through `cargo metadata`, builds
+//! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
+//! formatters in [`report`] print.
+
+pub mod attest;
+pub mod check;
+pub mod classify;
+pub mod client_toml;
+pub mod config;
+pub mod date;
+pub mod discover;
+pub mod error;
+pub mod exit_codes;
+pub mod git;
+pub mod graph;
+pub mod hook;
+pub mod layout;
+pub mod location;
+pub mod manifest;
+pub mod map;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod suggest;
+
+pub use check::{CheckOptions, FileSelection, run};
+pub use error::Error;

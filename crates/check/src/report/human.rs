@@ -1,0 +1,144 @@
+//! `--format human`: rustc-style diagnostics with the offending line, via codespan-reporting.
+
+use super::Report;
+use crate::location::Location;
+use crate::rules::{RuleCode, Violation};
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{
+    self,
+    termcolor::{Buffer, WriteColor},
+};
+use std::collections::HashMap;
+
+/// Render every violation and the summary line; `color` adds ANSI colours.
+pub fn render(report: &Report, color: bool) -> String {
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    let mut files = Files::new(report);
+    let config = term::Config::default();
+    for violation in &report.violations {
+        let diagnostic = diagnostic(violation, &mut files);
+        // A file that changed under us can't be shown with a snippet: print the plain message.
+        if term::emit_to_write_style(&mut buffer, &config, &files.files, &diagnostic).is_err() {
+            write_plain(&mut buffer, violation, report);
+        }
+    }
+    for note in &report.notes {
+        let _ = writeln!(buffer, "note: {note}");
+    }
+    write_summary(&mut buffer, report);
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    if !v.show_source {
+        notes.push(format!(
+            "at {}:{}:{}",
+            v.location.relative_file(&files.report.root),
+            v.location.line,
+            v.location.column
+        ));
+    } else if let Some(file) = files.id(&v.location) {
+        labels.push(Label::primary(file, v.location.span.clone()).with_message(primary_label(v)));
+    }
+    for (i, hop) in v.path.iter().enumerate().skip(2) {
+        let Some(location) = &hop.location else {
+            continue;
+        };
+        if let Some(file) = files.id(location) {
+            let from = &v.path[i - 1].name;
+            labels.push(
+                Label::secondary(file, location.span.clone())
+                    .with_message(format!("`{from}` depends on `{}` here", hop.name)),
+            );
+        }
+    }
+    if !v.path.is_empty() {
+        notes.push(format!("path: {}", crate::rules::format_path(&v.path)));
+    }
+    notes.push(format!("help: {}", v.help));
+    Diagnostic::error()
+        .with_code(v.rule.code.as_str())
+        .with_message(&v.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn primary_label(v: &Violation) -> String {
+    if let Some(hop) = v.path.get(1) {
+        return format!("`{}` is declared here", hop.name);
+    }
+    match v.rule.code {
+        RuleCode::CrossClientFileReference => format!("this leaves `{}`'s directory", v.client),
+        RuleCode::WriteScopeRequested => "not a read-only scope".to_owned(),
+        RuleCode::TokenLifetimeTooLong => "longer than 24 hours".to_owned(),
+        RuleCode::SharedDatabase => "not this client's alone".to_owned(),
+        RuleCode::StaleAllow => "this exception".to_owned(),
+        _ => "here".to_owned(),
+    }
+}
+
+fn write_plain(out: &mut Buffer, v: &Violation, report: &Report) {
+    let _ = writeln!(
+        out,
+        "error[{}]: {}\n  --> {}:{}\n  = help: {}\n",
+        v.rule.code,
+        v.message,
+        v.location.relative_file(&report.root),
+        v.location.line,
+        v.help
+    );
+}
+
+fn write_summary(out: &mut Buffer, report: &Report) {
+    use codespan_reporting::term::termcolor::{Color, ColorSpec};
+    let color = if report.violations.is_empty() {
+        Color::Green
+    } else {
+        Color::Red
+    };
+    let _ = out.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true));
+    let _ = write!(out, "{}", report.summary.line());
+    let _ = out.reset();
+    let _ = writeln!(out);
+}
+
+use std::io::Write as _;
+
+/// Source files for snippets, read once each, named relative to the workspace root.
+struct Files<'r> {
+    report: &'r Report,
+    files: SimpleFiles<String, String>,
+    ids: HashMap<camino::Utf8PathBuf, Option<usize>>,
+}
+
+impl<'r> Files<'r> {
+    fn new(report: &'r Report) -> Self {
+        Files {
+            report,
+            files: SimpleFiles::new(),
+            ids: HashMap::new(),
+        }
+    }
+
+    fn id(&mut self, location: &Location) -> Option<usize> {
+        if let Some(id) = self.ids.get(&location.file) {
+            return *id;
+        }
+        let id = std::fs::read_to_string(&location.file)
+            .ok()
+            .filter(|text| text.get(location.span.clone()).is_some())
+            .map(|text| {
+                self.files
+                    .add(location.relative_file(&self.report.root), text)
+            });
+        self.ids.insert(location.file.clone(), id);
+        id
+    }
+}

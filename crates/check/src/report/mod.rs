@@ -1,0 +1,88 @@
+//! The result of a check, and its output formats.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use crate::exit_codes;
+use crate::rules::{RuleCode, Violation};
+use camino::Utf8PathBuf;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What a check found.
+#[derive(Debug)]
+pub struct Report {
+    /// The root workspace directory; printed paths are relative to it.
+    pub root: Utf8PathBuf,
+    pub violations: Vec<Violation>,
+    /// What the check could not look at (skipped files), one line each.
+    pub notes: Vec<String>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// 0 when clean, 1 when any rule failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.violations.is_empty() {
+            exit_codes::CLEAN
+        } else {
+            exit_codes::VIOLATIONS
+        }
+    }
+}
+
+/// Counts for the last line of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub workspaces: usize,
+    pub crates: usize,
+    pub clients: usize,
+    /// Client files scanned.
+    pub files: usize,
+    pub violations: usize,
+    /// Violations per rule code, every rule listed.
+    pub by_rule: BTreeMap<RuleCode, usize>,
+}
+
+impl Summary {
+    /// Counts of `violations`; the scope counts start at zero.
+    pub fn new(violations: &[Violation]) -> Summary {
+        let mut by_rule: BTreeMap<RuleCode, usize> =
+            RuleCode::ALL.iter().map(|&code| (code, 0)).collect();
+        for v in violations {
+            *by_rule.entry(v.rule.code).or_default() += 1;
+        }
+        Summary {
+            workspaces: 0,
+            crates: 0,
+            clients: 0,
+            files: 0,
+            violations: violations.len(),
+            by_rule,
+        }
+    }
+
+    /// `2 violations in 3 clients` style closing line.
+    pub fn line(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let mut scope = format!("{} checked", plural(self.clients, "client"));
+        if self.workspaces > 0 {
+            scope.push_str(&format!(
+                ", {} in {}",
+                plural(self.crates, "crate"),
+                plural(self.workspaces, "workspace")
+            ));
+        }
+        scope.push_str(&format!(", {} scanned", plural(self.files, "file")));
+        if self.violations == 0 {
+            format!("clientwall: ok: no violations ({scope})")
+        } else {
+            format!(
+                "clientwall: {} ({scope})",
+                plural(self.violations, "violation")
+            )
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `shared-depends-on-client`
+
+use super::{Subject, RuleCode, GraphContext, RuleInfo, Violation};
+use crate::classify::Kind;
+use crate::error::Result;
+
+pub static RULE: RuleInfo = RuleInfo {
+    code: RuleCode::SharedDependsOnClient,
+    summary: "a non-client crate depends on a client crate",
+    doc: r#"## What it does
+Fails when a crate that is not a client (shared code, a credential helper, a tool) declares a
+dependency of any kind on a client crate.
+
+## Why is this bad?
+Shared code sits between clients. Once it imports one client's crate, every other client that
+uses the shared code can reach that client too, and the shared crate itself starts carrying one
+client's logic and data.
+
+## Example
+```toml
+# shared/report/Cargo.toml
+[dev-dependencies]
+globex = { path = "../../clients/globex" }
+```
+reports `shared-report -> globex (dev)`.
+
+## How to fix
+Invert the dependency: the client depends on the shared crate and passes in what it needs. Test
+fixtures belong in a shared test kit that depends on no client.
+"#,
+};
+
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
+    let graph = ctx.graph;
+    let mut violations = Vec::new();
+    for (edge_id, edge) in graph.edges.iter().enumerate() {
+        let (from, to) = (&graph.nodes[edge.from], &graph.nodes[edge.to]);
+        if !from.source.is_local() || from.kind == Kind::Client || to.kind != Kind::Client {
+            continue;
+        }
+        let path = ctx.hops(&[edge_id])?;
+        let location = path[1]
+            .location
+            .clone()
+            .expect("every hop after the first is located");
+        violations.push(Violation {
+            rule: &RULE,
+            subject: Subject::Crate {
+                name: to.name.clone(),
+                role: Kind::Client,
+            },
+            client: to.name.clone(),
+            message: format!(
+                "`{}` is not a client but depends on client `{}`",
+                from.name, to.name
+            ),
+            help: format!(
+                "remove this dependency; `{}` must not import client code",
+                from.name
+            ),
+            allow_key: Some((from.name.clone(), to.name.clone())),
+            show_source: true,
+            location,
+            path,
+        });
+    }
+    Ok(violations)
+}

@@ -1,0 +1,77 @@
+//! `stale-allow`
+
+use super::{Subject, RuleCode, RuleInfo, Violation};
+use crate::config::AllowEntry;
+use crate::date::Date;
+
+pub static RULE: RuleInfo = RuleInfo {
+    code: RuleCode::StaleAllow,
+    summary: "an `allow` entry matched nothing, or has expired",
+    doc: r#"## What it does
+Fails for every `[[workspace.metadata.clientwall.allow]]` entry that excused no finding in this
+run, and for every entry whose `expires` date has passed (an expired entry excuses nothing).
+
+## Why is this bad?
+Exceptions rot. An entry that no longer matches anything silently excuses the next violation
+that happens to fit it; an exception that was meant to be temporary becomes permanent unless
+something makes it fail.
+
+## Example
+```toml
+[[workspace.metadata.clientwall.allow]]
+from = "acme"
+to = "legacy-auth"
+reason = "migrating off the shared auth crate"
+expires = "2027-03-01"
+```
+fails once `acme` no longer reaches `legacy-auth`, and from 2027-03-02 on.
+
+## How to fix
+Delete the entry once the dependency is gone. If the exception is still needed after it
+expired, fix the dependency, or renew `expires` with a reason a reviewer can accept.
+"#,
+};
+
+/// Violations for the entries of `allow` that are expired on `today` or were not `used`.
+/// `in_scope` tells whether an entry concerns the clients selected for this run.
+pub fn check(
+    allow: &[AllowEntry],
+    used: &[bool],
+    today: Date,
+    in_scope: impl Fn(&AllowEntry) -> bool,
+) -> Vec<Violation> {
+    allow
+        .iter()
+        .zip(used)
+        .filter(|(entry, _)| in_scope(entry))
+        .filter_map(|(entry, &used)| {
+            let what = format!("`allow` entry from `{}` to `{}`", entry.from, entry.to);
+            let (message, help) = match entry.expires {
+                Some(expires) if expires < today => (
+                    format!("{what} expired on {expires}"),
+                    "fix the dependency, or renew `expires` with a reason a reviewer can accept"
+                        .to_owned(),
+                ),
+                _ if !used => (
+                    format!("{what} matched no finding"),
+                    "delete this entry: there is nothing left to excuse".to_owned(),
+                ),
+                _ => return None,
+            };
+            Some(Violation {
+                rule: &RULE,
+                subject: Subject::Allow {
+                    from: entry.from.clone(),
+                    to: entry.to.clone(),
+                },
+                client: entry.from.clone(),
+                path: Vec::new(),
+                location: entry.location.clone(),
+                message,
+                help,
+                allow_key: None,
+                show_source: true,
+            })
+        })
+        .collect()
+}
