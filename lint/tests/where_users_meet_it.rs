@@ -138,7 +138,7 @@ fn attestation_of_a_failing_client() {
 }
 
 #[test]
-fn attestation_hash_covers_the_content() {
+fn attestation_checksum_covers_the_content() {
     let example = Fixture::example("violations");
     let a = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     let b = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
