@@ -107,12 +107,17 @@ fn cargos_messages_pass_through_unchanged() {
         .unwrap();
     assert!(!direct.status.success());
     let direct = String::from_utf8(direct.stdout).unwrap();
+    // Cargo checks the library and its test target in parallel: the order between them varies
+    // from run to run, the lines themselves do not.
     let compiler_messages = |text: &str| -> Vec<String> {
-        text.lines()
+        let mut lines: Vec<String> = text
+            .lines()
             .filter(|l| l.starts_with("{\"reason\":\"compiler-message\""))
             .filter(|l| !l.contains("\"code\":\"clientwall::"))
             .map(str::to_owned)
-            .collect()
+            .collect();
+        lines.sort();
+        lines
     };
     let from_cargo = compiler_messages(&direct);
     assert!(!from_cargo.is_empty());
