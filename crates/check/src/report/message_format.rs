@@ -44,11 +44,12 @@ pub fn compiler_messages(checked: &Checked, color: bool) -> String {
     let mut out = String::new();
     for (violation, rendered) in report.violations.iter().zip(rendered) {
         let package = packages.owner(violation);
+        let diagnostic = diagnostic(violation, &report.root, &mut sources, rendered);
         let message = Message::CompilerMessage {
             package_id: &package.id,
             manifest_path: &package.manifest_path,
             target: &package.target,
-            message: diagnostic(violation, &report.root, &mut sources, rendered),
+            message: &diagnostic,
         };
         out.push_str(&serde_json::to_string(&message).expect("messages serialize"));
         out.push('\n');
@@ -72,7 +73,7 @@ enum Message<'a> {
         package_id: &'a str,
         manifest_path: &'a Utf8Path,
         target: &'a serde_json::Value,
-        message: Diagnostic,
+        message: &'a Diagnostic,
     },
     BuildFinished {
         success: bool,
