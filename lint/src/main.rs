@@ -194,20 +194,7 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
         (Some(output), Some(key_path)) => {
             let key = signing::load_private_key(key_path, || ask_passphrase(key_path))?;
             let signature = signing::write_signed(output, &text, &key)?;
-            let public = key.public_key();
-            let principal = signing::principal(public);
-            // The client runs it where the two files are, under their own names.
-            let name =
-                |path: &camino::Utf8Path| shell_word(path.file_name().unwrap_or(path.as_str()));
-            let (file_name, signature_name) = (name(output), name(&signature));
-            print(&format!(
-                "wrote {output} and {signature}\n\
-                 the client verifies it with this line in a file `allowed_signers`:\n  {}\n\
-                 and this command:\n  \
-                 ssh-keygen -Y verify -f allowed_signers -I {principal} -n {} -s {signature_name} < {file_name}\n",
-                signing::allowed_signers_line(&principal, public)?,
-                signing::NAMESPACE,
-            ));
+            print(&signing::handover(output, &signature, key.public_key())?);
         }
         (Some(output), None) => {
             signing::write_atomically(output, &text)?;
@@ -220,19 +207,6 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     } else {
         exit_codes::VIOLATIONS
     } as u8))
-}
-
-/// `word` as one shell word: quoted when it holds anything but `[A-Za-z0-9._/-]`.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 /// The passphrase of an encrypted key, asked on the terminal (never read from a pipe).

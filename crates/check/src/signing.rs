@@ -109,6 +109,35 @@ pub fn principal(public_key: &PublicKey) -> String {
     }
 }
 
+/// What the consultant passes on with a signed attestation: the `allowed_signers` line and the
+/// one command the client runs where the two files are (named as the client receives them).
+pub fn handover(file: &Utf8Path, signature: &Utf8Path, public_key: &PublicKey) -> Result<String> {
+    let principal = principal(public_key);
+    let name = |path: &Utf8Path| shell_word(path.file_name().unwrap_or(path.as_str()));
+    Ok(format!(
+        "wrote {file} and {signature}\n\
+         the client verifies it with this line in a file `allowed_signers`:\n  {}\n\
+         and this command:\n  \
+         ssh-keygen -Y verify -f allowed_signers -I {principal} -n {NAMESPACE} -s {} < {}\n",
+        allowed_signers_line(&principal, public_key)?,
+        name(signature),
+        name(file),
+    ))
+}
+
+/// `word` as one shell word: quoted when it holds anything but `[A-Za-z0-9._/-]`.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Write `text` to `file` and its signature to `FILE.sig`. The signature is made first, so a
 /// key that cannot sign writes nothing; each file is written beside its place and renamed into
 /// it.
@@ -173,6 +202,24 @@ mod tests {
         let pem = git.to_pem(LineEnding::LF).unwrap();
         let err = verify(key.public_key(), b"attestation", &pem).unwrap_err();
         assert!(err.to_string().contains("namespace `git`"), "{err}");
+    }
+
+    #[test]
+    fn handover_quotes_file_names_for_the_shell() {
+        let key = key();
+        let text = handover(
+            Utf8Path::new("/tmp/out/acme's attestation.md"),
+            Utf8Path::new("/tmp/out/acme's attestation.md.sig"),
+            key.public_key(),
+        )
+        .unwrap();
+        assert!(
+            text.ends_with(
+                "-n clientwall-attest -s 'acme'\\''s attestation.md.sig' < 'acme'\\''s attestation.md'\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(shell_word("acme-attestation.md"), "acme-attestation.md");
     }
 
     #[test]
