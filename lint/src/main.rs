@@ -25,6 +25,9 @@ enum Command {
     Graph(GraphArgs),
     /// The report to hand a client: its access, its data, its dependency closure, every rule.
     Attest(AttestArgs),
+    /// `cargo check --message-format=json`, then the check, as one stream of cargo JSON
+    /// messages: for rust-analyzer's `check.overrideCommand`.
+    Flycheck(FlycheckArgs),
     /// Write a git pre-commit hook that runs `check --staged`.
     InstallHook(InstallHookArgs),
 }
@@ -53,6 +56,29 @@ struct AttestArgs {
     manifest_path: Option<Utf8PathBuf>,
     #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
     format: AttestFormat,
+    /// Write the attestation to FILE (instead of standard output).
+    #[arg(long, value_name = "FILE")]
+    output: Option<Utf8PathBuf>,
+    /// Sign it with this OpenSSH private key: FILE.sig gets an SSH signature (namespace
+    /// `clientwall-attest`) that `ssh-keygen -Y verify` checks.
+    #[arg(long, value_name = "KEY", requires = "output")]
+    sign: Option<Utf8PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct FlycheckArgs {
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Only report findings about this client (repeatable).
+    #[arg(long = "client", value_name = "NAME")]
+    clients: Vec<String>,
+    /// `json-diagnostic-rendered-ansi` colours the `rendered` text of every message.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Json)]
+    message_format: MessageFormat,
+    /// Arguments for `cargo check` (default: `--workspace --all-targets`).
+    #[arg(last = true, value_name = "CARGO_CHECK_ARGS")]
+    cargo_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,6 +105,10 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Print cargo `compiler-message` JSON lines (rustc diagnostics) for editors, as
+    /// `cargo check --message-format` does.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
     /// Only report findings about this client (repeatable).
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
@@ -102,6 +132,12 @@ enum Format {
     Github,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Json,
+    JsonDiagnosticRenderedAnsi,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -120,6 +156,7 @@ fn main() -> ExitCode {
         Command::Check(args) => return check(args),
         Command::Graph(args) => graph(args),
         Command::Attest(args) => attest(args),
+        Command::Flycheck(args) => return flycheck(args),
         Command::InstallHook(args) => install_hook(args),
     };
     result.unwrap_or_else(fail)
@@ -147,16 +184,59 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
 }
 
 fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
+    use clientwall::signing;
     let attestation = clientwall::attest::attest(args.manifest_path, &args.client)?;
-    print(&match args.format {
+    let text = match args.format {
         AttestFormat::Md => clientwall::attest::markdown(&attestation),
         AttestFormat::Json => clientwall::attest::json(&attestation),
-    });
+    };
+    match (&args.output, &args.sign) {
+        (Some(output), Some(key_path)) => {
+            let key = signing::load_private_key(key_path, || ask_passphrase(key_path))?;
+            let signature = signing::write_signed(output, &text, &key)?;
+            print(&signing::handover(output, &signature, key.public_key())?);
+        }
+        (Some(output), None) => {
+            signing::write_atomically(output, &text)?;
+            print(&format!("wrote {output}\n"));
+        }
+        (None, _) => print(&text),
+    }
     Ok(ExitCode::from(if attestation.passed {
         exit_codes::CLEAN
     } else {
         exit_codes::VIOLATIONS
     } as u8))
+}
+
+/// The passphrase of an encrypted key, asked on the terminal (never read from a pipe).
+fn ask_passphrase(key: &camino::Utf8Path) -> Result<String, clientwall::Error> {
+    rpassword::prompt_password(format!("passphrase for {key}: ")).map_err(|e| {
+        clientwall::Error::Signature {
+            message: format!("{key} is encrypted and its passphrase could not be read: {e}"),
+            help: Some(
+                "run it in a terminal, or sign with `ssh-keygen -Y sign -n clientwall-attest`"
+                    .into(),
+            ),
+        }
+    })
+}
+
+fn flycheck(args: FlycheckArgs) -> ExitCode {
+    let options = clientwall::flycheck::FlycheckOptions {
+        check: CheckOptions {
+            manifest_path: args.manifest_path,
+            clients: args.clients,
+            ..CheckOptions::default()
+        },
+        cargo_args: args.cargo_args,
+        color: args.message_format == MessageFormat::JsonDiagnosticRenderedAnsi,
+    };
+    match clientwall::flycheck::run(&options, &mut std::io::stdout().lock()) {
+        Ok(outcome) if outcome.success() => ExitCode::from(exit_codes::CLEAN as u8),
+        Ok(_) => ExitCode::from(exit_codes::VIOLATIONS as u8),
+        Err(err) => fail(err),
+    }
 }
 
 fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
@@ -201,6 +281,22 @@ fn check(args: CheckArgs) -> ExitCode {
         },
         ..CheckOptions::default()
     };
+    if let Some(message_format) = args.message_format {
+        return match clientwall::check::run_detailed(&options) {
+            Ok(checked) => {
+                let color = message_format == MessageFormat::JsonDiagnosticRenderedAnsi;
+                print(&report::message_format::render(&checked, color));
+                // stdout holds only JSON; what the human format prints after the diagnostics
+                // goes to stderr.
+                for note in &checked.report.notes {
+                    eprintln!("note: {note}");
+                }
+                eprintln!("{}", checked.report.summary.line());
+                ExitCode::from(checked.report.exit_code() as u8)
+            }
+            Err(err) => fail(err),
+        };
+    }
     match clientwall::run(&options) {
         Ok(report) => {
             print(&render(&report, args.format, args.color));

@@ -138,18 +138,18 @@ fn attestation_of_a_failing_client() {
 }
 
 #[test]
-fn attestation_hash_covers_the_content() {
+fn attestation_checksum_covers_the_content() {
     let example = Fixture::example("violations");
     let a = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     let b = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     assert_eq!(
-        a.sha256, b.sha256,
+        a.checksum_sha256, b.checksum_sha256,
         "two copies of the same state compare equal"
     );
-    assert_eq!(clientwall::attest::digest(&a), a.sha256);
+    assert_eq!(clientwall::attest::checksum(&a), a.checksum_sha256);
     let mut tampered = a.clone();
     tampered.credential_helpers_in_closure.clear();
-    assert_ne!(clientwall::attest::digest(&tampered), a.sha256);
+    assert_ne!(clientwall::attest::checksum(&tampered), a.checksum_sha256);
 }
 
 /// A consultancy repository in git with one clean commit.

@@ -2,14 +2,16 @@
 //! the access is (scopes, none of them a write scope; token lifetime), where the client's data
 //! lives and that no other client points there, the crate's full dependency closure with no
 //! other client and no credential helper in it, and every rule's result for this client, at a
-//! named commit, sealed with a SHA-256 over the content so two copies can be compared.
+//! named commit, with a SHA-256 checksum of the content so two copies can be compared. A
+//! checksum anyone can recompute shows no author: `attest --sign` adds an SSH signature
+//! ([`crate::signing`]) that the client verifies with `ssh-keygen -Y verify`.
 
 use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
-use crate::source::PackageSource;
 use crate::rules::{RULES, RuleCode, Subject, format_path};
+use crate::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -26,8 +28,9 @@ pub struct Attestation {
     pub credential_helpers_in_closure: Vec<String>,
     pub rules: Vec<RuleResult>,
     pub passed: bool,
-    /// SHA-256 over this document with this field empty.
-    pub sha256: String,
+    /// SHA-256 checksum of this document with this field empty: equal copies have equal
+    /// checksums. It is not a signature.
+    pub checksum_sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,17 +169,17 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         passed: rules.iter().all(|r| r.passed),
         rules,
         dependencies,
-        sha256: String::new(),
+        checksum_sha256: String::new(),
     };
-    attestation.sha256 = digest(&attestation);
+    attestation.checksum_sha256 = checksum(&attestation);
     Ok(attestation)
 }
 
-/// SHA-256 of the attestation's JSON with the `sha256` field empty.
-pub fn digest(attestation: &Attestation) -> String {
-    let mut unsealed = attestation.clone();
-    unsealed.sha256.clear();
-    let bytes = serde_json::to_vec(&unsealed).expect("attestation serializes");
+/// The SHA-256 checksum of the attestation's JSON with the `checksum_sha256` field empty.
+pub fn checksum(attestation: &Attestation) -> String {
+    let mut content = attestation.clone();
+    content.checksum_sha256.clear();
+    let bytes = serde_json::to_vec(&content).expect("attestation serializes");
     Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -312,8 +315,8 @@ pub fn markdown(a: &Attestation) -> String {
         }
     }
     out.push_str(&format!(
-        "\nSHA-256 of this attestation's content: `{}`\n",
-        a.sha256
+        "\nSHA-256 checksum of this attestation's content: `{}`\n",
+        a.checksum_sha256
     ));
     out
 }

@@ -10,7 +10,9 @@ use crate::discover::Loaded;
 use crate::error::Result;
 use crate::source::PackageSource;
 use camino::{Utf8Path, Utf8PathBuf};
-use cargo_metadata::{Dependency, DependencyKind, Metadata, Package, PackageId};
+use cargo_metadata::{
+    Dependency, DependencyKind, Metadata, Package, PackageId, Target, TargetKind,
+};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 pub type NodeId = usize;
@@ -24,6 +26,10 @@ pub struct Node {
     pub source: PackageSource,
     pub manifest_path: Utf8PathBuf,
     pub kind: Kind,
+    /// For local crates, cargo's package id and the package's main target (its library, else
+    /// its first target), for messages that name a package as cargo does; `None` for registry
+    /// and git crates and for a client directory that cargo did not resolve.
+    pub package: Option<(PackageId, Target)>,
 }
 
 /// A declared dependency of `from` on `to`.
@@ -148,6 +154,12 @@ impl CrateGraph {
                 source: PackageSource::from_metadata(package.source.as_ref()),
                 manifest_path: package.manifest_path.clone(),
                 kind,
+                package: package
+                    .source
+                    .is_none()
+                    .then(|| main_target(package))
+                    .flatten()
+                    .map(|target| (package.id.clone(), target)),
             },
         ))
     }
@@ -174,6 +186,7 @@ impl CrateGraph {
                     source: PackageSource::Local,
                     manifest_path: manifest,
                     kind,
+                    package: None,
                 },
             )
         })
@@ -325,6 +338,16 @@ impl CrateGraph {
 }
 
 /// Normal before build before dev: the strongest reason a crate is linked comes first.
+/// A package's library target, else its first target.
+fn main_target(package: &Package) -> Option<Target> {
+    package
+        .targets
+        .iter()
+        .find(|t| t.kind.contains(&TargetKind::Lib))
+        .or_else(|| package.targets.first())
+        .cloned()
+}
+
 pub fn kind_rank(kind: DependencyKind) -> u8 {
     match kind {
         DependencyKind::Normal => 0,

@@ -14,6 +14,7 @@ pub mod date;
 pub mod discover;
 pub mod error;
 pub mod exit_codes;
+pub mod flycheck;
 pub mod git;
 pub mod graph;
 pub mod hook;
@@ -24,6 +25,7 @@ pub mod map;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod signing;
 pub mod source;
 pub mod suggest;
 

@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod message_format;
 pub mod sarif;
 
 use crate::exit_codes;
