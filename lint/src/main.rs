@@ -34,14 +34,20 @@ struct GraphArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or SVG drawn in-process (no Graphviz
+    /// needed).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Graphviz DOT (`| dot -Tsvg` draws it).
     Dot,
+    /// A Mermaid flowchart (GitHub renders it in Markdown).
     Mermaid,
+    /// An SVG picture, laid out in-process.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,13 +57,16 @@ struct AttestArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Markdown to hand over, or JSON to process.
     #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
     format: AttestFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum AttestFormat {
+    /// Markdown, for people.
     Md,
+    /// JSON, for programs.
     Json,
 }
 
@@ -79,9 +88,13 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Only report findings about this client (repeatable).
+    /// Check only this client (repeatable): its files, its client.toml, the findings about it.
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
+    /// Check only the K-th of N shares of the clients (for a CI job matrix); the N shares
+    /// together are the full check.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<clientwall::check::Shard>,
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -142,6 +155,7 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
     print(&match args.format {
         GraphFormat::Dot => clientwall::map::dot(&checked),
         GraphFormat::Mermaid => clientwall::map::mermaid(&checked),
+        GraphFormat::Svg => clientwall::map::svg(&checked)?,
     });
     Ok(ExitCode::SUCCESS)
 }
@@ -192,6 +206,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         manifest_path: args.manifest_path,
         clients: args.clients,
+        shard: args.shard,
         files: if args.staged {
             FileSelection::Staged
         } else if args.files.is_empty() {
