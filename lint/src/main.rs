@@ -27,6 +27,19 @@ enum Command {
     Attest(AttestArgs),
     /// Write a git pre-commit hook that runs `check --staged`.
     InstallHook(InstallHookArgs),
+    /// Make (or complete) a consultancy workspace: the root policy, .gitignore, the pre-commit
+    /// configuration and the CI workflow. Running it again changes nothing.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The workspace directory (default: the current directory).
+    #[arg(value_name = "DIR")]
+    dir: Option<Utf8PathBuf>,
+    /// Say what would be written; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,6 +147,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph(args),
         Command::Attest(args) => attest(args),
         Command::InstallHook(args) => install_hook(args),
+        Command::Init(args) => return init(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -171,6 +185,31 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     } else {
         exit_codes::VIOLATIONS
     } as u8))
+}
+
+fn init(args: InitArgs) -> ExitCode {
+    let dir = args.dir.unwrap_or_else(|| ".".into());
+    match generator::init::init(&dir, args.dry_run) {
+        Ok(actions) => {
+            let prefix = if args.dry_run { "would " } else { "" };
+            for action in &actions {
+                match action {
+                    generator::init::Action::Keep(..) => println!("  {action}"),
+                    _ => println!("  {prefix}{action}"),
+                }
+            }
+            if args.dry_run {
+                println!("clientwall init: dry run, nothing written");
+            } else {
+                println!("clientwall init: done; next: `new-client NAME`, then `cargo clientwall check`");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::new(err));
+            ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
 }
 
 fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
