@@ -314,3 +314,32 @@ fn status(root: &Utf8Path) -> String {
     )
     .unwrap()
 }
+
+/// A client without `client.toml`: the rules that read it do not apply, and the attestation
+/// says "not applicable", never "pass". It also says when the repository has no commit yet.
+#[test]
+fn attestation_marks_client_toml_rules_not_applicable_without_one() {
+    use clientwall::rules::RuleCode;
+    let example = Fixture::example("clean");
+    assert!(!example.root.join("clients/acme/client.toml").exists());
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    for r in &a.rules {
+        let needs_client_toml = matches!(
+            r.rule,
+            RuleCode::WriteScopeRequested | RuleCode::TokenLifetimeTooLong | RuleCode::SharedDatabase
+        );
+        assert_eq!(r.applicable, !needs_client_toml, "{}", r.rule);
+        assert_eq!(r.passed, !needs_client_toml, "{}", r.rule);
+    }
+    assert!(a.passed, "rules that do not apply do not fail the attestation");
+    let md = clientwall::attest::markdown(&a);
+    assert_eq!(md.matches("not applicable (no `client.toml`)").count(), 3, "{md}");
+    assert!(md.contains("at commit `(not in git)`"), "{md}");
+
+    ok(&git(&example.root, &["init", "-q"]));
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    assert!(
+        clientwall::attest::markdown(&a).contains("at commit `(no commits yet)`"),
+        "a repository without commits says so"
+    );
+}

@@ -214,6 +214,8 @@ pub fn svg(checked: &Checked) -> crate::error::Result<String> {
             visual.add_node(Element::create(shape, look, orientation, size)),
         );
     }
+    // One font size throughout: the SVG writer keys its styles by size in a hash map, so a
+    // second size would make the output's order vary from run to run.
     for &(from, to, kind, red) in &map.edges {
         let (Some(&from), Some(&to)) = (handles.get(&from), handles.get(&to)) else {
             continue;
@@ -224,9 +226,9 @@ pub fn svg(checked: &Checked) -> crate::error::Result<String> {
             _ => LineStyleKind::Normal,
         };
         let look = if red {
-            StyleAttr::new(Color::fast("red"), 3, None, 0, 12)
+            StyleAttr::new(Color::fast("red"), 3, None, 0, 14)
         } else {
-            StyleAttr::new(Color::fast("black"), 1, None, 0, 12)
+            StyleAttr::new(Color::fast("black"), 1, None, 0, 14)
         };
         let arrow = Arrow::new(
             LineEndKind::None,
