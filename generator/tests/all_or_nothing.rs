@@ -35,10 +35,7 @@ fn consultancy_with_acme() -> (tempfile::TempDir, Utf8PathBuf) {
     for file in ["Cargo.toml", "Cargo.lock"] {
         std::fs::copy(example().join(file), root.join(file)).unwrap();
     }
-    copy_dir(
-        &example().join("clients/acme"),
-        &root.join("clients/acme"),
-    );
+    copy_dir(&example().join("clients/acme"), &root.join("clients/acme"));
     (dir, root)
 }
 
@@ -77,7 +74,13 @@ fn new_client_command(root: &Utf8Path, args: &[&str]) -> std::process::Command {
 
 fn cargo_metadata_succeeds(root: &Utf8Path) -> Result<(), String> {
     let output = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(root.join("Cargo.toml").as_str())
         .output()
         .unwrap();
@@ -95,7 +98,13 @@ fn cargo_metadata_succeeds(root: &Utf8Path) -> Result<(), String> {
 #[test]
 fn thirty_kills_spread_over_a_run_then_one_more_run_repairs() {
     const KILLS: u32 = 30;
-    let args = ["globex", "--database", "postgres", "--display-name", "Globex Home"];
+    let args = [
+        "globex",
+        "--database",
+        "postgres",
+        "--display-name",
+        "Globex Home",
+    ];
     // One undisturbed run: the complete result, and how long a run takes here.
     let (_reference_dir, reference) = consultancy_with_acme();
     let before = snapshot_tree(&reference);
@@ -136,7 +145,10 @@ fn thirty_kills_spread_over_a_run_then_one_more_run_repairs() {
         }
         let after = snapshot_tree(&root);
         let leftovers: Vec<&String> = after.keys().filter(|k| k.contains(".new-client")).collect();
-        assert!(leftovers.is_empty(), "kill {i} after {delay:?}: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "kill {i} after {delay:?}: {leftovers:?}"
+        );
         assert_eq!(
             after.keys().collect::<Vec<_>>(),
             complete.keys().collect::<Vec<_>>(),
@@ -144,7 +156,10 @@ fn thirty_kills_spread_over_a_run_then_one_more_run_repairs() {
         );
         for (path, contents) in &after {
             if path != "Cargo.lock" {
-                assert_eq!(contents, &complete[path], "kill {i} after {delay:?}: {path}");
+                assert_eq!(
+                    contents, &complete[path],
+                    "kill {i} after {delay:?}: {path}"
+                );
             }
         }
         cargo_metadata_succeeds(&root)
@@ -178,7 +193,12 @@ fn git(root: &Utf8Path, args: &[&str]) -> String {
 fn git_status(root: &Utf8Path) -> String {
     git(
         root,
-        &["status", "--porcelain=v1", "--untracked-files=all", "--ignored"],
+        &[
+            "status",
+            "--porcelain=v1",
+            "--untracked-files=all",
+            "--ignored",
+        ],
     )
 }
 
@@ -214,9 +234,21 @@ fn rolled_back_and_refused_runs_leave_git_status_as_it_was() {
     assert_eq!(status, "", "the repository starts clean");
     let tree = snapshot_tree(&root);
     let cases: [(&str, &[&str], Option<&str>); 5] = [
-        ("failure after the check", &["initech"], Some("before-commit")),
-        ("failure after publishing", &["initech"], Some("after-publish")),
-        ("failure after the manifest", &["initech"], Some("after-manifest")),
+        (
+            "failure after the check",
+            &["initech"],
+            Some("before-commit"),
+        ),
+        (
+            "failure after publishing",
+            &["initech"],
+            Some("after-publish"),
+        ),
+        (
+            "failure after the manifest",
+            &["initech"],
+            Some("after-manifest"),
+        ),
         ("a name the client depends on", &["serde"], None),
         ("a malformed name", &["Initech"], None),
     ];
@@ -252,7 +284,14 @@ fn rolled_back_and_refused_runs_leave_git_status_as_it_was() {
 fn names_in_the_clients_own_dependency_closure_are_refused() {
     let (_dir, root) = repo_without_clients();
     let tree = snapshot_tree(&root);
-    for name in ["serde", "anyhow", "rusqlite", "postgres", "serde-json", "libc"] {
+    for name in [
+        "serde",
+        "anyhow",
+        "rusqlite",
+        "postgres",
+        "serde-json",
+        "libc",
+    ] {
         let output = Command::cargo_bin("new-client")
             .unwrap()
             .args([name, "--no-check", "--workspace", root.as_str()])
@@ -314,7 +353,10 @@ fn a_deep_member_is_taken() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("already exists in the workspace"), "{stderr}");
+    assert!(
+        stderr.contains("already exists in the workspace"),
+        "{stderr}"
+    );
     assert!(!root.join("clients").exists());
 }
 
@@ -339,7 +381,8 @@ fn an_excluded_directory_is_refused_at_planning_time() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
         assert!(
-            stderr.contains("\"clients/initech\", which keeps clients/initech out of the workspace"),
+            stderr
+                .contains("\"clients/initech\", which keeps clients/initech out of the workspace"),
             "{stderr}"
         );
         assert_eq!(git_status(&root), "", "{extra:?}");
@@ -347,7 +390,13 @@ fn an_excluded_directory_is_refused_at_planning_time() {
     // As a standalone client it is welcome there.
     let output = Command::cargo_bin("new-client")
         .unwrap()
-        .args(["initech", "--standalone", "--no-check", "--workspace", root.as_str()])
+        .args([
+            "initech",
+            "--standalone",
+            "--no-check",
+            "--workspace",
+            root.as_str(),
+        ])
         .output()
         .unwrap();
     assert!(
@@ -378,13 +427,21 @@ fn the_first_client_under_a_glob_that_matches_nothing_yet() {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     std::fs::write(
         root.join("Cargo.toml"),
-        manifest.replace("members = [\"clients/*\"]", "members = [\"clients/*\", \"shared/*\"]"),
+        manifest.replace(
+            "members = [\"clients/*\"]",
+            "members = [\"clients/*\", \"shared/*\"]",
+        ),
     )
     .unwrap();
-    let output = new_client_command(&root, &["initech", "--no-check"]).output().unwrap();
+    let output = new_client_command(&root, &["initech", "--no-check"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("\"shared/*\" match no directory"), "{stderr}");
+    assert!(
+        stderr.contains("\"shared/*\" match no directory"),
+        "{stderr}"
+    );
     assert!(!root.join("clients/initech").exists());
 }
 
@@ -401,4 +458,17 @@ fn outside_a_workspace_it_points_to_init() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("cargo clientwall init"), "{stderr}");
+}
+
+/// `new-client --help` says when it asks questions.
+#[test]
+fn help_says_it_prompts_only_on_a_terminal() {
+    let output = Command::cargo_bin("new-client")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("On a terminal"), "{help}");
+    assert!(help.contains("without a terminal"), "{help}");
 }

@@ -61,8 +61,15 @@ fn blocks() -> Vec<Block> {
 
 /// The one block with this marker.
 fn block(marker: &str) -> Block {
-    let mut found: Vec<Block> = blocks().into_iter().filter(|b| b.marker == marker).collect();
-    assert_eq!(found.len(), 1, "README.md needs exactly one `<!-- {marker} -->` block");
+    let mut found: Vec<Block> = blocks()
+        .into_iter()
+        .filter(|b| b.marker == marker)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "README.md needs exactly one `<!-- {marker} -->` block"
+    );
     found.remove(0)
 }
 
@@ -127,7 +134,10 @@ fn ci_runs_the_quickstart_commands_read_from_the_readme() {
         .collect();
     assert_eq!(read, expected, "what .ci/run runs differs from the README");
     let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
-    assert!(ci.contains("commands=$(.ci/readme-block ci)"), ".ci/run no longer reads them");
+    assert!(
+        ci.contains("commands=$(.ci/readme-block ci)"),
+        ".ci/run no longer reads them"
+    );
 }
 
 #[test]
@@ -152,7 +162,10 @@ fn the_sample_diagnostic_is_what_the_demo_prints() {
 
 #[test]
 fn the_minimal_manifest_is_what_init_writes() {
-    assert_eq!(block("toml: init-manifest").text, generator::init::NEW_MANIFEST);
+    assert_eq!(
+        block("toml: init-manifest").text,
+        generator::init::NEW_MANIFEST
+    );
 }
 
 #[test]
@@ -236,18 +249,38 @@ fn the_role_block_and_the_allow_example_do_what_they_say() {
     let (_dir, root) = workspace(&policy, &role);
     wire(&root);
     let report = check(&root);
-    let rules: Vec<String> = report.violations.iter().map(|v| v.rule.code.to_string()).collect();
-    assert_eq!(rules, ["client-reaches-credential-helper"], "the role block");
+    let rules: Vec<String> = report
+        .violations
+        .iter()
+        .map(|v| v.rule.code.to_string())
+        .collect();
+    assert_eq!(
+        rules,
+        ["client-reaches-credential-helper"],
+        "the role block"
+    );
 
     let (_dir, root) = workspace(&format!("{policy}\n{allow}"), &role);
     wire(&root);
     let report = check(&root);
-    assert!(report.violations.is_empty(), "the allow example: {:?}", report.violations);
+    assert!(
+        report.violations.is_empty(),
+        "the allow example: {:?}",
+        report.violations
+    );
 
     let (_dir, root) = workspace(&format!("{policy}\n{allow}"), &role);
     let report = check(&root);
-    let rules: Vec<String> = report.violations.iter().map(|v| v.rule.code.to_string()).collect();
-    assert_eq!(rules, ["stale-allow"], "an allow entry that excuses nothing");
+    let rules: Vec<String> = report
+        .violations
+        .iter()
+        .map(|v| v.rule.code.to_string())
+        .collect();
+    assert_eq!(
+        rules,
+        ["stale-allow"],
+        "an allow entry that excuses nothing"
+    );
 }
 
 fn run(dir: &Utf8Path, script: &str, path: &str, env: &[(&str, &str)]) -> String {
@@ -263,7 +296,10 @@ fn run(dir: &Utf8Path, script: &str, path: &str, env: &[(&str, &str)]) -> String
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "README block failed in {dir}:\n{script}\n{text}");
+    assert!(
+        output.status.success(),
+        "README block failed in {dir}:\n{script}\n{text}"
+    );
     text
 }
 

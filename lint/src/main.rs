@@ -201,7 +201,9 @@ fn init(args: InitArgs) -> ExitCode {
             if args.dry_run {
                 println!("clientwall init: dry run, nothing written");
             } else {
-                println!("clientwall init: done; next: `new-client NAME`, then `cargo clientwall check`");
+                println!(
+                    "clientwall init: done; next: `new-client NAME`, then `cargo clientwall check`"
+                );
             }
             ExitCode::SUCCESS
         }

@@ -29,7 +29,11 @@ fn tree(root: &Utf8Path) -> BTreeMap<String, String> {
         .filter(|e| e.file_type().is_file())
         .map(|e| {
             (
-                e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
                 std::fs::read_to_string(e.path()).unwrap(),
             )
         })
@@ -83,9 +87,16 @@ fn an_existing_workspace_is_completed_with_its_comments_kept() {
     let text = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(text.starts_with(manifest), "{text}");
     assert!(text.contains("[workspace.metadata.clientwall]"), "{text}");
-    assert_eq!(text.matches("members").count(), 1, "members kept as they were: {text}");
+    assert_eq!(
+        text.matches("members").count(),
+        1,
+        "members kept as they were: {text}"
+    );
     let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
-    assert!(gitignore.starts_with("/target/\nnotes.txt\n"), "{gitignore}");
+    assert!(
+        gitignore.starts_with("/target/\nnotes.txt\n"),
+        "{gitignore}"
+    );
     assert_eq!(gitignore.matches("/target/").count(), 1, "{gitignore}");
     assert!(gitignore.contains(".new-client.lock"));
 }
@@ -97,5 +108,10 @@ fn an_unparsable_manifest_is_an_error_and_nothing_is_written() {
     let (code, out) = init(&root, &[]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Cargo.toml"), "{out}");
-    assert_eq!(tree(&root).len(), 1, "something was written: {:?}", tree(&root).keys());
+    assert_eq!(
+        tree(&root).len(),
+        1,
+        "something was written: {:?}",
+        tree(&root).keys()
+    );
 }

@@ -38,7 +38,13 @@ fn the_union_of_the_shards_is_the_full_run() {
         let fixture = Fixture::example(name);
         union_equals_full(&fixture, name);
     }
-    for name in ["secrets", "client-config", "file-refs", "allow", "transitive"] {
+    for name in [
+        "secrets",
+        "client-config",
+        "file-refs",
+        "allow",
+        "transitive",
+    ] {
         let fixture = Fixture::new(name);
         union_equals_full(&fixture, name);
     }
@@ -54,7 +60,11 @@ fn union_equals_full(fixture: &Fixture, name: &str) {
         for index in 1..=count {
             let shard = Shard { index, count };
             let report = run(fixture, &[], Some(shard));
-            let share = report.summary.share.clone().expect("a shard run has a share");
+            let share = report
+                .summary
+                .share
+                .clone()
+                .expect("a shard run has a share");
             assert_eq!(share.total, full.summary.clients, "{name} {shard}");
             assert_eq!(share.shard.as_deref(), Some(shard.to_string().as_str()));
             assert!(
@@ -70,7 +80,10 @@ fn union_equals_full(fixture: &Fixture, name: &str) {
             union.extend(violations(&report));
         }
         union.sort();
-        assert_eq!(union, expected, "{name}: the {count} shards differ from the full run");
+        assert_eq!(
+            union, expected,
+            "{name}: the {count} shards differ from the full run"
+        );
         assert_eq!(clients, full.summary.clients, "{name}: {count} shards");
         assert_eq!(
             files, full.summary.files,
@@ -86,7 +99,10 @@ fn a_client_run_scans_only_that_clients_files() {
     let acme = run(&fixture, &["acme"], None);
     let others = run(&fixture, &["globex", "initech"], None);
     assert!(acme.summary.files > 0);
-    assert_eq!(acme.summary.files + others.summary.files, full.summary.files);
+    assert_eq!(
+        acme.summary.files + others.summary.files,
+        full.summary.files
+    );
     assert!(acme.violations.iter().all(|v| v.client == "acme"));
     let share = acme.summary.share.clone().unwrap();
     assert_eq!((share.checked, share.total), (1, 3));
@@ -96,9 +112,16 @@ fn a_client_run_scans_only_that_clients_files() {
         acme.summary.line()
     );
     // --client and --shard together: the named clients that fall in the shard.
-    let both = run(&fixture, &["acme", "globex"], Some(Shard { index: 1, count: 2 }));
+    let both = run(
+        &fixture,
+        &["acme", "globex"],
+        Some(Shard { index: 1, count: 2 }),
+    );
     let share = both.summary.share.clone().unwrap();
-    assert_eq!(share.checked, 1, "acme is in shard 1/2 of acme, globex, initech");
+    assert_eq!(
+        share.checked, 1,
+        "acme is in shard 1/2 of acme, globex, initech"
+    );
 }
 
 #[test]

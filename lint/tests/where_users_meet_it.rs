@@ -79,7 +79,10 @@ fn svg_map_is_drawn_in_process_and_the_readme_picture_is_current() {
         "--manifest-path",
         manifest.as_str(),
     ]));
-    assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"), "{svg}");
+    assert!(
+        svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
     for expected in [
         "client acme",
         "client globex",
@@ -309,10 +312,8 @@ fn stage_lock_changing_manifest(root: &Utf8Path) {
 }
 
 fn status(root: &Utf8Path) -> String {
-    String::from_utf8(
-        git(root, &["status", "--porcelain=v1", "--untracked-files=all"]).stdout,
-    )
-    .unwrap()
+    String::from_utf8(git(root, &["status", "--porcelain=v1", "--untracked-files=all"]).stdout)
+        .unwrap()
 }
 
 /// A client without `client.toml`: the rules that read it do not apply, and the attestation
@@ -326,14 +327,23 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
     for r in &a.rules {
         let needs_client_toml = matches!(
             r.rule,
-            RuleCode::WriteScopeRequested | RuleCode::TokenLifetimeTooLong | RuleCode::SharedDatabase
+            RuleCode::WriteScopeRequested
+                | RuleCode::TokenLifetimeTooLong
+                | RuleCode::SharedDatabase
         );
         assert_eq!(r.applicable, !needs_client_toml, "{}", r.rule);
         assert_eq!(r.passed, !needs_client_toml, "{}", r.rule);
     }
-    assert!(a.passed, "rules that do not apply do not fail the attestation");
+    assert!(
+        a.passed,
+        "rules that do not apply do not fail the attestation"
+    );
     let md = clientwall::attest::markdown(&a);
-    assert_eq!(md.matches("not applicable (no `client.toml`)").count(), 3, "{md}");
+    assert_eq!(
+        md.matches("not applicable (no `client.toml`)").count(),
+        3,
+        "{md}"
+    );
     assert!(md.contains("at commit `(not in git)`"), "{md}");
 
     ok(&git(&example.root, &["init", "-q"]));
@@ -342,4 +352,23 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
         clientwall::attest::markdown(&a).contains("at commit `(no commits yet)`"),
         "a repository without commits says so"
     );
+}
+
+/// `graph --format` and `attest --format` explain their values.
+#[test]
+fn format_flags_have_help() {
+    let graph = ok(&clientwall(&["graph", "--help"]));
+    for text in ["Graphviz DOT", "Mermaid", "in-process", "svg"] {
+        assert!(
+            graph.contains(text),
+            "graph --help lacks `{text}`:\n{graph}"
+        );
+    }
+    let attest = ok(&clientwall(&["attest", "--help"]));
+    for text in ["Markdown", "JSON", "md", "json"] {
+        assert!(
+            attest.contains(text),
+            "attest --help lacks `{text}`:\n{attest}"
+        );
+    }
 }

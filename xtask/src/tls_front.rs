@@ -61,7 +61,9 @@ fn split_url(url: &str) -> Result<(String, impl Fn(&str) -> String + use<>)> {
         None => (String::new(), authority.to_owned()),
     };
     let (scheme, tail) = (scheme.to_owned(), tail.to_owned());
-    Ok((host_port, move |hp: &str| format!("{scheme}://{user}{hp}{tail}")))
+    Ok((host_port, move |hp: &str| {
+        format!("{scheme}://{user}{hp}{tail}")
+    }))
 }
 
 /// A throwaway CA (written to `DIR/ca.pem`) and a loopback server certificate it signed.

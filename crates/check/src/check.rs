@@ -57,7 +57,9 @@ impl std::str::FromStr for Shard {
         };
         let (index, count) = (parse(k)?, parse(n)?);
         if count == 0 || index == 0 || index > count {
-            return Err(format!("`{text}`: K must be between 1 and N, and N at least 1"));
+            return Err(format!(
+                "`{text}`: K must be between 1 and N, and N at least 1"
+            ));
         }
         Ok(Shard { index, count })
     }
@@ -341,8 +343,11 @@ struct LockFiles(Vec<(std::path::PathBuf, Option<Vec<u8>>)>);
 
 impl LockFiles {
     fn save(root: &camino::Utf8Path, layout: Option<&Layout>) -> LockFiles {
-        let dirs = std::iter::once(root.as_std_path().to_owned())
-            .chain(layout.into_iter().flat_map(|l| l.clients.iter().map(|a| a.dir.clone())));
+        let dirs = std::iter::once(root.as_std_path().to_owned()).chain(
+            layout
+                .into_iter()
+                .flat_map(|l| l.clients.iter().map(|a| a.dir.clone())),
+        );
         LockFiles(
             dirs.map(|dir| {
                 let path = dir.join("Cargo.lock");
@@ -428,7 +433,10 @@ fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>
 
 /// Client directories from the graph: local client crates.
 fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
-    let clients = graph.clients().map(|n| &graph.nodes[n]).filter(|n| n.source.is_local());
+    let clients = graph
+        .clients()
+        .map(|n| &graph.nodes[n])
+        .filter(|n| n.source.is_local());
     Layout::new(
         &loaded.root,
         clients.map(|n| (n.name.clone(), n.manifest_path.clone())),
