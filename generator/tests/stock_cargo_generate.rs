@@ -1,6 +1,7 @@
 //! The template also works with stock `cargo generate --path template`, and renders exactly the
-//! tree `new-client` renders for the same values. Needs `cargo-generate` on PATH (`.ci/run`
-//! installs it); without it this test fails rather than pass unchecked.
+//! tree `new-client` renders for the same values. Needs `cargo-generate` on PATH
+//! (`scripts/test.sh` installs it under target/tools); without it this test fails, in one line
+//! naming the tool, rather than pass unchecked.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
@@ -25,6 +26,13 @@ fn tree(root: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn compare(name: &str, database: &str) {
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("cargo-generate").is_file())
+    });
+    assert!(
+        on_path,
+        "`cargo-generate` is not installed: run `bash scripts/test.sh` (it installs it under target/tools), or `cargo install --locked cargo-generate --version '~0.23'`"
+    );
     let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template");
     let vars =
         generator::variables::Variables::new(name, None, None, Some(database.to_owned())).unwrap();

@@ -30,6 +30,19 @@ enum Command {
     Flycheck(FlycheckArgs),
     /// Write a git pre-commit hook that runs `check --staged`.
     InstallHook(InstallHookArgs),
+    /// Make (or complete) a consultancy workspace: the root policy, .gitignore, the pre-commit
+    /// configuration and the CI workflow. Running it again changes nothing.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The workspace directory (default: the current directory).
+    #[arg(value_name = "DIR")]
+    dir: Option<Utf8PathBuf>,
+    /// Say what would be written; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,14 +50,20 @@ struct GraphArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or SVG drawn in-process (no Graphviz
+    /// needed).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Graphviz DOT (`| dot -Tsvg` draws it).
     Dot,
+    /// A Mermaid flowchart (GitHub renders it in Markdown).
     Mermaid,
+    /// An SVG picture, laid out in-process.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +73,7 @@ struct AttestArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Markdown to hand over, or JSON to process.
     #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
     format: AttestFormat,
     /// Write the attestation to FILE (instead of standard output).
@@ -83,7 +103,9 @@ struct FlycheckArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum AttestFormat {
+    /// Markdown, for people.
     Md,
+    /// JSON, for programs.
     Json,
 }
 
@@ -109,9 +131,13 @@ struct CheckArgs {
     /// `cargo check --message-format` does.
     #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
     message_format: Option<MessageFormat>,
-    /// Only report findings about this client (repeatable).
+    /// Check only this client (repeatable): its files, its client.toml, the findings about it.
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
+    /// Check only the K-th of N shares of the clients (for a CI job matrix); the N shares
+    /// together are the full check.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<clientwall::check::Shard>,
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -158,6 +184,7 @@ fn main() -> ExitCode {
         Command::Attest(args) => attest(args),
         Command::Flycheck(args) => return flycheck(args),
         Command::InstallHook(args) => install_hook(args),
+        Command::Init(args) => return init(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -179,6 +206,7 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
     print(&match args.format {
         GraphFormat::Dot => clientwall::map::dot(&checked),
         GraphFormat::Mermaid => clientwall::map::mermaid(&checked),
+        GraphFormat::Svg => clientwall::map::svg(&checked)?,
     });
     Ok(ExitCode::SUCCESS)
 }
@@ -239,6 +267,33 @@ fn flycheck(args: FlycheckArgs) -> ExitCode {
     }
 }
 
+fn init(args: InitArgs) -> ExitCode {
+    let dir = args.dir.unwrap_or_else(|| ".".into());
+    match generator::init::init(&dir, args.dry_run) {
+        Ok(actions) => {
+            let prefix = if args.dry_run { "would " } else { "" };
+            for action in &actions {
+                match action {
+                    generator::init::Action::Keep(..) => println!("  {action}"),
+                    _ => println!("  {prefix}{action}"),
+                }
+            }
+            if args.dry_run {
+                println!("clientwall init: dry run, nothing written");
+            } else {
+                println!(
+                    "clientwall init: done; next: `new-client NAME`, then `cargo clientwall check`"
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::new(err));
+            ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
+}
+
 fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
     let root = match args.manifest_path {
         Some(path) => path
@@ -272,6 +327,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         manifest_path: args.manifest_path,
         clients: args.clients,
+        shard: args.shard,
         files: if args.staged {
             FileSelection::Staged
         } else if args.files.is_empty() {

@@ -103,6 +103,9 @@ impl Store {
             bail!("url_env `{var}` is not one of this client's variables ({}_*)", crate::ENV_PREFIX);
         }
         let url = std::env::var(var).with_context(|| format!("{var} is not set"))?;
+        if url.is_empty() {
+            bail!("{var} is empty");
+        }
         Store::connect(&url)
     }
 

@@ -88,6 +88,27 @@ fn write_scope_grant_exits_non_zero_and_reads_nothing() {
 }
 
 #[test]
+fn an_empty_variable_is_called_empty_and_a_missing_one_not_set() {
+    let db = TestDb::new();
+    let var = env_prefix_var("SHOPIFY_CLIENT_ID");
+    let sync = |value: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_{{ client }}"));
+        command.arg("sync").env(env_prefix_var("SHOPIFY_CLIENT_SECRET"), client_secret()).envs(db.env());
+        match value {
+            Some(value) => command.env(&var, value),
+            None => command.env_remove(&var),
+        };
+        command.output().unwrap()
+    };
+    let empty = sync(Some(""));
+    assert!(!empty.status.success());
+    assert!(text(&empty).contains(&format!("{var} is empty")), "{}", text(&empty));
+    let missing = sync(None);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains(&format!("{var} is not set")), "{}", text(&missing));
+}
+
+#[test]
 fn non_loopback_override_is_refused_before_anything_is_sent() {
     let db = TestDb::new();
     for url in ["http://example.com:80", "https://127.0.0.1:8443", "http://localhost:8080", "http://10.1.2.3:80"] {

@@ -5,6 +5,7 @@
 #[allow(unsafe_code)]
 mod measure;
 mod synth;
+mod tls_front;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -23,6 +24,15 @@ enum Cli {
         #[arg(long)]
         smoke: bool,
     },
+    /// A TLS front on loopback for a PostgreSQL server without TLS (for the tests).
+    TlsFront {
+        /// The plain server's URL, e.g. postgres://postgres@127.0.0.1:54329/postgres.
+        #[arg(long)]
+        upstream: String,
+        /// Where the throwaway CA (`ca.pem`) and the TLS URL (`url`) are written.
+        #[arg(long)]
+        dir: Utf8PathBuf,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -38,7 +48,10 @@ struct Row {
 }
 
 fn main() -> Result<()> {
-    let Cli::Bench { smoke } = Cli::parse();
+    let smoke = match Cli::parse() {
+        Cli::Bench { smoke } => smoke,
+        Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
+    };
     let repo = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("repo root")?

@@ -21,6 +21,9 @@ pub struct Attestation {
     pub crate_dir: String,
     /// The commit the workspace was at, with `+dirty` when it had uncommitted changes.
     pub commit: Option<String>,
+    /// Why there is no commit: not a git repository, or one without commits yet.
+    #[serde(skip)]
+    pub no_commit_reason: &'static str,
     pub access: Option<Access>,
     pub database: Option<Database>,
     pub dependencies: Vec<Dependency>,
@@ -59,9 +62,20 @@ pub struct Dependency {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     pub rule: RuleCode,
+    /// Whether the rule applies to this client: the `client.toml` rules do not when the client
+    /// has no `client.toml`. A rule that does not apply is "not applicable", never a pass.
+    pub applicable: bool,
+    /// The rule applies and found nothing.
     pub passed: bool,
     pub findings: Vec<String>,
 }
+
+/// The rules that read a client's `client.toml`: without one they do not apply.
+const CLIENT_TOML_RULES: [RuleCode; 3] = [
+    RuleCode::WriteScopeRequested,
+    RuleCode::TokenLifetimeTooLong,
+    RuleCode::SharedDatabase,
+];
 
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
@@ -123,9 +137,11 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                     }
                 })
                 .collect();
+            let applicable = config.is_some() || !CLIENT_TOML_RULES.contains(&rule.code);
             RuleResult {
                 rule: rule.code,
-                passed: findings.is_empty(),
+                applicable,
+                passed: applicable && findings.is_empty(),
                 findings,
             }
         })
@@ -144,6 +160,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         client: client.to_owned(),
         crate_dir: checked.layout.display(&area.dir),
         commit: commit(&checked.layout.root),
+        no_commit_reason: no_commit_reason(&checked.layout.root),
         access: config.as_ref().map(|c| Access {
             shop: c.shop.as_ref().map(|s| s.value.clone()),
             scopes: c.scopes.iter().map(|s| s.value.clone()).collect(),
@@ -166,7 +183,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         }),
         other_clients_in_closure: names_of(Kind::Client),
         credential_helpers_in_closure: names_of(Kind::CredentialHelper),
-        passed: rules.iter().all(|r| r.passed),
+        passed: rules.iter().all(|r| r.passed || !r.applicable),
         rules,
         dependencies,
         checksum_sha256: String::new(),
@@ -204,6 +221,20 @@ fn commit(root: &std::path::Path) -> Option<String> {
     Some(if dirty { format!("{head}+dirty") } else { head })
 }
 
+fn no_commit_reason(root: &std::path::Path) -> &'static str {
+    let in_git = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--git-dir"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if in_git {
+        "no commits yet"
+    } else {
+        "not in git"
+    }
+}
+
 pub fn json(attestation: &Attestation) -> String {
     serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"
 }
@@ -215,7 +246,9 @@ pub fn markdown(a: &Attestation) -> String {
     out.push_str(&format!(
         "Made by clientwall {} at commit `{}` from `{}`.\n\n",
         env!("CARGO_PKG_VERSION"),
-        a.commit.as_deref().unwrap_or("(not in git)"),
+        a.commit
+            .clone()
+            .unwrap_or_else(|| format!("({})", a.no_commit_reason)),
         a.crate_dir
     ));
     out.push_str(&format!(
@@ -305,10 +338,14 @@ pub fn markdown(a: &Attestation) -> String {
         out.push_str(&format!(
             "| `{}` | {} |\n",
             r.rule,
-            if r.passed { "pass" } else { "**fail**" }
+            match (r.applicable, r.passed) {
+                (false, _) => "not applicable (no `client.toml`)",
+                (true, true) => "pass",
+                (true, false) => "**fail**",
+            }
         ));
     }
-    for r in a.rules.iter().filter(|r| !r.passed) {
+    for r in a.rules.iter().filter(|r| r.applicable && !r.passed) {
         out.push_str(&format!("\n### `{}`\n\n", r.rule));
         for f in &r.findings {
             out.push_str(&format!("- {f}\n"));

@@ -63,7 +63,18 @@ pub struct ScanOutput {
 
 /// Scan every file of every client in `layout`.
 pub fn scan_all(layout: &Layout) -> Result<ScanOutput> {
-    let Some((first, rest)) = layout.clients.split_first() else {
+    scan_clients(layout, |_| true)
+}
+
+/// Scan every file of the clients in `layout` that `selected` keeps (`--client`, `--shard`); the
+/// other clients stay in the layout, so a reference into them is still recognised.
+pub fn scan_clients(layout: &Layout, selected: impl Fn(&str) -> bool) -> Result<ScanOutput> {
+    let areas: Vec<_> = layout
+        .clients
+        .iter()
+        .filter(|a| selected(&a.name))
+        .collect();
+    let Some((first, rest)) = areas.split_first() else {
         return Ok(ScanOutput::default());
     };
     let mut builder = ignore::WalkBuilder::new(&first.dir);

@@ -71,7 +71,12 @@ pub fn optional_env(name: &str) -> Option<String> {
 }
 
 fn require_env(name: &str) -> Result<String> {
-    optional_env(name).with_context(|| format!("{} is not set (see .env.example)", env_name(name)))
+    let var = env_name(name);
+    match std::env::var(&var) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        Ok(_) => bail!("{var} is empty (see .env.example)"),
+        Err(_) => bail!("{var} is not set (see .env.example)"),
+    }
 }
 
 /// Where the Shopify API is: `https://<shop>`, or a loopback test server given in
