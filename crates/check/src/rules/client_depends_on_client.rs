@@ -1,6 +1,6 @@
 //! `client-depends-on-client`
 
-use super::{RuleCode, GraphContext, RuleInfo, Violation, reach_violations};
+use super::{GraphContext, RuleCode, RuleInfo, Violation, reach_violations};
 use crate::classify::Kind;
 use crate::error::Result;
 
@@ -43,9 +43,14 @@ crate that depends on neither. A temporary exception needs an `allow` entry with
 };
 
 pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
-    reach_violations(ctx, &RULE, Kind::Client, |client, target| {
+    reach_violations(ctx, &RULE, Kind::Client, |client, target, krate| {
+        let whose = if krate == target {
+            String::new()
+        } else {
+            format!(" (its crate `{krate}`)")
+        };
         (
-            format!("client `{client}` reaches client `{target}`"),
+            format!("client `{client}` reaches client `{target}`{whose}"),
             format!("remove this dependency so that `{client}` cannot reach `{target}`'s code"),
         )
     })

@@ -14,13 +14,13 @@ pub mod token_lifetime_too_long;
 pub mod write_scope_requested;
 
 use crate::classify::Kind;
-use crate::scan::Landing;
-use crate::scan::secrets::SecretKind;
 use crate::config::Config;
 use crate::error::Result;
 use crate::graph::{CrateGraph, EdgeId, Reach, kind_name};
 use crate::location::Location;
 use crate::manifest::ManifestCache;
+use crate::scan::Landing;
+use crate::scan::secrets::SecretKind;
 use camino::Utf8Path;
 use cargo_metadata::DependencyKind;
 use serde::Serialize;
@@ -199,7 +199,10 @@ pub enum Subject {
     /// A file outside the client's directory that one of its files pulls in or links to.
     File { path: String, owner: Landing },
     /// A secret, by kind, in redacted form only.
-    Secret { secret: SecretKind, redacted: String },
+    Secret {
+        secret: SecretKind,
+        redacted: String,
+    },
     /// A dotenv file tracked by git.
     EnvFile { path: String },
     /// A Shopify scope that is not read-only.
@@ -207,7 +210,10 @@ pub enum Subject {
     /// A token lifetime outside what the policy allows.
     TokenLifetime { hours: i64 },
     /// A database location (path or URL variable) and the other clients that name it.
-    Database { location: String, shared_with: Vec<String> },
+    Database {
+        location: String,
+        shared_with: Vec<String>,
+    },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
 }
@@ -289,12 +295,14 @@ impl GraphContext<'_> {
 }
 
 /// Turn the graph's reaches of crates of `kind` into violations of `rule`, located at the
-/// client's own dependency key (the first hop) and carrying the full path.
+/// dependency key of the path's first hop (in the client's own crate) and carrying the full
+/// path. `describe` gets the client, what is reached (a client's name, or a crate's) and the
+/// crate reached.
 pub fn reach_violations(
     ctx: &GraphContext,
     rule: &'static RuleInfo,
     kind: Kind,
-    describe: impl Fn(&str, &str) -> (String, String),
+    describe: impl Fn(&str, &str, &str) -> (String, String),
 ) -> Result<Vec<Violation>> {
     let graph = ctx.graph;
     let mut violations = Vec::new();
@@ -304,24 +312,25 @@ pub fn reach_violations(
         .filter(|r| graph.nodes[r.target].kind == kind)
     {
         let path = ctx.hops(&reach.edges)?;
-        let client = &graph.nodes[reach.client];
-        let target = &graph.nodes[reach.target].name;
+        let from = &graph.nodes[reach.from];
+        let target = graph.owner_name(reach.target);
+        let target_crate = &graph.nodes[reach.target].name;
         let location = path
             .get(1)
             .and_then(|hop| hop.location.clone())
-            .unwrap_or_else(|| Location::start_of(&client.manifest_path));
-        let (message, help) = describe(&client.name, target);
+            .unwrap_or_else(|| Location::start_of(&from.manifest_path));
+        let (message, help) = describe(&reach.client, target, target_crate);
         violations.push(Violation {
             rule,
             subject: Subject::Crate {
-                name: target.clone(),
+                name: target.to_owned(),
                 role: kind,
             },
-            client: client.name.clone(),
+            client: reach.client.clone(),
             location,
             message,
             help,
-            allow_key: Some((client.name.clone(), target.clone())),
+            allow_key: Some((reach.client.clone(), target.to_owned())),
             show_source: true,
             path,
         });

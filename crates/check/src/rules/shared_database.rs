@@ -1,7 +1,8 @@
 //! `shared-database`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::{ClientToml, Located, env_prefix};
+use crate::layout::Layout;
 use std::collections::BTreeMap;
 
 pub static RULE: RuleInfo = RuleInfo {
@@ -31,7 +32,12 @@ per-client SQLite path such as `~/.local/share/clientwall/acme/acme.sqlite3`.
 "#,
 };
 
-pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
+pub fn check(configs: &[ClientToml], layout: &Layout) -> Vec<Violation> {
+    let prefixes: Vec<(String, &str)> = layout
+        .clients
+        .iter()
+        .map(|a| (format!("{}_", env_prefix(&a.name)), a.name.as_str()))
+        .collect();
     let mut violations = Vec::new();
     let mut by_path: BTreeMap<String, Vec<(&ClientToml, &Located<String>)>> = BTreeMap::new();
     let mut by_env: BTreeMap<&str, Vec<(&ClientToml, &Located<String>)>> = BTreeMap::new();
@@ -48,12 +54,29 @@ pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
                 .or_default()
                 .push((config, env));
             let prefix = format!("{}_", env_prefix(&config.client));
-            if !env.value.starts_with(&prefix) {
+            // The longest client prefix the variable carries names the client it belongs to.
+            let owner = prefixes
+                .iter()
+                .filter(|(p, _)| env.value.starts_with(p.as_str()))
+                .max_by_key(|(p, _)| p.len())
+                .map(|&(_, name)| name);
+            let message = match owner {
+                Some(owner) if owner == config.client => None,
+                Some(other) => Some(format!(
+                    "client `{}` reads its database URL from `{}`, which is client `{other}`'s variable",
+                    config.client, env.value
+                )),
+                None => Some(format!(
+                    "client `{}` reads its database URL from `{}`, which is not its own variable",
+                    config.client, env.value
+                )),
+            };
+            if let Some(message) = message {
                 violations.push(violation(
                     config,
                     env,
-                    Vec::new(),
-                    format!("client `{}` reads its database URL from `{}`, which is not its own variable", config.client, env.value),
+                    owner.map(str::to_owned).into_iter().collect(),
+                    message,
                     format!("use `{prefix}DATABASE_URL`"),
                 ));
             }

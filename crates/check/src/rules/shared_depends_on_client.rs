@@ -1,6 +1,6 @@
 //! `shared-depends-on-client`
 
-use super::{Subject, RuleCode, GraphContext, RuleInfo, Violation};
+use super::{GraphContext, RuleCode, RuleInfo, Subject, Violation};
 use crate::classify::Kind;
 use crate::error::Result;
 
@@ -43,22 +43,28 @@ pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
             .location
             .clone()
             .expect("every hop after the first is located");
+        let client = graph.owner_name(edge.to);
+        let whose = if to.name == client {
+            String::new()
+        } else {
+            format!(" (its crate `{}`)", to.name)
+        };
         violations.push(Violation {
             rule: &RULE,
             subject: Subject::Crate {
-                name: to.name.clone(),
+                name: client.to_owned(),
                 role: Kind::Client,
             },
-            client: to.name.clone(),
+            client: client.to_owned(),
             message: format!(
-                "`{}` is not a client but depends on client `{}`",
-                from.name, to.name
+                "`{}` is not a client but depends on client `{client}`{whose}",
+                from.name
             ),
             help: format!(
                 "remove this dependency; `{}` must not import client code",
                 from.name
             ),
-            allow_key: Some((from.name.clone(), to.name.clone())),
+            allow_key: Some((from.name.clone(), client.to_owned())),
             show_source: true,
             location,
             path,
