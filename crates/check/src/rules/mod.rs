@@ -177,7 +177,7 @@ impl Hop {
     }
 }
 
-/// `acme -> shared-report (normal) -> globex (dev)`.
+/// `acme -> shared-report (normal) -> globex (normal)`.
 pub fn format_path(path: &[Hop]) -> String {
     path.iter()
         .map(|hop| match hop.kind_label() {

@@ -10,8 +10,10 @@ pub static RULE: RuleInfo = RuleInfo {
     summary: "two clients point at the same database, or a client's database URL variable is not its own",
     doc: r#"## What it does
 Reads `[database]` in each client's `client.toml`. Fails when two clients name the same SQLite
-`path` (after `~` expansion and normalization) or the same `url_env`, and when a `url_env` does
-not start with the client's own prefix (`ACME_` for `acme`).
+`path` (after `~` expansion and normalization) or the same `url_env`, and when a `url_env` is
+not the client's own: it must start with the client's prefix (`ACME_` for `acme`) and must not
+fall in another client's longer prefix (`ACME_CORP_DATABASE_URL` is `acme-corp`'s variable, not
+`acme`'s).
 
 ## Why is this bad?
 A database shared by two clients is one query away from mixing their orders and customers, and

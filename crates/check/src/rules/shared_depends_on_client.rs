@@ -9,7 +9,8 @@ pub static RULE: RuleInfo = RuleInfo {
     summary: "a non-client crate depends on a client crate",
     doc: r#"## What it does
 Fails when a crate that is not a client (shared code, a credential helper, a tool) declares a
-dependency of any kind on a client crate.
+dependency of any kind on a client's crate (any crate under a client's directory), its own
+dev-dependencies included: those are built for its own tests.
 
 ## Why is this bad?
 Shared code sits between clients. Once it imports one client's crate, every other client that

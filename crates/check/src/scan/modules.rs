@@ -468,4 +468,39 @@ mod tests {
         assert!(plain.decls.is_empty());
         assert_eq!(plain.other_paths.len(), 1);
     }
+
+    #[test]
+    fn the_module_tree_tells_how_a_file_is_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            "src/lib.rs",
+            "mod a;\n#[path = \"p/loaded.rs\"] mod loaded;\nmod both;\n#[path = \"both.rs\"] mod again;\nmod d;\n",
+        );
+        write("src/a.rs", "mod b;\n");
+        write("src/a/b.rs", "");
+        write("src/p/loaded.rs", "");
+        write("src/both.rs", "");
+        write("src/d/mod.rs", "");
+        write("src/dead.rs", "");
+        let kinds = |file: &str| -> Vec<FileKind> {
+            loading_kinds(&root, &root.join(file)).into_iter().collect()
+        };
+        assert_eq!(kinds("src/lib.rs"), [FileKind::ModRs]);
+        assert_eq!(kinds("src/a.rs"), [FileKind::NonModRs]);
+        assert_eq!(kinds("src/a/b.rs"), [FileKind::NonModRs]);
+        assert_eq!(kinds("src/p/loaded.rs"), [FileKind::ModRs]);
+        assert_eq!(kinds("src/both.rs"), [FileKind::ModRs, FileKind::NonModRs]);
+        assert_eq!(kinds("src/d/mod.rs"), [FileKind::ModRs]);
+        assert!(kinds("src/dead.rs").is_empty());
+    }
 }

@@ -326,8 +326,7 @@ impl Bindings {
         let named = self.entries.iter().filter(|(n, _, _)| n == name);
         named
             .clone()
-            .filter(|(_, pos, _)| *pos < at)
-            .last()
+            .rfind(|(_, pos, _)| *pos < at)
             .or_else(|| named.clone().find(|(_, pos, _)| *pos > at))
             .map(|&(_, _, init)| init)
     }
@@ -638,5 +637,151 @@ mod tests {
             ]
         );
         assert!(refs(src, false).is_empty());
+    }
+
+    fn found(src: &str, file: &str, build_script: bool) -> Vec<(String, String, bool, Reading)> {
+        let tokens = tokenize(src);
+        find(
+            &tokens,
+            Path::new(file),
+            Path::new("/ws/clients/acme"),
+            build_script,
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                r.written,
+                r.resolved.display().to_string(),
+                r.partial,
+                r.reading,
+            )
+        })
+        .collect()
+    }
+
+    #[test]
+    fn include_macros_inside_attributes_are_references() {
+        let src = r#"#![doc = include_str!("../../globex/README.md")]
+            #[cfg_attr(docsrs, doc = include_str!("../notes.md"))]
+            fn f() {}"#;
+        let got = found(src, "/ws/clients/acme/src/lib.rs", false);
+        assert_eq!(got[0].1, "/ws/clients/globex/README.md");
+        assert_eq!(got[1].1, "/ws/clients/acme/notes.md");
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn path_inside_inline_modules_depends_on_how_the_file_is_loaded() {
+        let src = r#"mod inner { #[path = "../../../x.rs"] mod x; }"#;
+        // A `mod.rs` is mod-rs whatever loads it: one reading.
+        assert_eq!(
+            found(src, "/ws/clients/acme/src/a/mod.rs", false),
+            [(
+                "../../../x.rs".into(),
+                "/ws/clients/acme/x.rs".into(),
+                false,
+                Reading::Always
+            )]
+        );
+        // Any other file has two: as a crate root or `#[path]` file, and as `a.rs` of `mod a;`.
+        assert_eq!(
+            found(src, "/ws/clients/acme/src/a.rs", false),
+            [
+                (
+                    "../../../x.rs".into(),
+                    "/ws/clients/acme/x.rs".into(),
+                    false,
+                    Reading::IfNotModRs
+                ),
+                (
+                    "../../../x.rs".into(),
+                    "/ws/clients/x.rs".into(),
+                    false,
+                    Reading::IfModRs
+                ),
+            ]
+        );
+        // Outside inline modules both readings agree.
+        let top = found(
+            r#"#[path = "../x.rs"] mod x;"#,
+            "/ws/clients/acme/src/a.rs",
+            false,
+        );
+        assert_eq!(top[0].3, Reading::Always);
+        assert_eq!(top.len(), 1);
+    }
+
+    #[test]
+    fn unknown_pieces_keep_the_known_prefix() {
+        let src = r#"
+            const A: &str = include_str!(concat!("../../globex/", env!("F")));
+            const B: &str = include_str!(concat!("../../glob", env!("F")));
+            const C: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), env!("F")));
+            include!(concat!(env!("OUT_DIR"), "/../../../../../globex/x.rs"));
+        "#;
+        assert_eq!(
+            found(src, "/ws/clients/acme/src/lib.rs", false),
+            [
+                (
+                    "../../globex/…".into(),
+                    "/ws/clients/globex".into(),
+                    true,
+                    Reading::Always
+                ),
+                (
+                    "../../glob…".into(),
+                    "/ws/clients".into(),
+                    true,
+                    Reading::Always
+                ),
+                (
+                    "$CARGO_MANIFEST_DIR…".into(),
+                    "/ws/clients/acme".into(),
+                    true,
+                    Reading::Always
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn build_scripts_evaluate_bindings_and_format() {
+        let src = r#"
+            const DIR: &str = "../globex";
+            static FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../globex/a.csv");
+            fn main() {
+                let own = "data/own.csv";
+                std::fs::read(FILE).unwrap();
+                std::fs::read_to_string(&own).unwrap();
+                let p = format!("{DIR}/{}.csv", "b");
+                std::fs::read(p).unwrap();
+                std::fs::read(format!("{0}/{name}", DIR, name = std::env::var("X").unwrap()));
+                let own = own;
+            }
+        "#;
+        let got: Vec<(String, bool)> = found(src, "/ws/clients/acme/build.rs", true)
+            .into_iter()
+            .map(|(_, resolved, partial, _)| (resolved, partial))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/ws/clients/globex/a.csv".into(), false),
+                ("/ws/clients/acme/data/own.csv".into(), false),
+                ("/ws/clients/globex/b.csv".into(), false),
+                ("/ws/clients/globex".into(), true),
+            ]
+        );
+        // Outside build scripts, bindings and function calls are not followed.
+        assert!(found(src, "/ws/clients/acme/src/lib.rs", false).is_empty());
+    }
+
+    #[test]
+    fn path_in_attributes_of_other_items_resolves_against_the_file() {
+        let src = r#"#[derive(Template)] #[template(path = "../../globex/t.html")] struct T;"#;
+        assert_eq!(
+            found(src, "/ws/clients/acme/src/lib.rs", false)[0].1,
+            "/ws/clients/globex/t.html"
+        );
     }
 }
