@@ -134,6 +134,7 @@ fn a_sub_crate_is_its_clients_crate() {
                 "client-depends-on-client",
                 "acme -> globex-pricing (normal)"
             ),
+            ("client-depends-on-client", "globex-pricing -> acme (dev)"),
             ("cross-client-file-reference", ""),
         ])
     );
@@ -141,6 +142,7 @@ fn a_sub_crate_is_its_clients_crate() {
         messages(&report),
         [
             "client `acme` reaches client `globex` (its crate `globex-pricing`)",
+            "client `globex` reaches client `acme`",
             "client `acme` pulls in client `globex`'s file `clients/globex/crates/pricing/rates.csv` through `include_str!`",
         ]
     );

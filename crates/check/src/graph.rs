@@ -84,10 +84,10 @@ impl CrateGraph {
         (0..self.nodes.len()).filter(|&n| self.nodes[n].kind == Kind::Client)
     }
 
-    /// The crates of the client `name`.
+    /// The crates under the directory of the client `name`.
     pub fn client_crates(&self, name: &str) -> Vec<NodeId> {
         (0..self.nodes.len())
-            .filter(|&n| self.nodes[n].client.as_deref() == Some(name))
+            .filter(|&n| self.is_own_local(n, name))
             .collect()
     }
 
@@ -300,14 +300,17 @@ impl CrateGraph {
                 touched.push(node);
             }
             while let Some(node) = queue.pop_front() {
-                let own = self.nodes[node].client.as_deref() == Some(client);
+                let own = self.is_own_local(node, client);
                 for &edge_id in &self.outgoing[node] {
                     let edge = &self.edges[edge_id];
                     if edge.kind == DependencyKind::Development && !own {
                         continue;
                     }
                     let to = edge.to;
-                    let forbidden = self.nodes[to].kind.is_forbidden_target();
+                    // The client's own crate from elsewhere (a git checkout of this repository)
+                    // is compiled for it like any dependency: go through, do not report.
+                    let forbidden = self.nodes[to].kind.is_forbidden_target()
+                        && self.nodes[to].client.as_deref() != Some(client);
                     if visited[to] || !(forbidden || leads_to_forbidden[to]) {
                         continue;
                     }
@@ -335,15 +338,20 @@ impl CrateGraph {
         reaches
     }
 
-    /// Each client's crates, by client name.
+    /// Each client's local crates (those under its directory), by client name.
     fn crates_by_client(&self) -> BTreeMap<&str, Vec<NodeId>> {
         let mut by_client: BTreeMap<&str, Vec<NodeId>> = BTreeMap::new();
         for (id, node) in self.nodes.iter().enumerate() {
-            if let (Kind::Client, Some(client)) = (node.kind, node.client.as_deref()) {
+            if let (true, Some(client)) = (node.source.is_local(), node.client.as_deref()) {
                 by_client.entry(client).or_default().push(id);
             }
         }
         by_client
+    }
+
+    /// Is `node` one of the crates under the directory of `client`?
+    fn is_own_local(&self, node: NodeId, client: &str) -> bool {
+        self.nodes[node].source.is_local() && self.nodes[node].client.as_deref() == Some(client)
     }
 
     /// Every crate cargo compiles for the client `name` (its dependency closure, with
@@ -358,7 +366,7 @@ impl CrateGraph {
         let mut queue: VecDeque<NodeId> = own.iter().copied().collect();
         let mut out = Vec::new();
         while let Some(node) = queue.pop_front() {
-            let from_own = self.nodes[node].client.as_deref() == Some(name);
+            let from_own = self.is_own_local(node, name);
             for &edge in &self.outgoing[node] {
                 let edge = &self.edges[edge];
                 if edge.kind == DependencyKind::Development && !from_own {
