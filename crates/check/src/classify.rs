@@ -87,15 +87,41 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
             )),
         }
     }
-    let mut marked: Vec<&&Package> = packages.values().collect();
-    marked.sort_by(|a, b| a.manifest_path.cmp(&b.manifest_path));
-    for package in marked {
+    let mut marked = Vec::new();
+    let local = loaded.workspaces.iter().flat_map(|m| &m.packages);
+    for package in local.filter(|p| p.source.is_none()) {
         if marker_role(package)? == Some(Role::Client) {
             let dir = package.manifest_path.parent().unwrap_or(&loaded.root);
-            areas.push((package.name.to_string(), dir.to_owned()));
+            marked.push((package.name.to_string(), dir.to_owned()));
         }
     }
-    Layout::new(&loaded.root, areas)
+    marked.sort();
+    marked.dedup();
+    areas.extend(marked);
+    let virtual_roots: Vec<PathBuf> = loaded
+        .client_manifests
+        .iter()
+        .filter(|m| !packages.contains_key(m.as_path()))
+        .filter_map(|m| Some(m.parent()?.as_std_path().to_owned()))
+        .collect();
+    let layout = Layout::new(&loaded.root, areas)?;
+    // What cargo says about every package's directory and build script, for the file scan.
+    layout.know_packages(
+        packages
+            .values()
+            .filter_map(|p| {
+                let dir = p.manifest_path.parent()?.as_std_path().to_owned();
+                let build_scripts = p
+                    .targets
+                    .iter()
+                    .filter(|t| t.kind.contains(&cargo_metadata::TargetKind::CustomBuild))
+                    .map(|t| crate::scan::references::normalize(t.src_path.as_std_path()))
+                    .collect();
+                Some((dir, Some(build_scripts)))
+            })
+            .chain(virtual_roots.into_iter().map(|dir| (dir, None))),
+    );
+    Ok(layout)
 }
 
 /// Classify a package from `cargo metadata`.
@@ -128,7 +154,11 @@ pub fn classify_local(
     loaded: &Loaded,
     layout: &Layout,
 ) -> Class {
-    if let Some(area) = layout.owner(&canonical_or_lexical(dir.as_std_path())) {
+    // cargo's own path first; resolved through symlinks only when that is not a client's.
+    let owner = layout
+        .owner(dir.as_std_path())
+        .or_else(|| layout.owner(&canonical_or_lexical(dir.as_std_path())));
+    if let Some(area) = owner {
         return Class::client(&area.name);
     }
     match role {

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::scan::Landing;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -26,9 +27,12 @@ pub struct Layout {
     /// Canonical workspace root.
     pub root: PathBuf,
     pub clients: Vec<Area>,
-    by_dir: HashMap<PathBuf, usize>,
+    /// Client index by directory (keyed by the path's bytes: hashing a `Path` walks its
+    /// components, and these paths are canonical already).
+    by_dir: HashMap<OsString, usize>,
+    by_name: HashMap<String, usize>,
     /// Package manifests found above scanned files, by directory (`None`: no package there).
-    packages: Arc<Mutex<HashMap<PathBuf, Option<Arc<PackageDir>>>>>,
+    packages: Arc<Mutex<HashMap<OsString, Option<Arc<PackageDir>>>>>,
 }
 
 /// A directory holding a package manifest, and the package's build scripts.
@@ -100,12 +104,18 @@ impl Layout {
         let by_dir = outermost
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.dir.clone(), i))
+            .map(|(i, a)| (a.dir.clone().into_os_string(), i))
+            .collect();
+        let by_name = outermost
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.clone(), i))
             .collect();
         Layout {
             root,
             clients: outermost,
             by_dir,
+            by_name,
             packages: Arc::default(),
         }
     }
@@ -140,13 +150,22 @@ impl Layout {
                 let name = package_name(&text)
                     .or_else(|| dir.file_name().map(str::to_owned))
                     .unwrap_or_default();
-                Some(Ok(Area {
-                    name,
-                    dir: dir.as_std_path().to_owned(),
-                }))
+                let package = package_dir_from_text(dir.as_std_path(), &text);
+                Some(Ok((
+                    Area {
+                        name,
+                        dir: dir.as_std_path().to_owned(),
+                    },
+                    package,
+                )))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Layout::from_areas(root.into_std_path_buf(), areas))
+        let (areas, packages): (Vec<Area>, Vec<Option<PackageDir>>) = areas.into_iter().unzip();
+        let seeds: Vec<(PathBuf, Option<PackageDir>)> =
+            areas.iter().map(|a| a.dir.clone()).zip(packages).collect();
+        let layout = Layout::from_areas(root.into_std_path_buf(), areas);
+        layout.seed(seeds);
+        Ok(layout)
     }
 
     /// Do both layouts hold the same clients in the same directories?
@@ -163,12 +182,13 @@ impl Layout {
     /// The client whose directory contains `path` (the innermost one).
     pub fn owner(&self, path: &Path) -> Option<&Area> {
         path.ancestors()
-            .find_map(|dir| self.by_dir.get(dir))
+            .find_map(|dir| self.by_dir.get(dir.as_os_str()))
             .map(|&i| &self.clients[i])
     }
 
+    /// The client named `name`.
     pub fn client(&self, name: &str) -> Option<&Area> {
-        self.clients.iter().find(|a| a.name == name)
+        self.by_name.get(name).map(|&i| &self.clients[i])
     }
 
     /// Where a path outside some client's directory lands: in a client, elsewhere in the
@@ -213,13 +233,36 @@ impl Layout {
         }
     }
 
+    /// Record what is known about package manifests (from cargo, or read already), so the
+    /// scan need not read them again: `(directory, Some(build scripts))` for a package,
+    /// `(directory, None)` for a manifest without one.
+    pub fn know_packages(
+        &self,
+        packages: impl IntoIterator<Item = (PathBuf, Option<Vec<PathBuf>>)>,
+    ) {
+        self.seed(packages.into_iter().map(|(dir, build_scripts)| {
+            let package = build_scripts.map(|build_scripts| PackageDir {
+                dir: dir.clone(),
+                build_scripts,
+            });
+            (dir, package)
+        }));
+    }
+
+    fn seed(&self, packages: impl IntoIterator<Item = (PathBuf, Option<PackageDir>)>) {
+        let mut cache = self.packages.lock().unwrap_or_else(|p| p.into_inner());
+        for (dir, package) in packages {
+            cache.insert(dir.into_os_string(), package.map(Arc::new));
+        }
+    }
+
     fn package_at(&self, dir: &Path) -> Option<Arc<PackageDir>> {
         let mut cache = self.packages.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = cache.get(dir) {
+        if let Some(found) = cache.get(dir.as_os_str()) {
             return found.clone();
         }
         let found = read_package_dir(dir).map(Arc::new);
-        cache.insert(dir.to_owned(), found.clone());
+        cache.insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 
@@ -235,11 +278,16 @@ impl Layout {
 /// still counts as a package with the default build script: the most cautious reading.
 fn read_package_dir(dir: &Path) -> Option<PackageDir> {
     let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    package_dir_from_text(dir, &text)
+}
+
+/// [`read_package_dir`] for a manifest already read.
+fn package_dir_from_text(dir: &Path, text: &str) -> Option<PackageDir> {
     let default = || PackageDir {
         dir: dir.to_owned(),
         build_scripts: vec![dir.join("build.rs")],
     };
-    if PACKAGE_TABLE.is_match(&text) && !BUILD_KEY.is_match(&text) {
+    if PACKAGE_TABLE.is_match(text) && !BUILD_KEY.is_match(text) {
         return Some(default());
     }
     let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {

@@ -9,18 +9,18 @@ use crate::graph::CrateGraph;
 use crate::layout::Layout;
 use crate::location::Location;
 use crate::manifest::ManifestCache;
-use crate::scan::references::{Reading, Reference, Via, resolve};
+use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
 use crate::scan::{Finding, Landing};
 use std::collections::{HashMap, HashSet};
 
 /// A finding for every target of a client's local crate whose source file lies outside the
 /// client (but inside the workspace), located at the manifest key that names it.
 pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<Vec<Finding>> {
-    let owners: HashMap<&camino::Utf8Path, &str> = graph
+    let owners: HashMap<&str, &str> = graph
         .nodes
         .iter()
         .filter(|n| n.source.is_local())
-        .filter_map(|n| Some((n.manifest_path.as_path(), n.client.as_deref()?)))
+        .filter_map(|n| Some((n.manifest_path.as_str(), n.client.as_deref()?)))
         .collect();
     let mut manifests = ManifestCache::default();
     let mut seen = HashSet::new();
@@ -31,16 +31,21 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
         .flat_map(|m| &m.packages)
         .filter(|p| p.source.is_none());
     for package in packages {
-        let Some(&client) = owners.get(package.manifest_path.as_path()) else {
+        let Some(&client) = owners.get(package.manifest_path.as_str()) else {
             continue;
         };
         let Some(area) = layout.client(client) else {
             continue;
         };
-        if !seen.insert(&package.manifest_path) {
+        if !seen.insert(package.manifest_path.as_str()) {
             continue;
         }
         for target in &package.targets {
+            // Lexically inside needs no file-system call (a symlink on the way out of the
+            // client is a finding of its own).
+            if normalize(target.src_path.as_std_path()).starts_with(&area.dir) {
+                continue;
+            }
             let resolved = resolve(target.src_path.as_std_path());
             if resolved.starts_with(&area.dir) {
                 continue;
