@@ -242,17 +242,46 @@ fn git_self(dependency: impl FnOnce(&Utf8Path) -> String) -> Fixture {
     fixture
 }
 
+/// Run `cargo clientwall check --format json` in `root` with a throwaway `CARGO_HOME` (git
+/// checkouts land there, not in the user's) and extra environment; (exit, JSON, stderr).
+fn check_with_own_cargo_home(
+    root: &Utf8Path,
+    cargo_home: &Path,
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value, String) {
+    let output = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .env("CARGO_HOME", cargo_home)
+        .envs(env.iter().copied())
+        .current_dir(root)
+        .args(["clientwall", "check", "--format", "json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap_or_default(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn a_git_dependency_on_this_repository_by_file_url_is_that_client() {
     let fixture = git_self(|root| format!("{{ git = \"file://{root}\" }}"));
+    let cargo_home = tempfile::tempdir().unwrap();
 
     // What cargo itself makes of it: a git package, checked out outside the workspace.
-    let stdout = cargo(
-        &fixture.root,
-        &fixture.root.join("target"),
-        &["metadata", "--format-version", "1"],
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(&fixture.root)
+        .env("CARGO_HOME", cargo_home.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let checkout = doc["packages"]
         .as_array()
         .unwrap()
@@ -266,24 +295,27 @@ fn a_git_dependency_on_this_repository_by_file_url_is_that_client() {
             .starts_with(&format!("git+file://{}#", fixture.root)),
         "{checkout}"
     );
+    let checked_out = Path::new(checkout["manifest_path"].as_str().unwrap());
     assert!(
-        !checkout["manifest_path"]
-            .as_str()
-            .unwrap()
-            .starts_with(fixture.root.as_str()),
-        "cargo builds the checkout, not the working tree"
+        checked_out.starts_with(cargo_home.path().join("git/checkouts"))
+            && checked_out.ends_with("clients/globex/Cargo.toml"),
+        "cargo builds its own checkout, not the working tree: {checked_out:?}"
     );
 
-    let report = fixture.report();
+    let (code, doc, stderr) = check_with_own_cargo_home(&fixture.root, cargo_home.path(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["summary"]["violations"], 1);
+    let violation = &doc["violations"][0];
+    assert_eq!(violation["rule"], "client-depends-on-client");
     assert_eq!(
-        findings(&report),
-        pairs(&[("client-depends-on-client", "acme -> globex (normal)")])
+        violation["message"],
+        "client `acme` reaches client `globex`"
     );
     assert_eq!(
-        locations(&report),
-        [("clients/acme/Cargo.toml".to_owned(), 9)]
+        (&violation["file"], &violation["line"]),
+        (&"clients/acme/Cargo.toml".into(), &9.into())
     );
-    insta::assert_json_snapshot!("git_self_file_url", json(&report));
+    insta::assert_json_snapshot!("git_self_file_url", doc);
 }
 
 /// The repository's own remote URL, as cargo would fetch it; git rewrites it to the local
@@ -293,25 +325,22 @@ fn a_git_dependency_on_one_of_this_repositorys_remotes_is_that_client() {
     let remote = "https://clientwall.invalid/consultancy/ws.git";
     let fixture = git_self(|_| format!("{{ git = \"{remote}\" }}"));
     git(&fixture.root, &["remote", "add", "origin", remote]);
-    let output = Command::cargo_bin("cargo-clientwall")
-        .unwrap()
-        .env("CARGO_NET_GIT_FETCH_WITH_CLI", "true")
-        .env("GIT_CONFIG_COUNT", "1")
-        .env(
-            "GIT_CONFIG_KEY_0",
-            format!("url.file://{}.insteadOf", fixture.root),
-        )
-        .env("GIT_CONFIG_VALUE_0", remote)
-        .current_dir(&fixture.root)
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cargo_home = tempfile::tempdir().unwrap();
+    let rewrite = format!("url.file://{}.insteadOf", fixture.root);
+    let (code, doc, stderr) = check_with_own_cargo_home(
+        &fixture.root,
+        cargo_home.path(),
+        &[
+            ("CARGO_NET_GIT_FETCH_WITH_CLI", "true"),
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", &rewrite),
+            ("GIT_CONFIG_VALUE_0", remote),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["summary"]["violations"], 1);
     assert_eq!(doc["violations"][0]["rule"], "client-depends-on-client");
     assert_eq!(doc["violations"][0]["path"][1]["crate"], "globex");
-    assert_eq!(doc["summary"]["violations"], 1);
 }
 
 #[test]
@@ -335,10 +364,11 @@ fn a_git_dependency_on_another_repository_with_a_clients_name_is_external() {
     git(&other, &["commit", "-q", "-m", "init"]);
 
     let fixture = git_self(|_| format!("{{ git = \"file://{other}\" }}"));
-    let report = fixture.report();
-    assert_eq!(findings(&report), pairs(&[]));
+    let cargo_home = tempfile::tempdir().unwrap();
+    let (code, doc, stderr) = check_with_own_cargo_home(&fixture.root, cargo_home.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        report.summary.crates, 3,
+        doc["summary"]["crates"], 3,
         "client globex and the other repository's globex"
     );
 }

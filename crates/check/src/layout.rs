@@ -240,7 +240,11 @@ impl Layout {
         &self,
         packages: impl IntoIterator<Item = (PathBuf, Option<Vec<PathBuf>>)>,
     ) {
-        self.seed(packages.into_iter().map(|(dir, build_scripts)| {
+        // Only paths spelled under the canonical root can match the scan's canonical paths.
+        let packages = packages
+            .into_iter()
+            .filter(|(dir, _)| dir.starts_with(&self.root));
+        self.seed(packages.map(|(dir, build_scripts)| {
             let package = build_scripts.map(|build_scripts| PackageDir {
                 dir: dir.clone(),
                 build_scripts,
