@@ -53,8 +53,9 @@ impl Clock for ManualClock {
         self.now.load(Ordering::SeqCst)
     }
 
+    /// Whole seconds, rounded up: a wait is never cut short.
     fn sleep(&self, duration: Duration) {
-        let secs = duration.as_secs().max(1);
+        let secs = (duration.as_secs_f64().ceil() as u64).max(1);
         self.slept.fetch_add(secs, Ordering::SeqCst);
         self.advance(secs);
     }
