@@ -45,7 +45,13 @@ pub struct Limiter {
 impl Limiter {
     /// How long to wait at `now` before sending `query`.
     pub fn wait_before(&self, query: &str, now: u64) -> Duration {
-        let (Some((status, at)), Some(&cost)) = (self.last, self.costs.get(query)) else {
+        // A query not sent before is assumed to cost as much as the dearest one so far.
+        let cost = self
+            .costs
+            .get(query)
+            .copied()
+            .or_else(|| self.costs.values().copied().reduce(f64::max));
+        let (Some((status, at)), Some(cost)) = (self.last, cost) else {
             return Duration::ZERO;
         };
         let cost = cost.min(status.maximum_available);
@@ -109,7 +115,9 @@ mod tests {
         assert_eq!(limiter.wait_before("q", 20), Duration::from_secs(3));
         assert_eq!(limiter.wait_before("q", 22), Duration::from_secs(1), "refilling meanwhile");
         assert_eq!(limiter.wait_before("q", 23), Duration::ZERO);
-        assert_eq!(limiter.wait_before("other", 20), Duration::ZERO, "unknown cost");
+        assert_eq!(limiter.wait_before("other", 20), Duration::from_secs(3), "assumed as dear");
+        limiter.observe("other", &reply(202.0, 2.0), 20);
+        assert_eq!(limiter.wait_before("other", 20), Duration::ZERO, "known to be cheap");
     }
 
     #[test]

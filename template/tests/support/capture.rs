@@ -19,9 +19,15 @@ impl Capture {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(500)));
-                let mut buffer = vec![0; 16 * 1024];
-                let n = stream.read(&mut buffer).unwrap_or(0);
-                buffer.truncate(n);
+                // Read up to the end of the request head (or until the client stops sending).
+                let mut buffer = Vec::new();
+                let mut chunk = [0; 4096];
+                while !buffer.windows(4).any(|w| w == b"\r\n\r\n") && buffer.len() < 64 * 1024 {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                    }
+                }
                 sink.lock().unwrap().push(buffer);
                 let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             }
