@@ -200,8 +200,11 @@ fn a_killed_backfill_resumes_to_the_same_rows() {
         assert!(child.try_wait().unwrap().is_none(), "the backfill ended early");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // Give the writer a moment to commit what it has, then kill it mid-stream.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Let the writer commit what it has read (the rest of the file is held back), then kill it.
+    while db.store().counts().unwrap().0 == 0 {
+        assert!(started.elapsed().as_secs() < 120, "nothing was committed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     mock.release();

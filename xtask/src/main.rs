@@ -5,6 +5,7 @@
 #[allow(unsafe_code)]
 mod measure;
 mod synth;
+mod test_ca;
 
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -23,6 +24,11 @@ enum Cli {
         #[arg(long)]
         smoke: bool,
     },
+    /// Write a throwaway CA and a server certificate it signed (for the test PostgreSQL's TLS).
+    TestCa {
+        /// Where to write `ca.pem`, `server.pem` and `server.key`.
+        dir: Utf8PathBuf,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -38,7 +44,10 @@ struct Row {
 }
 
 fn main() -> Result<()> {
-    let Cli::Bench { smoke } = Cli::parse();
+    let smoke = match Cli::parse() {
+        Cli::Bench { smoke } => smoke,
+        Cli::TestCa { dir } => return test_ca::write(&dir),
+    };
     let repo = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("repo root")?
