@@ -76,7 +76,9 @@ pub fn backfill(
         ..BackfillStats::default()
     };
     for resource in [Resource::Orders, Resource::Customers] {
-        backfill_resource(shopify, store, clock, options, resource, &mut stats, progress)?;
+        backfill_resource(
+            shopify, store, clock, options, resource, &mut stats, progress,
+        )?;
     }
     Ok(stats)
 }
@@ -192,23 +194,29 @@ fn start(
     let query = bulk_query(resource, from.as_deref())?;
     let data = shopify.graphql(RUN_QUERY, json!({ "query": query }))?;
     let payload = &data["bulkOperationRunQuery"];
-    let errors = payload["userErrors"].as_array().cloned().unwrap_or_default();
+    let errors = payload["userErrors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let id = if errors.is_empty() {
         payload["bulkOperation"]["id"]
             .as_str()
             .context("bulkOperationRunQuery returned no operation")?
             .to_owned()
-    } else if errors
-        .iter()
-        .all(|e| e["code"] == "OPERATION_IN_PROGRESS")
-    {
+    } else if errors.iter().all(|e| e["code"] == "OPERATION_IN_PROGRESS") {
         // An earlier run was killed between starting this very query and recording it.
         let current = shopify.graphql(CURRENT_OPERATION, json!({}))?;
         let op = &current["currentBulkOperation"];
         if op["query"].as_str() != Some(query.as_str()) {
-            bail!("another bulk query is running for this app: {}", op["query"]);
+            bail!(
+                "another bulk query is running for this app: {}",
+                op["query"]
+            );
         }
-        op["id"].as_str().context("an operation without id")?.to_owned()
+        op["id"]
+            .as_str()
+            .context("an operation without id")?
+            .to_owned()
     } else {
         bail!("bulkOperationRunQuery refused the query: {}", json!(errors));
     };
@@ -352,22 +360,26 @@ fn read_batches(
             let parsed = match parser.parse(resource, text) {
                 Ok(p) => p,
                 Err(e) => {
-                    let _ = sender.send(Err(e.context(format!("at byte {position} of the bulk result"))));
+                    let _ = sender.send(Err(
+                        e.context(format!("at byte {position} of the bulk result"))
+                    ));
                     return;
                 }
             };
-            if let Record::Top { .. } = parsed {
-                if current.records as usize >= BATCH_RECORDS {
-                    current.offset = position;
-                    let next = Parsed {
-                        batch: Batch::default(),
-                        offset: position,
-                        records: 0,
-                        newest: None,
-                    };
-                    if sender.send(Ok(std::mem::replace(&mut current, next))).is_err() {
-                        return;
-                    }
+            let full = current.records as usize >= BATCH_RECORDS;
+            if full && matches!(parsed, Record::Top { .. }) {
+                current.offset = position;
+                let next = Parsed {
+                    batch: Batch::default(),
+                    offset: position,
+                    records: 0,
+                    newest: None,
+                };
+                if sender
+                    .send(Ok(std::mem::replace(&mut current, next)))
+                    .is_err()
+                {
+                    return;
                 }
             }
             match parsed {
@@ -525,7 +537,9 @@ impl Parser {
                     id: gid_number("LineItem", id)?,
                     order_id: gid_number("Order", parent)?,
                     title: required(line.title, "title", id)?.into_owned(),
-                    quantity: line.quantity.with_context(|| format!("{id} has no quantity"))?,
+                    quantity: line
+                        .quantity
+                        .with_context(|| format!("{id} has no quantity"))?,
                     total_minor: money::parse_minor(&money.amount, &money.currency_code)
                         .with_context(|| format!("line item {id}"))?,
                 }));
@@ -630,7 +644,12 @@ mod tests {
     #[test]
     fn a_bad_line_names_its_place() {
         let (sender, receiver) = std::sync::mpsc::sync_channel(8);
-        read_batches(&b"{\"id\":\"gid://shopify/Order/1\"}\n"[..], Resource::Orders, 10, &sender);
+        read_batches(
+            &b"{\"id\":\"gid://shopify/Order/1\"}\n"[..],
+            Resource::Orders,
+            10,
+            &sender,
+        );
         drop(sender);
         let err = receiver.into_iter().find_map(Result::err).unwrap();
         assert!(format!("{err:#}").contains("at byte 10"), "{err:#}");
@@ -639,8 +658,17 @@ mod tests {
     #[test]
     fn queries_filter_from_the_watermark() {
         let q = bulk_query(Resource::Orders, Some("2026-01-03T00:00:00Z")).unwrap();
-        assert!(q.contains(r#"orders(query: "updated_at:>='2026-01-03T00:00:00Z'", sortKey: UPDATED_AT)"#), "{q}");
+        assert!(
+            q.contains(
+                r#"orders(query: "updated_at:>='2026-01-03T00:00:00Z'", sortKey: UPDATED_AT)"#
+            ),
+            "{q}"
+        );
         assert!(q.contains("lineItems"), "{q}");
-        assert!(bulk_query(Resource::Customers, None).unwrap().starts_with("{ customers(sortKey: UPDATED_AT)"));
+        assert!(
+            bulk_query(Resource::Customers, None)
+                .unwrap()
+                .starts_with("{ customers(sortKey: UPDATED_AT)")
+        );
     }
 }

@@ -48,8 +48,9 @@ pub enum DatabaseKind {
 }
 
 /// The database this crate was generated for.
-pub const BUILT_FOR: DatabaseKind = {% if database == "postgres" %}DatabaseKind::Postgres{% else %}DatabaseKind::Sqlite{% endif %};
-
+{% if database == "postgres" %}pub const BUILT_FOR: DatabaseKind = DatabaseKind::Postgres;
+{% else %}pub const BUILT_FOR: DatabaseKind = DatabaseKind::Sqlite;
+{% endif %}
 impl ClientConfig {
     /// The built-in `client.toml`.
     pub fn embedded() -> Result<ClientConfig> {
@@ -233,7 +234,10 @@ mod tests {
             DatabaseKind::Sqlite => ("sqlite", "postgres"),
             DatabaseKind::Postgres => ("postgres", "sqlite"),
         };
-        let text = EMBEDDED.replace(&format!("kind = \"{ours}\""), &format!("kind = \"{other}\""));
+        let text = EMBEDDED.replace(
+            &format!("kind = \"{ours}\""),
+            &format!("kind = \"{other}\""),
+        );
         assert_ne!(text, EMBEDDED);
         let err = ClientConfig::parse(&text, "client.toml").unwrap_err();
         assert!(format!("{err:#}").contains("generated for"), "{err:#}");

@@ -1,5 +1,4 @@
-{% if database == "postgres" -%}
-//! The connection to this client's PostgreSQL database, over TLS (rustls). `sslmode` and
+{% if database == "postgres" %}//! The connection to this client's PostgreSQL database, over TLS (rustls). `sslmode` and
 //! `sslrootcert` in the URL are honoured as libpq defines them, with one rule on top: a
 //! plaintext connection is made only to a loopback host (or a Unix socket), or when the URL
 //! says `sslmode=disable` outright. Without an `sslmode`, any other host gets `verify-full`.
@@ -16,8 +15,8 @@
 //! Mozilla root store (`webpki-roots`).
 
 use anyhow::{Context, Result, bail};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -154,7 +153,10 @@ pub fn connect(url: &str) -> Result<postgres::Client> {
             message.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        anyhow::anyhow!("failed to connect to the database ({:?}): {message}", policy.tls)
+        anyhow::anyhow!(
+            "failed to connect to the database ({:?}): {message}",
+            policy.tls
+        )
     })
 }
 
@@ -169,10 +171,11 @@ fn client_config(tls: Tls, root_cert: Option<&std::path::Path>) -> Result<rustls
             for cert in CertificateDer::pem_file_iter(path)
                 .with_context(|| format!("failed to read sslrootcert {}", path.display()))?
             {
-                let cert = cert.with_context(|| format!("failed to read sslrootcert {}", path.display()))?;
-                roots
-                    .add(cert)
-                    .with_context(|| format!("sslrootcert {} holds a bad certificate", path.display()))?;
+                let cert =
+                    cert.with_context(|| format!("failed to read sslrootcert {}", path.display()))?;
+                roots.add(cert).with_context(|| {
+                    format!("sslrootcert {} holds a bad certificate", path.display())
+                })?;
             }
             if roots.is_empty() {
                 bail!("sslrootcert {} holds no certificate", path.display());
@@ -186,13 +189,11 @@ fn client_config(tls: Tls, root_cert: Option<&std::path::Path>) -> Result<rustls
     };
     let verifier: Arc<dyn ServerCertVerifier> = match (tls, roots) {
         (Tls::Require, None) => Arc::new(AnyCertificate(provider)),
-        (Tls::VerifyFull, roots) => {
-            WebPkiServerVerifier::builder_with_provider(
-                Arc::new(roots.unwrap_or_else(webpki_roots)),
-                provider,
-            )
-            .build()?
-        }
+        (Tls::VerifyFull, roots) => WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots.unwrap_or_else(webpki_roots)),
+            provider,
+        )
+        .build()?,
         (_, roots) => Arc::new(ChainOnly(
             WebPkiServerVerifier::builder_with_provider(
                 Arc::new(roots.unwrap_or_else(webpki_roots)),
@@ -317,11 +318,23 @@ mod tests {
         assert_eq!(tls("postgres://u@127.0.0.1:5432/db"), Tls::Disable);
         assert_eq!(tls("postgres://u@localhost/db"), Tls::Disable);
         assert_eq!(tls("postgres://u@[::1]:5432/db"), Tls::Disable);
-        assert_eq!(tls("postgres://u@localhost/db?sslmode=prefer"), Tls::Disable);
+        assert_eq!(
+            tls("postgres://u@localhost/db?sslmode=prefer"),
+            Tls::Disable
+        );
         assert_eq!(tls("postgres://u@db.example.com/db"), Tls::VerifyFull);
-        assert_eq!(tls("postgres://u@db.example.com/db?sslmode=prefer"), Tls::Require);
-        assert_eq!(tls("postgres://u@db.example.com/db?sslmode=allow"), Tls::Require);
-        assert_eq!(tls("postgres://u@db.example.com/db?sslmode=disable"), Tls::Disable);
+        assert_eq!(
+            tls("postgres://u@db.example.com/db?sslmode=prefer"),
+            Tls::Require
+        );
+        assert_eq!(
+            tls("postgres://u@db.example.com/db?sslmode=allow"),
+            Tls::Require
+        );
+        assert_eq!(
+            tls("postgres://u@db.example.com/db?sslmode=disable"),
+            Tls::Disable
+        );
         assert_eq!(
             tls("postgres://u@db.example.com/db?hostaddr=127.0.0.1"),
             Tls::VerifyFull,
@@ -342,15 +355,15 @@ mod tests {
             assert_eq!(tls(&url("verify-ca")), Tls::VerifyCa);
             assert_eq!(tls(&url("verify-full")), Tls::VerifyFull);
         }
-        let with_root = policy("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x").unwrap();
+        let with_root = policy(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x",
+        )
+        .unwrap();
         assert_eq!(with_root.root_cert, Some(PathBuf::from("/tmp/ca.pem")));
         assert_eq!(with_root.config.get_application_name(), Some("x"));
         assert!(policy("postgres://u@h/db?sslmode=sometimes").is_err());
         assert!(policy("mysql://u@h/db").is_err());
-    }
-}
-{% else -%}
-//! Where this client's SQLite database lives, and making its place private: the directories
+{% else %}//! Where this client's SQLite database lives, and making its place private: the directories
 //! the tool creates for it get 0700, the file 0600. A directory that already exists (the home
 //! directory, a shared data directory) is never changed.
 
@@ -463,6 +476,5 @@ mod tests {
         let err = resolve("data/acme.sqlite3", "client.toml [database] path").unwrap_err();
         assert!(format!("{err}").contains("is relative"), "{err}");
         assert!(resolve("/var/lib/acme.sqlite3", "x").is_ok());
-    }
+{% endif %}    }
 }
-{% endif -%}

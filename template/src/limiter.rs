@@ -108,22 +108,43 @@ mod tests {
     #[test]
     fn waits_for_the_bucket_to_refill_to_the_query_cost() {
         let mut limiter = Limiter::default();
-        assert_eq!(limiter.wait_before("q", 0), Duration::ZERO, "nothing known yet");
+        assert_eq!(
+            limiter.wait_before("q", 0),
+            Duration::ZERO,
+            "nothing known yet"
+        );
         limiter.observe("q", &reply(1500.0, 502.0), 10);
-        assert_eq!(limiter.wait_before("q", 10), Duration::ZERO, "1500 available, 502 asked");
+        assert_eq!(
+            limiter.wait_before("q", 10),
+            Duration::ZERO,
+            "1500 available, 502 asked"
+        );
         limiter.observe("q", &reply(202.0, 502.0), 20);
         assert_eq!(limiter.wait_before("q", 20), Duration::from_secs(3));
-        assert_eq!(limiter.wait_before("q", 22), Duration::from_secs(1), "refilling meanwhile");
+        assert_eq!(
+            limiter.wait_before("q", 22),
+            Duration::from_secs(1),
+            "refilling meanwhile"
+        );
         assert_eq!(limiter.wait_before("q", 23), Duration::ZERO);
-        assert_eq!(limiter.wait_before("other", 20), Duration::from_secs(3), "assumed as dear");
+        assert_eq!(
+            limiter.wait_before("other", 20),
+            Duration::from_secs(3),
+            "assumed as dear"
+        );
         limiter.observe("other", &reply(202.0, 2.0), 20);
-        assert_eq!(limiter.wait_before("other", 20), Duration::ZERO, "known to be cheap");
+        assert_eq!(
+            limiter.wait_before("other", 20),
+            Duration::ZERO,
+            "known to be cheap"
+        );
     }
 
     #[test]
     fn throttled_errors_are_recognised_and_waited_out() {
         let mut throttled = reply(2.0, 502.0);
-        throttled["errors"] = json!([{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }]);
+        throttled["errors"] =
+            json!([{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }]);
         assert!(is_throttled(&throttled));
         assert!(!is_throttled(&reply(2.0, 502.0)));
         let mut limiter = Limiter::default();

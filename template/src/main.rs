@@ -125,7 +125,10 @@ fn show_scopes(config: &ClientConfig) -> Result<()> {
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
-        println!("Listed in client.toml but not granted: {}", missing.join(", "));
+        println!(
+            "Listed in client.toml but not granted: {}",
+            missing.join(", ")
+        );
     }
     println!("The token is held in memory only and renewed by repeating the grant.");
     Ok(())

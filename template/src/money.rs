@@ -92,7 +92,10 @@ mod tests {
     fn yen_has_no_minor_unit() {
         assert_eq!(parse_minor("1200.0", "JPY").unwrap(), 1200);
         assert_eq!(parse_minor("1200", "JPY").unwrap(), 1200);
-        assert!(parse_minor("1200.5", "JPY").is_err(), "half a yen is no amount");
+        assert!(
+            parse_minor("1200.5", "JPY").is_err(),
+            "half a yen is no amount"
+        );
         assert_eq!(format(1200, 0), "1200");
     }
 
@@ -108,7 +111,15 @@ mod tests {
 
     #[test]
     fn malformed_amounts_are_errors() {
-        for bad in ["1x.00", "1.0x", "", ".5", "--1", "1e3", "99999999999999999999"] {
+        for bad in [
+            "1x.00",
+            "1.0x",
+            "",
+            ".5",
+            "--1",
+            "1e3",
+            "99999999999999999999",
+        ] {
             assert!(parse_minor(bad, "USD").is_err(), "{bad}");
         }
     }

@@ -54,8 +54,13 @@ mod tests {
     #[test]
     fn the_readme_opens_with_the_checklist() {
         let readme = include_str!("../README.md");
-        let steps = GENERATED.split_once("\n\n").map_or(GENERATED, |(_, rest)| rest);
+        let steps = GENERATED
+            .split_once("\n\n")
+            .map_or(GENERATED, |(_, rest)| rest);
         let opening: String = readme.lines().take(40).collect::<Vec<_>>().join("\n");
-        assert!(opening.contains(steps.trim_end()), "README.md does not open with ONBOARDING.md");
+        assert!(
+            opening.contains(steps.trim_end()),
+            "README.md does not open with ONBOARDING.md"
+        );
     }
 }

@@ -59,7 +59,9 @@ pub fn build(
     match history {
         Some(HISTORY_ALL) => {}
         Some(HISTORY_60_DAYS) => warnings.push(TRUNCATED.to_owned()),
-        Some(other) => warnings.push(format!("the last sync recorded an unknown history `{other}`")),
+        Some(other) => warnings.push(format!(
+            "the last sync recorded an unknown history `{other}`"
+        )),
         None => warnings.push("nothing has been synced yet: run `sync` first".to_owned()),
     }
     Ok(Report {
@@ -163,7 +165,10 @@ mod tests {
 
     #[test]
     fn totals_and_averages() {
-        let months = [month("2026-01", "EUR", 2, 1001), month("2026-02", "EUR", 1, 500)];
+        let months = [
+            month("2026-01", "EUR", 2, 1001),
+            month("2026-02", "EUR", 1, 500),
+        ];
         let r = build(&months, None, Some(HISTORY_ALL)).unwrap();
         assert_eq!(r.totals[0].orders, 3);
         assert_eq!(r.totals[0].revenue, "15.01");
@@ -181,19 +186,46 @@ mod tests {
         ];
         let r = build(&months, None, Some(HISTORY_ALL)).unwrap();
         let by = |c: &str| r.totals.iter().find(|t| t.currency == c).unwrap().clone();
-        assert_eq!((by("JPY").revenue, by("JPY").average_order), ("10000".into(), "3333".into()));
-        assert_eq!((by("KWD").revenue, by("KWD").average_order), ("12.345".into(), "6.172".into()));
-        assert_eq!((by("USD").revenue, by("USD").average_order), ("19.99".into(), "19.99".into()));
+        assert_eq!(
+            (by("JPY").revenue, by("JPY").average_order),
+            ("10000".into(), "3333".into())
+        );
+        assert_eq!(
+            (by("KWD").revenue, by("KWD").average_order),
+            ("12.345".into(), "6.172".into())
+        );
+        assert_eq!(
+            (by("USD").revenue, by("USD").average_order),
+            ("19.99".into(), "19.99".into())
+        );
         let table = table(&r);
-        assert!(table.contains("10000") && table.contains("12.345"), "{table}");
+        assert!(
+            table.contains("10000") && table.contains("12.345"),
+            "{table}"
+        );
     }
 
     #[test]
     fn the_dates_covered_and_truncated_history_are_stated() {
-        let dates = Some(("2026-01-15T10:00:00Z".to_owned(), "2026-03-15T10:00:00Z".to_owned()));
-        let full = build(&[month("2026-01", "USD", 1, 100)], dates.clone(), Some(HISTORY_ALL)).unwrap();
-        assert!(table(&full).starts_with("orders from 2026-01-15 to 2026-03-15 (the whole history)\n"));
-        let partial = build(&[month("2026-01", "USD", 1, 100)], dates, Some(HISTORY_60_DAYS)).unwrap();
+        let dates = Some((
+            "2026-01-15T10:00:00Z".to_owned(),
+            "2026-03-15T10:00:00Z".to_owned(),
+        ));
+        let full = build(
+            &[month("2026-01", "USD", 1, 100)],
+            dates.clone(),
+            Some(HISTORY_ALL),
+        )
+        .unwrap();
+        assert!(
+            table(&full).starts_with("orders from 2026-01-15 to 2026-03-15 (the whole history)\n")
+        );
+        let partial = build(
+            &[month("2026-01", "USD", 1, 100)],
+            dates,
+            Some(HISTORY_60_DAYS),
+        )
+        .unwrap();
         assert!(!partial.complete_history);
         assert!(table(&partial).contains(&format!("warning: {TRUNCATED}")));
         assert!(json(&partial).unwrap().contains("read_all_orders"));

@@ -107,6 +107,9 @@ mod tests {
         for scope in &config.shopify.scopes {
             assert_ne!(describe(scope), describe("an_unknown_scope"), "{scope}");
         }
-        assert!(has_full_history(&config.shopify.scopes), "the default reaches all history");
+        assert!(
+            has_full_history(&config.shopify.scopes),
+            "the default reaches all history"
+        );
     }
 }

@@ -59,9 +59,9 @@ mod tests {
 
     #[test]
     fn secrets_cannot_be_copied_around() {
-        assert!(IsClone::<String>::CLONE, "the probe itself works");
-        assert!(!IsClone::<Secret>::CLONE);
-        assert!(!IsClone::<crate::config::Credentials>::CLONE);
-        assert!(!IsClone::<crate::token::AccessToken>::CLONE);
+        const { assert!(IsClone::<String>::CLONE, "the probe itself works") };
+        const { assert!(!IsClone::<Secret>::CLONE) };
+        const { assert!(!IsClone::<crate::config::Credentials>::CLONE) };
+        const { assert!(!IsClone::<crate::token::AccessToken>::CLONE) };
     }
 }

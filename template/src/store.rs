@@ -1,7 +1,8 @@
-//! This client's own database{% if database == "postgres" %} (PostgreSQL, reached through
-//! `{{ env_prefix }}_DATABASE_URL` over TLS){% else %} (SQLite, in a per-client data directory
-//! outside the repository){% endif %}. Records are keyed by their Shopify GID (its number,
-//! checked against its type) and upserted, so a re-sync or a resumed backfill adds no
+{% if database == "postgres" %}//! This client's own database (PostgreSQL, reached through
+//! `{{ env_prefix }}_DATABASE_URL` over TLS). Records are keyed by their Shopify GID (its number,
+{% else %}//! This client's own database (SQLite, in a per-client data directory
+//! outside the repository). Records are keyed by their Shopify GID (its number,
+{% endif %}//! checked against its type) and upserted, so a re-sync or a resumed backfill adds no
 //! duplicates. A page, or a batch of a bulk result, is written in one transaction together with
 //! the position after it, so an interruption resumes where the last commit left off.
 
@@ -168,8 +169,9 @@ const SCHEMA: &[&str] = &[
 
 /// A numeric key: SQLite's `INTEGER PRIMARY KEY` is the table's own row id, so upserts go to
 /// one B-tree; PostgreSQL needs 64 bits for Shopify's ids.
-const ID_KEY: &str = {% if database == "postgres" %}"BIGINT PRIMARY KEY"{% else %}"INTEGER PRIMARY KEY"{% endif %};
-
+{% if database == "postgres" %}const ID_KEY: &str = "BIGINT PRIMARY KEY";
+{% else %}const ID_KEY: &str = "INTEGER PRIMARY KEY";
+{% endif %}
 /// A step of `SCHEMA` in this database's dialect.
 fn schema_step(step: &str) -> String {
     step.replace("ID_KEY", ID_KEY)
@@ -241,7 +243,10 @@ fn upsert_sql(table: &str, columns: &[&str], rows: usize) -> String {
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    sql.push_str(&format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", ")));
+    sql.push_str(&format!(
+        " ON CONFLICT (id) DO UPDATE SET {}",
+        updates.join(", ")
+    ));
     sql
 }
 
@@ -270,8 +275,8 @@ fn rescale_from_hundredths(currency: &str) -> Option<(&'static str, i64)> {
         e => Some(("*", 10i64.pow(e - 2))),
     }
 }
-{% if database == "postgres" %}
-/// The database connection.
+
+{% if database == "postgres" %}/// The database connection.
 pub struct Store {
     client: postgres::Client,
 }
@@ -370,12 +375,22 @@ impl Store {
     }
 
     /// Upsert a page and record the sync state after it, in one transaction.
-    pub fn save_page(&mut self, resource: Resource, batch: &Batch, state: &SyncState) -> Result<()> {
+    pub fn save_page(
+        &mut self,
+        resource: Resource,
+        batch: &Batch,
+        state: &SyncState,
+    ) -> Result<()> {
         let mut tx = self.client.transaction()?;
         write_batch(&mut tx, batch)?;
         tx.execute(
             SAVE_SYNC_STATE,
-            &[&resource.name(), &state.cursor, &state.run_from, &state.watermark],
+            &[
+                &resource.name(),
+                &state.cursor,
+                &state.run_from,
+                &state.watermark,
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -423,7 +438,10 @@ impl Store {
     /// watermark up to what it stored.
     pub fn finish_bulk(&mut self, resource: Resource, watermark: Option<&str>) -> Result<()> {
         let mut tx = self.client.transaction()?;
-        tx.execute("DELETE FROM bulk_state WHERE resource = $1", &[&resource.name()])?;
+        tx.execute(
+            "DELETE FROM bulk_state WHERE resource = $1",
+            &[&resource.name()],
+        )?;
         tx.execute(
             "INSERT INTO sync_state (resource, watermark) VALUES ($1, $2)
              ON CONFLICT (resource) DO UPDATE SET watermark = GREATEST(
@@ -543,12 +561,7 @@ fn write_batch(tx: &mut postgres::Transaction<'_>, batch: &Batch) -> Result<()> 
                     &c.currency,
                 ],
             )?;
-        }
-    }
-    Ok(())
-}
-{% else %}
-use rusqlite::types::ToSql;
+{% else %}use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 
@@ -565,7 +578,9 @@ impl Store {
     /// `client.toml` (`~/` is the home directory; a relative path is refused).
     pub fn open(config: &ClientConfig) -> Result<Store> {
         let path = match crate::config::optional_env("DATABASE_PATH") {
-            Some(path) => crate::connect::resolve(&path, &crate::config::env_name("DATABASE_PATH"))?,
+            Some(path) => {
+                crate::connect::resolve(&path, &crate::config::env_name("DATABASE_PATH"))?
+            }
             None => {
                 let path = config
                     .database
@@ -582,8 +597,8 @@ impl Store {
     /// `path`, and bring the schema up to date.
     pub fn open_path(path: &Path) -> Result<Store> {
         crate::connect::prepare(path)?;
-        let conn = Connection::open(path)
-            .with_context(|| format!("failed to open {}", path.display()))?;
+        let conn =
+            Connection::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let mut store = Store { conn };
@@ -623,7 +638,10 @@ impl Store {
                 tx.execute_batch(step)
                     .context("failed to carry over the 0.1.0 data")?;
             }
-            for (table, column) in [("orders", "total_minor"), ("customers", "amount_spent_minor")] {
+            for (table, column) in [
+                ("orders", "total_minor"),
+                ("customers", "amount_spent_minor"),
+            ] {
                 let currencies: Vec<String> = tx
                     .prepare(&format!("SELECT DISTINCT currency FROM {table}"))?
                     .query_map([], |r| r.get(0))?
@@ -669,12 +687,22 @@ impl Store {
     }
 
     /// Upsert a page and record the sync state after it, in one transaction.
-    pub fn save_page(&mut self, resource: Resource, batch: &Batch, state: &SyncState) -> Result<()> {
+    pub fn save_page(
+        &mut self,
+        resource: Resource,
+        batch: &Batch,
+        state: &SyncState,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         write_batch(&tx, batch)?;
         tx.execute(
             SAVE_SYNC_STATE,
-            params![resource.name(), state.cursor, state.run_from, state.watermark],
+            params![
+                resource.name(),
+                state.cursor,
+                state.run_from,
+                state.watermark
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -722,7 +750,10 @@ impl Store {
     /// watermark up to what it stored.
     pub fn finish_bulk(&mut self, resource: Resource, watermark: Option<&str>) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM bulk_state WHERE resource = ?1", [resource.name()])?;
+        tx.execute(
+            "DELETE FROM bulk_state WHERE resource = ?1",
+            [resource.name()],
+        )?;
         tx.execute(
             "INSERT INTO sync_state (resource, watermark) VALUES (?1, ?2)
              ON CONFLICT (resource) DO UPDATE SET watermark = MAX(
@@ -807,9 +838,13 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<()> {
             &o.customer_id,
         ]
     })?;
-    upsert(tx, "line_items", LINE_ITEM_COLUMNS, &batch.line_items, |l| {
-        [&l.id, &l.order_id, &l.title, &l.quantity, &l.total_minor]
-    })?;
+    upsert(
+        tx,
+        "line_items",
+        LINE_ITEM_COLUMNS,
+        &batch.line_items,
+        |l| [&l.id, &l.order_id, &l.title, &l.quantity, &l.total_minor],
+    )?;
     upsert(tx, "customers", CUSTOMER_COLUMNS, &batch.customers, |c| {
         [
             &c.id,
@@ -849,11 +884,11 @@ fn upsert<T, const N: usize>(
         let mut one = tx.prepare_cached(&upsert_sql(table, columns, 1))?;
         for row in rest {
             one.execute(&values(row)[..])?;
-        }
+{% endif %}        }
     }
     Ok(())
 }
-{% endif %}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -861,7 +896,10 @@ mod tests {
     #[test]
     fn gids_are_checked_against_their_type() {
         assert_eq!(gid_number("Order", "gid://shopify/Order/42").unwrap(), 42);
-        assert_eq!(gid_number("LineItem", "gid://shopify/LineItem/7").unwrap(), 7);
+        assert_eq!(
+            gid_number("LineItem", "gid://shopify/LineItem/7").unwrap(),
+            7
+        );
         assert!(gid_number("Order", "gid://shopify/Customer/42").is_err());
         assert!(gid_number("Order", "gid://shopify/OrderX/42").is_err());
         assert!(gid_number("Order", "gid://shopify/Order/").is_err());

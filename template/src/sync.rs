@@ -59,7 +59,10 @@ struct Fetched {
 /// Check the grant (nothing is read with a bad one) and record what history it reaches.
 pub fn check_grant(shopify: &mut Shopify, store: &mut Store) -> Result<bool> {
     let full = scopes::has_full_history(&shopify.token()?.scopes);
-    store.set_meta(HISTORY_KEY, if full { HISTORY_ALL } else { HISTORY_60_DAYS })?;
+    store.set_meta(
+        HISTORY_KEY,
+        if full { HISTORY_ALL } else { HISTORY_60_DAYS },
+    )?;
     Ok(full)
 }
 
@@ -255,14 +258,23 @@ mod tests {
     #[test]
     fn watermarks_only_move_forward() {
         let t = |s: &str| Some(s.to_owned());
-        assert_eq!(newest(t("2026-01-02T00:00:00Z"), t("2026-01-01T00:00:00Z")), t("2026-01-02T00:00:00Z"));
-        assert_eq!(newest(None, t("2026-01-01T00:00:00Z")), t("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            newest(t("2026-01-02T00:00:00Z"), t("2026-01-01T00:00:00Z")),
+            t("2026-01-02T00:00:00Z")
+        );
+        assert_eq!(
+            newest(None, t("2026-01-01T00:00:00Z")),
+            t("2026-01-01T00:00:00Z")
+        );
         assert_eq!(newest(None, None), None);
     }
 
     #[test]
     fn filters_embed_only_timestamps() {
-        assert_eq!(updated_since("2026-01-02T03:04:05Z").unwrap(), "updated_at:>='2026-01-02T03:04:05Z'");
+        assert_eq!(
+            updated_since("2026-01-02T03:04:05Z").unwrap(),
+            "updated_at:>='2026-01-02T03:04:05Z'"
+        );
         assert!(updated_since("2026' OR 1=1").is_err());
         assert!(updated_since("").is_err());
     }

@@ -1,17 +1,13 @@
-{% if database == "postgres" -%}
-//! The PostgreSQL connection: TLS required, `verify-full` and refused against a server with
+{% if database == "postgres" %}//! The PostgreSQL connection: TLS required, `verify-full` and refused against a server with
 //! TLS on and a throwaway CA (`CLIENTWALL_TEST_POSTGRES_TLS_URL`, `CLIENTWALL_TEST_POSTGRES_CA`,
 //! set by `.ci/postgres`); plaintext refused to a host that is not this machine; and a database
 //! written by template 0.1.0 carried over.
-{%- else -%}
-//! The SQLite database: a database written by template 0.1.0 carried over.
-{%- endif %}
 
 mod support;
 
 use support::TestDb;
-{%- if database == "postgres" %}
 use support::test_env;
+
 use {{ crate_name }}::store::Store;
 
 /// The TLS server's admin URL with `params` added.
@@ -42,7 +38,10 @@ fn refused(url: &str) -> String {
 /// Whether the session `client` runs over TLS, as the server sees it.
 fn server_sees_tls(client: &mut postgres::Client) -> bool {
     client
-        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
         .unwrap()
         .get(0)
 }
@@ -68,7 +67,10 @@ fn sslmode_verify_full_checks_the_ca_and_the_name() {
 #[test]
 fn verify_full_refuses_an_unknown_ca_and_a_wrong_name() {
     let err = refused(&tls_url("sslmode=verify-full"));
-    assert!(err.contains("UnknownIssuer"), "not in the public roots: {err}");
+    assert!(
+        err.contains("UnknownIssuer"),
+        "not in the public roots: {err}"
+    );
 
     // The certificate names localhost, 127.0.0.1 and ::1; reach the same server under another name.
     let url = tls_url(&format!("sslmode=verify-full&sslrootcert={}", ca()));
@@ -94,7 +96,9 @@ fn plaintext_only_server() -> (u16, std::sync::mpsc::Receiver<bool>) {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
         let mut request = [0u8; 8];
         stream.read_exact(&mut request).unwrap();
         let ssl_request = request == [0, 0, 0, 8, 4, 210, 22, 47];
@@ -114,15 +118,24 @@ fn plaintext_only_server() -> (u16, std::sync::mpsc::Receiver<bool>) {
 fn plaintext_to_a_host_that_is_not_this_machine_is_refused() {
     let (port, startup_sent) = plaintext_only_server();
     // A remote name (reached here through a loopback address): TLS is required.
-    let url = format!("postgres://postgres@db.clientwall.invalid:{port}/postgres?hostaddr=127.0.0.1");
+    let url =
+        format!("postgres://postgres@db.clientwall.invalid:{port}/postgres?hostaddr=127.0.0.1");
     let err = refused(&url);
     assert!(err.to_lowercase().contains("tls"), "{err}");
-    assert!(!startup_sent.recv().unwrap(), "the startup message went out in the clear");
+    assert!(
+        !startup_sent.recv().unwrap(),
+        "the startup message went out in the clear"
+    );
 
     // Asked for outright, it is allowed.
     let (port, startup_sent) = plaintext_only_server();
-    let url = format!("postgres://postgres@db.clientwall.invalid:{port}/postgres?hostaddr=127.0.0.1&sslmode=disable");
-    assert!({{ crate_name }}::connect::connect(&url).is_err(), "the fake server does not log in");
+    let url = format!(
+        "postgres://postgres@db.clientwall.invalid:{port}/postgres?hostaddr=127.0.0.1&sslmode=disable"
+    );
+    assert!(
+        {{ crate_name }}::connect::connect(&url).is_err(),
+        "the fake server does not log in"
+    );
     assert!(startup_sent.recv().unwrap());
 }
 
@@ -147,20 +160,33 @@ fn a_database_of_template_0_1_is_carried_over() {
     let mut store: Store = db.store();
     assert_eq!(store.counts().unwrap(), (3, 0, 1));
     let rows: Vec<(i64, String, i64, Option<i64>)> = raw
-        .query("SELECT id, currency, total_minor, customer_id FROM orders ORDER BY id", &[])
+        .query(
+            "SELECT id, currency, total_minor, customer_id FROM orders ORDER BY id",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     assert_eq!(
         rows,
-        [(1, "USD".into(), 1999, Some(7)), (2, "JPY".into(), 1200, None), (3, "KWD".into(), 12300, None)]
+        [
+            (1, "USD".into(), 1999, Some(7)),
+            (2, "JPY".into(), 1200, None),
+            (3, "KWD".into(), 12300, None)
+        ]
     );
-    assert_eq!(store.sync_state({{ crate_name }}::store::Resource::Orders).unwrap().watermark, None, "the next sync reads everything again");
-    drop(store);
-    assert_eq!(db.store().counts().unwrap(), (3, 0, 1), "migrating twice changes nothing");
-}
-{%- else %}
+    assert_eq!(
+        store
+            .sync_state({{ crate_name }}::store::Resource::Orders)
+            .unwrap()
+            .watermark,
+{% else %}//! The SQLite database: a database written by template 0.1.0 carried over.
+
+mod support;
+
+use support::TestDb;
+
 use {{ crate_name }}::store::Resource;
 
 #[test]
@@ -185,7 +211,9 @@ fn a_database_of_template_0_1_is_carried_over() {
     let mut store = db.store();
     assert_eq!(store.counts().unwrap(), (3, 0, 1));
     let raw = db.raw();
-    let mut statement = raw.prepare("SELECT id, currency, total_minor, customer_id FROM orders ORDER BY id").unwrap();
+    let mut statement = raw
+        .prepare("SELECT id, currency, total_minor, customer_id FROM orders ORDER BY id")
+        .unwrap();
     let rows: Vec<(i64, String, i64, Option<i64>)> = statement
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
@@ -193,10 +221,21 @@ fn a_database_of_template_0_1_is_carried_over() {
         .unwrap();
     assert_eq!(
         rows,
-        [(1, "USD".into(), 1999, Some(7)), (2, "JPY".into(), 1200, None), (3, "KWD".into(), 12300, None)]
+        [
+            (1, "USD".into(), 1999, Some(7)),
+            (2, "JPY".into(), 1200, None),
+            (3, "KWD".into(), 12300, None)
+        ]
     );
-    assert_eq!(store.sync_state(Resource::Orders).unwrap().watermark, None, "the next sync reads everything again");
+    assert_eq!(
+        store.sync_state(Resource::Orders).unwrap().watermark,
+{% endif %}        None,
+        "the next sync reads everything again"
+    );
     drop(store);
-    assert_eq!(db.store().counts().unwrap(), (3, 0, 1), "migrating twice changes nothing");
+    assert_eq!(
+        db.store().counts().unwrap(),
+        (3, 0, 1),
+        "migrating twice changes nothing"
+    );
 }
-{%- endif %}

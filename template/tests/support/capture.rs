@@ -29,7 +29,9 @@ impl Capture {
                     }
                 }
                 sink.lock().unwrap().push(buffer);
-                let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = stream.write_all(
+                    b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
             }
         });
         Capture { url, received }
@@ -37,6 +39,11 @@ impl Capture {
 
     /// Everything each connection sent, in order.
     pub fn received(&self) -> Vec<String> {
-        self.received.lock().unwrap().iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
     }
 }

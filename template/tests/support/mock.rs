@@ -7,7 +7,7 @@
 
 use super::shop;
 use super::{CLIENT_ID, READ_SCOPES, client_secret};
-use {{ crate_name }}::clock::Clock;
+
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -15,6 +15,8 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+use {{ crate_name }}::clock::Clock;
 
 /// What the mock shop holds and how it misbehaves. Request numbers count GraphQL requests from 1.
 #[derive(Debug, Clone)]
@@ -153,19 +155,27 @@ impl MockShopify {
         let stop = Arc::new(AtomicBool::new(false));
         let release = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (state, stop, release) = (Arc::clone(&state), Arc::clone(&stop), Arc::clone(&release));
+            let (state, stop, release) =
+                (Arc::clone(&state), Arc::clone(&stop), Arc::clone(&release));
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (state, clock, release) = (Arc::clone(&state), Arc::clone(&clock), Arc::clone(&release));
+                    let (state, clock, release) =
+                        (Arc::clone(&state), Arc::clone(&clock), Arc::clone(&release));
                     std::thread::spawn(move || serve(stream, &state, clock.as_ref(), &release));
                 }
             })
         };
-        MockShopify { url, state, stop, release, thread: Some(thread) }
+        MockShopify {
+            url,
+            state,
+            stop,
+            release,
+            thread: Some(thread),
+        }
     }
 
     pub fn log<T>(&self, f: impl FnOnce(&Log) -> T) -> T {
@@ -219,7 +229,11 @@ struct Reply {
 enum Body {
     Text(String),
     /// Bytes `from..` of a file; `limit`: serve only this many, then `then`.
-    File { path: PathBuf, from: u64, limit: Option<(u64, AfterLimit)> },
+    File {
+        path: PathBuf,
+        from: u64,
+        limit: Option<(u64, AfterLimit)>,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -229,13 +243,19 @@ enum AfterLimit {
 }
 
 fn json_reply(status: u16, body: Value) -> Reply {
-    Reply { status, headers: Vec::new(), body: Body::Text(body.to_string()) }
+    Reply {
+        status,
+        headers: Vec::new(),
+        body: Body::Text(body.to_string()),
+    }
 }
 
 /// One HTTP/1.1 connection: requests in, responses out, kept alive.
 fn serve(stream: TcpStream, state: &Mutex<State>, clock: &dyn Clock, release: &AtomicBool) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else { return };
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
@@ -259,7 +279,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>, clock: &dyn Clock, release: &A
                 match name.trim().to_ascii_lowercase().as_str() {
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     "x-shopify-access-token" => token = Some(value.trim().to_owned()),
-                    "range" => range = value.trim().strip_prefix("bytes=").and_then(|r| r.trim_end_matches('-').parse::<u64>().ok()),
+                    "range" => {
+                        range = value
+                            .trim()
+                            .strip_prefix("bytes=")
+                            .and_then(|r| r.trim_end_matches('-').parse::<u64>().ok())
+                    }
                     _ => {}
                 }
             }
@@ -273,7 +298,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>, clock: &dyn Clock, release: &A
             let mut state = state.lock().unwrap();
             if method == "POST" && path == "/admin/oauth/access_token" {
                 grant(&mut state, &body, clock)
-            } else if method == "POST" && path.starts_with("/admin/api/") && path.ends_with("/graphql.json") {
+            } else if method == "POST"
+                && path.starts_with("/admin/api/")
+                && path.ends_with("/graphql.json")
+            {
                 graphql(&mut state, &body, token, clock)
             } else if method == "GET" && path.starts_with("/bulk/") {
                 result_download(&mut state, &path, range)
@@ -293,7 +321,11 @@ fn send(writer: &mut TcpStream, reply: Reply, state: &Mutex<State>, release: &At
         Body::Text(text) => text.len() as u64,
         Body::File { path, from, .. } => std::fs::metadata(path).map_or(0, |m| m.len()) - from,
     };
-    let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {length}\r\n", reply.status, reason(reply.status));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Length: {length}\r\n",
+        reply.status,
+        reason(reply.status)
+    );
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -308,7 +340,9 @@ fn send(writer: &mut TcpStream, reply: Reply, state: &Mutex<State>, release: &At
             if writer.write_all(head.as_bytes()).is_err() {
                 return false;
             }
-            let Ok(mut file) = std::fs::File::open(&path) else { return false };
+            let Ok(mut file) = std::fs::File::open(&path) else {
+                return false;
+            };
             if file.seek(SeekFrom::Start(from)).is_err() {
                 return false;
             }
@@ -358,7 +392,11 @@ fn form(body: &str) -> Vec<(String, String)> {
 fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> Reply {
     state.log.token_requests += 1;
     if let Some(target) = &state.behaviour.redirect_token {
-        return Reply { status: 302, headers: vec![("Location", target.clone())], body: Body::Text(String::new()) };
+        return Reply {
+            status: 302,
+            headers: vec![("Location", target.clone())],
+            body: Body::Text(String::new()),
+        };
     }
     if !state.behaviour.token_failures.is_empty() {
         let status = state.behaviour.token_failures.remove(0);
@@ -369,18 +407,29 @@ fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> Reply {
         return reply;
     }
     let fields = form(body);
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if field("grant_type") != Some("client_credentials")
         || field("client_id") != Some(CLIENT_ID)
         || field("client_secret") != Some(client_secret())
     {
         return json_reply(400, json!({ "error": "invalid_client" }));
     }
-    let token = format!("shpat_{:032x}", 0xc0ffee_u128 * 1_000_003 + state.log.issued.len() as u128);
+    let token = format!(
+        "shpat_{:032x}",
+        0xc0ffee_u128 * 1_000_003 + state.log.issued.len() as u128
+    );
     let expires_in = state.behaviour.expires_in;
     state.tokens.push((token.clone(), clock.now() + expires_in));
     state.log.issued.push(token.clone());
-    json_reply(200, json!({ "access_token": token, "scope": state.behaviour.granted_scope, "expires_in": expires_in }))
+    json_reply(
+        200,
+        json!({ "access_token": token, "scope": state.behaviour.granted_scope, "expires_in": expires_in }),
+    )
 }
 
 /// The query's cost, roughly as Shopify computes it: one point per record of a page, plus two.
@@ -403,8 +452,15 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     state.log.graphql_requests += 1;
     let n = state.log.graphql_requests;
     let now = clock.now();
-    let unauthorized = || json_reply(401, json!({ "errors": "[API] Invalid API key or access token" }));
-    let Some(token) = token else { return unauthorized() };
+    let unauthorized = || {
+        json_reply(
+            401,
+            json!({ "errors": "[API] Invalid API key or access token" }),
+        )
+    };
+    let Some(token) = token else {
+        return unauthorized();
+    };
     match state.tokens.iter().find(|(t, _)| *t == token) {
         None => return unauthorized(),
         Some((_, expires_at)) if *expires_at <= now => {
@@ -415,7 +471,11 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     }
     let b = &state.behaviour;
     if let Some(target) = &b.redirect_graphql {
-        return Reply { status: 302, headers: vec![("Location", target.clone())], body: Body::Text(String::new()) };
+        return Reply {
+            status: 302,
+            headers: vec![("Location", target.clone())],
+            body: Body::Text(String::new()),
+        };
     }
     if b.revoke_on.contains(&n) {
         state.tokens.clear();
@@ -425,13 +485,19 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         return json_reply(500, json!({ "errors": "Internal Server Error" }));
     }
     if b.rate_limit_on.contains(&n) {
-        let mut reply = json_reply(429, json!({ "errors": "Exceeded 2 calls per second for api client." }));
+        let mut reply = json_reply(
+            429,
+            json!({ "errors": "Exceeded 2 calls per second for api client." }),
+        );
         reply.headers.push(("Retry-After", "2".to_owned()));
         return reply;
     }
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let query = request["query"].as_str().unwrap_or("").to_owned();
-    let first = request["variables"]["first"].as_u64().unwrap_or(50).min(250);
+    let first = request["variables"]["first"]
+        .as_u64()
+        .unwrap_or(50)
+        .min(250);
     let cost = query_cost(&query, first);
     let throttled = |state: &mut State, available: f64, maximum: f64, rate: f64| {
         state.log.throttled += 1;
@@ -487,10 +553,18 @@ fn page(state: &mut State, request: &Value, query: &str, first: usize, extension
     let filter = request["variables"]["query"].as_str().map(str::to_owned);
     state.log.afters.push(after.clone());
     state.log.filters.push(filter.clone());
-    let from_cursor = after.as_deref().and_then(|c| c.strip_prefix("cursor-")).and_then(|i| i.parse::<usize>().ok()).map_or(0, |i| i + 1);
+    let from_cursor = after
+        .as_deref()
+        .and_then(|c| c.strip_prefix("cursor-"))
+        .and_then(|i| i.parse::<usize>().ok())
+        .map_or(0, |i| i + 1);
     let start = from_cursor.max(filter_start(filter.as_deref()));
     let orders = query.contains("orders(");
-    let (key, total) = if orders { ("orders", state.behaviour.orders) } else { ("customers", state.behaviour.customers) };
+    let (key, total) = if orders {
+        ("orders", state.behaviour.orders)
+    } else {
+        ("customers", state.behaviour.customers)
+    };
     let now = state.page_now();
     let mut picked = Vec::new();
     let mut i = start;
@@ -502,15 +576,29 @@ fn page(state: &mut State, request: &Value, query: &str, first: usize, extension
     }
     let has_next = (i..total).any(|j| !orders || visible(state, j, now));
     let customers = state.behaviour.customers;
-    let cache = if orders { &mut state.orders_json } else { &mut state.customers_json };
+    let cache = if orders {
+        &mut state.orders_json
+    } else {
+        &mut state.customers_json
+    };
     let end = picked.last().map_or(0, |l| l + 1);
     while cache.len() < end {
         let i = cache.len();
-        cache.push(if orders { shop::order_json(i, customers) } else { shop::customer_json(i) }.to_string());
+        cache.push(
+            if orders {
+                shop::order_json(i, customers)
+            } else {
+                shop::customer_json(i)
+            }
+            .to_string(),
+        );
     }
-    let end_cursor = picked.last().map_or(Value::Null, |l| Value::from(format!("cursor-{l}")));
+    let end_cursor = picked
+        .last()
+        .map_or(Value::Null, |l| Value::from(format!("cursor-{l}")));
     let page_info = json!({ "hasNextPage": has_next, "endCursor": end_cursor });
-    let mut reply = String::with_capacity(128 + picked.iter().map(|&i| cache[i].len() + 1).sum::<usize>());
+    let mut reply =
+        String::with_capacity(128 + picked.iter().map(|&i| cache[i].len() + 1).sum::<usize>());
     reply.push_str("{\"data\":{\"");
     reply.push_str(key);
     reply.push_str("\":{\"pageInfo\":");
@@ -528,18 +616,28 @@ fn page(state: &mut State, request: &Value, query: &str, first: usize, extension
     if let Some((clock, seconds)) = &state.behaviour.page_clock {
         clock.advance(*seconds);
     }
-    Reply { status: 200, headers: Vec::new(), body: Body::Text(reply) }
+    Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: Body::Text(reply),
+    }
 }
 
 impl State {
     /// "Now" for the 60-day window: the clock of `page_clock`, else the tests' fixed start.
     fn page_now(&self) -> u64 {
-        self.behaviour.page_clock.as_ref().map_or(super::CLOCK_START, |(c, _)| c.now())
+        self.behaviour
+            .page_clock
+            .as_ref()
+            .map_or(super::CLOCK_START, |(c, _)| c.now())
     }
 }
 
 fn run_bulk(state: &mut State, request: &Value) -> Value {
-    let query = request["variables"]["query"].as_str().unwrap_or("").to_owned();
+    let query = request["variables"]["query"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     let orders = query.contains("orders(");
     if !orders && !query.contains("customers(") {
         return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
@@ -547,7 +645,14 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
     }
     let number = state.operations.len() + 1;
     state.log.bulk_queries.push(query.clone());
-    state.operations.push(Operation { number, start: filter_start(Some(&query)), query, orders, polls: 0, expired: false });
+    state.operations.push(Operation {
+        number,
+        start: filter_start(Some(&query)),
+        query,
+        orders,
+        polls: 0,
+        expired: false,
+    });
     json!({ "data": { "bulkOperationRunQuery": {
         "bulkOperation": { "id": format!("gid://shopify/BulkOperation/{number}"), "status": "CREATED" },
         "userErrors": [] } } })
@@ -582,9 +687,20 @@ fn result_file(state: &mut State, orders: bool, start: usize) -> PathBuf {
     if let Some(path) = state.files.get(&(orders, start)) {
         return path.clone();
     }
-    let path = state.dir.path().join(format!("{}-{start}.jsonl", if orders { "orders" } else { "customers" }));
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create a result file"));
-    let (total, customers) = (if orders { state.behaviour.orders } else { state.behaviour.customers }, state.behaviour.customers);
+    let path = state.dir.path().join(format!(
+        "{}-{start}.jsonl",
+        if orders { "orders" } else { "customers" }
+    ));
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(&path).expect("create a result file"));
+    let (total, customers) = (
+        if orders {
+            state.behaviour.orders
+        } else {
+            state.behaviour.customers
+        },
+        state.behaviour.customers,
+    );
     let now = state.page_now();
     let mut line = String::new();
     for i in start..total {
@@ -598,7 +714,8 @@ fn result_file(state: &mut State, orders: bool, start: usize) -> PathBuf {
             line.push_str(&shop::customer_json(i).to_string());
             line.push('\n');
         }
-        file.write_all(line.as_bytes()).expect("write a result file");
+        file.write_all(line.as_bytes())
+            .expect("write a result file");
     }
     file.flush().expect("write a result file");
     state.files.insert((orders, start), path.clone());
@@ -606,12 +723,19 @@ fn result_file(state: &mut State, orders: bool, start: usize) -> PathBuf {
 }
 
 fn result_download(state: &mut State, path: &str, range: Option<u64>) -> Reply {
-    let number = path.trim_start_matches("/bulk/").trim_end_matches(".jsonl").parse::<usize>().unwrap_or(0);
+    let number = path
+        .trim_start_matches("/bulk/")
+        .trim_end_matches(".jsonl")
+        .parse::<usize>()
+        .unwrap_or(0);
     let Some(op) = state.operations.iter().find(|op| op.number == number) else {
         return json_reply(404, json!({ "errors": "no such file" }));
     };
     if op.expired {
-        return json_reply(403, json!({ "errors": "ExpiredToken: the signed URL has expired" }));
+        return json_reply(
+            403,
+            json!({ "errors": "ExpiredToken: the signed URL has expired" }),
+        );
     }
     let (orders, start) = (op.orders, op.start);
     state.log.bulk_downloads.push((number, range.unwrap_or(0)));
@@ -624,11 +748,23 @@ fn result_download(state: &mut State, path: &str, range: Option<u64>) -> Reply {
     let limit = if let Some(bytes) = state.behaviour.bulk_cut_after.take() {
         Some((bytes, AfterLimit::Drop))
     } else {
-        state.behaviour.bulk_pause_after.take().map(|bytes| (bytes, AfterLimit::Pause))
+        state
+            .behaviour
+            .bulk_pause_after
+            .take()
+            .map(|bytes| (bytes, AfterLimit::Pause))
     };
     let mut headers = Vec::new();
     if range.is_some() {
         headers.push(("Content-Range", format!("bytes {from}-{}/{size}", size - 1)));
     }
-    Reply { status: if range.is_some() { 206 } else { 200 }, headers, body: Body::File { path: file, from, limit } }
+    Reply {
+        status: if range.is_some() { 206 } else { 200 },
+        headers,
+        body: Body::File {
+            path: file,
+            from,
+            limit,
+        },
+    }
 }

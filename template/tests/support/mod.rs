@@ -9,6 +9,7 @@ pub mod shop;
 pub use mock::{Behaviour, MockShopify};
 
 use std::sync::Arc;
+
 use {{ crate_name }}::clock::{Clock, ManualClock};
 use {{ crate_name }}::config::{ClientConfig, Credentials, Endpoint};
 use {{ crate_name }}::secret::Secret;
@@ -50,7 +51,13 @@ pub fn credentials() -> Credentials {
 pub fn shopify<'c>(mock: &MockShopify, clock: &'c dyn Clock) -> Shopify<'c> {
     let config = client_config();
     let endpoint = {{ crate_name }}::config::endpoint(&config.shopify.shop, Some(&mock.url)).unwrap();
-    assert_eq!(endpoint, Endpoint { base: mock.url.clone(), loopback: true });
+    assert_eq!(
+        endpoint,
+        Endpoint {
+            base: mock.url.clone(),
+            loopback: true
+        }
+    );
     Shopify::new(&config, endpoint, credentials(), clock).unwrap()
 }
 
@@ -64,8 +71,8 @@ pub fn manual_clock() -> (ManualClock, Arc<dyn Clock>) {
 pub fn env_prefix_var(name: &str) -> String {
     format!("{}_{name}", {{ crate_name }}::ENV_PREFIX)
 }
-{% if database == "postgres" %}
-/// A database of its own for one test, on the server in `CLIENTWALL_TEST_POSTGRES_URL`.
+
+{% if database == "postgres" %}/// A database of its own for one test, on the server in `CLIENTWALL_TEST_POSTGRES_URL`.
 pub struct TestDb {
     pub url: String,
     admin_url: String,
@@ -98,8 +105,12 @@ impl TestDb {
             COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         );
         let mut admin = admin(admin_url);
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         let (base, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
         let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
         let url = if query.is_empty() {
@@ -107,7 +118,11 @@ impl TestDb {
         } else {
             format!("{base}/{name}?{query}")
         };
-        TestDb { url, admin_url: admin_url.to_owned(), name }
+        TestDb {
+            url,
+            admin_url: admin_url.to_owned(),
+            name,
+        }
     }
 
     pub fn store(&self) -> Store {
@@ -139,12 +154,14 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
         if let Ok(mut admin) = {{ crate_name }}::connect::connect(&admin_url) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
-{% else %}
-/// A database of its own for one test, in a temporary data directory.
+{% else %}/// A database of its own for one test, in a temporary data directory.
 pub struct TestDb {
     pub dir: tempfile::TempDir,
     pub path: std::path::PathBuf,
@@ -166,7 +183,10 @@ impl TestDb {
 
     /// Variables that point this crate's binary at the test database.
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![(env_prefix_var("DATABASE_PATH"), self.path.display().to_string())]
+        vec![(
+            env_prefix_var("DATABASE_PATH"),
+            self.path.display().to_string(),
+        )]
     }
 
     /// Where the data lives on disk.
