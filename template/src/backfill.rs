@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Top-level records per committed batch.
-pub const BATCH_RECORDS: usize = 4096;
+pub const BATCH_RECORDS: usize = 2048;
 /// The longest JSONL line accepted; a longer one is an error, so memory stays bounded.
 pub const MAX_LINE: usize = 1 << 20;
 

@@ -76,7 +76,10 @@ mod tests {
         assert!(server.starts_with("-----BEGIN CERTIFICATE-----"));
         assert_ne!(ca, server);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("server.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join("server.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }
