@@ -21,10 +21,11 @@ use serde::Deserialize;
 use serde_json::json;
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Top-level records per committed batch.
-pub const BATCH_RECORDS: usize = 4096;
+pub const BATCH_RECORDS: usize = 2048;
 /// The longest JSONL line accepted; a longer one is an error, so memory stays bounded.
 pub const MAX_LINE: usize = 1 << 20;
 
@@ -289,8 +290,9 @@ struct Parsed {
     newest: Option<String>,
 }
 
-/// Stream the result file from `state.offset` into the database. A reader thread parses the
-/// next batch while this thread writes the current one.
+/// Stream the result file from `state.offset` into the database. A reader thread cuts the
+/// file into chunks of whole records, parser threads turn chunks into batches, and this thread
+/// writes the batches strictly in file order, each with the offset after it.
 fn ingest(
     shopify: &Shopify,
     store: &mut Store,
@@ -304,97 +306,141 @@ fn ingest(
     };
     let resource = state.resource;
     let start = state.offset;
+    let parsers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 2));
     std::thread::scope(|scope| -> Result<Ingested> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Parsed>>(1);
-        let reader = scope.spawn(move || read_batches(body, resource, start, &sender));
-        for parsed in receiver {
-            let parsed = parsed?;
-            state.offset = parsed.offset;
-            state.records += parsed.records;
-            state.watermark = newest(state.watermark.take(), parsed.newest);
-            store.save_bulk(&parsed.batch, state)?;
-            stats.orders += parsed.batch.orders.len() as u64;
-            stats.line_items += parsed.batch.line_items.len() as u64;
-            stats.customers += parsed.batch.customers.len() as u64;
-            progress(resource, state.records as u64);
+        let (chunk_sender, chunks) = std::sync::mpsc::sync_channel::<Chunk>(parsers);
+        let (parsed_sender, parsed) =
+            std::sync::mpsc::sync_channel::<(u64, Result<Parsed>)>(parsers);
+        let chunks = Arc::new(Mutex::new(chunks));
+        for _ in 0..parsers {
+            let (chunks, sender) = (Arc::clone(&chunks), parsed_sender.clone());
+            scope.spawn(move || parse_chunks(&chunks, resource, &sender));
         }
-        reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        drop(chunks);
+        scope.spawn(move || read_chunks(body, resource, start, &chunk_sender, &parsed_sender));
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (seq, result) in parsed {
+            waiting.insert(seq, result);
+            while let Some(result) = waiting.remove(&next) {
+                let parsed = result?;
+                state.offset = parsed.offset;
+                state.records += parsed.records;
+                state.watermark = newest(state.watermark.take(), parsed.newest);
+                store.save_bulk(&parsed.batch, state)?;
+                stats.orders += parsed.batch.orders.len() as u64;
+                stats.line_items += parsed.batch.line_items.len() as u64;
+                stats.customers += parsed.batch.customers.len() as u64;
+                progress(resource, state.records as u64);
+                next += 1;
+            }
+        }
         Ok(Ingested::Done)
     })
 }
 
-/// Read lines into batches that end where a top-level record begins (its grouped children
-/// always follow it), and send them; stop at the end, an error, or the writer hanging up.
-fn read_batches(
+/// Whole lines of the result file: `bytes` starts at file offset `start`, and ends where a
+/// top-level record begins (its grouped children always follow it) or at the end of the file.
+struct Chunk {
+    seq: u64,
+    start: i64,
+    bytes: Vec<u8>,
+}
+
+/// Cut the file into chunks of about `BATCH_RECORDS` top-level records; a read error goes to
+/// the writer in the place of the next chunk. Stops at the end, an error, or when no one reads.
+fn read_chunks(
     body: impl Read,
     resource: Resource,
     start: i64,
-    sender: &std::sync::mpsc::SyncSender<Result<Parsed>>,
+    chunks: &std::sync::mpsc::SyncSender<Chunk>,
+    errors: &std::sync::mpsc::SyncSender<(u64, Result<Parsed>)>,
 ) {
+    let child = memchr::memmem::Finder::new(b"\"__parentId\"");
     let mut reader = BufReader::with_capacity(256 * 1024, body);
     let mut line = Vec::with_capacity(4096);
+    let mut chunk = Chunk {
+        seq: 0,
+        start,
+        bytes: Vec::new(),
+    };
+    let mut records = 0;
+    loop {
+        line.clear();
+        match read_line(&mut reader, &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = errors.send((chunk.seq, Err(e)));
+                return;
+            }
+        }
+        let top = resource == Resource::Customers || child.find(&line).is_none();
+        if top && records >= BATCH_RECORDS {
+            let next = Chunk {
+                seq: chunk.seq + 1,
+                start: chunk.start + chunk.bytes.len() as i64,
+                bytes: Vec::with_capacity(chunk.bytes.len() + 4096),
+            };
+            if chunks.send(std::mem::replace(&mut chunk, next)).is_err() {
+                return;
+            }
+            records = 0;
+        }
+        records += usize::from(top);
+        chunk.bytes.extend_from_slice(&line);
+    }
+    if !chunk.bytes.is_empty() || chunk.seq == 0 {
+        let _ = chunks.send(chunk);
+    }
+}
+
+/// Take chunks until there are none, parse each, and send the batches on with their place.
+fn parse_chunks(
+    chunks: &Mutex<std::sync::mpsc::Receiver<Chunk>>,
+    resource: Resource,
+    parsed: &std::sync::mpsc::SyncSender<(u64, Result<Parsed>)>,
+) {
+    loop {
+        let chunk = match chunks.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = chunk else { return };
+        if parsed
+            .send((chunk.seq, parse_chunk(&chunk, resource)))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// The records of one chunk.
+fn parse_chunk(chunk: &Chunk, resource: Resource) -> Result<Parsed> {
     let mut parser = Parser::default();
-    let mut current = Parsed {
+    let mut parsed = Parsed {
         batch: Batch::default(),
-        offset: start,
+        offset: chunk.start + chunk.bytes.len() as i64,
         records: 0,
         newest: None,
     };
-    let mut position = start;
-    loop {
-        line.clear();
-        let read = match read_line(&mut reader, &mut line) {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = sender.send(Err(e));
-                return;
-            }
-        };
-        if read == 0 {
-            break;
-        }
-        let text = trim_line(&line);
+    let mut position = chunk.start;
+    for line in chunk.bytes.split_inclusive(|b| *b == b'\n') {
+        let text = trim_line(line);
         if !text.is_empty() {
-            let parsed = match parser.parse(resource, text) {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = sender.send(Err(
-                        e.context(format!("at byte {position} of the bulk result"))
-                    ));
-                    return;
-                }
-            };
-            let full = current.records as usize >= BATCH_RECORDS;
-            if full && matches!(parsed, Record::Top { .. }) {
-                current.offset = position;
-                let next = Parsed {
-                    batch: Batch::default(),
-                    offset: position,
-                    records: 0,
-                    newest: None,
-                };
-                if sender
-                    .send(Ok(std::mem::replace(&mut current, next)))
-                    .is_err()
-                {
-                    return;
-                }
+            let record = parser
+                .parse(resource, text)
+                .with_context(|| format!("at byte {position} of the bulk result"))?;
+            if let Record::Top { updated_at } = record {
+                parsed.records += 1;
+                parsed.newest = newest(parsed.newest.take(), Some(updated_at));
             }
-            match parsed {
-                Record::Top { updated_at } => {
-                    current.records += 1;
-                    current.newest = newest(current.newest.take(), Some(updated_at));
-                }
-                Record::Child => {}
-            }
-            parser.take_into(&mut current.batch);
+            parser.take_into(&mut parsed.batch);
         }
-        position += read as i64;
+        position += line.len() as i64;
     }
-    current.offset = position;
-    let _ = sender.send(Ok(current));
+    Ok(parsed)
 }
 
 /// `read_until` a newline, refusing lines longer than `MAX_LINE`.
@@ -504,7 +550,8 @@ fn required<'a>(value: Option<Cow<'a, str>>, what: &str, id: &str) -> Result<Cow
 
 impl Parser {
     fn parse(&mut self, resource: Resource, text: &[u8]) -> Result<Record> {
-        let line: Line<'_> = serde_json::from_slice(text).context("a malformed JSONL line")?;
+        let text = std::str::from_utf8(text).context("a JSONL line that is not UTF-8")?;
+        let line: Line<'_> = serde_json::from_str(text).context("a malformed JSONL line")?;
         let id = line.id.as_ref();
         match (resource, &line.parent_id) {
             (Resource::Orders, None) => {
@@ -614,11 +661,25 @@ pub fn parse_only(body: impl Read, resource: Resource) -> Result<(u64, u64)> {
 mod tests {
     use super::*;
 
+    /// Cut and parse `text` as `ingest` does, in order.
+    fn parse_all(text: &[u8], start: i64) -> Vec<Result<Parsed>> {
+        let (chunk_sender, chunks) = std::sync::mpsc::sync_channel(1024);
+        let (error_sender, errors) = std::sync::mpsc::sync_channel(8);
+        read_chunks(text, Resource::Orders, start, &chunk_sender, &error_sender);
+        drop((chunk_sender, error_sender));
+        let mut out: Vec<Result<Parsed>> = chunks
+            .into_iter()
+            .map(|c: Chunk| parse_chunk(&c, Resource::Orders))
+            .collect();
+        out.extend(errors.into_iter().map(|(_, e)| e));
+        out
+    }
+
     fn lines(text: &str) -> Vec<Parsed> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1024);
-        read_batches(text.as_bytes(), Resource::Orders, 0, &sender);
-        drop(sender);
-        receiver.into_iter().map(Result::unwrap).collect()
+        parse_all(text.as_bytes(), 0)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]
@@ -643,16 +704,37 @@ mod tests {
 
     #[test]
     fn a_bad_line_names_its_place() {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(8);
-        read_batches(
-            &b"{\"id\":\"gid://shopify/Order/1\"}\n"[..],
-            Resource::Orders,
-            10,
-            &sender,
-        );
-        drop(sender);
-        let err = receiver.into_iter().find_map(Result::err).unwrap();
+        let results = parse_all(&b"{\"id\":\"gid://shopify/Order/1\"}\n"[..], 10);
+        let err = results.into_iter().find_map(Result::err).unwrap();
         assert!(format!("{err:#}").contains("at byte 10"), "{err:#}");
+    }
+
+    #[test]
+    fn chunks_end_where_an_order_begins() {
+        let mut text = String::new();
+        let order = r##"{"id":"gid://shopify/Order/@","name":"#@","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","totalPriceSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"} } }"##;
+        let item = r##"{"id":"gid://shopify/LineItem/@","title":"x","quantity":1,"originalTotalSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"} },"__parentId":"gid://shopify/Order/@"}"##;
+        for i in 1..=BATCH_RECORDS + 10 {
+            for line in [order, item] {
+                text.push_str(&line.replace('@', &i.to_string()));
+                text.push('\n');
+            }
+        }
+        let parsed = lines(&text);
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[0].batch.orders.len(), BATCH_RECORDS);
+        assert_eq!(
+            parsed[0].batch.line_items.len(),
+            BATCH_RECORDS,
+            "children stay with their order"
+        );
+        assert_eq!(parsed[1].batch.orders.len(), 10);
+        assert_eq!(parsed[1].offset, text.len() as i64);
+        let first_end = parsed[0].offset as usize;
+        assert!(
+            text[first_end..].starts_with("{\"id\":\"gid://shopify/Order/"),
+            "a chunk ends where an order begins"
+        );
     }
 
     #[test]

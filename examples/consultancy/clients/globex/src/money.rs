@@ -5,13 +5,25 @@
 
 use anyhow::{Context, Result, bail};
 use iso_currency::Currency;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The number of decimals of `code` (ISO 4217), e.g. 0 for JPY, 2 for USD, 3 for KWD.
 pub fn exponent(code: &str) -> Result<u32> {
+    thread_local! {
+        // Looking a code up in the ISO table is slow next to parsing an amount, and a shop
+        // uses few currencies: remember each one's exponent.
+        static KNOWN: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
+    }
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(code).copied()) {
+        return Ok(known);
+    }
     let currency = Currency::from_code(code)
         .with_context(|| format!("`{code}` is not an ISO 4217 currency code"))?;
     // Currencies without minor units in ISO 4217 (funds, precious metals) count in whole units.
-    Ok(currency.exponent().map_or(0, u32::from))
+    let exponent = currency.exponent().map_or(0, u32::from);
+    KNOWN.with(|k| k.borrow_mut().insert(code.to_owned(), exponent));
+    Ok(exponent)
 }
 
 /// `"12.34"` in USD → 1234; `"1200.0"` in JPY → 1200; `"1.234"` in KWD → 1234. Digits past the

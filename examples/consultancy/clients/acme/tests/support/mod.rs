@@ -18,10 +18,14 @@ use acme::store::Store;
 
 pub const CLIENT_ID: &str = "mock-client-id";
 
-/// The client secret, made up per test process so no file holds it before a run.
+/// The client secret, made up per test process so no file holds it before a run (a child
+/// process of a test inherits its parent's through `MOCK_CLIENT_SECRET`).
 pub fn client_secret() -> &'static str {
     static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SECRET.get_or_init(|| {
+        if let Ok(inherited) = std::env::var("MOCK_CLIENT_SECRET") {
+            return inherited;
+        }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -49,12 +53,17 @@ pub fn credentials() -> Credentials {
 
 /// A connection to the mock, through the same loopback override a run uses.
 pub fn shopify<'c>(mock: &MockShopify, clock: &'c dyn Clock) -> Shopify<'c> {
+    shopify_at(&mock.url, clock)
+}
+
+/// A connection to a mock at `url` (one a parent process started).
+pub fn shopify_at<'c>(url: &str, clock: &'c dyn Clock) -> Shopify<'c> {
     let config = client_config();
-    let endpoint = acme::config::endpoint(&config.shopify.shop, Some(&mock.url)).unwrap();
+    let endpoint = acme::config::endpoint(&config.shopify.shop, Some(url)).unwrap();
     assert_eq!(
         endpoint,
         Endpoint {
-            base: mock.url.clone(),
+            base: url.to_owned(),
             loopback: true
         }
     );

@@ -77,7 +77,7 @@ pub fn updated_at(i: usize) -> String {
 
 /// The customer of order `i`, if it has one.
 pub fn order_customer(i: usize, customers: usize) -> Option<usize> {
-    (!i.is_multiple_of(5) && customers > 0).then_some(i % customers)
+    (!i.is_multiple_of(5) && customers > 0).then(|| i % customers)
 }
 
 /// Line items of order `i`: (index, title, quantity, total in minor units).

@@ -198,12 +198,22 @@ impl MockShopify {
         self.release.store(true, Ordering::SeqCst);
     }
 
-    /// Write the orders result file from the first record on now, so that a benchmark does
-    /// not time its making. Returns its size in bytes.
-    pub fn prepare_orders_file(&self) -> u64 {
+    /// A completed bulk operation over every order, its result file written now (so that a
+    /// benchmark does not time its making): the file's URL and size in bytes.
+    pub fn completed_orders_operation(&self) -> (String, u64) {
         let mut state = self.state.lock().unwrap();
         let path = result_file(&mut state, true, 0);
-        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+        let number = state.operations.len() + 1;
+        state.operations.push(Operation {
+            number,
+            query: String::new(),
+            orders: true,
+            start: 0,
+            polls: u32::MAX,
+            expired: false,
+        });
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        (format!("{}/bulk/{number}.jsonl", state.url), size)
     }
 }
 
@@ -663,7 +673,7 @@ fn current_bulk(state: &mut State) -> Value {
     let Some(op) = state.operations.last_mut() else {
         return json!({ "data": { "currentBulkOperation": null } });
     };
-    op.polls += 1;
+    op.polls = op.polls.saturating_add(1);
     let status = if op.expired {
         "EXPIRED"
     } else if op.polls > polls_needed {
