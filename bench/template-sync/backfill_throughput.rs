@@ -23,6 +23,15 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds this process has used (user and system), from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|t| t.parse::<f64>().ok()).sum());
+    ticks / 100.0
+}
+
 /// One side of the benchmark, in a child process: the backfill, or the download-and-parse.
 fn child(role: &str) {
     let url = std::env::var("BENCH_MOCK_URL").unwrap();
@@ -45,10 +54,14 @@ fn child(role: &str) {
         }
     };
     let seconds = started.elapsed().as_secs_f64();
-    println!("BENCH_CHILD {{\"seconds\":{seconds},\"records\":{records},\"peak_rss_kib\":{}}}", peak_rss_kib());
+    println!(
+        "BENCH_CHILD {{\"seconds\":{seconds},\"cpu_seconds\":{},\"records\":{records},\"peak_rss_kib\":{}}}",
+        cpu_seconds(),
+        peak_rss_kib()
+    );
 }
 
-fn run_child(role: &str, mock: &str, result: &str) -> (f64, u64, u64) {
+fn run_child(role: &str, mock: &str, result: &str) -> (f64, f64, u64, u64) {
     let output = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "backfill_throughput", "--nocapture", "--test-threads", "1"])
         .env("BENCH_ROLE", role)
@@ -61,7 +74,12 @@ fn run_child(role: &str, mock: &str, result: &str) -> (f64, u64, u64) {
     assert!(output.status.success(), "{role}: {stdout}{}", String::from_utf8_lossy(&output.stderr));
     let line = stdout.lines().find_map(|l| l.split_once("BENCH_CHILD ").map(|(_, json)| json)).unwrap_or_else(|| panic!("no BENCH_CHILD line: {stdout}"));
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
-    (v["seconds"].as_f64().unwrap(), v["records"].as_u64().unwrap(), v["peak_rss_kib"].as_u64().unwrap())
+    (
+        v["seconds"].as_f64().unwrap(),
+        v["cpu_seconds"].as_f64().unwrap(),
+        v["records"].as_u64().unwrap(),
+        v["peak_rss_kib"].as_u64().unwrap(),
+    )
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -80,20 +98,24 @@ fn backfill_throughput() {
     let mock = MockShopify::start(Behaviour { orders, customers: 0, bulk_polls: 0, ..Behaviour::default() }, shared);
     let (result, bytes) = mock.completed_orders_operation();
     let (mut ours, mut base) = (Vec::new(), Vec::new());
+    let (mut our_cpu, mut base_cpu) = (Vec::new(), Vec::new());
     let (mut our_rss, mut base_rss) = (0, 0);
     for _ in 0..runs {
-        let (seconds, records, rss) = run_child("baseline", &mock.url, &result);
+        let (seconds, cpu, records, rss) = run_child("baseline", &mock.url, &result);
         assert_eq!(records as usize, orders);
         base.push(seconds);
+        base_cpu.push(cpu);
         base_rss = base_rss.max(rss);
-        let (seconds, records, rss) = run_child("backfill", &mock.url, &result);
+        let (seconds, cpu, records, rss) = run_child("backfill", &mock.url, &result);
         assert_eq!(records as usize, orders);
         ours.push(seconds);
+        our_cpu.push(cpu);
         our_rss = our_rss.max(rss);
     }
     let (ours, base) = (median(ours), median(base));
+    let (our_cpu, base_cpu) = (median(our_cpu), median(base_cpu));
     println!(
-        "BENCH {{\"orders\":{orders},\"file_bytes\":{bytes},\"backfill_seconds\":{ours},\"parse_only_seconds\":{base},\"orders_per_second\":{},\"parse_only_orders_per_second\":{},\"peak_rss_kib\":{our_rss},\"parse_only_peak_rss_kib\":{base_rss}}}",
+        "BENCH {{\"orders\":{orders},\"file_bytes\":{bytes},\"backfill_seconds\":{ours},\"parse_only_seconds\":{base},\"orders_per_second\":{},\"parse_only_orders_per_second\":{},\"peak_rss_kib\":{our_rss},\"parse_only_peak_rss_kib\":{base_rss},\"cpu_seconds\":{our_cpu},\"parse_only_cpu_seconds\":{base_cpu}}}",
         orders as f64 / ours,
         orders as f64 / base
     );

@@ -55,15 +55,17 @@ pub fn run(repo: &Utf8Path, scratch: &Utf8Path, smoke: bool) -> Result<Vec<Row>>
     let base_rss = backfill["parse_only_peak_rss_kib"]
         .as_u64()
         .context("parse_only_peak_rss_kib")?;
+    let cpu = backfill["cpu_seconds"].as_f64().unwrap_or(0.0);
+    let base_cpu = backfill["parse_only_cpu_seconds"].as_f64().unwrap_or(0.0);
     let mib = backfill["file_bytes"].as_f64().unwrap_or(0.0) / 1024.0 / 1024.0;
     let p6 = Row {
         id: "P6",
         what: format!(
             "template `sync --backfill`, {orders} orders with line items ({mib:.0} MiB of bulk JSONL) into SQLite"
         ),
-        measured: format!("{ours:.0} orders/s"),
+        measured: format!("{ours:.0} orders/s ({cpu:.1} s CPU)"),
         baseline: format!(
-            "{base:.0} orders/s download and parse only ({:.0} MiB peak)",
+            "{base:.0} orders/s download and parse only ({base_cpu:.1} s CPU, {:.0} MiB peak)",
             base_rss as f64 / 1024.0
         ),
         ratio: Some(ours / base),
