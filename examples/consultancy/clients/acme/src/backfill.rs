@@ -160,7 +160,10 @@ fn backfill_resource(
             // Completed without a file: nothing matched.
             break;
         };
-        match ingest(shopify, store, &mut state, &url, stats, progress)? {
+        store.set_bulk_loading(true)?;
+        let ingested = ingest(shopify, store, &mut state, &url, stats, progress);
+        store.set_bulk_loading(false)?;
+        match ingested? {
             Ingested::Done => break,
             Ingested::Expired => {
                 stats.restarted_after_expiry += 1;

@@ -453,6 +453,21 @@ impl Store {
         Ok(row)
     }
 
+    /// While a bulk result is read: every batch is committed together with the file offset
+    /// after it, so a batch lost to a crash is simply read again (WAL keeps the file
+    /// consistent). The writes therefore need not wait for the disk (`synchronous = OFF`);
+    /// `false` restores `NORMAL` and checkpoints the log with a full sync.
+    pub fn set_bulk_loading(&mut self, on: bool) -> Result<()> {
+        if on {
+            self.conn.pragma_update(None, "synchronous", "OFF")?;
+        } else {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
     /// Record a bulk operation's progress (without data).
     pub fn set_bulk_state(&mut self, state: &BulkState) -> Result<()> {
         save_bulk_state(&self.conn, state)

@@ -423,6 +423,16 @@ impl Store {
         .transpose()
     }
 
+    /// While a bulk result is read: every batch is committed together with the file offset
+    /// after it, so a batch lost to a crash is simply read again. The writes therefore need not
+    /// wait for the disk (`synchronous_commit = off`); `false` restores the default.
+    pub fn set_bulk_loading(&mut self, on: bool) -> Result<()> {
+        let value = if on { "off" } else { "on" };
+        self.client
+            .batch_execute(&format!("SET synchronous_commit = {value}"))?;
+        Ok(())
+    }
+
     /// Record a bulk operation's progress (without data).
     pub fn set_bulk_state(&mut self, state: &BulkState) -> Result<()> {
         let mut tx = self.client.transaction()?;
