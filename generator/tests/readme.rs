@@ -93,6 +93,8 @@ fn every_block_is_exercised() {
         "toml: allow-example",
         "toml: role",
         "yaml: pre-commit-config",
+        "yaml: action-usage",
+        "json: rust-analyzer-settings",
         "output of: bash examples/demo.sh",
     ];
     for b in blocks() {
@@ -348,4 +350,34 @@ fn the_first_session_and_every_workspace_command_run() {
     let attestation = std::fs::read_to_string(workspace.join("acme-attestation.md")).unwrap();
     assert!(attestation.contains("every rule passed"), "{attestation}");
     assert!(workspace.join(".git/hooks/pre-commit").is_file());
+    // The editor setting, run as rust-analyzer runs it: cargo's messages, then the check's, then
+    // one `build-finished`.
+    let settings: serde_json::Value =
+        serde_json::from_str(&block("json: rust-analyzer-settings").text).unwrap();
+    let command: Vec<&str> = settings["rust-analyzer.check.overrideCommand"]
+        .as_array()
+        .expect("the setting is a command line")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let out = run(&workspace, &command.join(" "), &path, &env);
+    let last = out
+        .lines()
+        .rfind(|l| l.starts_with('{'))
+        .unwrap_or_default();
+    let finished: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(finished["reason"], "build-finished", "{out}");
+    assert_eq!(finished["success"], true, "{out}");
+}
+
+/// The workflow excerpt in the README is the example workflow's, line for line.
+#[test]
+fn the_action_excerpt_is_the_example_workflow() {
+    let excerpt = block("yaml: action-usage").text;
+    let workflow =
+        std::fs::read_to_string(repo_root().join("examples/ci/clientwall.yml")).unwrap();
+    assert!(
+        workflow.contains(&excerpt),
+        "the README's workflow excerpt is not part of examples/ci/clientwall.yml:\n{excerpt}"
+    );
 }
