@@ -130,14 +130,16 @@ fn main() -> Result<()> {
         &root.join("Cargo.toml"),
     )?)?;
     let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
-    let pattern = concat!(
-        r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|sb_secret_[A-Za-z0-9_\-]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-        r"|[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'`<>]+:[^\s/@'`<>]+@[^\s'`<>]+|(?i:x-shopify-access-token)",
-        r"|include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*="
+    let targets = clientwall::scan::TargetDirs::predicted(&layout);
+    // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
+    let pattern = format!(
+        "{}|{}",
+        clientwall::scan::secrets::PATTERN_SOURCE,
+        clientwall::scan::REFERENCE_HINT_SOURCE
     );
     let rg = || {
         let mut c = Command::new("rg");
-        c.args(["--hidden", "--count", "-e", pattern, "clients"])
+        c.args(["--hidden", "--count", "-e", &pattern, "."])
             .current_dir(&root);
         c
     };
@@ -147,7 +149,7 @@ fn main() -> Result<()> {
         || run_timed(&mut rg(), &[0, 1]),
         || {
             let started = Instant::now();
-            let out = clientwall::scan::scan_all(&layout)?;
+            let out = clientwall::scan::scan_workspace(&layout, &targets, false)?;
             anyhow::ensure!(
                 out.files >= scan_clients * 20,
                 "scanned {} files",

@@ -24,10 +24,7 @@ impl Manifest {
 
     /// Parse `text` as the contents of `path`.
     pub fn parse(path: &Utf8Path, text: String) -> Result<Manifest> {
-        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| Error::Toml {
-            path: path.to_owned(),
-            source: Box::new(e),
-        })?;
+        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| Error::toml(path, e))?;
         Ok(Manifest {
             path: path.to_owned(),
             text,

@@ -52,6 +52,20 @@ impl Fixture {
             clients: Vec::new(),
             today: Date::parse("2026-11-26").unwrap(),
             files: Default::default(),
+            history: None,
+        })
+    }
+
+    /// Check with `--history` (`since`: `--since REV`).
+    pub fn check_history(&self, since: Option<&str>) -> Result<Report, clientwall::Error> {
+        clientwall::run(&CheckOptions {
+            manifest_path: Some(self.manifest()),
+            today: Date::parse("2026-11-26").unwrap(),
+            history: Some(match since {
+                Some(rev) => clientwall::history::Range::Since(rev.to_owned()),
+                None => clientwall::history::Range::All,
+            }),
+            ..CheckOptions::default()
         })
     }
 

@@ -31,7 +31,7 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(buffer, "note: {note}");
     }
     write_summary(&mut buffer, report);
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    crate::redact::text(&String::from_utf8_lossy(buffer.as_slice())).into_owned()
 }
 
 fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
@@ -135,6 +135,9 @@ impl<'r> Files<'r> {
             .ok()
             .filter(|text| text.get(location.span.clone()).is_some())
             .map(|text| {
+                // Masked byte for byte, so that a secret never shows in an excerpt, even split by
+                // colour codes, and the spans still fit.
+                let text = crate::redact::source(&text).into_owned();
                 self.files
                     .add(location.relative_file(&self.report.root), text)
             });

@@ -14,13 +14,13 @@ pub mod token_lifetime_too_long;
 pub mod write_scope_requested;
 
 use crate::classify::Kind;
-use crate::scan::Landing;
-use crate::scan::secrets::SecretKind;
 use crate::config::Config;
 use crate::error::Result;
 use crate::graph::{CrateGraph, EdgeId, Reach, kind_name};
 use crate::location::Location;
 use crate::manifest::ManifestCache;
+use crate::scan::Landing;
+use crate::scan::secrets::SecretKind;
 use camino::Utf8Path;
 use cargo_metadata::DependencyKind;
 use serde::Serialize;
@@ -199,7 +199,31 @@ pub enum Subject {
     /// A file outside the client's directory that one of its files pulls in or links to.
     File { path: String, owner: Landing },
     /// A secret, by kind, in redacted form only.
-    Secret { secret: SecretKind, redacted: String },
+    Secret {
+        secret: SecretKind,
+        redacted: String,
+        /// The crate holding the file, when it lies outside every client.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        in_crate: Option<String>,
+        /// The clients that carry it: the client whose file it is, or every client that
+        /// compiles the crate holding it.
+        exposed_to: Vec<String>,
+        /// The commit that introduced it, when history was read (`--history`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        introduced: Option<crate::history::Introduced>,
+        /// Found in the files as they are (else only the history holds it).
+        in_work_tree: bool,
+    },
+    /// A shared crate's file pulls in a client's file, so every client compiling the crate
+    /// compiles it too.
+    PulledIntoShared {
+        /// The shared crate.
+        in_crate: String,
+        /// The client's file.
+        path: String,
+        /// The clients that compile the shared crate.
+        compiled_by: Vec<String>,
+    },
     /// A dotenv file tracked by git.
     EnvFile { path: String },
     /// A Shopify scope that is not read-only.
@@ -207,7 +231,10 @@ pub enum Subject {
     /// A token lifetime outside what the policy allows.
     TokenLifetime { hours: i64 },
     /// A database location (path or URL variable) and the other clients that name it.
-    Database { location: String, shared_with: Vec<String> },
+    Database {
+        location: String,
+        shared_with: Vec<String>,
+    },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
 }

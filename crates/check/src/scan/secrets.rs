@@ -3,6 +3,7 @@
 //! redacted form of the secret.
 
 use regex::bytes::Regex;
+use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// The kinds of secret the patterns find.
@@ -48,66 +49,127 @@ pub struct Secret {
     pub redacted: String,
     pub start: usize,
     pub end: usize,
+    /// SHA-256 of the secret, to recognise the same secret in two places (the file scan and
+    /// history) without keeping it. Never printed: a weak password falls to a dictionary.
+    pub digest: [u8; 32],
+    /// The byte range of the part to mask when the text around it is shown (the password of a
+    /// URL, else the whole secret), relative to the text searched.
+    pub mask: std::ops::Range<usize>,
 }
 
 /// The marker that excuses a finding on its line or the line below, with a reason after it:
 /// `// clientwall:allow(hardcoded-secret): fake token for the parser test`.
 pub const ALLOW_MARKER: &str = "clientwall:allow(hardcoded-secret)";
 
-static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
-        r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
-        r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
-        r"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'`<>]+:(?P<password>[^\s/@'`<>]+)@[^\s'`<>]+)",
-        r#"|(?i:x-shopify-access-token)(?:["']\s*[,:=>]+\s*["']|:[ \t]*)(?P<header>[A-Za-z0-9_\-]{16,})"#,
-    ))
-    .expect("secret patterns compile")
-});
+/// The secret patterns, one alternation with a named group per kind. Defined once: the scan,
+/// history, the output redaction and the benchmark baselines all use this text.
+pub const PATTERN_SOURCE: &str = concat!(
+    r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
+    r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
+    r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
+    // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`).
+    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>]*:(?P<password>[^\s/@'"`<>]+)@[^\s'"`<>]+)"#,
+    // The header's value wherever a header is set: `Name: value` (HTTP, YAML, curl -H),
+    // `"Name": "value"` (JSON, YAML, JS, Python), `Name = "value"` (TOML), `["Name"] = "value"`,
+    // `"Name" => "value"` (Ruby, PHP), `("Name", "value")` and `HeaderValue::from_static(..)`
+    // (Rust, Go and other HTTP clients), `-`/`_` separated and in any case.
+    r#"|(?i:x[-_]shopify[-_]access[-_]token)["']?\]?[ \t]*(?:,\s*|(?::|=>?)[ \t]*)"#,
+    r#"(?:HeaderValue::from_(?:static|str)\(\s*)?["']?(?P<header>[A-Za-z0-9_\-]{16,})"#,
+);
 
-/// Cheap byte prefilters: a file with none of these cannot hold a secret.
-pub const NEEDLES: &[&[u8]] = &[b"shp", b"sb_secret_", b"eyJ", b"://", b"ccess-", b"CCESS-"];
+static PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(PATTERN_SOURCE).expect("secret patterns compile"));
+
+/// The compiled [`PATTERN_SOURCE`].
+pub fn pattern() -> &'static Regex {
+    &PATTERN
+}
+
+/// Cheap byte prefilters: a text with none of these cannot hold a secret.
+pub const NEEDLES: &[&[u8]] = &[
+    b"shp",
+    b"sb_secret_",
+    b"eyJ",
+    b"://",
+    b"ccess-",
+    b"CCESS-",
+    b"ccess_",
+    b"CCESS_",
+];
+
+/// Could `text` hold a secret at all? (A few `memmem` scans, much cheaper than the patterns.)
+pub fn may_contain(text: &[u8]) -> bool {
+    NEEDLES
+        .iter()
+        .any(|n| memchr::memmem::find(text, n).is_some())
+}
 
 /// Every secret in `text`, skipping those excused by an allow marker with a reason.
 pub fn find(text: &[u8]) -> Vec<Secret> {
-    if !NEEDLES
-        .iter()
-        .any(|n| memchr::memmem::find(text, n).is_some())
-    {
+    find_all(text)
+        .into_iter()
+        .filter(|(_, whole)| !excused(text, whole.start))
+        .map(|(secret, _)| secret)
+        .collect()
+}
+
+/// Every secret in `text`, allow markers or not (output is redacted whatever a marker says),
+/// each with the range of the whole match.
+pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
+    if !may_contain(text) {
         return Vec::new();
     }
     let mut found = Vec::new();
     for caps in PATTERN.captures_iter(text) {
         let whole = caps.get(0).expect("group 0 always matches");
         let secret = if let Some(m) = caps.name("shopify") {
-            Some((SecretKind::ShopifyToken, redact_token(m.as_bytes()), m))
+            Some((
+                SecretKind::ShopifyToken,
+                redact_token(m.as_bytes()),
+                m,
+                m.range(),
+            ))
         } else if let Some(m) = caps.name("supabase") {
-            Some((SecretKind::SupabaseSecretKey, redact_token(m.as_bytes()), m))
+            Some((
+                SecretKind::SupabaseSecretKey,
+                redact_token(m.as_bytes()),
+                m,
+                m.range(),
+            ))
         } else if let Some(m) = caps.name("jwt") {
-            is_service_role(m.as_bytes())
-                .then(|| (SecretKind::SupabaseServiceRoleJwt, redact_token(m.as_bytes()), m))
+            is_service_role(m.as_bytes()).then(|| {
+                let redacted = redact_token(m.as_bytes());
+                (SecretKind::SupabaseServiceRoleJwt, redacted, m, m.range())
+            })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
             is_literal_password(password.as_bytes()).then(|| {
                 let mut shown =
                     String::from_utf8_lossy(&url.as_bytes()[..password.start() - url.start()])
                         .into_owned();
                 shown.push_str("****@…");
-                (SecretKind::PasswordUrl, shown, url)
+                (SecretKind::PasswordUrl, shown, url, password.range())
             })
         } else {
-            caps.name("header").map(|m| {
-                (SecretKind::AccessTokenHeader, redact_token(m.as_bytes()), m)
-            })
+            caps.name("header")
+                .filter(|m| m.as_bytes().iter().any(u8::is_ascii_digit))
+                .map(|m| {
+                    let redacted = redact_token(m.as_bytes());
+                    (SecretKind::AccessTokenHeader, redacted, m, m.range())
+                })
         };
-        if let Some((kind, redacted, m)) = secret
-            && !excused(text, whole.start())
-        {
-            found.push(Secret {
-                kind,
-                redacted,
-                start: m.start(),
-                end: m.end(),
-            });
+        if let Some((kind, redacted, m, mask)) = secret {
+            let digest = Sha256::digest(m.as_bytes()).into();
+            found.push((
+                Secret {
+                    kind,
+                    redacted,
+                    start: m.start(),
+                    end: m.end(),
+                    digest,
+                    mask,
+                },
+                whole.range(),
+            ));
         }
     }
     found
