@@ -274,16 +274,19 @@ mod tests {
             .collect()
     }
 
-    const TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
+    /// A fake token, assembled so that this file holds no token-shaped string.
+    static TOKEN: LazyLock<String> =
+        LazyLock::new(|| format!("shp{}_{}", "at", "0123456789abcdef".repeat(2)));
 
     #[test]
     fn finds_each_kind_and_redacts() {
-        let found = find(format!("let t = \"{TOKEN}\";").as_bytes());
+        let token = &*TOKEN;
+        let found = find(format!("let t = \"{token}\";").as_bytes());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].redacted, "shpat_0123… (38 characters)");
-        assert!(!found[0].redacted.contains(TOKEN));
+        assert!(!found[0].redacted.contains(token));
         assert_eq!(
-            kinds("key = \"sb_secret_abcdefghijklmnop1234\""),
+            kinds(&format!("key = \"sb_{}_abcdefghijklmnop1234\"", "secret")),
             ["Supabase secret key"]
         );
         assert_eq!(
@@ -298,6 +301,78 @@ mod tests {
             kinds(r#".header("X-Shopify-Access-Token", "abcdefabcdef0123456789")"#),
             ["literal X-Shopify-Access-Token value"]
         );
+    }
+
+    #[test]
+    fn a_password_without_a_user() {
+        assert_eq!(
+            kinds("REDIS_URL=redis://:s3cr3t-pw@cache.internal:6379/0"),
+            ["URL with an embedded password"]
+        );
+        let found = find(b"redis://:s3cr3t-pw@cache/0");
+        assert_eq!(found[0].redacted, "redis://:****@…");
+        assert!(kinds("redis://cache.internal:6379/0").is_empty());
+        assert!(kinds("redis://user:@cache/0").is_empty(), "no password");
+    }
+
+    #[test]
+    fn access_token_header_in_every_common_syntax() {
+        let value = "a1b2c3d4e5f6a7b8c9d0e1f2";
+        let forms = [
+            format!("X-Shopify-Access-Token: {value}"),
+            format!("  X-Shopify-Access-Token: \"{value}\""),
+            format!("  X-Shopify-Access-Token: '{value}'"),
+            format!("\"X-Shopify-Access-Token\": \"{value}\""),
+            format!("{{\"X-Shopify-Access-Token\":\"{value}\"}}"),
+            format!("'X-Shopify-Access-Token': {value}"),
+            format!("X-Shopify-Access-Token = \"{value}\""),
+            format!("\"X-Shopify-Access-Token\" = \"{value}\""),
+            format!("curl -H \"X-Shopify-Access-Token: {value}\" https://x"),
+            format!("curl --header 'x-shopify-access-token:{value}' https://x"),
+            format!(".header(\"X-Shopify-Access-Token\", \"{value}\")"),
+            format!(".header(\n    \"X-Shopify-Access-Token\",\n    \"{value}\",\n)"),
+            format!(
+                "headers.insert(\"x-shopify-access-token\", HeaderValue::from_static(\"{value}\"));"
+            ),
+            format!("req.Header.Set(\"X-Shopify-Access-Token\", \"{value}\")"),
+            format!("headers = {{'X-Shopify-Access-Token': '{value}'}}"),
+            format!("headers[\"X-Shopify-Access-Token\"] = \"{value}\""),
+            format!("'X-Shopify-Access-Token' => '{value}'"),
+            format!("HTTP_X_SHOPIFY_ACCESS_TOKEN={value}"),
+        ];
+        for form in &forms {
+            let found = find(form.as_bytes());
+            assert_eq!(found.len(), 1, "{form}");
+            assert_eq!(found[0].kind, SecretKind::AccessTokenHeader, "{form}");
+            assert_eq!(
+                &form.as_bytes()[found[0].start..found[0].end],
+                value.as_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn access_token_header_clean_twins() {
+        for form in [
+            "X-Shopify-Access-Token: ${SHOPIFY_ACCESS_TOKEN}",
+            "X-Shopify-Access-Token: YOUR_ACCESS_TOKEN_HERE",
+            "\"X-Shopify-Access-Token\": token.expose()",
+            ".header(\"X-Shopify-Access-Token\", HeaderValue::from_str(&token)?)",
+            "X-Shopify-Access-Token:\n  - described below",
+            "the X-Shopify-Access-Token header carries the token",
+        ] {
+            assert!(kinds(form).is_empty(), "{form}");
+        }
+    }
+
+    #[test]
+    fn the_digest_names_the_secret_not_the_place() {
+        let token = &*TOKEN;
+        let a = find(format!("a = \"{token}\"").as_bytes());
+        let b = find(format!("\n\n  b: {token}").as_bytes());
+        assert_eq!(a[0].digest, b[0].digest);
+        let other = token.replace('0', "1");
+        assert_ne!(find(other.as_bytes())[0].digest, a[0].digest);
     }
 
     #[test]
@@ -324,16 +399,17 @@ mod tests {
 
     #[test]
     fn inline_allow_needs_a_reason() {
+        let token = &*TOKEN;
         let allowed = format!(
-            "// clientwall:allow(hardcoded-secret): fake token for tests\nlet t = \"{TOKEN}\";"
+            "// clientwall:allow(hardcoded-secret): fake token for tests\nlet t = \"{token}\";"
         );
         assert!(kinds(&allowed).is_empty());
         let same_line =
-            format!("let t = \"{TOKEN}\"; # clientwall:allow(hardcoded-secret): fixture");
+            format!("let t = \"{token}\"; # clientwall:allow(hardcoded-secret): fixture");
         assert!(kinds(&same_line).is_empty());
-        let no_reason = format!("// clientwall:allow(hardcoded-secret)\nlet t = \"{TOKEN}\";");
+        let no_reason = format!("// clientwall:allow(hardcoded-secret)\nlet t = \"{token}\";");
         assert_eq!(kinds(&no_reason).len(), 1);
-        let too_far = format!("// clientwall:allow(hardcoded-secret): x\n\nlet t = \"{TOKEN}\";");
+        let too_far = format!("// clientwall:allow(hardcoded-secret): x\n\nlet t = \"{token}\";");
         assert_eq!(kinds(&too_far).len(), 1);
     }
 }

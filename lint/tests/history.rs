@@ -1,0 +1,354 @@
+//! `check --history [--since REV]`: every commit's added content, read from git (never checked
+//! out), each secret reported once with the commit that introduced it. The repositories are
+//! built by the tests.
+
+mod support;
+
+use clientwall::rules::{RuleCode, Subject};
+use std::time::Duration;
+use support::{Fixture, commit_all, fake_shopify_token, git_ok, locations, run_cli, write};
+
+/// `one-client` in a fresh git repository with one clean commit.
+fn repository() -> Fixture {
+    let fixture = Fixture::new("one-client");
+    git_ok(&fixture.root, &["init", "-q"]);
+    // cargo writes Cargo.lock: ignore it so the work tree stays as committed.
+    write(&fixture.root, ".gitignore", "Cargo.lock\ntarget/\n");
+    commit_all(&fixture.root, "a clean client");
+    fixture
+}
+
+const LIB: &str = "clients/acme/src/lib.rs";
+
+fn leaking_lib() -> String {
+    format!(
+        "//! acme\npub fn hello() {{}}\npub const TOKEN: &str = \"{}\";\n",
+        fake_shopify_token()
+    )
+}
+
+fn introduced(v: &clientwall::rules::Violation) -> clientwall::history::Introduced {
+    match &v.subject {
+        Subject::Secret {
+            introduced: Some(introduced),
+            ..
+        } => introduced.clone(),
+        other => panic!("no history origin in {other:?}"),
+    }
+}
+
+#[test]
+fn a_token_committed_then_deleted_is_found_with_the_commit_that_added_it() {
+    let fixture = repository();
+    let root = &fixture.root;
+    write(root, LIB, leaking_lib());
+    let leak = commit_all(root, "add the token");
+    write(root, LIB, "//! acme\npub fn hello() {}\n");
+    commit_all(root, "remove the token");
+
+    assert!(fixture.report().violations.is_empty(), "clean at HEAD");
+    let report = fixture.check_history(None).unwrap();
+    assert_eq!(locations(&report), [(LIB.to_owned(), 3)]);
+    let v = &report.violations[0];
+    assert_eq!(v.rule.code, RuleCode::HardcodedSecret);
+    assert_eq!(v.client, "acme");
+    let origin = introduced(v);
+    assert_eq!(origin.commit, leak);
+    assert_eq!(origin.path, LIB);
+    assert!(!origin.at_head);
+    assert!(
+        v.message.contains(&format!("committed in {}", &leak[..12])),
+        "{}",
+        v.message
+    );
+    assert!(v.message.contains("no longer at HEAD"), "{}", v.message);
+    assert!(v.help.contains("rotate it"), "{}", v.help);
+    assert!(
+        v.help.contains("only if the repository is private"),
+        "{}",
+        v.help
+    );
+    assert!(!v.message.contains(&fake_shopify_token()));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("history: read 3 commits")),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn each_secret_is_reported_once_with_its_first_commit_and_merged_with_the_work_tree() {
+    let fixture = repository();
+    let root = &fixture.root;
+    write(
+        root,
+        "clients/acme/config.toml",
+        format!("token = \"{}\"\n", fake_shopify_token()),
+    );
+    let first = commit_all(root, "first");
+    write(root, LIB, leaking_lib());
+    commit_all(root, "the same token again, elsewhere");
+    write(
+        root,
+        "clients/acme/config.toml",
+        "# moved to the environment\n",
+    );
+    commit_all(root, "half a fix");
+
+    let report = fixture.check_history(None).unwrap();
+    assert_eq!(report.violations.len(), 1, "{:#?}", report.violations);
+    let v = &report.violations[0];
+    // Still in the work tree: reported where it is now, with the commit that first added it.
+    assert_eq!(v.location.relative_file(&report.root), LIB);
+    let origin = introduced(v);
+    assert_eq!(origin.commit, first);
+    assert_eq!(origin.path, "clients/acme/config.toml");
+    assert!(origin.at_head);
+    assert!(
+        v.message
+            .contains(&format!("first committed in {} ", &first[..12])),
+        "{}",
+        v.message
+    );
+}
+
+#[test]
+fn allow_markers_in_history_excuse_by_commit_and_path() {
+    let fixture = repository();
+    let root = &fixture.root;
+    let marked = format!(
+        "// clientwall:allow(hardcoded-secret): fake token for the parser test\nconst T: &str = \"{}\";\n",
+        fake_shopify_token()
+    );
+    write(root, "clients/acme/tests/parser.rs", &marked);
+    commit_all(root, "a marked fake token");
+    write(root, "clients/acme/tests/parser.rs", "// gone\n");
+    commit_all(root, "removed");
+    let report = fixture.check_history(None).unwrap();
+    assert!(report.violations.is_empty(), "{:#?}", report.violations);
+
+    // The same token later committed without a marker, at another path: that commit is the
+    // one reported.
+    write(
+        root,
+        "clients/acme/notes.txt",
+        format!("{}\n", fake_shopify_token()),
+    );
+    let unmarked = commit_all(root, "unmarked");
+    let report = fixture.check_history(None).unwrap();
+    assert_eq!(report.violations.len(), 1);
+    let origin = introduced(&report.violations[0]);
+    assert_eq!(origin.commit, unmarked);
+    assert_eq!(origin.path, "clients/acme/notes.txt");
+}
+
+#[test]
+fn allow_entries_name_a_history_finding_by_commit_and_path() {
+    let fixture = repository();
+    let root = &fixture.root;
+    write(root, LIB, leaking_lib());
+    let leak = commit_all(root, "add the token");
+    write(root, LIB, "//! acme\n");
+    commit_all(root, "remove it");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let with_entry = |commit: &str| {
+        format!(
+            "{manifest}\n[[workspace.metadata.clientwall.allow]]\ncommit = \"{commit}\"\npath = \"clients/acme/src/*.rs\"\nreason = \"a revoked test token, rotated on 2026-11-01\"\n"
+        )
+    };
+    write(root, "Cargo.toml", with_entry(&leak[..10]));
+    let report = fixture.check_history(None).unwrap();
+    assert!(report.violations.is_empty(), "{:#?}", report.violations);
+
+    // Another commit: the entry excuses nothing, and a full history run calls it stale.
+    write(root, "Cargo.toml", with_entry("0123456789"));
+    let report = fixture.check_history(None).unwrap();
+    let rules: Vec<RuleCode> = report.violations.iter().map(|v| v.rule.code).collect();
+    assert_eq!(rules, [RuleCode::HardcodedSecret, RuleCode::StaleAllow]);
+    assert!(
+        report.violations[1]
+            .message
+            .contains("`allow` entry for the secret of commit `0123456789` at `clients/acme/src/*.rs` matched no finding"),
+        "{}",
+        report.violations[1].message
+    );
+    // A run without history cannot tell: the entry is not judged there.
+    assert!(fixture.report().violations.is_empty());
+}
+
+#[test]
+fn since_reads_only_the_newer_commits() {
+    let fixture = repository();
+    let root = &fixture.root;
+    let base = git_ok(root, &["rev-parse", "HEAD"]);
+    write(root, LIB, leaking_lib());
+    let leak = commit_all(root, "add the token");
+    write(root, LIB, "//! acme\n");
+    commit_all(root, "remove it");
+    let since_base = fixture.check_history(Some(&base)).unwrap();
+    assert_eq!(since_base.violations.len(), 1);
+    assert!(
+        since_base
+            .notes
+            .iter()
+            .any(|n| n.contains(&format!("read 2 commits (the commits since `{base}`)"))),
+        "{:?}",
+        since_base.notes
+    );
+    let since_leak = fixture.check_history(Some(&leak)).unwrap();
+    assert!(since_leak.violations.is_empty());
+    let err = fixture.check_history(Some("no-such-rev")).unwrap_err();
+    assert!(
+        err.to_string().contains("`no-such-rev` is not a commit"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_large_blob_is_skipped_with_a_note_and_binary_blobs_are_counted() {
+    let fixture = repository();
+    let root = &fixture.root;
+    // 50 MiB of text with a token at its start: larger than the scan's limit.
+    let mut dump = format!("-- {}\n", fake_shopify_token()).into_bytes();
+    let line = b"INSERT INTO orders VALUES (1, 'EUR', 1000);\n";
+    while dump.len() < 50 * 1024 * 1024 {
+        dump.extend_from_slice(line);
+    }
+    write(root, "clients/acme/dump.sql", &dump);
+    write(
+        root,
+        "clients/acme/logo.png",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    );
+    let big = commit_all(root, "a dump");
+    std::fs::remove_file(root.join("clients/acme/dump.sql")).unwrap();
+    commit_all(root, "remove the dump");
+
+    let report = fixture.check_history(None).unwrap();
+    assert!(report.violations.is_empty(), "{:#?}", report.violations);
+    assert!(
+        report.notes.iter().any(|n| n
+            == &format!(
+                "history: skipped `clients/acme/dump.sql` at {} ({} bytes, larger than the scan's limit of 8388608 bytes)",
+                &big[..12],
+                dump.len()
+            )),
+        "{:?}",
+        report.notes
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("history: skipped 1 binary blob (e.g. `clients/acme/logo.png`")),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn history_needs_the_whole_history_or_a_since() {
+    let fixture = repository();
+    let root = &fixture.root;
+    write(root, LIB, leaking_lib());
+    commit_all(root, "add the token");
+    // A shallow clone has only its last commit: the whole history cannot be read.
+    let clone = tempfile::tempdir().unwrap();
+    let clone_root = camino::Utf8Path::from_path(clone.path())
+        .unwrap()
+        .join("ws");
+    git_ok(
+        root,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &format!("file://{root}"),
+            clone_root.as_str(),
+        ],
+    );
+    let run = run_cli(
+        &clone_root,
+        &["check", "--history"],
+        Duration::from_secs(120),
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("shallow clone"), "{}", run.stderr);
+    let run = run_cli(
+        &clone_root,
+        &["check", "--history", "--since", "HEAD"],
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        run.code,
+        Some(1),
+        "the token is in the work tree: {}",
+        run.stderr
+    );
+
+    // Outside git there is no history at all.
+    let plain = Fixture::new("one-client");
+    let run = run_cli(
+        &plain.root,
+        &["check", "--history"],
+        Duration::from_secs(120),
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("--history needs a git repository"),
+        "{}",
+        run.stderr
+    );
+    // --since needs --history; --history does not combine with --staged.
+    for args in [
+        &["check", "--since", "HEAD"][..],
+        &["check", "--history", "--staged"],
+    ] {
+        let run = run_cli(&plain.root, args, Duration::from_secs(60));
+        assert_eq!(run.code, Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn a_shared_crate_secret_in_history_names_the_clients_that_compiled_it() {
+    let fixture = Fixture::new("shared-secrets");
+    let root = &fixture.root;
+    git_ok(root, &["init", "-q"]);
+    write(root, ".gitignore", "Cargo.lock\n");
+    // The workflow's header gets a value of its own: the same token twice would be one secret.
+    let header = format!("X-Shopify-Access-{}: 9f8e7d6c5b4a3f2e1d0c", "Token");
+    write(
+        root,
+        ".github/workflows/sync.yml",
+        format!("# curl -H \"{header}\"\n"),
+    );
+    commit_all(root, "with the leaks");
+    for file in [
+        "shared/shared-utils/src/lib.rs",
+        "scripts/deploy.sh",
+        "docs/setup.md",
+        ".github/workflows/sync.yml",
+    ] {
+        write(root, file, "// removed\n");
+    }
+    commit_all(root, "remove them");
+    let report = fixture.check_history(None).unwrap();
+    assert_eq!(report.violations.len(), 4);
+    let shared = report
+        .violations
+        .iter()
+        .find(|v| v.location.relative_file(&report.root) == "shared/shared-utils/src/lib.rs")
+        .unwrap();
+    assert_eq!(shared.client, "(shared)");
+    assert!(
+        shared.message.contains(
+            "(in crate `shared-utils`, compiled by clients `acme`, `globex`); no longer at HEAD"
+        ),
+        "{}",
+        shared.message
+    );
+}
