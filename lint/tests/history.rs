@@ -352,3 +352,57 @@ fn a_shared_crate_secret_in_history_names_the_clients_that_compiled_it() {
         shared.message
     );
 }
+
+/// The example workflow's `cargo clientwall` commands, run as written (the pull-request job's
+/// merge base computed by git as the job does): they parse, read the history, and fail on a
+/// token committed and deleted inside the pull request.
+#[test]
+fn the_example_workflow_reads_the_history_of_pull_requests_and_all_of_it_on_schedule() {
+    let workflow =
+        std::fs::read_to_string(support::repo_root().join("examples/ci/clientwall.yml")).unwrap();
+    let commands: Vec<&str> = workflow
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("run: cargo clientwall "))
+        .collect();
+    let history: Vec<&str> = commands
+        .iter()
+        .copied()
+        .filter(|c| c.contains("--history"))
+        .collect();
+    assert!(
+        history.iter().any(|c| c.contains("--since")),
+        "{commands:?}"
+    );
+    assert!(
+        history.iter().any(|c| !c.contains("--since")),
+        "{commands:?}"
+    );
+
+    let fixture = repository();
+    let root = &fixture.root;
+    let base = git_ok(root, &["rev-parse", "HEAD"]);
+    git_ok(root, &["checkout", "-q", "-b", "pull-request"]);
+    write(root, LIB, leaking_lib());
+    commit_all(root, "add the token");
+    write(root, LIB, "//! acme\n");
+    commit_all(root, "remove it");
+    let merge_base = git_ok(root, &["merge-base", &base, "HEAD"]);
+    for command in history {
+        let command = command
+            .replace("\"$(git merge-base \"$BASE\" HEAD)\"", &merge_base)
+            .split(" > ")
+            .next()
+            .unwrap()
+            .to_owned();
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let run = run_cli(root, &args, Duration::from_secs(120));
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("committed in"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+}

@@ -300,3 +300,26 @@ fn special_files_are_never_opened_and_odd_names_do_not_stop_the_run() {
         run.stdout
     );
 }
+
+#[test]
+fn a_fifo_named_gitignore_stops_the_run_with_an_error_instead_of_blocking_it() {
+    for in_git in [false, true] {
+        let fixture = one_client();
+        if in_git {
+            git_ok(&fixture.root, &["init", "-q"]);
+        }
+        let status = std::process::Command::new("mkfifo")
+            .arg(fixture.root.join("clients/acme/.gitignore"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let run = run_cli(&fixture.root, &["check"], Duration::from_secs(60));
+        assert_eq!(run.code, Some(2), "in git: {in_git}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("clients/acme/.gitignore is not a regular file"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -50,7 +50,14 @@ pub struct Listed {
 /// The files below `dir` that git tracks, and the untracked files it does not ignore (its own
 /// ignore rules: `.gitignore`, `.git/info/exclude`, `core.excludesFile`), in one call. `None`
 /// when `dir` is not inside a git work tree.
-pub fn listed_files(dir: &Path) -> Result<Option<Vec<Listed>>> {
+///
+/// git blocks for good when a `.gitignore` is a FIFO: if it has not answered within a second,
+/// `blocker` is asked once for such a file, and if it names one, git is stopped and that is
+/// the error.
+pub fn listed_files(
+    dir: &Path,
+    blocker: &dyn Fn() -> Option<PathBuf>,
+) -> Result<Option<Vec<Listed>>> {
     let args = [
         "ls-files",
         "-z",
@@ -60,7 +67,7 @@ pub fn listed_files(dir: &Path) -> Result<Option<Vec<Listed>>> {
         "--exclude-standard",
     ]
     .map(OsString::from);
-    let Some(entries) = run(dir, &args)? else {
+    let Some(entries) = run_watched(dir, &args, blocker)? else {
         return Ok(None);
     };
     Ok(Some(
@@ -211,6 +218,34 @@ fn run(dir: &Path, args: &[OsString]) -> Result<Option<Vec<Vec<u8>>>> {
         .args(args)
         .output()
         .map_err(|e| Error::io("git", e))?;
+    entries(dir, args, output)
+}
+
+/// [`run`], asking `blocker` once, when git is slow, whether something blocks it for good.
+fn run_watched(
+    dir: &Path,
+    args: &[OsString],
+    blocker: &dyn Fn() -> Option<PathBuf>,
+) -> Result<Option<Vec<Vec<u8>>>> {
+    match crate::watch::output(command(dir).args(args), blocker) {
+        Ok(output) => entries(dir, args, output),
+        Err(crate::watch::Stopped::Io(e)) => Err(Error::io("git", e)),
+        Err(crate::watch::Stopped::BlockedBy(path)) => Err(Error::Layout {
+            message: format!(
+                "{} is not a regular file: git blocks reading it as an ignore file",
+                path.display()
+            ),
+            help: Some("remove it, or make it a regular file".into()),
+        }),
+    }
+}
+
+/// NUL-separated entries of a finished git command's stdout; `None` outside a work tree.
+fn entries(
+    dir: &Path,
+    args: &[OsString],
+    output: std::process::Output,
+) -> Result<Option<Vec<Vec<u8>>>> {
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("not a git repository") {

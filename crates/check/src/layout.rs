@@ -72,8 +72,8 @@ impl Layout {
         let areas = crate::discover::client_manifests(&root, config)?
             .into_iter()
             .map(|manifest| {
-                let text =
-                    std::fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
+                let text = crate::scan::read::read_regular_to_string(manifest.as_std_path())
+                    .map_err(|e| Error::io(&manifest, e))?;
                 let dir = manifest.parent().unwrap_or(&manifest);
                 let name = package_name(&text)
                     .or_else(|| dir.file_name().map(str::to_owned))

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suggest;
+pub mod watch;
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

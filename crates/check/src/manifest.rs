@@ -18,7 +18,8 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse a TOML file, failing with the file name on any error.
     pub fn load(path: &Utf8Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::scan::read::read_regular_to_string(path.as_std_path())
+            .map_err(|e| Error::io(path, e))?;
         Manifest::parse(path, text)
     }
 

@@ -81,6 +81,29 @@ pub fn read(path: &Path, meta: &Metadata) -> std::io::Result<Contents> {
     Ok(Contents::Text(bytes))
 }
 
+/// The whole text of the regular file at `path` (a manifest, a `client.toml`); a FIFO or a
+/// device is an error, never a read that blocks.
+pub fn read_regular_to_string(path: &Path) -> std::io::Result<String> {
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let kind = special_kind(&meta).unwrap_or("a directory");
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file"),
+        ));
+    }
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            too_large(text.len() as u64),
+        ));
+    }
+    Ok(text)
+}
+
 /// Open for reading without blocking on a FIFO and without taking a terminal as controlling
 /// terminal.
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {

@@ -65,13 +65,13 @@ impl TargetDirs {
 /// The files below `root` (canonical) to scan.
 pub fn select(root: &Path, targets: &TargetDirs) -> Result<Selection> {
     let mut selection = Selection::default();
-    match git::listed_files(root)? {
+    match git::listed_files(root, &|| blocking_ignore_file(root, targets))? {
         Some(listed) => {
             let mut tracked = Vec::new();
             from_git(root, listed, targets, &mut selection, &mut tracked)?;
             selection.tracked = Some(tracked);
         }
-        None => selection.files = walk(root, targets)?,
+        None => selection.files = walk_watched(root, targets)?,
     }
     selection.files.sort();
     selection.files.dedup();
@@ -93,7 +93,7 @@ fn from_git(
         if entry.nested_repository || (entry.tracked && is_dir) {
             // A nested repository (untracked) or a submodule (tracked as a commit): its own git
             // knows its files. A submodule that is not checked out has none.
-            match git::listed_files(&entry.path)? {
+            match git::listed_files(&entry.path, &|| blocking_ignore_file(&entry.path, targets))? {
                 Some(inner) if entry.path.join(".git").exists() => {
                     from_git(root, inner, targets, selection, tracked)?
                 }
@@ -114,6 +114,46 @@ fn from_git(
         selection.files.push(entry.path);
     }
     Ok(())
+}
+
+/// A `.gitignore` below `root` that is a FIFO or a device: git (and the walk outside git) would
+/// block for good opening it. Looked for only when the listing is slow.
+fn blocking_ignore_file(root: &Path, targets: &TargetDirs) -> Option<PathBuf> {
+    crate::watch::blocking_file_named(root, &[".gitignore"], &|dir| targets.contains(dir))
+}
+
+/// [`walk`] on a thread of its own: if it has not finished within a second and a `.gitignore`
+/// that blocks it is found, that is the error (the blocked thread is left behind).
+fn walk_watched(root: &Path, targets: &TargetDirs) -> Result<Vec<PathBuf>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (owned_root, owned_targets) = (root.to_owned(), targets.clone());
+    std::thread::spawn(move || {
+        let _ = tx.send(walk(&owned_root, &owned_targets));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(1)) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Layout {
+            message: "the walk of the workspace stopped".into(),
+            help: None,
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            if let Some(path) = blocking_ignore_file(root, targets) {
+                return Err(Error::Layout {
+                    message: format!(
+                        "{} is not a regular file: the walk blocks reading it as an ignore file",
+                        path.display()
+                    ),
+                    help: Some("remove it, or make it a regular file".into()),
+                });
+            }
+            rx.recv().unwrap_or_else(|_| {
+                Err(Error::Layout {
+                    message: "the walk of the workspace stopped".into(),
+                    help: None,
+                })
+            })
+        }
+    }
 }
 
 /// Every file below `root` that the `.gitignore` files there do not exclude, walked in
