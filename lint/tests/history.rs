@@ -406,3 +406,91 @@ fn the_example_workflow_reads_the_history_of_pull_requests_and_all_of_it_on_sche
         );
     }
 }
+
+#[test]
+fn the_attestation_states_the_secrets_that_touch_the_client_now_and_in_history() {
+    let fixture = Fixture::new("shared-secrets");
+    let root = &fixture.root;
+    git_ok(root, &["init", "-q"]);
+    write(root, ".gitignore", "Cargo.lock\n");
+    let header = format!("X-Shopify-Access-{}: 9f8e7d6c5b4a3f2e1d0c", "Token");
+    write(
+        root,
+        ".github/workflows/sync.yml",
+        format!("# curl -H \"{header}\"\n"),
+    );
+    commit_all(root, "with the leaks");
+    write(root, "shared/shared-utils/src/lib.rs", "//! now clean\n");
+    commit_all(root, "shared-utils reads its token from the environment");
+    // Now: acme's own file holds a URL with a password.
+    write(
+        root,
+        "clients/acme/deploy.yaml",
+        "DATABASE_URL: postgres://acme:hunter2@db.internal/acme\n",
+    );
+
+    let acme = clientwall::attest::attest(Some(fixture.manifest()), "acme").unwrap();
+    assert!(acme.secrets.history_read);
+    assert_eq!(acme.secrets.current.len(), 1, "{:?}", acme.secrets);
+    assert!(acme.secrets.current[0].contains("clients/acme/deploy.yaml"));
+    assert_eq!(acme.secrets.historical.len(), 1, "{:?}", acme.secrets);
+    assert!(
+        acme.secrets.historical[0]
+            .contains("in crate `shared-utils`, compiled by clients `acme`, `globex`"),
+        "{:?}",
+        acme.secrets.historical
+    );
+    let markdown = clientwall::attest::markdown(&acme);
+    assert!(
+        markdown.contains(
+            "- None in the git history either (2 commits, every commit reachable from HEAD): **no**"
+        ),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("hunter2") && !markdown.contains(&fake_shopify_token()));
+
+    // initech compiles neither: nothing touches it, now or in the history.
+    let initech = clientwall::attest::attest(Some(fixture.manifest()), "initech").unwrap();
+    assert!(initech.secrets.current.is_empty() && initech.secrets.historical.is_empty());
+    assert!(clientwall::attest::markdown(&initech).contains(
+        "- None in the git history either (2 commits, every commit reachable from HEAD): yes"
+    ));
+}
+
+/// A secret of the history concerns every client that ever carried it, wherever it is now.
+#[test]
+fn a_secret_concerns_every_client_that_ever_carried_it() {
+    let fixture = Fixture::new("shared-secrets");
+    let root = &fixture.root;
+    git_ok(root, &["init", "-q"]);
+    write(root, ".gitignore", "Cargo.lock\n");
+    commit_all(
+        root,
+        "shared-utils holds the token (and so do acme and globex)",
+    );
+    // The token moves out of the crate into a root script: no crate holds it now.
+    write(root, "shared/shared-utils/src/lib.rs", "//! clean\n");
+    write(
+        root,
+        "scripts/token.txt",
+        format!("{}\n", fake_shopify_token()),
+    );
+    commit_all(root, "moved");
+    let for_acme = clientwall::run(&clientwall::CheckOptions {
+        manifest_path: Some(fixture.manifest()),
+        clients: vec!["acme".to_owned()],
+        history: Some(clientwall::history::Range::All),
+        ..Default::default()
+    })
+    .unwrap();
+    let token = for_acme
+        .violations
+        .iter()
+        .find(|v| v.location.relative_file(&for_acme.root) == "scripts/token.txt")
+        .expect("the moved token concerns acme, which compiled it");
+    assert!(
+        token.message.contains("(history has it at 2 other paths)"),
+        "{}",
+        token.message
+    );
+}

@@ -122,166 +122,168 @@ fn main() -> Result<()> {
     // P2: the full source and secret scan against `rg` with the same patterns.
     let scan_clients = if smoke { 100 } else { 1000 };
     if wanted("P2") || wanted("P3") {
-    let root = scratch.join("p2");
-    synth::generate(
-        &root,
-        synth::Shape {
-            clients: scan_clients,
-            shared: 5,
-            files_per_client: 20,
-            plant_violations: true,
-        },
-    )?;
-    let config = clientwall::config::Config::from_manifest(&clientwall::manifest::Manifest::load(
-        &root.join("Cargo.toml"),
-    )?)?;
-    let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
-    let targets = clientwall::scan::TargetDirs::predicted(&layout);
-    // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
-    let pattern = format!(
-        "{}|{}",
-        clientwall::scan::secrets::PATTERN_SOURCE,
-        clientwall::scan::REFERENCE_HINT_SOURCE
-    );
-    let rg = || {
-        let mut c = Command::new("rg");
-        c.args(["--hidden", "--count", "-e", &pattern, "."])
-            .current_dir(&root);
-        c
-    };
-    run_timed(&mut rg(), &[0, 1]).context("ripgrep (`rg`) is needed as the P2 baseline")?;
-    let (base, ours) = alternate(
-        runs,
-        || run_timed(&mut rg(), &[0, 1]),
-        || {
-            let started = Instant::now();
-            let out = clientwall::scan::scan_workspace(&layout, &targets, false)?;
-            anyhow::ensure!(
-                out.files >= scan_clients * 20,
-                "scanned {} files",
-                out.files
-            );
-            Ok(Sample {
-                seconds: started.elapsed().as_secs_f64(),
-                peak_rss_kib: measure::self_peak_rss_kib(),
-            })
-        },
-    )?;
-    let ratio = ours.seconds / base.seconds;
-    rows.push(Row {
-        id: "P2",
-        what: format!("full source/secret scan, {scan_clients} clients × 20 files"),
-        measured: format!("{:.0} ms", ours.seconds * 1e3),
-        baseline: format!("{:.0} ms `rg` same patterns", base.seconds * 1e3),
-        ratio: Some(ratio),
-        target: "≤ 1.5×",
-        met: ratio <= 1.5,
-        peak_rss_kib: None,
-    });
+        let root = scratch.join("p2");
+        synth::generate(
+            &root,
+            synth::Shape {
+                clients: scan_clients,
+                shared: 5,
+                files_per_client: 20,
+                plant_violations: true,
+            },
+        )?;
+        let config = clientwall::config::Config::from_manifest(
+            &clientwall::manifest::Manifest::load(&root.join("Cargo.toml"))?,
+        )?;
+        let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
+        let targets = clientwall::scan::TargetDirs::predicted(&layout);
+        // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
+        let pattern = format!(
+            "{}|{}",
+            clientwall::scan::secrets::PATTERN_SOURCE,
+            clientwall::scan::REFERENCE_HINT_SOURCE
+        );
+        let rg = || {
+            let mut c = Command::new("rg");
+            c.args(["--hidden", "--count", "-e", &pattern, "."])
+                .current_dir(&root);
+            c
+        };
+        run_timed(&mut rg(), &[0, 1]).context("ripgrep (`rg`) is needed as the P2 baseline")?;
+        let (base, ours) = alternate(
+            runs,
+            || run_timed(&mut rg(), &[0, 1]),
+            || {
+                let started = Instant::now();
+                let out = clientwall::scan::scan_workspace(&layout, &targets, false)?;
+                anyhow::ensure!(
+                    out.files >= scan_clients * 20,
+                    "scanned {} files",
+                    out.files
+                );
+                Ok(Sample {
+                    seconds: started.elapsed().as_secs_f64(),
+                    peak_rss_kib: measure::self_peak_rss_kib(),
+                })
+            },
+        )?;
+        let ratio = ours.seconds / base.seconds;
+        rows.push(Row {
+            id: "P2",
+            what: format!("full source/secret scan, {scan_clients} clients × 20 files"),
+            measured: format!("{:.0} ms", ours.seconds * 1e3),
+            baseline: format!("{:.0} ms `rg` same patterns", base.seconds * 1e3),
+            ratio: Some(ratio),
+            target: "≤ 1.5×",
+            met: ratio <= 1.5,
+            peak_rss_kib: None,
+        });
 
-    // P3: a pre-commit run on two staged .rs files of one client.
-    git(&root, &["init", "-q"])?;
-    git(&root, &["add", "-A"])?;
-    git(
-        &root,
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "synthetic",
-        ],
-    )?;
-    for f in [1, 2] {
-        let path = root.join(format!("clients/c7/src/m{f}.rs"));
-        let mut text = std::fs::read_to_string(&path)?;
-        text.push_str("// touched\n");
-        std::fs::write(&path, text)?;
-    }
-    git(&root, &["add", "clients/c7"])?;
-    let staged = || {
-        let mut c = Command::new(&bin);
-        c.args(["clientwall", "check", "--staged", "--format", "json"])
-            .current_dir(&root);
-        c
-    };
-    let diff = || {
-        let mut c = Command::new("git");
-        c.args(["diff", "--cached", "--name-only"])
-            .current_dir(&root);
-        c
-    };
-    let (base, ours) = alternate(
-        runs * 2,
-        || run_timed(&mut diff(), &[0]),
-        || run_timed(&mut staged(), &[0, 1]),
-    )?;
-    rows.push(Row {
-        id: "P3",
-        what: format!("pre-commit `check --staged`, 2 files of one client, {scan_clients} clients"),
-        measured: format!("{:.1} ms", ours.seconds * 1e3),
-        baseline: format!(
-            "{:.1} ms `git diff --cached --name-only`",
-            base.seconds * 1e3
-        ),
-        ratio: Some(ours.seconds / base.seconds),
-        target: "≤ 50 ms",
-        met: ours.seconds <= 0.050,
-        peak_rss_kib: Some(ours.peak_rss_kib),
-    });
+        // P3: a pre-commit run on two staged .rs files of one client.
+        git(&root, &["init", "-q"])?;
+        git(&root, &["add", "-A"])?;
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=bench",
+                "-c",
+                "user.email=bench@example.com",
+                "commit",
+                "-q",
+                "-m",
+                "synthetic",
+            ],
+        )?;
+        for f in [1, 2] {
+            let path = root.join(format!("clients/c7/src/m{f}.rs"));
+            let mut text = std::fs::read_to_string(&path)?;
+            text.push_str("// touched\n");
+            std::fs::write(&path, text)?;
+        }
+        git(&root, &["add", "clients/c7"])?;
+        let staged = || {
+            let mut c = Command::new(&bin);
+            c.args(["clientwall", "check", "--staged", "--format", "json"])
+                .current_dir(&root);
+            c
+        };
+        let diff = || {
+            let mut c = Command::new("git");
+            c.args(["diff", "--cached", "--name-only"])
+                .current_dir(&root);
+            c
+        };
+        let (base, ours) = alternate(
+            runs * 2,
+            || run_timed(&mut diff(), &[0]),
+            || run_timed(&mut staged(), &[0, 1]),
+        )?;
+        rows.push(Row {
+            id: "P3",
+            what: format!(
+                "pre-commit `check --staged`, 2 files of one client, {scan_clients} clients"
+            ),
+            measured: format!("{:.1} ms", ours.seconds * 1e3),
+            baseline: format!(
+                "{:.1} ms `git diff --cached --name-only`",
+                base.seconds * 1e3
+            ),
+            ratio: Some(ours.seconds / base.seconds),
+            target: "≤ 50 ms",
+            met: ours.seconds <= 0.050,
+            peak_rss_kib: Some(ours.peak_rss_kib),
+        });
     }
 
     // P4: new-client render + registration, in the 1,000-client P1 workspace.
     if wanted("P4") {
-    let p4_clients = sizes
-        .iter()
-        .copied()
-        .filter(|&n| n <= 1000)
-        .max()
-        .unwrap_or(sizes[0]);
-    let p4_root = scratch.join(format!("p1-{p4_clients}"));
-    let mut generate_times = Vec::new();
-    let mut plan_times = Vec::new();
-    for i in 0..runs * 2 {
-        let options = new_client(&format!("bench-client-{i}"), &p4_root);
-        let started = Instant::now();
-        generator::plan(&options)?;
-        plan_times.push(started.elapsed().as_secs_f64());
-        let started = Instant::now();
-        generator::generate(&options)?;
-        generate_times.push(started.elapsed().as_secs_f64());
-        std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
-    }
-    let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
-    rows.push(Row {
-        id: "P4",
-        what: format!("`new-client` render + registration, {p4_clients} clients"),
-        measured: format!("{:.1} ms", ours * 1e3),
-        baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
-        ratio: Some(ours / base),
-        target: "≤ 50 ms",
-        met: ours <= 0.050,
-        peak_rss_kib: None,
-    });
+        let p4_clients = sizes
+            .iter()
+            .copied()
+            .filter(|&n| n <= 1000)
+            .max()
+            .unwrap_or(sizes[0]);
+        let p4_root = scratch.join(format!("p1-{p4_clients}"));
+        let mut generate_times = Vec::new();
+        let mut plan_times = Vec::new();
+        for i in 0..runs * 2 {
+            let options = new_client(&format!("bench-client-{i}"), &p4_root);
+            let started = Instant::now();
+            generator::plan(&options)?;
+            plan_times.push(started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            generator::generate(&options)?;
+            generate_times.push(started.elapsed().as_secs_f64());
+            std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
+        }
+        let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
+        rows.push(Row {
+            id: "P4",
+            what: format!("`new-client` render + registration, {p4_clients} clients"),
+            measured: format!("{:.1} ms", ours * 1e3),
+            baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
+            ratio: Some(ours / base),
+            target: "≤ 50 ms",
+            met: ours <= 0.050,
+            peak_rss_kib: None,
+        });
     }
 
     // P5: the generated client's sync into SQLite from the loopback mock.
     let orders = if smoke { 10_000 } else { 100_000 };
     if wanted("P5") {
-    let (sync_rate, fetch_rate) = template_sync(&repo, &scratch, orders)?;
-    rows.push(Row {
-        id: "P5",
-        what: format!("template `sync`, {orders} orders into SQLite from the loopback mock"),
-        measured: format!("{sync_rate:.0} orders/s"),
-        baseline: format!("{fetch_rate:.0} orders/s fetch-only from the same mock"),
-        ratio: Some(sync_rate / fetch_rate),
-        target: "≥ 50,000 orders/s",
-        met: sync_rate >= 50_000.0,
-        peak_rss_kib: None,
-    });
+        let (sync_rate, fetch_rate) = template_sync(&repo, &scratch, orders)?;
+        rows.push(Row {
+            id: "P5",
+            what: format!("template `sync`, {orders} orders into SQLite from the loopback mock"),
+            measured: format!("{sync_rate:.0} orders/s"),
+            baseline: format!("{fetch_rate:.0} orders/s fetch-only from the same mock"),
+            ratio: Some(sync_rate / fetch_rate),
+            target: "≥ 50,000 orders/s",
+            met: sync_rate >= 50_000.0,
+            peak_rss_kib: None,
+        });
     }
 
     // P8: `check --history` over a long history, against `git log -p --all` piped into a search
@@ -342,7 +344,11 @@ fn main() -> Result<()> {
             baseline: format!(
                 "{:.0} ms `git log -p --all | {}` same patterns",
                 base.seconds * 1e3,
-                if ripgrep { "rg" } else { "regex` (no `rg` here: the `regex` crate in-process" }
+                if ripgrep {
+                    "rg"
+                } else {
+                    "regex` (no `rg` here: the `regex` crate in-process"
+                }
             ),
             ratio: Some(ratio),
             target: "≤ 1.5×, memory bounded",
