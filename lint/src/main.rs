@@ -211,7 +211,7 @@ fn check(args: CheckArgs) -> ExitCode {
         } else {
             FileSelection::Only(args.files)
         },
-        history: args.history.then(|| match args.since {
+        history: args.history.then_some(match args.since {
             Some(rev) => clientwall::history::Range::Since(rev),
             None => clientwall::history::Range::All,
         }),

@@ -96,7 +96,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     let selected = select(&options.clients, &run.client_names)?;
     let concerns = |name: &str| selected.as_ref().is_none_or(|s| s.contains(name));
     run.violations
-        .retain(|v| concerned_clients(v).any(|name| concerns(name)));
+        .retain(|v| concerned_clients(v).any(&concerns));
     // Secret entries are judged stale only by a run that saw every place a secret can be: the
     // whole tree and the whole history, for every client.
     let judges_secret_entries = options.history == Some(history::Range::All) && selected.is_none();

@@ -128,13 +128,12 @@ pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
         ));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let json = stdout
+    stdout
         .lines()
         .find(|line| line.starts_with('{'))
         .ok_or(cargo_metadata::Error::NoJson)
         .and_then(MetadataCommand::parse)
-        .map_err(|source| Error::metadata(manifest.clone(), source));
-    json
+        .map_err(|source| Error::metadata(manifest.clone(), source))
 }
 
 /// The `Cargo.toml` of every directory below `root` that the client globs match, in path order.

@@ -468,7 +468,7 @@ fn list_new_blobs(
 /// An object id (SHA-1 or SHA-256, hex) as bytes, zero-padded.
 fn object_key(hex: &str) -> Option<[u8; 32]> {
     let mut key = [0u8; 32];
-    if hex.len() > 64 || hex.len() % 2 != 0 {
+    if hex.len() > 64 || !hex.len().is_multiple_of(2) {
         return None;
     }
     for (i, pair) in hex.as_bytes().chunks(2).enumerate() {

@@ -67,20 +67,19 @@ fn read_all(stream: Option<Box<dyn Read + Send>>) -> mpsc::Receiver<Vec<u8>> {
     rx
 }
 
-/// Is this entry a file that blocks whoever opens it (a FIFO or a device)?
+/// Is this entry a file that blocks whoever opens it (a FIFO or a device)? Sockets cannot be
+/// opened at all; files, directories and symlinks (never followed) do not block.
 pub fn blocks(kind: std::fs::FileType) -> bool {
-    !(kind.is_file() || kind.is_dir() || kind.is_symlink())
-        && !{
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::FileTypeExt;
-                kind.is_socket()
-            }
-            #[cfg(not(unix))]
-            {
-                false
-            }
-        }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo() || kind.is_char_device() || kind.is_block_device()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 /// The first entry below `root` named one of `names` that blocks whoever opens it; `.git` and

@@ -145,16 +145,16 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
             (None, Some(_)) => HELP_CURRENT,
             (None, None) => HELP_SHARED,
         };
-        violations.push(owner.violation(
-            secret.kind,
-            &secret.redacted,
-            location.clone(),
+        violations.push(owner.violation(Found {
+            kind: secret.kind,
+            redacted: &secret.redacted,
+            location: location.clone(),
             message,
             help,
             introduced,
-            true,
-            also,
-        ));
+            in_work_tree: true,
+            also_exposed: also,
+        }));
     }
     for secret in history.values().filter(|s| !current.contains(&s.digest)) {
         let origin = secret.introduced();
@@ -188,18 +188,31 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
             column: first.column,
             span: 0..0,
         };
-        violations.push(owner.violation(
-            secret.kind,
-            &secret.redacted,
+        violations.push(owner.violation(Found {
+            kind: secret.kind,
+            redacted: &secret.redacted,
             location,
             message,
-            HELP_HISTORY,
-            Some(origin),
-            false,
-            history_exposure(secret, ctx),
-        ));
+            help: HELP_HISTORY,
+            introduced: Some(origin),
+            in_work_tree: false,
+            also_exposed: history_exposure(secret, ctx),
+        }));
     }
     violations
+}
+
+/// A secret found, with what its violation says.
+struct Found<'a> {
+    kind: SecretKind,
+    redacted: &'a str,
+    location: Location,
+    message: String,
+    help: &'a str,
+    introduced: Option<Introduced>,
+    in_work_tree: bool,
+    /// Clients the history shows it in, besides its owner's.
+    also_exposed: Vec<String>,
 }
 
 /// Whose a secret is.
@@ -246,17 +259,17 @@ impl Owner {
         }
     }
 
-    fn violation(
-        self,
-        kind: SecretKind,
-        redacted: &str,
-        location: Location,
-        message: String,
-        help: &str,
-        introduced: Option<Introduced>,
-        in_work_tree: bool,
-        also_exposed: Vec<String>,
-    ) -> Violation {
+    fn violation(self, found: Found) -> Violation {
+        let Found {
+            kind,
+            redacted,
+            location,
+            message,
+            help,
+            introduced,
+            in_work_tree,
+            also_exposed,
+        } = found;
         let (client, in_crate, mut exposed_to) = match self {
             Owner::Client(client) => (client.clone(), None, vec![client]),
             Owner::Crate { name, clients } => (OUTSIDE_CLIENTS.to_owned(), Some(name), clients),
