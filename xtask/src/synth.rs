@@ -135,21 +135,13 @@ pub fn history_repo(root: &Utf8Path, shape: Shape, commits: usize) -> Result<()>
     for n in 1..commits {
         let client = n % shape.clients;
         let module = 1 + (n / shape.clients) % shape.files_per_client.saturating_sub(1).max(1);
-        let mut text = format!("//! module {module}, revision {n}\n{body}");
-        if n % every == 0 {
-            // Assembled here so the repository itself holds no token-shaped string.
-            let token = format!("{}{}_{n:032x}", "shp", "at");
-            let _ = writeln!(text, "pub const LEAK: &str = \"{token}\";");
-            leaked.insert(client);
-        }
+        // The k-th plant is at k * every + k: a different client each time, and never so late
+        // that the client's next commit (which takes it out) is missing.
+        let k = n / every;
+        let plant = k > 0 && n == k * every + k && n + shape.clients < commits;
         header(&mut stream, &format!("client {client}: revision {n}"))?;
-        blob(
-            &mut stream,
-            &format!("clients/c{client}/src/m{module}.rs"),
-            text.as_bytes(),
-        )?;
-        if n % every != 0 && leaked.remove(&client) {
-            // The leak is taken out of every module it could be in.
+        if leaked.remove(&client) {
+            // A leak is taken out of every module it could be in.
             for m in 1..shape.files_per_client.max(2) {
                 if m != module {
                     blob(
@@ -160,6 +152,18 @@ pub fn history_repo(root: &Utf8Path, shape: Shape, commits: usize) -> Result<()>
                 }
             }
         }
+        let mut text = format!("//! module {module}, revision {n}\n{body}");
+        if plant {
+            // Assembled here so the repository itself holds no token-shaped string.
+            let token = format!("{}{}_{n:032x}", "shp", "at");
+            let _ = writeln!(text, "pub const LEAK: &str = \"{token}\";");
+            leaked.insert(client);
+        }
+        blob(
+            &mut stream,
+            &format!("clients/c{client}/src/m{module}.rs"),
+            text.as_bytes(),
+        )?;
     }
     writeln!(stream, "done")?;
     stream.flush()?;
