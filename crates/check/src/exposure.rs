@@ -15,42 +15,39 @@ use std::path::{Path, PathBuf};
 pub struct Exposure<'a> {
     graph: &'a CrateGraph,
     layout: &'a Layout,
-    /// Directory of every local crate.
-    by_dir: HashMap<PathBuf, NodeId>,
-    /// Incoming edges of every crate.
-    incoming: Vec<Vec<usize>>,
+    /// Directory of every local crate, made on first use (most checks never need it).
+    by_dir: std::cell::OnceCell<HashMap<PathBuf, NodeId>>,
+    /// Incoming edges of every crate, made on first use.
+    incoming: std::cell::OnceCell<Vec<Vec<usize>>>,
     compiled_by: RefCell<HashMap<NodeId, Vec<String>>>,
 }
 
 impl<'a> Exposure<'a> {
     pub fn new(graph: &'a CrateGraph, layout: &'a Layout) -> Exposure<'a> {
-        let by_dir = graph
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.source.is_local())
-            .filter_map(|(id, n)| {
-                let dir = n.manifest_path.parent()?.as_std_path();
-                Some((dir.canonicalize().unwrap_or_else(|_| dir.to_owned()), id))
-            })
-            .collect();
-        let mut incoming = vec![Vec::new(); graph.nodes.len()];
-        for (id, edge) in graph.edges.iter().enumerate() {
-            incoming[edge.to].push(id);
-        }
         Exposure {
             graph,
             layout,
-            by_dir,
-            incoming,
+            by_dir: std::cell::OnceCell::new(),
+            incoming: std::cell::OnceCell::new(),
             compiled_by: RefCell::new(HashMap::new()),
         }
     }
 
     /// The innermost local crate whose directory holds `path`.
     pub fn crate_of(&self, path: &Path) -> Option<NodeId> {
-        path.ancestors()
-            .find_map(|dir| self.by_dir.get(dir).copied())
+        let by_dir = self.by_dir.get_or_init(|| {
+            self.graph
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.source.is_local())
+                .filter_map(|(id, n)| {
+                    let dir = n.manifest_path.parent()?.as_std_path();
+                    Some((dir.canonicalize().unwrap_or_else(|_| dir.to_owned()), id))
+                })
+                .collect()
+        });
+        path.ancestors().find_map(|dir| by_dir.get(dir).copied())
     }
 
     /// The crate's name.
@@ -64,6 +61,13 @@ impl<'a> Exposure<'a> {
             return found.clone();
         }
         let graph = self.graph;
+        let incoming = self.incoming.get_or_init(|| {
+            let mut incoming = vec![Vec::new(); graph.nodes.len()];
+            for (id, edge) in graph.edges.iter().enumerate() {
+                incoming[edge.to].push(id);
+            }
+            incoming
+        });
         let mut clients = BTreeSet::new();
         let mut seen = vec![false; graph.nodes.len()];
         let mut queue = vec![node];
@@ -72,7 +76,7 @@ impl<'a> Exposure<'a> {
             if graph.nodes[current].kind == Kind::Client {
                 clients.insert(self.client_name(current));
             }
-            for &edge_id in &self.incoming[current] {
+            for &edge_id in &incoming[current] {
                 let edge = &graph.edges[edge_id];
                 let from = edge.from;
                 if edge.kind == DependencyKind::Development {
