@@ -323,3 +323,79 @@ fn a_fifo_named_gitignore_stops_the_run_with_an_error_instead_of_blocking_it() {
         );
     }
 }
+
+/// The header value and the password-only URL, in the files a client really has, each with a
+/// clean twin beside it.
+#[test]
+fn header_values_and_password_only_urls_in_every_common_syntax() {
+    let fixture = one_client();
+    let root = &fixture.root;
+    let header = format!("X-Shopify-Access-{}", "Token");
+    let value = "a1b2c3d4e5f6a7b8c9d0";
+    let files = [
+        (
+            "deploy.yaml",
+            format!("headers:\n  {header}: \"{value}\"\n  Accept: application/json\n"),
+        ),
+        ("unquoted.yaml", format!("{header}: {value}\n")),
+        (
+            "settings.toml",
+            format!("[http.headers]\n\"{header}\" = \"{value}\"\n"),
+        ),
+        ("bare.toml", format!("[headers]\n{header} = '{value}'\n")),
+        (
+            "headers.json",
+            format!("{{\"headers\": {{\"{header}\": \"{value}\"}}}}\n"),
+        ),
+        (
+            "sync.sh",
+            format!("curl -sS -H '{header}: {value}' https://acme.myshopify.com/x\n"),
+        ),
+        (
+            "src/client.rs",
+            format!(
+                "fn f(r: R) -> R {{\n    r.header(\n        \"{header}\",\n        \"{value}\",\n    )\n}}\n"
+            ),
+        ),
+        (
+            "cache.env.example",
+            "REDIS_URL=redis://:s3cr3t-redis@cache.internal:6379/0\n".to_owned(),
+        ),
+        // Clean twins: the value comes from somewhere else.
+        ("clean.yaml", format!("{header}: ${{ACME_SHOPIFY_TOKEN}}\n")),
+        (
+            "src/clean.rs",
+            format!("fn g(r: R, t: &str) -> R {{ r.header(\"{header}\", t) }}\n"),
+        ),
+        (
+            "clean.sh",
+            "REDIS_URL=redis://cache.internal:6379/0\n".to_owned(),
+        ),
+    ];
+    for (name, text) in &files {
+        write(root, &format!("clients/acme/{name}"), text);
+    }
+    let report = fixture.report();
+    let found: Vec<String> = report
+        .violations
+        .iter()
+        .map(|v| {
+            v.location
+                .relative_file(&report.root)
+                .replace("clients/acme/", "")
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "bare.toml",
+            "cache.env.example",
+            "deploy.yaml",
+            "headers.json",
+            "settings.toml",
+            "src/client.rs",
+            "sync.sh",
+            "unquoted.yaml",
+        ]
+    );
+}
