@@ -342,12 +342,12 @@ fn main() -> Result<()> {
                 plain.peak_rss_kib as f64 / 1024.0
             ),
             baseline: format!(
-                "{:.0} ms `git log -p --all | {}` same patterns",
+                "{:.0} ms `git log -p --all` piped into {}, same patterns",
                 base.seconds * 1e3,
                 if ripgrep {
-                    "rg"
+                    "`rg`"
                 } else {
-                    "regex` (no `rg` here: the `regex` crate in-process"
+                    "the `regex` crate in-process (no `rg` here)"
                 }
             ),
             ratio: Some(ratio),
