@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod existing;
+pub mod init;
 pub mod name;
 pub mod register;
 pub mod template;

@@ -7,6 +7,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 /// Stamp out an isolated client crate from the template and register it in the workspace.
+///
+/// On a terminal, values not given as flags are asked for (Enter keeps the default); without a
+/// terminal (CI, scripts) every value comes from the flags and their defaults.
 #[derive(Debug, Parser)]
 #[command(name = "new-client", version)]
 struct Cli {
@@ -57,7 +60,7 @@ fn run(mut cli: Cli) -> Result<(), Error> {
         Some(dir) => dir,
         None => clientwall_check::discover::expected_root(None).ok_or_else(|| {
             Error::Workspace(
-                "no Cargo.toml with a [workspace] table here or above; pass --workspace".into(),
+                "no Cargo.toml with a [workspace] table here or above; make this directory a consultancy workspace with `cargo clientwall init`, or pass --workspace".into(),
             )
         })?,
     };
@@ -107,6 +110,11 @@ fn run(mut cli: Cli) -> Result<(), Error> {
     }
     if let Some(summary) = &outcome.check_summary {
         println!("  {summary}");
+    }
+    // The template's own onboarding steps for the client (what they must do before a sync).
+    if let Some(onboarding) = plan.files.iter().find(|f| f.path == "ONBOARDING.md") {
+        println!();
+        print!("{}", String::from_utf8_lossy(&onboarding.contents));
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The canary: one recognisable fake secret planted in every place a secret can reach the
 //! tool's output (a client's file, a line a diagnostic quotes, a `client.toml` valid and
 //! invalid, a `url_env`, a role value an error quotes, a git URL in a manifest that makes cargo
-//! fail, a shared crate, the history), and every command and format run on it. The secret must
-//! never appear whole, on stdout or stderr.
+//! fail, a shared crate, the history, a line rustc quotes in a warning), and every command and
+//! format run on it, `--message-format json` and `flycheck` (cargo's own messages passed
+//! through) included. The secret must never appear whole, on stdout or stderr.
 
 mod support;
 
@@ -43,6 +44,16 @@ fn every_output(root: &camino::Utf8Path, extra: &[&str], expect: Option<i32>) ->
             runs += 1;
         }
     }
+    for message_format in ["json", "json-diagnostic-rendered-ansi"] {
+        let mut args = vec!["check", "--message-format", message_format];
+        args.extend_from_slice(extra);
+        let run = run_cli(root, &args, limit);
+        if let Some(code) = expect {
+            assert_eq!(run.code, Some(code), "{args:?}: {}", run.stderr);
+        }
+        assert_no_canary(&format!("{args:?}"), &run);
+        runs += 1;
+    }
     for args in [
         &["graph", "--format", "dot"][..],
         &["graph", "--format", "mermaid"],
@@ -70,10 +81,11 @@ fn a_canary_secret_never_appears_whole_in_any_output() {
             url()
         ),
     );
+    // rustc warns about the unused constant, quoting its line: flycheck passes that through.
     write(
         root,
         "clients/acme/src/lib.rs",
-        format!("pub const T: &str = \"{token}\";\n"),
+        format!("pub const T: &str = \"{token}\";\nconst UNUSED: &str = \"{token}\";\n"),
     );
     write(
         root,
@@ -102,7 +114,24 @@ fn a_canary_secret_never_appears_whole_in_any_output() {
     commit_all(root, "delete the old token");
 
     let runs = every_output(root, &[], Some(1)) + every_output(root, &["--history"], Some(1));
-    assert_eq!(runs, 24);
+    assert_eq!(runs, 28);
+    // flycheck: cargo check's messages (the warning quoting the token), then the check's.
+    for message_format in ["json", "json-diagnostic-rendered-ansi"] {
+        let args = ["flycheck", "--message-format", message_format];
+        let run = run_cli(root, &args, Duration::from_secs(300));
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("constant `UNUSED` is never used"),
+            "{args:?}: cargo's warning is passed through: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("clientwall::hardcoded-secret"),
+            "{}",
+            run.stdout
+        );
+        assert_no_canary(&format!("{args:?}"), &run);
+    }
     // The findings are there, redacted.
     let run = run_cli(
         root,

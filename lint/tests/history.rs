@@ -353,31 +353,57 @@ fn a_shared_crate_secret_in_history_names_the_clients_that_compiled_it() {
     );
 }
 
-/// The example workflow's `cargo clientwall` commands, run as written (the pull-request job's
-/// merge base computed by git as the job does): they parse, read the history, and fail on a
-/// token committed and deleted inside the pull request.
+/// The inputs (`with:`) of every step of the example workflow that uses the clientwall action.
+fn action_steps(workflow: &str) -> Vec<Vec<(String, String)>> {
+    let lines: Vec<&str> = workflow.lines().collect();
+    let mut steps = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line
+            .trim_start()
+            .starts_with("uses: clientwall/clientwall@")
+        {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let mut inputs = Vec::new();
+        let mut in_with = false;
+        for next in &lines[i + 1..] {
+            let depth = next.len() - next.trim_start().len();
+            if next.trim().is_empty() || depth < indent || next.trim_start().starts_with("- ") {
+                break;
+            }
+            if depth == indent {
+                in_with = next.trim() == "with:";
+                continue;
+            }
+            if in_with && let Some((key, value)) = next.trim().split_once(':') {
+                let value = value.split(" #").next().unwrap().trim().trim_matches('"');
+                inputs.push((key.trim().to_owned(), value.to_owned()));
+            }
+        }
+        steps.push(inputs);
+    }
+    steps
+}
+
+/// The example workflow's history steps, run as written through the action's own check step
+/// (`action/check.sh`, with the pull-request job's merge base computed by git as the job does):
+/// they read the history, and fail on a token committed and deleted inside the pull request.
 #[test]
 fn the_example_workflow_reads_the_history_of_pull_requests_and_all_of_it_on_schedule() {
     let workflow =
         std::fs::read_to_string(support::repo_root().join("examples/ci/clientwall.yml")).unwrap();
-    let commands: Vec<&str> = workflow
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.strip_prefix("run: cargo clientwall "))
+    let history: Vec<Vec<(String, String)>> = action_steps(&workflow)
+        .into_iter()
+        .filter(|inputs| inputs.iter().any(|(k, v)| k == "history" && v == "true"))
         .collect();
-    let history: Vec<&str> = commands
-        .iter()
-        .copied()
-        .filter(|c| c.contains("--history"))
-        .collect();
+    let since = |inputs: &Vec<(String, String)>| inputs.iter().any(|(k, _)| k == "since");
+    assert!(history.iter().any(since), "{workflow}");
+    assert!(history.iter().any(|i| !since(i)), "{workflow}");
     assert!(
-        history.iter().any(|c| c.contains("--since")),
-        "{commands:?}"
-    );
-    assert!(
-        history.iter().any(|c| !c.contains("--since")),
-        "{commands:?}"
+        workflow
+            .contains("run: echo \"rev=$(git merge-base \"$BASE\" HEAD)\" >> \"$GITHUB_OUTPUT\""),
+        "the pull-request job computes the merge base it reads from"
     );
 
     let fixture = repository();
@@ -389,21 +415,54 @@ fn the_example_workflow_reads_the_history_of_pull_requests_and_all_of_it_on_sche
     write(root, LIB, "//! acme\n");
     commit_all(root, "remove it");
     let merge_base = git_ok(root, &["merge-base", &base, "HEAD"]);
-    for command in history {
-        let command = command
-            .replace("\"$(git merge-base \"$BASE\" HEAD)\"", &merge_base)
-            .split(" > ")
-            .next()
-            .unwrap()
-            .to_owned();
-        let args: Vec<&str> = command.split_whitespace().collect();
-        let run = run_cli(root, &args, Duration::from_secs(120));
-        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+    let binary = assert_cmd::cargo::cargo_bin("cargo-clientwall");
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for inputs in history {
+        let runner_temp = tempfile::tempdir().unwrap();
+        let outputs = runner_temp.path().join("outputs");
+        let mut step = std::process::Command::new("bash");
+        step.arg(support::repo_root().join("action/check.sh"))
+            .current_dir(root)
+            .env("PATH", &path)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("RUNNER_TEMP", runner_temp.path())
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env("CLIENTWALL_MANIFEST_PATH", fixture.manifest());
+        for (key, value) in &inputs {
+            let value = value.replace("${{ steps.base.outputs.rev }}", &merge_base);
+            step.env(
+                format!("CLIENTWALL_{}", key.to_uppercase().replace('-', "_")),
+                value,
+            );
+        }
+        let output = step.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let outputs = std::fs::read_to_string(&outputs).unwrap_or_default();
         assert!(
-            run.stdout.contains("committed in"),
-            "{args:?}: {}",
-            run.stdout
+            output.status.success(),
+            "{inputs:?}: the step itself never fails"
         );
+        assert!(
+            outputs.lines().any(|l| l == "exit-code=1"),
+            "{inputs:?}: {outputs}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("committed in"), "{inputs:?}: {stdout}");
+        if inputs
+            .iter()
+            .any(|(k, v)| k == "upload-sarif" && v == "true")
+        {
+            assert!(
+                outputs
+                    .lines()
+                    .any(|l| l == "sarif-category=clientwall-history"),
+                "{outputs}"
+            );
+        }
     }
 }
 

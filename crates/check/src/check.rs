@@ -7,6 +7,7 @@
 //! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
 //! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
+use crate::classify;
 use crate::client_toml::{self, ClientToml};
 use crate::config::{AllowEntry, Config};
 use crate::date::Date;
@@ -18,10 +19,11 @@ use crate::graph::CrateGraph;
 use crate::history::{self, HistoryScan, HistorySecret};
 use crate::layout::Layout;
 use crate::manifest::Manifest;
-use crate::report::{Report, Summary};
+use crate::report::{Report, Share, Summary};
 use crate::rules::{self, GraphContext, Subject, Violation};
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use crate::suggest;
+use crate::targets;
 use camino::Utf8PathBuf;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -38,13 +40,53 @@ pub enum FileSelection {
     Only(Vec<Utf8PathBuf>),
 }
 
+/// One of N equal shares of the clients (`--shard K/N`): the clients in name order, dealt out
+/// round-robin, so each shard gets every N-th client and the N shards together are every client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based: `1..=count`.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not K/N, e.g. 1/4"))?;
+        let parse = |part: &str| {
+            part.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("`{text}` is not K/N with whole numbers, e.g. 1/4"))
+        };
+        let (index, count) = (parse(k)?, parse(n)?);
+        if count == 0 || index == 0 || index > count {
+            return Err(format!(
+                "`{text}`: K must be between 1 and N, and N at least 1"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// Any manifest inside the workspace; `None` means the current directory's workspace.
     pub manifest_path: Option<Utf8PathBuf>,
-    /// Only report findings about these clients (all when empty).
+    /// Only check these clients (all when empty): their files, their `client.toml` and the
+    /// findings about them.
     pub clients: Vec<String>,
+    /// Only check this share of the clients (combined with `clients` when both are given).
+    pub shard: Option<Shard>,
     /// The date `allow.expires` is compared with.
     pub today: Date,
     pub files: FileSelection,
@@ -57,6 +99,7 @@ impl Default for CheckOptions {
         CheckOptions {
             manifest_path: None,
             clients: Vec::new(),
+            shard: None,
             today: Date::today_utc(),
             files: FileSelection::All,
             history: None,
@@ -93,13 +136,12 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         }
         (selection, None) => incremental(options, selection)?,
     };
-    let selected = select(&options.clients, &run.client_names)?;
-    let concerns = |name: &str| selected.as_ref().is_none_or(|s| s.contains(name));
-    run.violations
-        .retain(|v| concerned_clients(v).any(&concerns));
+    let selection = &run.selection;
+    run.violations.retain(|v| selection.reports(v));
     // Secret entries are judged stale only by a run that saw every place a secret can be: the
     // whole tree and the whole history, for every client.
-    let judges_secret_entries = options.history == Some(history::Range::All) && selected.is_none();
+    let judges_secret_entries =
+        options.history == Some(history::Range::All) && selection.is_everything();
     if let Some(used) = &run.allow_used {
         run.violations.extend(rules::stale_allow::check(
             &run.config.allow,
@@ -107,7 +149,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
             options.today,
             |entry| match entry.is_secret_entry() {
                 true => judges_secret_entries,
-                false => concerns(&entry.from) || concerns(&entry.to),
+                false => selection.owns_allow(&entry.from, &entry.to),
             },
         ));
     }
@@ -115,8 +157,9 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     let summary = Summary {
         workspaces: run.workspaces,
         crates: run.crates,
-        clients: run.client_names.len(),
+        clients: run.selection.checked(),
         files: run.scan.files,
+        share: run.selection.share(),
         ..Summary::new(&run.violations)
     };
     let report = Report {
@@ -140,7 +183,8 @@ struct Run {
     violations: Vec<Violation>,
     /// Which `allow` entries excused something; `None` when the graph rules did not run.
     allow_used: Option<Vec<bool>>,
-    client_names: BTreeSet<String>,
+    /// The clients this run checks, of all the workspace's clients.
+    selection: Selection,
     workspaces: usize,
     crates: usize,
     scan: ScanOutput,
@@ -152,8 +196,9 @@ struct Run {
 }
 
 /// The `client` and the other clients a violation concerns (for `--client`): a secret outside
-/// the clients concerns every client that compiles it, a shared crate pulling in a client's
-/// file every client that compiles that crate.
+/// the clients concerns every client that compiles it (and one the history shows in other
+/// clients those too), a shared crate pulling in a client's file every client that compiles
+/// that crate.
 fn concerned_clients(v: &Violation) -> impl Iterator<Item = &str> {
     let others: &[String] = match &v.subject {
         Subject::Secret { exposed_to, .. } => exposed_to,
@@ -181,7 +226,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
             let layout = Layout::from_globs(root, &config)?;
             let targets = TargetDirs::predicted(&layout);
-            file_part(layout, &targets, true)
+            file_part(layout, &targets, true, options)
         });
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<HistoryScan>>| {
             h.join()
@@ -201,9 +246,9 @@ fn full(options: &CheckOptions) -> Result<Run> {
         (Some(_), Some(scan)) if expected.as_deref() == Some(loaded.root.as_path()) => Some(scan?),
         (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
     };
-    let graph = CrateGraph::build(&loaded)?;
-    let (mut violations, mut used) = graph_rules(&loaded, &graph, options.today)?;
-    let layout = graph_layout(&loaded, &graph)?;
+    let layout = classify::client_layout(&loaded)?;
+    let graph = CrateGraph::build(&loaded, &layout)?;
+    let (mut violations, mut used) = graph_rules(&loaded, &graph, &layout, options.today)?;
     let targets = TargetDirs::new(
         loaded
             .workspaces
@@ -216,7 +261,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         {
             early
         }
-        _ => file_part(layout, &targets, false)?,
+        _ => file_part(layout, &targets, false, options)?,
     };
     // Cargo may have written lock files while the early scan ran: those are read now.
     files.scan.scan_deferred(&files.layout)?;
@@ -231,7 +276,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         Some(&exposure),
         history_secrets.as_deref(),
     ));
-    violations.extend(config_rules(&files.layout)?);
+    violations.extend(config_rules(&files.layout, &files.selection)?);
     for (used, excused) in used.iter_mut().zip(excuses.used) {
         *used |= excused;
     }
@@ -252,12 +297,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         files.notes.extend(history.notes.iter().cloned());
     }
     Ok(Run {
-        client_names: files
-            .layout
-            .clients
-            .iter()
-            .map(|a| a.name.clone())
-            .collect(),
+        selection: files.selection,
         root: loaded.root,
         config: loaded.config,
         violations,
@@ -275,16 +315,30 @@ fn full(options: &CheckOptions) -> Result<Run> {
 /// The workspace's files scanned for one layout.
 struct FilePart {
     layout: Layout,
+    selection: Selection,
     scan: ScanOutput,
     notes: Vec<String>,
 }
 
-/// Scan every file of the workspace (`defer_lockfiles`: leave `Cargo.lock` files for after
-/// cargo has run).
-fn file_part(layout: Layout, targets: &TargetDirs, defer_lockfiles: bool) -> Result<FilePart> {
-    let scan = scan::scan_workspace(&layout, targets, defer_lockfiles)?;
+/// Scan the files of the selected clients and, when this run reports on them, every file
+/// outside the clients (`defer_lockfiles`: leave `Cargo.lock` files for after cargo has run).
+fn file_part(
+    layout: Layout,
+    targets: &TargetDirs,
+    defer_lockfiles: bool,
+    options: &CheckOptions,
+) -> Result<FilePart> {
+    let selection = Selection::new(options, &layout)?;
+    let scan = scan::scan_workspace(
+        &layout,
+        targets,
+        defer_lockfiles,
+        &|client| selection.owns(client),
+        selection.reads_outside(),
+    )?;
     Ok(FilePart {
         layout,
+        selection,
         scan,
         notes: Vec::new(),
     })
@@ -329,11 +383,14 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     let mut kept_graph = None;
     let (config, layout, allow_used, workspaces, crates) =
         if named("Cargo.toml") || named("Cargo.lock") {
+            // A hook run leaves the working tree as it found it: cargo may rewrite a
+            // `Cargo.lock` for a staged manifest that is not staged with it.
+            let _restore = LockFiles::save(&root, glob_layout.as_ref().ok().map(|(l, _)| l));
             let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
-            let graph = CrateGraph::build(&loaded)?;
-            let (found, used) = graph_rules(&loaded, &graph, options.today)?;
+            let layout = classify::client_layout(&loaded)?;
+            let graph = CrateGraph::build(&loaded, &layout)?;
+            let (found, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
             violations = found;
-            let layout = graph_layout(&loaded, &graph)?;
             let crates = graph.nodes.len();
             kept_graph = Some(graph);
             (
@@ -361,11 +418,12 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     let mut excuses = SecretExcuses::new(&config.allow, options.today);
     scan.findings = excuses.current(&scan.findings, &layout);
     violations.extend(file_rules(&scan.findings, &layout, &indexed, None, None));
+    let selection = Selection::new(options, &layout)?;
     if named(client_toml::FILE_NAME) {
-        violations.extend(config_rules(&layout)?);
+        violations.extend(config_rules(&layout, &selection)?);
     }
     Ok(Run {
-        client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),
+        selection,
         root,
         config,
         violations,
@@ -380,10 +438,58 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     })
 }
 
-/// The dependency-graph rules, with `allow` entries applied; also which entries were used.
+/// The `Cargo.lock` files of the root and of every client directory as they were, put back
+/// when dropped: an incremental run (a pre-commit hook) must not change the working tree, and
+/// `cargo metadata` rewrites a lock file whose manifest changed. A lock file that did not exist
+/// is removed again.
+struct LockFiles(Vec<(std::path::PathBuf, Option<Vec<u8>>)>);
+
+impl LockFiles {
+    fn save(root: &camino::Utf8Path, layout: Option<&Layout>) -> LockFiles {
+        let dirs = std::iter::once(root.as_std_path().to_owned()).chain(
+            layout
+                .into_iter()
+                .flat_map(|l| l.clients.iter().map(|a| a.dir.clone())),
+        );
+        LockFiles(
+            dirs.filter_map(|dir| {
+                let path = dir.join("Cargo.lock");
+                match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() => {
+                        let contents = std::fs::read(&path).ok();
+                        Some((path, contents))
+                    }
+                    // A FIFO or a device is never opened: cargo stops on it with an error.
+                    Ok(_) => None,
+                    Err(_) => Some((path, None)),
+                }
+            })
+            .collect(),
+        )
+    }
+}
+
+impl Drop for LockFiles {
+    fn drop(&mut self) {
+        for (path, before) in &self.0 {
+            let now = std::fs::read(path).ok();
+            if &now == before {
+                continue;
+            }
+            let _ = match before {
+                Some(contents) => std::fs::write(path, contents),
+                None => std::fs::remove_file(path),
+            };
+        }
+    }
+}
+
+/// The dependency-graph rules (and the target-path check, which reads the same metadata), with
+/// `allow` entries applied; also which entries were used.
 fn graph_rules(
     loaded: &Loaded,
     graph: &CrateGraph,
+    layout: &Layout,
     today: Date,
 ) -> Result<(Vec<Violation>, Vec<bool>)> {
     let reaches = graph.forbidden_reaches();
@@ -397,7 +503,12 @@ fn graph_rules(
     let mut found = rules::client_depends_on_client::check(&ctx)?;
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
-    Ok(apply_allow(found, &loaded.config.allow, today))
+    let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
+    kept.extend(rules::cross_client_file_reference::check(
+        &targets::findings(loaded, graph, layout)?,
+        layout,
+    ));
+    Ok((kept, used))
 }
 
 /// The rules that read the scanned files, git's index and the history's secrets.
@@ -488,30 +599,138 @@ impl<'a> SecretExcuses<'a> {
     }
 }
 
-/// The rules that read every client's `client.toml`.
-fn config_rules(layout: &Layout) -> Result<Vec<Violation>> {
-    let configs: Vec<ClientToml> = layout
-        .clients
-        .iter()
-        .map(ClientToml::load)
-        .filter_map(Result::transpose)
-        .collect::<Result<_>>()?;
-    let mut found = rules::write_scope_requested::check(&configs);
-    found.extend(rules::token_lifetime_too_long::check(&configs));
-    found.extend(rules::shared_database::check(&configs));
+/// The rules that read the selected clients' `client.toml`. `shared-database` compares each
+/// selected client with every other one, so it reads every client's file, and reports only
+/// about the selected ones.
+fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
+    let read = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<ClientToml>> {
+        layout
+            .clients
+            .iter()
+            .filter(|a| keep(&a.name))
+            .map(ClientToml::load)
+            .filter_map(Result::transpose)
+            .collect()
+    };
+    let selected = read(&|name| selection.owns(name))?;
+    let mut found = rules::write_scope_requested::check(&selected);
+    found.extend(rules::token_lifetime_too_long::check(&selected));
+    let everyone = if selection.is_everything() {
+        selected
+    } else {
+        read(&|_| true)?
+    };
+    found.extend(
+        rules::shared_database::check(&everyone, layout)
+            .into_iter()
+            .filter(|v| selection.owns(&v.client)),
+    );
     Ok(found)
 }
 
-/// Client directories from the graph: local client crates.
-fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
-    let clients = graph
-        .clients()
-        .map(|n| &graph.nodes[n])
-        .filter(|n| n.source.is_local());
-    Layout::new(
-        &loaded.root,
-        clients.map(|n| (n.name.clone(), n.manifest_path.clone())),
-    )
+/// The clients a run checks (`--client`, `--shard`), of all the workspace's clients. Every
+/// finding belongs to exactly one shard (see [`Selection::reports`]), so the shards' union is
+/// the full run.
+struct Selection {
+    /// Every client of the workspace, in name order.
+    all: Vec<String>,
+    /// The checked ones; `None` means all.
+    chosen: Option<BTreeSet<String>>,
+    shard: Option<Shard>,
+    /// Whether `--client` named clients.
+    named: bool,
+}
+
+impl Selection {
+    fn new(options: &CheckOptions, layout: &Layout) -> Result<Selection> {
+        let all: BTreeSet<String> = layout.clients.iter().map(|a| a.name.clone()).collect();
+        let mut chosen = select(&options.clients, &all)?;
+        if let Some(shard) = options.shard {
+            let share: BTreeSet<String> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % shard.count == shard.index - 1)
+                .map(|(_, name)| name.clone())
+                .collect();
+            chosen = Some(match chosen {
+                Some(named) => named.intersection(&share).cloned().collect(),
+                None => share,
+            });
+        }
+        Ok(Selection {
+            all: all.into_iter().collect(),
+            chosen,
+            shard: options.shard,
+            named: !options.clients.is_empty(),
+        })
+    }
+
+    fn is_everything(&self) -> bool {
+        self.chosen.is_none()
+    }
+
+    /// Does this run report `v`? A `--client` run reports what concerns a named client: its
+    /// own findings, and a secret or a shared crate's pull of a client's file outside the
+    /// clients when a named client compiles it. A shard reports the findings of its clients;
+    /// what the files outside the clients show (secrets there, shared crates pulling in a
+    /// client's file) belongs to the first shard, which alone reads those files, so every
+    /// finding is in exactly one shard.
+    fn reports(&self, v: &Violation) -> bool {
+        match &self.chosen {
+            None => true,
+            Some(chosen) if self.named => concerned_clients(v).any(|c| chosen.contains(c)),
+            Some(_) => match v.subject {
+                Subject::PulledIntoShared { .. } => self.reads_outside(),
+                _ => self.owns(&v.client),
+            },
+        }
+    }
+
+    /// Does this run read the files outside every client? A full run and a `--client` run do
+    /// (a secret there may concern a named client); of the shards, only the first.
+    fn reads_outside(&self) -> bool {
+        self.chosen.is_none() || self.named || self.shard.is_none_or(|s| s.index == 1)
+    }
+
+    /// Does this run check `client`'s files, or report about `client`? A finding about
+    /// something that is not a client belongs to the first shard (and to no `--client`
+    /// selection).
+    fn owns(&self, client: &str) -> bool {
+        match &self.chosen {
+            None => true,
+            Some(chosen) if chosen.contains(client) => true,
+            Some(_) => {
+                !self.named
+                    && self.shard.is_some_and(|s| s.index == 1)
+                    && !self.all.iter().any(|c| c == client)
+            }
+        }
+    }
+
+    /// Does this run report a stale `allow` entry? A `--client` run: when it names either side.
+    /// A shard: the shard that owns the entry's `from` (or, when that is no client, its `to`).
+    fn owns_allow(&self, from: &str, to: &str) -> bool {
+        if self.shard.is_none() {
+            return self.owns(from) || self.owns(to);
+        }
+        if self.all.iter().any(|c| c == from) {
+            self.owns(from)
+        } else {
+            self.owns(to)
+        }
+    }
+
+    fn checked(&self) -> usize {
+        self.chosen.as_ref().map_or(self.all.len(), BTreeSet::len)
+    }
+
+    fn share(&self) -> Option<Share> {
+        self.chosen.as_ref().map(|chosen| Share {
+            checked: chosen.len(),
+            total: self.all.len(),
+            shard: self.shard.map(|s| s.to_string()),
+        })
+    }
 }
 
 /// The `--client` selection, every name checked against the workspace's clients.

@@ -103,9 +103,13 @@ impl<'a> Exposure<'a> {
         Some((self.name(node).to_owned(), self.compiled_by(node)))
     }
 
-    /// A client crate's name as the layout knows it (the client that owns its directory).
+    /// A client crate's client, as the graph records it (a client's sub-crate is that
+    /// client's), else the client that owns its directory.
     fn client_name(&self, node: NodeId) -> String {
         let n = &self.graph.nodes[node];
+        if let Some(client) = &n.client {
+            return client.clone();
+        }
         n.manifest_path
             .parent()
             .and_then(|dir| {

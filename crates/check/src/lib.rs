@@ -6,6 +6,7 @@
 //! formatters in [`report`] print.
 
 pub mod attest;
+pub mod cargo_config;
 pub mod check;
 pub mod classify;
 pub mod client_toml;
@@ -15,6 +16,7 @@ pub mod discover;
 pub mod error;
 pub mod exit_codes;
 pub mod exposure;
+pub mod flycheck;
 pub mod git;
 pub mod graph;
 pub mod history;
@@ -27,8 +29,10 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod signing;
 pub mod source;
 pub mod suggest;
+pub mod targets;
 pub mod watch;
 
 pub use check::{CheckOptions, FileSelection, run};

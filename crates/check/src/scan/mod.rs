@@ -1,12 +1,16 @@
 //! The file scan. A full scan visits every file of the workspace that git tracks or would track
-//! (`select`): client files for file references, symlinks and secrets; every other file (shared
-//! crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files for
-//! references that land in a client. Files are read without ever blocking (`read`) and scanned
-//! in parallel.
+//! (`select`): client files for file references (Rust files through [`rust`], cargo
+//! configuration through [`crate::cargo_config`]), symlinks and secrets; every other file
+//! (shared crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files
+//! for references that land in a client. A `--client`/`--shard` run visits only its clients'
+//! files (and the files outside every client when it reports on them). Files are read without
+//! ever blocking (`read`) and scanned in parallel.
 
 pub mod lexer;
+pub mod modules;
 pub mod read;
 pub mod references;
+pub mod rust;
 pub mod secrets;
 pub mod select;
 
@@ -16,11 +20,11 @@ use crate::location::Location;
 use camino::Utf8PathBuf;
 use references::Reference;
 use secrets::Secret;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub use read::MAX_FILE_BYTES;
+pub use rust::REFERENCE_HINT_SOURCE;
 pub use select::TargetDirs;
 
 /// Where something outside a client's directory lands.
@@ -96,15 +100,24 @@ pub struct ScanOutput {
     pub deferred: Vec<PathBuf>,
 }
 
-/// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`. With
-/// `defer_lockfiles`, `Cargo.lock` files are left for [`ScanOutput::scan_deferred`]: a scan that
-/// runs while `cargo metadata` does would race with cargo writing them.
+/// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`, the files of
+/// the clients `client_selected` does not keep (`--client`, `--shard`; the other clients stay in
+/// the layout, so a reference into them is still recognised) and, unless `outside`, the files
+/// outside every client. With `defer_lockfiles`, `Cargo.lock` files are left for
+/// [`ScanOutput::scan_deferred`]: a scan that runs while `cargo metadata` does would race with
+/// cargo writing them.
 pub fn scan_workspace(
     layout: &Layout,
     target_dirs: &TargetDirs,
     defer_lockfiles: bool,
+    client_selected: &dyn Fn(&str) -> bool,
+    outside: bool,
 ) -> Result<ScanOutput> {
     let mut selection = select::select(&layout.root, target_dirs)?;
+    selection.files.retain(|f| match layout.owner(f) {
+        Some(area) => client_selected(&area.name),
+        None => outside,
+    });
     let mut deferred = Vec::new();
     if defer_lockfiles {
         selection.files.retain(|f| {
@@ -115,17 +128,7 @@ pub fn scan_workspace(
             !lock
         });
     }
-    let crate_dirs = selection
-        .files
-        .iter()
-        .filter(|f| f.file_name().is_some_and(|n| n == "Cargo.toml"))
-        .filter_map(|f| f.parent().map(Path::to_owned))
-        .collect();
-    let context = Context {
-        layout,
-        crate_dirs: CrateDirs::Listed(crate_dirs),
-    };
-    let mut output = scan_parallel(&context, &selection.files)?;
+    let mut output = scan_parallel(layout, &selection.files)?;
     output.notes.extend(selection.notes);
     output.tracked = selection.tracked;
     output.target_dirs = target_dirs.clone();
@@ -151,11 +154,7 @@ pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
             _ => {}
         }
     }
-    let context = Context {
-        layout,
-        crate_dirs: CrateDirs::OnDisk,
-    };
-    let mut output = scan_parallel(&context, &paths)?;
+    let mut output = scan_parallel(layout, &paths)?;
     output.sort();
     Ok(output)
 }
@@ -167,11 +166,7 @@ impl ScanOutput {
             return Ok(());
         }
         let deferred = std::mem::take(&mut self.deferred);
-        let context = Context {
-            layout,
-            crate_dirs: CrateDirs::OnDisk,
-        };
-        let more = scan_parallel(&context, &deferred)?;
+        let more = scan_parallel(layout, &deferred)?;
         self.append(more);
         self.sort();
         Ok(())
@@ -192,36 +187,8 @@ impl ScanOutput {
     }
 }
 
-/// What a file's scan needs to know about the workspace.
-struct Context<'a> {
-    layout: &'a Layout,
-    crate_dirs: CrateDirs,
-}
-
-/// How to find the crate a file outside the clients belongs to.
-enum CrateDirs {
-    /// The directories holding a `Cargo.toml` among the selected files.
-    Listed(HashSet<PathBuf>),
-    /// Look for a `Cargo.toml` on disk (incremental runs, a few files).
-    OnDisk,
-}
-
-impl Context<'_> {
-    /// The innermost directory above `path` with a `Cargo.toml`, inside the workspace.
-    fn crate_dir(&self, path: &Path) -> Option<PathBuf> {
-        path.ancestors()
-            .skip(1)
-            .take_while(|d| d.starts_with(&self.layout.root))
-            .find(|d| match &self.crate_dirs {
-                CrateDirs::Listed(dirs) => dirs.contains(*d),
-                CrateDirs::OnDisk => d.join("Cargo.toml").is_file(),
-            })
-            .map(Path::to_owned)
-    }
-}
-
 /// Scan `files` on every core; the first error stops the others.
-fn scan_parallel(context: &Context, files: &[PathBuf]) -> Result<ScanOutput> {
+fn scan_parallel(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(files.len())
@@ -237,7 +204,7 @@ fn scan_parallel(context: &Context, files: &[PathBuf]) -> Result<ScanOutput> {
                         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
-                        if let Err(e) = scan_path(context, file, &mut out) {
+                        if let Err(e) = scan_path(layout, file, &mut out) {
                             failed.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
@@ -259,8 +226,7 @@ fn scan_parallel(context: &Context, files: &[PathBuf]) -> Result<ScanOutput> {
 }
 
 /// Scan one path of the workspace (a file, a symlink or a special file).
-fn scan_path(context: &Context, path: &Path, out: &mut ScanOutput) -> Result<()> {
-    let layout = context.layout;
+fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     let area = layout.owner(path);
     let file = display_path(path);
     let meta = match path.symlink_metadata() {
@@ -276,7 +242,7 @@ fn scan_path(context: &Context, path: &Path, out: &mut ScanOutput) -> Result<()>
         let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
         let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
         if !target.starts_with(&area.dir) {
-            let landing = landing(layout, &target);
+            let landing = layout.landing(&target);
             out.findings.push(Finding::Symlink {
                 client: area.name.clone(),
                 location: Location::start_of(&file),
@@ -302,8 +268,8 @@ fn scan_path(context: &Context, path: &Path, out: &mut ScanOutput) -> Result<()>
     let mut secrets = secrets::find(&bytes);
     if path.extension().is_some_and(|e| e == "rs") {
         let joined = match area {
-            Some(area) => client_rust_file(context, area, path, &file, &text, out),
-            None => shared_rust_file(context, path, &file, &text, out),
+            Some(area) => client_rust_file(layout, area, path, &file, &text, out),
+            None => shared_rust_file(layout, path, &file, &text, out),
         };
         for secret in joined {
             if !secrets
@@ -313,6 +279,11 @@ fn scan_path(context: &Context, path: &Path, out: &mut ScanOutput) -> Result<()>
                 secrets.push(secret);
             }
         }
+    } else if let Some(area) = area
+        && crate::cargo_config::is_config_file(path)
+    {
+        let references = crate::cargo_config::references(&file, &text, &area.dir)?;
+        push_references(layout, &area.name, &file, &text, references, out);
     }
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
@@ -328,60 +299,65 @@ fn scan_path(context: &Context, path: &Path, out: &mut ScanOutput) -> Result<()>
 /// A client's Rust file: references that leave the client; returns the secrets its assembled
 /// literals hold.
 fn client_rust_file(
-    context: &Context,
+    layout: &Layout,
     area: &crate::layout::Area,
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
 ) -> Vec<Secret> {
-    let layout = context.layout;
-    let is_build_script = path == area.dir.join("build.rs");
-    let rust = RustFile::scan(text, path, &area.dir, is_build_script);
-    for reference in rust.references {
-        if reference.resolved.starts_with(&area.dir) {
-            continue;
-        }
-        let resolved = resolve(&reference.resolved);
-        if resolved.starts_with(&area.dir) {
-            continue;
-        }
-        let landing = landing(layout, &resolved);
+    let krate = layout.crate_of(area, path);
+    let rust = rust::scan(path, text, &area.dir, &krate.dir, krate.is_build_script);
+    push_references(layout, &area.name, file, text, rust.references, out);
+    rust.joined_secrets
+}
+
+/// Findings for references that leave the client, except those that leave the workspace.
+fn push_references(
+    layout: &Layout,
+    client: &str,
+    file: &Utf8PathBuf,
+    text: &str,
+    references: Vec<Reference>,
+    out: &mut ScanOutput,
+) {
+    for reference in references {
+        let landing = layout.landing(&reference.resolved);
         if landing == Landing::Outside {
             continue;
         }
         let location = Location::from_span(file, text, reference.start..reference.end);
         out.findings.push(Finding::Reference {
-            client: area.name.clone(),
+            client: client.to_owned(),
             location,
             reference,
             landing,
         });
     }
-    rust.joined_secrets
 }
 
 /// A Rust file outside every client: the references of its crate that land in a client;
 /// returns the secrets its assembled literals hold.
 fn shared_rust_file(
-    context: &Context,
+    layout: &Layout,
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
 ) -> Vec<Secret> {
-    let Some(crate_dir) = context.crate_dir(path) else {
-        // Not part of any crate: cargo compiles it nowhere. Its secrets still count.
-        return RustFile::scan(text, path, path.parent().unwrap_or(path), false).joined_secrets;
+    // A shared file has no directory of its own to stay in: every reference is judged by where
+    // it lands, so the file itself is its only "home".
+    let Some(krate) = layout.package_of(path) else {
+        // Not part of any package: cargo compiles it nowhere. Its secrets still count.
+        let dir = path.parent().unwrap_or(path);
+        return rust::scan(path, text, path, dir, false).joined_secrets;
     };
-    let is_build_script = path == crate_dir.join("build.rs");
-    let rust = RustFile::scan(text, path, &crate_dir, is_build_script);
+    let rust = rust::scan(path, text, path, &krate.dir, krate.is_build_script);
     for reference in rust.references {
-        let resolved = resolve(&reference.resolved);
-        if let Landing::Client(client) = landing(context.layout, &resolved) {
+        if let Landing::Client(client) = layout.landing(&reference.resolved) {
             let location = Location::from_span(file, text, reference.start..reference.end);
             out.findings.push(Finding::SharedReference {
-                crate_dir: crate_dir.clone(),
+                crate_dir: krate.dir.clone(),
                 client,
                 location,
                 reference,
@@ -391,105 +367,10 @@ fn shared_rust_file(
     rust.joined_secrets
 }
 
-/// What a Rust file must contain to hold a file reference: an include macro, or `path =`
-/// inside an attribute.
-pub const REFERENCE_HINT_SOURCE: &str = r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*=";
-
-static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(REFERENCE_HINT_SOURCE).expect("hint pattern compiles")
-});
-
-/// What a Rust file references, and secrets that only appear once its string literals are
-/// assembled (escapes processed, `concat!` joined).
-struct RustFile {
-    references: Vec<Reference>,
-    joined_secrets: Vec<Secret>,
-}
-
-impl RustFile {
-    fn scan(text: &str, path: &Path, crate_dir: &Path, is_build_script: bool) -> RustFile {
-        let bytes = text.as_bytes();
-        // Tokenize only files that can hold what is looked for: an include macro or a `path =`
-        // inside an attribute, or a fragment of a secret that literals might assemble.
-        let wants_refs = is_build_script || REFERENCE_HINT.is_match(text);
-        let wants_joins = secrets::NEEDLES
-            .iter()
-            .any(|n| memchr::memmem::find(bytes, n).is_some());
-        if !(wants_refs || wants_joins) {
-            return RustFile {
-                references: Vec::new(),
-                joined_secrets: Vec::new(),
-            };
-        }
-        let tokens = lexer::tokenize(text);
-        let references = if wants_refs {
-            references::find(&tokens, path, crate_dir, is_build_script)
-        } else {
-            Vec::new()
-        };
-        let mut joined_secrets = Vec::new();
-        if wants_joins {
-            for (value, start, end) in assembled_literals(text, &tokens) {
-                for mut secret in secrets::find(value.as_bytes()) {
-                    if secrets::excused(bytes, start) {
-                        continue;
-                    }
-                    secret.start = start;
-                    secret.end = end;
-                    joined_secrets.push(secret);
-                }
-            }
-        }
-        RustFile {
-            references,
-            joined_secrets,
-        }
-    }
-}
-
-/// String literals whose value differs from their source text (escapes), and the joined
-/// literals of each `concat!(..)`, with the source range they come from.
-fn assembled_literals(text: &str, tokens: &[lexer::Spanned]) -> Vec<(String, usize, usize)> {
-    use lexer::Token;
-    let mut out = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        match &token.token {
-            Token::Str(value) if text[token.start..token.end].contains('\\') => {
-                out.push((value.clone(), token.start, token.end));
-            }
-            Token::Ident("concat")
-                if matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!'))) =>
-            {
-                let mut joined = String::new();
-                let mut end = token.end;
-                for t in tokens.iter().skip(i + 3) {
-                    match &t.token {
-                        Token::Str(s) => joined.push_str(s),
-                        Token::Punct(',') => {}
-                        _ => break,
-                    }
-                    end = t.end;
-                }
-                out.push((joined, token.start, end));
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
 fn resolve(path: &Path) -> PathBuf {
     let normal = references::normalize(path);
     normal.canonicalize().unwrap_or(normal)
-}
-
-fn landing(layout: &Layout, target: &Path) -> Landing {
-    match layout.owner(target) {
-        Some(area) => Landing::Client(area.name.clone()),
-        None if target.starts_with(&layout.root) => Landing::Shared,
-        None => Landing::Outside,
-    }
 }
 
 /// The path as reports show it; a name that is not UTF-8 is shown by its lossy form rather
