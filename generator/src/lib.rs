@@ -5,9 +5,10 @@ pub mod error;
 pub mod existing;
 pub mod name;
 pub mod register;
-pub mod template;
 pub mod transaction;
-pub mod variables;
+
+/// The template and its variables live in the scaffold crate (the template as data).
+pub use scaffold::{template, variables};
 
 mod generate;
 

@@ -19,8 +19,10 @@ use crate::rules::{self, GraphContext, Violation};
 use crate::scan::{self, ScanOutput};
 use crate::suggest;
 use camino::Utf8PathBuf;
+use scaffold::Catalog;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Which files to check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +46,9 @@ pub struct CheckOptions {
     /// The date `allow.expires` is compared with.
     pub today: Date,
     pub files: FileSelection,
+    /// The template versions `template-drift` renders locked files from (`None`: the ones
+    /// built into clientwall).
+    pub templates: Option<Arc<Catalog>>,
 }
 
 impl Default for CheckOptions {
@@ -53,6 +58,7 @@ impl Default for CheckOptions {
             clients: Vec::new(),
             today: Date::today_utc(),
             files: FileSelection::All,
+            templates: None,
         }
     }
 }
@@ -130,11 +136,12 @@ fn full(options: &CheckOptions) -> Result<Run> {
     // While cargo resolves the graph, scan the client directories the globs name: in the usual
     // case they are exactly the clients the graph finds, and the scan is then already done.
     let expected = discover::expected_root(options.manifest_path.as_deref());
+    let catalog = catalog(options);
     let (loaded, early) = std::thread::scope(|scope| {
         let cargo = scope.spawn(|| discover::load(options.manifest_path.as_deref()));
         let early = expected.as_deref().map(|root| {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
-            file_part(Layout::from_globs(root, &config)?)
+            file_part(Layout::from_globs(root, &config)?, &config, catalog)
         });
         (
             cargo
@@ -152,7 +159,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         Some(Ok(early)) if loaded.workspaces.len() == 1 && early.layout.same_clients(&layout) => {
             early
         }
-        _ => file_part(layout)?,
+        _ => file_part(layout, &loaded.config, catalog)?,
     };
     violations.extend(files.violations);
     Ok(Run {
@@ -183,8 +190,17 @@ struct FilePart {
     notes: Vec<String>,
 }
 
-/// Scan every client's files, ask git what is tracked, read every `client.toml`.
-fn file_part(layout: Layout) -> Result<FilePart> {
+/// The template versions drift is checked against.
+fn catalog(options: &CheckOptions) -> &Catalog {
+    options
+        .templates
+        .as_deref()
+        .unwrap_or_else(|| Catalog::embedded())
+}
+
+/// Scan every client's files, ask git what is tracked, read every `client.toml`, compare
+/// every generated client with its template.
+fn file_part(layout: Layout, config: &Config, catalog: &Catalog) -> Result<FilePart> {
     let scan = scan::scan_all(&layout)?;
     let mut notes = Vec::new();
     let indexed = match git::indexed_files(layout.root.as_path(), &[])? {
@@ -196,6 +212,12 @@ fn file_part(layout: Layout) -> Result<FilePart> {
     };
     let mut violations = file_rules(&scan, &layout, &indexed);
     violations.extend(config_rules(&layout)?);
+    violations.extend(rules::template_drift::check(
+        &layout,
+        catalog,
+        config.template.is_some(),
+        |_| true,
+    )?);
     Ok(FilePart {
         layout,
         scan,
@@ -275,6 +297,22 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     violations.extend(file_rules(&scan, &layout, &indexed));
     if named(client_toml::FILE_NAME) {
         violations.extend(config_rules(&layout)?);
+    }
+    // Template drift, for the clients that own a given file.
+    let owners: BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| {
+            let f = f.canonicalize().unwrap_or_else(|_| f.clone());
+            layout.owner(&f).map(|a| a.name.clone())
+        })
+        .collect();
+    if !owners.is_empty() {
+        violations.extend(rules::template_drift::check(
+            &layout,
+            catalog(options),
+            config.template.is_some(),
+            |name| owners.contains(name),
+        )?);
     }
     Ok(Run {
         client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),

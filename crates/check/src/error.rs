@@ -33,6 +33,9 @@ pub enum Error {
         #[source]
         source: Box<toml_edit::TomlError>,
     },
+    /// A client's template record, or the template version it names, is not usable.
+    #[error(transparent)]
+    Template(#[from] scaffold::Error),
     /// The workspace layout is not one clientwall can check.
     #[error("{message}")]
     Layout {

@@ -72,6 +72,9 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io("read", manifest_path, e)),
     };
+    if !manifest.contains("template-version") {
+        return Ok(None);
+    }
     let doc = toml_spans::parse(&manifest_path, &manifest)?;
     let package = doc.get("package");
     let Some(version_item) = package

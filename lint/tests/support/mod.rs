@@ -52,6 +52,7 @@ impl Fixture {
             clients: Vec::new(),
             today: Date::parse("2026-11-26").unwrap(),
             files: Default::default(),
+            templates: None,
         })
     }
 
