@@ -4,6 +4,7 @@ use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use clientwall::check::{CheckOptions, FileSelection};
 use clientwall::exit_codes;
+use clientwall::generator;
 use clientwall::report::{self, Report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,6 +28,34 @@ enum Command {
     Attest(AttestArgs),
     /// Write a git pre-commit hook that runs `check --staged`.
     InstallHook(InstallHookArgs),
+    /// Stamp out a new isolated client crate from the template (the same as `new-client`).
+    New(generator::cli::NewArgs),
+    /// Bring clients to the current template: locked files replaced, managed files merged
+    /// three-way, migrations run (exit 0 done, 1 behind/conflicts, 2 refused or error).
+    Upgrade(UpgradeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct UpgradeArgs {
+    /// The clients to upgrade (default: every client).
+    #[arg(value_name = "CLIENT")]
+    clients: Vec<String>,
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Print what the upgrade would do to every file; write nothing.
+    #[arg(long, conflicts_with = "check")]
+    dry_run: bool,
+    /// Exit 1 when any client is behind the current template, listing them; write nothing.
+    #[arg(long)]
+    check: bool,
+    /// Upgrade clients that have uncommitted changes too.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Take the template versions from this directory (one subdirectory per version, the
+    /// highest current) instead of the built-in ones; for testing templates.
+    #[arg(long, value_name = "DIR", hide = true)]
+    template_releases: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +150,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph(args),
         Command::Attest(args) => attest(args),
         Command::InstallHook(args) => install_hook(args),
+        Command::New(args) => return new(args),
+        Command::Upgrade(args) => return upgrade(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -186,6 +217,87 @@ fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
         clientwall::hook::Installed::Replaced(path) => println!("replaced {}", path.display()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn new(args: generator::cli::NewArgs) -> ExitCode {
+    match generator::cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail_with(err),
+    }
+}
+
+fn upgrade(args: UpgradeArgs) -> ExitCode {
+    let run = || -> Result<generator::upgrade::Report, generator::Error> {
+        let workspace = workspace_root(args.manifest_path.clone())
+            .map_err(|e| generator::Error::Workspace(format!("{e:#}")))?;
+        let templates = args
+            .template_releases
+            .as_deref()
+            .map(scaffold_catalog)
+            .transpose()?;
+        let mode = if args.check {
+            generator::upgrade::Mode::Check
+        } else if args.dry_run {
+            generator::upgrade::Mode::DryRun
+        } else {
+            generator::cli::install_interrupt_handler();
+            generator::upgrade::Mode::Apply
+        };
+        generator::upgrade::run(&generator::upgrade::Options {
+            workspace,
+            clients: args.clients.clone(),
+            mode,
+            allow_dirty: args.allow_dirty,
+            templates,
+            check: true,
+        })
+    };
+    match run() {
+        Ok(report) => {
+            let mut out = report.details();
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&report.table());
+            match &report.post_check {
+                Some(generator::upgrade::PostCheck::Passed(summary)) => {
+                    out.push_str(&format!("check after the upgrade: {summary}\n"));
+                }
+                Some(generator::upgrade::PostCheck::Violations(n, human)) => {
+                    eprint!("{human}");
+                    out.push_str(&format!("check after the upgrade: {n} violation(s)\n"));
+                }
+                Some(generator::upgrade::PostCheck::Failed(why)) => {
+                    out.push_str(&format!("check after the upgrade could not run: {why}\n"));
+                }
+                None => {}
+            }
+            print(&out);
+            ExitCode::from(report.exit_code())
+        }
+        Err(err) => fail_with(err),
+    }
+}
+
+fn scaffold_catalog(
+    dir: &camino::Utf8Path,
+) -> Result<std::sync::Arc<clientwall::scaffold::Catalog>, generator::Error> {
+    Ok(std::sync::Arc::new(clientwall::scaffold::Catalog::from_dir(dir)?))
+}
+
+/// The workspace root: `--manifest-path`'s directory, or the workspace of the current directory.
+fn workspace_root(manifest_path: Option<Utf8PathBuf>) -> Result<Utf8PathBuf, clientwall::Error> {
+    clientwall::discover::expected_root(manifest_path.as_deref()).ok_or_else(|| {
+        clientwall::Error::Layout {
+            message: "no Cargo.toml with a [workspace] table here or above".into(),
+            help: Some("pass --manifest-path".into()),
+        }
+    })
+}
+
+fn fail_with(err: generator::Error) -> ExitCode {
+    eprintln!("error: {:#}", anyhow::Error::new(err));
+    ExitCode::from(exit_codes::ERROR as u8)
 }
 
 fn check(args: CheckArgs) -> ExitCode {
