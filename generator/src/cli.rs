@@ -127,7 +127,6 @@ fn prompt_missing(cli: &mut NewArgs) {
 
 /// Ctrl-C or SIGTERM: finish the current step, roll back, exit with an error.
 pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        crate::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst)
-    });
+    let _ =
+        ctrlc::set_handler(|| crate::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
 }

@@ -198,7 +198,10 @@ fn post_check(plan: &Plan, name: &str) -> Result<String> {
     })
     .map_err(Error::Check)?;
     if !report.violations.is_empty() {
-        eprint!("{}", clientwall_check::report::human::render(&report, false));
+        eprint!(
+            "{}",
+            clientwall_check::report::human::render(&report, false)
+        );
         return Err(Error::Violations(report.violations.len()));
     }
     Ok(report.summary.line())

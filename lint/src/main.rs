@@ -121,6 +121,10 @@ struct CheckArgs {
     /// Check only these files; cargo runs only if a Cargo.toml or Cargo.lock is among them.
     #[arg(value_name = "FILES")]
     files: Vec<Utf8PathBuf>,
+    /// Take the template versions from this directory instead of the built-in ones (as
+    /// `upgrade --template-releases`); for testing templates.
+    #[arg(long, value_name = "DIR", hide = true)]
+    template_releases: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -282,7 +286,9 @@ fn upgrade(args: UpgradeArgs) -> ExitCode {
 fn scaffold_catalog(
     dir: &camino::Utf8Path,
 ) -> Result<std::sync::Arc<clientwall::scaffold::Catalog>, generator::Error> {
-    Ok(std::sync::Arc::new(clientwall::scaffold::Catalog::from_dir(dir)?))
+    Ok(std::sync::Arc::new(
+        clientwall::scaffold::Catalog::from_dir(dir)?,
+    ))
 }
 
 /// The workspace root: `--manifest-path`'s directory, or the workspace of the current directory.
@@ -301,7 +307,17 @@ fn fail_with(err: generator::Error) -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
+    let templates = match args
+        .template_releases
+        .as_deref()
+        .map(scaffold_catalog)
+        .transpose()
+    {
+        Ok(templates) => templates,
+        Err(err) => return fail_with(err),
+    };
     let options = CheckOptions {
+        templates,
         manifest_path: args.manifest_path,
         clients: args.clients,
         files: if args.staged {

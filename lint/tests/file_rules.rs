@@ -3,8 +3,8 @@
 
 mod support;
 
-use clientwall::rules::RuleCode;
 use assert_cmd::Command;
+use clientwall::rules::RuleCode;
 use support::{Fixture, fake_shopify_token, fake_supabase_key, git_with_path, json, locations};
 
 fn rules_and_messages(report: &clientwall::report::Report) -> Vec<(String, String)> {

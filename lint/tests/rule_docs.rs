@@ -15,7 +15,11 @@ fn rule_codes_never_change_by_accident() {
 #[test]
 fn every_code_has_exactly_one_rule_in_report_order() {
     let table: Vec<RuleCode> = RULES.iter().map(|r| r.code).collect();
-    assert_eq!(table, RuleCode::ALL, "RULES must list every code once, in report order");
+    assert_eq!(
+        table,
+        RuleCode::ALL,
+        "RULES must list every code once, in report order"
+    );
     let mut sorted = table.clone();
     sorted.sort();
     assert_eq!(sorted, table, "the enum's order is the report order");

@@ -8,8 +8,8 @@ use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
-use crate::source::PackageSource;
 use crate::rules::{RULES, RuleCode, Subject, format_path};
+use crate::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -373,7 +373,10 @@ fn config_rules(layout: &Layout) -> Result<Vec<Violation>> {
 
 /// Client directories from the graph: local client crates.
 fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
-    let clients = graph.clients().map(|n| &graph.nodes[n]).filter(|n| n.source.is_local());
+    let clients = graph
+        .clients()
+        .map(|n| &graph.nodes[n])
+        .filter(|n| n.source.is_local());
     Layout::new(
         &loaded.root,
         clients.map(|n| (n.name.clone(), n.manifest_path.clone())),

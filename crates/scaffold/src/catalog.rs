@@ -78,8 +78,8 @@ impl Catalog {
             let mut entries = BTreeMap::new();
             for dir in RELEASES.dirs() {
                 let name = dir.path().to_string_lossy().replace('\\', "/");
-                let parsed = version::parse(&name)
-                    .unwrap_or_else(|e| panic!("releases/{name}: {e}"));
+                let parsed =
+                    version::parse(&name).unwrap_or_else(|e| panic!("releases/{name}: {e}"));
                 entries.insert(
                     parsed,
                     Entry {
@@ -252,6 +252,9 @@ mod tests {
         }
         assert!(!catalog.is_behind(catalog.current_version()));
         let err = catalog.template("0.0.1").unwrap_err().to_string();
-        assert!(err.starts_with("template version 0.0.1 is not one this clientwall knows"), "{err}");
+        assert!(
+            err.starts_with("template version 0.0.1 is not one this clientwall knows"),
+            "{err}"
+        );
     }
 }

@@ -93,13 +93,23 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         )
     })?;
     crate::version::parse(&version).map_err(|m| {
-        Error::invalid_at(&manifest_path, &manifest, version_item.span().map(|s| s.start), m)
+        Error::invalid_at(
+            &manifest_path,
+            &manifest,
+            version_item.span().map(|s| s.start),
+            m,
+        )
     })?;
     let client = package
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
         .ok_or_else(|| {
-            Error::invalid_at(&manifest_path, &manifest, None, "`[package] name` is missing")
+            Error::invalid_at(
+                &manifest_path,
+                &manifest,
+                None,
+                "`[package] name` is missing",
+            )
         })?
         .to_owned();
     let standalone = doc.get("workspace").is_some();
@@ -149,7 +159,9 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
             .get("dependencies")
             .and_then(|d| d.get("postgres"))
             .is_some();
-        notes.push("database: client.toml has no [database] kind; taken from the dependencies".to_owned());
+        notes.push(
+            "database: client.toml has no [database] kind; taken from the dependencies".to_owned(),
+        );
         if postgres { "postgres" } else { "sqlite" }.to_owned()
     });
     let env_prefix = read("src/lib.rs")
@@ -177,9 +189,10 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         database,
         env_prefix,
     };
-    answers
-        .variables(&version)
-        .validate()
-        .map_err(|e| Error::Template(format!("failed to recover the answers of {client_dir}: {e}")))?;
+    answers.variables(&version).validate().map_err(|e| {
+        Error::Template(format!(
+            "failed to recover the answers of {client_dir}: {e}"
+        ))
+    })?;
     Ok(Some((version, answers, standalone, notes)))
 }

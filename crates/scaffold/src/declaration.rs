@@ -46,17 +46,26 @@ impl Declaration {
                 }
             };
             let table = item.as_table_like().ok_or_else(|| {
-                Error::invalid_at(path, text, item.span().map(|s| s.start), format!("`{key}` must be a table"))
+                Error::invalid_at(
+                    path,
+                    text,
+                    item.span().map(|s| s.start),
+                    format!("`{key}` must be a table"),
+                )
             })?;
             for (file, value) in table.iter() {
-                let text_value = value.as_str().filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-                    Error::invalid_at(
-                        path,
-                        text,
-                        value.span().map(|s| s.start),
-                        format!("`{key}.\"{file}\"` must be a non-empty string"),
-                    )
-                })?;
+                let text_value =
+                    value
+                        .as_str()
+                        .filter(|v| !v.trim().is_empty())
+                        .ok_or_else(|| {
+                            Error::invalid_at(
+                                path,
+                                text,
+                                value.span().map(|s| s.start),
+                                format!("`{key}.\"{file}\"` must be a non-empty string"),
+                            )
+                        })?;
                 map.insert(file.to_owned(), text_value.to_owned());
             }
         }
@@ -90,10 +99,16 @@ mod tests {
         let err = Declaration::parse(Utf8Path::new("t.toml"), "[locked]\n\"a\" = \"\"\n")
             .unwrap_err()
             .to_string();
-        assert_eq!(err, "invalid t.toml:2: `locked.\"a\"` must be a non-empty string");
+        assert_eq!(
+            err,
+            "invalid t.toml:2: `locked.\"a\"` must be a non-empty string"
+        );
         let err = Declaration::parse(Utf8Path::new("t.toml"), "[locked]\n\n[lockd]\n")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("invalid t.toml:3: unknown table `lockd`"), "{err}");
+        assert!(
+            err.starts_with("invalid t.toml:3: unknown table `lockd`"),
+            "{err}"
+        );
     }
 }

@@ -33,7 +33,11 @@ pub struct Drift {
 
 /// Every drifted file of a client. A client from a custom template is not checked; a recorded
 /// version this clientwall does not know is an error (the check fails closed).
-pub fn inspect(client_dir: &Utf8Path, client: &TemplateClient, catalog: &Catalog) -> Result<Vec<Drift>> {
+pub fn inspect(
+    client_dir: &Utf8Path,
+    client: &TemplateClient,
+    catalog: &Catalog,
+) -> Result<Vec<Drift>> {
     let record = &client.record;
     if record.origin == Origin::Custom {
         return Ok(Vec::new());

@@ -59,9 +59,7 @@ impl Error {
         offset: Option<usize>,
         message: impl Into<String>,
     ) -> Error {
-        let line = offset.map_or(1, |o| {
-            text[..o.min(text.len())].matches('\n').count() + 1
-        });
+        let line = offset.map_or(1, |o| text[..o.min(text.len())].matches('\n').count() + 1);
         Error::Invalid {
             path: path.into(),
             line,

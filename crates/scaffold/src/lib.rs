@@ -15,6 +15,8 @@ pub mod client;
 pub mod declaration;
 pub mod drift;
 pub mod error;
+#[doc(hidden)]
+pub mod fixture;
 pub mod merge;
 pub mod migrations;
 pub mod names;
@@ -55,6 +57,39 @@ pub fn client_files(
         template::make_standalone(&mut files)?;
     }
     let record = record::Record::new(origin, &vars, standalone, &files, template.declaration());
+    files.push(record.to_file());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Every file of a client generated at `version` of `catalog`, record included (for clients of
+/// an older version in tests and benchmarks). Locked files are those the version declares, or
+/// the current template's when it declares none.
+pub fn client_files_at(
+    catalog: &Catalog,
+    version: &str,
+    vars: &Variables,
+    standalone: bool,
+) -> Result<Vec<RenderedFile>> {
+    let template = catalog.template(version)?;
+    let mut files = template.render(&vars.clone())?;
+    if standalone {
+        template::make_standalone(&mut files)?;
+    }
+    let declaration = if template.declaration().locked.is_empty() {
+        catalog.current()?.declaration()
+    } else {
+        template.declaration()
+    };
+    let mut vars = vars.clone();
+    vars.template_version = version.to_owned();
+    let record = record::Record::new(
+        record::Origin::Clientwall,
+        &vars,
+        standalone,
+        &files,
+        declaration,
+    );
     files.push(record.to_file());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

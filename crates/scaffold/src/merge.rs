@@ -147,7 +147,9 @@ mod tests {
     fn text(m: Merged) -> (String, Option<usize>) {
         match m {
             Merged::Clean(c) => (String::from_utf8(c).unwrap(), None),
-            Merged::Conflict { contents, hunks } => (String::from_utf8(contents).unwrap(), Some(hunks)),
+            Merged::Conflict { contents, hunks } => {
+                (String::from_utf8(contents).unwrap(), Some(hunks))
+            }
         }
     }
 
@@ -156,7 +158,12 @@ mod tests {
         let base = "a\nb\nc\nd\ne\n";
         let ours = "a\nB (mine)\nc\nd\ne\n";
         let theirs = "a\nb\nc\nd\ne\nf (new)\n";
-        let (merged, hunks) = text(merge3(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), LABELS));
+        let (merged, hunks) = text(merge3(
+            base.as_bytes(),
+            ours.as_bytes(),
+            theirs.as_bytes(),
+            LABELS,
+        ));
         assert_eq!(merged, "a\nB (mine)\nc\nd\ne\nf (new)\n");
         assert_eq!(hunks, None);
     }
@@ -166,7 +173,12 @@ mod tests {
         let base = "a\nb\nc\n";
         let ours = "a\nmine\nc\n";
         let theirs = "a\ntheirs\nc\n";
-        let (merged, hunks) = text(merge3(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), LABELS));
+        let (merged, hunks) = text(merge3(
+            base.as_bytes(),
+            ours.as_bytes(),
+            theirs.as_bytes(),
+            LABELS,
+        ));
         assert_eq!(hunks, Some(1));
         assert_eq!(
             merged,
@@ -179,7 +191,12 @@ mod tests {
     fn the_same_change_on_both_sides_is_taken_once() {
         let base = "a\nb\n";
         let both = "a\nb\nc\n";
-        let (merged, hunks) = text(merge3(base.as_bytes(), both.as_bytes(), both.as_bytes(), LABELS));
+        let (merged, hunks) = text(merge3(
+            base.as_bytes(),
+            both.as_bytes(),
+            both.as_bytes(),
+            LABELS,
+        ));
         assert_eq!((merged.as_str(), hunks), (both, None));
     }
 
@@ -188,21 +205,36 @@ mod tests {
         let base = "<<<<<<< not a marker\nb\n";
         let ours = "<<<<<<< not a marker\nmine\n";
         let theirs = "<<<<<<< not a marker\ntheirs\n";
-        let (merged, hunks) = text(merge3(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), LABELS));
+        let (merged, hunks) = text(merge3(
+            base.as_bytes(),
+            ours.as_bytes(),
+            theirs.as_bytes(),
+            LABELS,
+        ));
         assert_eq!(hunks, Some(1));
-        assert!(merged.contains("\n<<<<<<<<<<<<<<<<<<<<<<<< acme (yours)\n") || merged.contains("\n<<<<<<<< acme (yours)\n"), "{merged}");
+        assert!(
+            merged.contains("\n<<<<<<<<<<<<<<<<<<<<<<<< acme (yours)\n")
+                || merged.contains("\n<<<<<<<< acme (yours)\n"),
+            "{merged}"
+        );
     }
 
     #[test]
     fn a_file_without_a_final_newline_still_gets_markers_on_their_own_lines() {
         let (merged, _) = text(merge3(b"a\nb", b"a\nmine", b"a\ntheirs", LABELS));
-        assert!(merged.contains("mine\n||||||| template 0.1.0\n"), "{merged}");
+        assert!(
+            merged.contains("mine\n||||||| template 0.1.0\n"),
+            "{merged}"
+        );
     }
 
     #[test]
     fn markers_are_found_only_as_a_whole_conflict() {
         assert_eq!(conflict_marker_line(b"Title\n=======\n"), None);
         assert_eq!(conflict_marker_line(b"<<<<<<< a\nx\n>>>>>>> b\n"), None);
-        assert_eq!(conflict_marker_line(b"x\n<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n"), Some(2));
+        assert_eq!(
+            conflict_marker_line(b"x\n<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n"),
+            Some(2)
+        );
     }
 }

@@ -89,8 +89,12 @@ mod tests {
             "client.toml".into(),
             b"# mine\n[shopify]\nshop = \"a.myshopify.com\" # the shop\n".to_vec(),
         );
-        assert!(ensure_toml_key(&mut files, "client.toml", "sync", "page_size", 250.into()).unwrap());
-        assert!(!ensure_toml_key(&mut files, "client.toml", "sync", "page_size", 100.into()).unwrap());
+        assert!(
+            ensure_toml_key(&mut files, "client.toml", "sync", "page_size", 250.into()).unwrap()
+        );
+        assert!(
+            !ensure_toml_key(&mut files, "client.toml", "sync", "page_size", 100.into()).unwrap()
+        );
         assert_eq!(
             String::from_utf8(files["client.toml"].clone()).unwrap(),
             "# mine\n[shopify]\nshop = \"a.myshopify.com\" # the shop\n\n[sync]\npage_size = 250\n"

@@ -188,18 +188,36 @@ impl Record {
     pub fn parse(path: &Utf8Path, text: &str) -> Result<Record> {
         let doc = toml_spans::parse(path, text)?;
         let root = doc.as_table();
-        let at = |offset: Option<usize>, message: String| Error::invalid_at(path, text, offset, message);
+        let at =
+            |offset: Option<usize>, message: String| Error::invalid_at(path, text, offset, message);
         for (key, _) in root.iter() {
-            if !["template", "template-version", "standalone", "answers", "files"].contains(&key) {
-                return Err(at(toml_spans::key_offset(root, key), format!("unknown key `{key}`")));
+            if ![
+                "template",
+                "template-version",
+                "standalone",
+                "answers",
+                "files",
+            ]
+            .contains(&key)
+            {
+                return Err(at(
+                    toml_spans::key_offset(root, key),
+                    format!("unknown key `{key}`"),
+                ));
             }
         }
         let string = |table: &toml_edit::Table, key: &str, name: &str| -> Result<String> {
             match table.get(key) {
                 Some(item) => item.as_str().map(str::to_owned).ok_or_else(|| {
-                    at(item.span().map(|s| s.start), format!("`{name}` must be a string"))
+                    at(
+                        item.span().map(|s| s.start),
+                        format!("`{name}` must be a string"),
+                    )
                 }),
-                None => Err(at(table.span().map(|s| s.start), format!("`{name}` is missing"))),
+                None => Err(at(
+                    table.span().map(|s| s.start),
+                    format!("`{name}` is missing"),
+                )),
             }
         };
         let origin = match string(root, "template", "template")?.as_str() {
@@ -218,18 +236,31 @@ impl Record {
         let standalone = match root.get("standalone") {
             None => false,
             Some(item) => item.as_bool().ok_or_else(|| {
-                at(item.span().map(|s| s.start), "`standalone` must be true or false".into())
+                at(
+                    item.span().map(|s| s.start),
+                    "`standalone` must be true or false".into(),
+                )
             })?,
         };
         let table = |key: &str| -> Result<&toml_edit::Table> {
-            root.get(key)
-                .and_then(|i| i.as_table())
-                .ok_or_else(|| at(toml_spans::key_offset(root, key), format!("`[{key}]` is missing")))
+            root.get(key).and_then(|i| i.as_table()).ok_or_else(|| {
+                at(
+                    toml_spans::key_offset(root, key),
+                    format!("`[{key}]` is missing"),
+                )
+            })
         };
         let answers_table = table("answers")?;
         for (key, _) in answers_table.iter() {
-            if !["client", "crate_name", "display_name", "shop_domain", "database", "env_prefix"]
-                .contains(&key)
+            if ![
+                "client",
+                "crate_name",
+                "display_name",
+                "shop_domain",
+                "database",
+                "env_prefix",
+            ]
+            .contains(&key)
             {
                 return Err(at(
                     toml_spans::key_offset(answers_table, key),
@@ -263,7 +294,8 @@ impl Record {
                     ));
                 }
             };
-            if file.starts_with('/') || file.split('/').any(|part| part == ".." || part.is_empty()) {
+            if file.starts_with('/') || file.split('/').any(|part| part == ".." || part.is_empty())
+            {
                 return Err(at(
                     toml_spans::key_offset(files_table, file),
                     format!("`{file}` is not a path inside the client"),
@@ -297,10 +329,18 @@ mod tests {
     fn record() -> Record {
         let vars = Variables::new("acme-corp", Some("Acme Corp Ltd".into()), None, None).unwrap();
         let mut declaration = Declaration::default();
-        declaration.locked.insert("src/token.rs".into(), "the token".into());
+        declaration
+            .locked
+            .insert("src/token.rs".into(), "the token".into());
         let files = [
-            RenderedFile { path: "Cargo.toml".into(), contents: Vec::new() },
-            RenderedFile { path: "src/token.rs".into(), contents: Vec::new() },
+            RenderedFile {
+                path: "Cargo.toml".into(),
+                contents: Vec::new(),
+            },
+            RenderedFile {
+                path: "src/token.rs".into(),
+                contents: Vec::new(),
+            },
         ];
         Record::new(Origin::Clientwall, &vars, true, &files, &declaration)
     }
@@ -309,7 +349,10 @@ mod tests {
     fn a_record_reads_back_as_written() {
         let record = record();
         let text = record.to_toml();
-        assert_eq!(Record::parse(Utf8Path::new("r.toml"), &text).unwrap(), record);
+        assert_eq!(
+            Record::parse(Utf8Path::new("r.toml"), &text).unwrap(),
+            record
+        );
         assert!(text.contains("\"src/token.rs\" = \"locked\""), "{text}");
         assert_eq!(record.locked().collect::<Vec<_>>(), ["src/token.rs"]);
     }
@@ -318,15 +361,37 @@ mod tests {
     fn bad_records_name_file_and_line() {
         let text = record().to_toml();
         let cases = [
-            ("database = \"sqlite\"", "database = \"mysql\"", "invalid --database `mysql`"),
-            ("\"src/token.rs\" = \"locked\"", "\"src/token.rs\" = \"frozen\"", "must be \"locked\" or \"managed\""),
-            ("standalone = true", "standalone = true\nextra = 1", "unknown key `extra`"),
-            ("template-version = \"", "template-version = \"x", "is not a semantic version"),
-            ("\"Cargo.toml\" = ", "\"../x\" = ", "is not a path inside the client"),
+            (
+                "database = \"sqlite\"",
+                "database = \"mysql\"",
+                "invalid --database `mysql`",
+            ),
+            (
+                "\"src/token.rs\" = \"locked\"",
+                "\"src/token.rs\" = \"frozen\"",
+                "must be \"locked\" or \"managed\"",
+            ),
+            (
+                "standalone = true",
+                "standalone = true\nextra = 1",
+                "unknown key `extra`",
+            ),
+            (
+                "template-version = \"",
+                "template-version = \"x",
+                "is not a semantic version",
+            ),
+            (
+                "\"Cargo.toml\" = ",
+                "\"../x\" = ",
+                "is not a path inside the client",
+            ),
         ];
         for (from, to, expected) in cases {
             let bad = text.replacen(from, to, 1);
-            let err = Record::parse(Utf8Path::new("r.toml"), &bad).unwrap_err().to_string();
+            let err = Record::parse(Utf8Path::new("r.toml"), &bad)
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("invalid r.toml:"), "{err}");
             assert!(err.contains(expected), "{err}");
         }

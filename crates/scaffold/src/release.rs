@@ -24,10 +24,7 @@ pub fn checksum(files: &[(String, Vec<u8>)]) -> String {
         hash.update((contents.len() as u64).to_le_bytes());
         hash.update(contents);
     }
-    hash.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The recorded checksums: version → checksum, in file order.
@@ -70,16 +67,26 @@ pub struct Released {
 
 /// Release `template_dir` as `new_version` into `releases`: refuses a version that is not
 /// newer than every release and than the template's own, or that exists already.
-pub fn release(template_dir: &Utf8Path, releases: &Utf8Path, new_version: &str) -> Result<Released> {
+pub fn release(
+    template_dir: &Utf8Path,
+    releases: &Utf8Path,
+    new_version: &str,
+) -> Result<Released> {
     let wanted = version::parse(new_version).map_err(Error::Template)?;
     let cargo_generate = template_dir.join("cargo-generate.toml");
     let text = std::fs::read_to_string(&cargo_generate)
         .map_err(|e| Error::io("read", &cargo_generate, e))?;
     let previous = version::from_cargo_generate_toml(&cargo_generate, &text)?.ok_or_else(|| {
-        Error::Template(format!("{cargo_generate} states no template_version default"))
+        Error::Template(format!(
+            "{cargo_generate} states no template_version default"
+        ))
     })?;
     let recorded = recorded_checksums(releases)?;
-    for existing in recorded.iter().map(|(v, _)| v.as_str()).chain([previous.as_str()]) {
+    for existing in recorded
+        .iter()
+        .map(|(v, _)| v.as_str())
+        .chain([previous.as_str()])
+    {
         let existing_parsed = version::parse(existing).map_err(Error::Template)?;
         if wanted <= existing_parsed {
             return Err(Error::Template(format!(
@@ -155,8 +162,13 @@ mod tests {
             std::fs::read_to_string(template.join("cargo-generate.toml")).unwrap(),
             cg.replace("0.1.0", "0.2.0")
         );
-        assert_eq!(recorded_checksums(&releases).unwrap()[1], ("0.2.0".to_owned(), done.checksum));
-        let again = release(&template, &releases, "0.2.0").unwrap_err().to_string();
+        assert_eq!(
+            recorded_checksums(&releases).unwrap()[1],
+            ("0.2.0".to_owned(), done.checksum)
+        );
+        let again = release(&template, &releases, "0.2.0")
+            .unwrap_err()
+            .to_string();
         assert!(again.contains("not newer"), "{again}");
     }
 }

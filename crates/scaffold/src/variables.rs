@@ -63,10 +63,18 @@ impl Variables {
                 })
         };
         if !ident(&self.crate_name, false) {
-            return Err(value("crate_name", &self.crate_name, "must be a snake_case crate name"));
+            return Err(value(
+                "crate_name",
+                &self.crate_name,
+                "must be a snake_case crate name",
+            ));
         }
         if !ident(&self.env_prefix, true) {
-            return Err(value("env_prefix", &self.env_prefix, "must be SHOUTY_SNAKE"));
+            return Err(value(
+                "env_prefix",
+                &self.env_prefix,
+                "must be SHOUTY_SNAKE",
+            ));
         }
         if self.client.is_empty()
             || !self
@@ -74,7 +82,11 @@ impl Variables {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            return Err(value("client", &self.client, "must be a kebab-case crate name"));
+            return Err(value(
+                "client",
+                &self.client,
+                "must be a kebab-case crate name",
+            ));
         }
         Ok(())
     }

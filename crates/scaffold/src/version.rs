@@ -24,9 +24,8 @@ pub fn from_cargo_generate_toml(path: &Utf8Path, text: &str) -> Result<Option<St
             "`placeholders.template_version.default` must be a string",
         )
     })?;
-    parse(version).map_err(|message| {
-        Error::invalid_at(path, text, item.span().map(|s| s.start), message)
-    })?;
+    parse(version)
+        .map_err(|message| Error::invalid_at(path, text, item.span().map(|s| s.start), message))?;
     Ok(Some(version.to_owned()))
 }
 
@@ -34,13 +33,22 @@ pub fn from_cargo_generate_toml(path: &Utf8Path, text: &str) -> Result<Option<St
 /// (comments, layout) kept.
 pub fn set_in_cargo_generate_toml(path: &Utf8Path, text: &str, version: &str) -> Result<String> {
     parse(version).map_err(Error::Template)?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| Error::invalid_at(path, text, e.span().map(|s| s.start), e.message().trim_end().to_owned()))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::invalid_at(
+            path,
+            text,
+            e.span().map(|s| s.start),
+            e.message().trim_end().to_owned(),
+        )
+    })?;
     let slot = doc
         .get_mut("placeholders")
         .and_then(|p| p.get_mut("template_version"))
-        .and_then(|t| t.as_inline_table_mut().map(|t| t.get_mut("default")).or(None))
+        .and_then(|t| {
+            t.as_inline_table_mut()
+                .map(|t| t.get_mut("default"))
+                .or(None)
+        })
         .flatten()
         .ok_or_else(|| {
             Error::Template(format!(
@@ -85,6 +93,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.starts_with("invalid c.toml:2: template version `one`"), "{err}");
+        assert!(
+            err.starts_with("invalid c.toml:2: template version `one`"),
+            "{err}"
+        );
     }
 }

@@ -26,12 +26,19 @@ fn every_release_matches_its_recorded_checksum() {
     let recorded = release::recorded_checksums(&releases()).unwrap();
     let dirs = release_dirs();
     assert_eq!(
-        recorded.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>().len(),
+        recorded
+            .iter()
+            .map(|(v, _)| v.clone())
+            .collect::<Vec<_>>()
+            .len(),
         dirs.len(),
         "every release directory has exactly one line in releases/{CHECKSUMS}: {recorded:?} vs {dirs:?}"
     );
     for (version, sum) in &recorded {
-        assert!(dirs.contains(version), "{CHECKSUMS} names {version}, which is not released");
+        assert!(
+            dirs.contains(version),
+            "{CHECKSUMS} names {version}, which is not released"
+        );
         let files = read_dir_files(&releases().join(version)).unwrap();
         assert_eq!(
             &release::checksum(&files),

@@ -5,8 +5,8 @@
 //! the root manifest). Removing the journal is the commit point. A run killed before it is
 //! rolled back by the next run ([`recover`]): every original restored, every new file removed.
 
-use crate::error::{Error, Result};
 use crate::INTERRUPTED;
+use crate::error::{Error, Result};
 use crate::transaction::replace_atomically;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,20 @@ pub fn apply(
     writes: &BTreeMap<String, Option<Vec<u8>>>,
 ) -> Result<()> {
     recover(root)?;
+    match write_all(root, client_dir, writes) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            recover(root)?;
+            Err(err)
+        }
+    }
+}
+
+fn write_all(
+    root: &Utf8Path,
+    client_dir: &Utf8Path,
+    writes: &BTreeMap<String, Option<Vec<u8>>>,
+) -> Result<()> {
     let work = root.join(WORK_DIR);
     let backup = work.join(BACKUP);
     std::fs::create_dir_all(&backup).map_err(|e| Error::io("create", &backup, e))?;
@@ -61,33 +75,23 @@ pub fn apply(
     };
     let text = serde_json::to_vec(&journal).expect("journal serializes");
     replace_atomically(&work.join(JOURNAL), &text)?;
-    let result = (|| {
-        for (i, (path, contents)) in writes.iter().enumerate() {
-            step(if i == 1 { "after-first-file" } else { "file" })?;
-            let target = client_dir.join(path);
-            match contents {
-                Some(contents) => {
-                    if let Some(parent) = target.parent() {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| Error::io("create", parent, e))?;
-                    }
-                    replace_atomically(&target, contents)?;
+    for (i, (path, contents)) in writes.iter().enumerate() {
+        step(if i == 1 { "after-first-file" } else { "file" })?;
+        let target = client_dir.join(path);
+        match contents {
+            Some(contents) => {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
                 }
-                None => remove_file(&target)?,
+                replace_atomically(&target, contents)?;
             }
-        }
-        step("before-commit")
-    })();
-    match result {
-        Ok(()) => {
-            remove_file(&work.join(JOURNAL))?;
-            remove_dir(&work)
-        }
-        Err(err) => {
-            recover(root)?;
-            Err(err)
+            None => remove_file(&target)?,
         }
     }
+    step("before-commit")?;
+    // The commit point.
+    remove_file(&work.join(JOURNAL))?;
+    remove_dir(&work)
 }
 
 /// Roll back an upgrade that did not finish, if its journal is there; remove the working

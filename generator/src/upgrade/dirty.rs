@@ -24,7 +24,13 @@ pub fn dirty_dirs(root: &Utf8Path, dirs: &[Utf8PathBuf]) -> Result<BTreeSet<Utf8
     let toplevel = toplevel.canonicalize_utf8().unwrap_or(toplevel);
     let mut command = Command::new("git");
     command
-        .args(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--"])
+        .args([
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--",
+        ])
         .current_dir(root);
     for dir in dirs {
         command.arg(dir.as_str());

@@ -113,7 +113,10 @@ pub fn run(options: &Options) -> Result<Report> {
     let manifest = Manifest::load(&root.join("Cargo.toml")).map_err(Error::Policy)?;
     let config = Config::from_manifest(&manifest).map_err(Error::Policy)?;
     let layout = Layout::from_globs(&root, &config).map_err(Error::Policy)?;
-    let catalog: &Catalog = options.templates.as_deref().unwrap_or_else(|| Catalog::embedded());
+    let catalog: &Catalog = options
+        .templates
+        .as_deref()
+        .unwrap_or_else(|| Catalog::embedded());
     let current = catalog.current_version().to_owned();
     for name in &options.clients {
         if layout.client(name).is_none() {
@@ -147,7 +150,14 @@ pub fn run(options: &Options) -> Result<Report> {
         }
         let dir = Utf8PathBuf::from_path_buf(area.dir.clone())
             .map_err(|p| Error::Workspace(format!("{} is not a UTF-8 path", p.display())))?;
-        outcomes.push(inspect(&area.name, &root, &dir, catalog, legacy, options.mode));
+        outcomes.push(inspect(
+            &area.name,
+            &root,
+            &dir,
+            catalog,
+            legacy,
+            options.mode,
+        ));
     }
 
     if options.mode == Mode::Apply {
@@ -211,7 +221,11 @@ fn inspect(
     }
     let behind = catalog.is_behind(&version);
     if mode == Mode::Check || (!behind && client.recovered.is_none()) {
-        outcome.status = if behind { Status::Behind } else { Status::Current };
+        outcome.status = if behind {
+            Status::Behind
+        } else {
+            Status::Current
+        };
         return outcome;
     }
     match plan::plan(dir, name, &client, catalog) {
@@ -244,7 +258,8 @@ fn write(root: &Utf8Path, outcomes: &mut [ClientOutcome], allow_dirty: bool) {
         let dir = root.join(&outcome.dir);
         match &dirty {
             Err(why) => {
-                outcome.status = Status::Refused(format!("{why}; commit first or pass --allow-dirty"));
+                outcome.status =
+                    Status::Refused(format!("{why}; commit first or pass --allow-dirty"));
                 continue;
             }
             Ok(dirty) if dirty.contains(&dir) => {
@@ -262,7 +277,8 @@ fn write(root: &Utf8Path, outcomes: &mut [ClientOutcome], allow_dirty: bool) {
         let plan = outcome.plan.as_ref().expect("a pending client has a plan");
         outcome.status = match apply::apply(root, &dir, &plan.writes) {
             Ok(()) => {
-                let conflicts: Vec<String> = plan.conflicts().into_iter().map(str::to_owned).collect();
+                let conflicts: Vec<String> =
+                    plan.conflicts().into_iter().map(str::to_owned).collect();
                 if conflicts.is_empty() {
                     Status::Clean
                 } else {
@@ -308,8 +324,14 @@ impl Report {
     /// post-upgrade check found violations; 2: a client was refused or failed, or the check
     /// could not run.
     pub fn exit_code(&self) -> u8 {
-        let refused = self.clients.iter().any(|c| matches!(c.status, Status::Refused(_)));
-        let conflicts = self.clients.iter().any(|c| matches!(c.status, Status::Conflicts(_)));
+        let refused = self
+            .clients
+            .iter()
+            .any(|c| matches!(c.status, Status::Refused(_)));
+        let conflicts = self
+            .clients
+            .iter()
+            .any(|c| matches!(c.status, Status::Conflicts(_)));
         let behind = self.clients.iter().any(|c| c.status == Status::Behind);
         if refused {
             return 2;
@@ -336,7 +358,9 @@ impl Report {
                 client.name, client.dir, plan.from, plan.to
             ));
             if let Some(notes) = &client.recovered {
-                out.push_str("  answers recovered from the client's own files (it had no record)\n");
+                out.push_str(
+                    "  answers recovered from the client's own files (it had no record)\n",
+                );
                 for note in notes {
                     out.push_str(&format!("    {note}\n"));
                 }
@@ -369,6 +393,21 @@ impl Report {
                 let files = c.plan.as_ref().map_or(0, |p| {
                     p.changes.iter().filter(|ch| ch.action.writes()).count()
                 });
+                let restored: Vec<&str> = c.plan.as_ref().map_or(Vec::new(), |p| {
+                    p.changes
+                        .iter()
+                        .filter(|ch| matches!(ch.action, plan::Action::Restored { .. }))
+                        .map(|ch| ch.path.as_str())
+                        .collect()
+                });
+                let restored = if restored.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; hand-edited locked file restored: {}",
+                        restored.join(", ")
+                    )
+                };
                 let result = match &c.status {
                     Status::Current => "current".to_owned(),
                     Status::Behind if self.mode == Mode::Check => "behind".to_owned(),
@@ -377,13 +416,21 @@ impl Report {
                         if conflicts == 0 {
                             format!("would upgrade: clean ({})", plural(files, "file"))
                         } else {
-                            format!("would upgrade: conflicts in {} of {}", conflicts, plural(files, "file"))
+                            format!(
+                                "would upgrade: conflicts in {} of {}",
+                                conflicts,
+                                plural(files, "file")
+                            )
                         }
                     }
                     Status::Clean => format!("clean ({})", plural(files, "file")),
                     Status::Conflicts(list) => format!("conflicts ({})", list.join(", ")),
                     Status::Skipped(why) => format!("skipped: {why}"),
                     Status::Refused(why) => format!("refused: {why}"),
+                };
+                let result = match &c.status {
+                    Status::Behind | Status::Clean | Status::Conflicts(_) => result + &restored,
+                    _ => result,
                 };
                 [
                     c.name.clone(),

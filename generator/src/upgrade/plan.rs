@@ -47,7 +47,9 @@ impl Action {
             Action::Merged => "merged (your changes kept)".into(),
             Action::Conflict { hunks } => format!("CONFLICT ({hunks} hunk(s), diff3 markers)"),
             Action::Replaced => "replaced (locked)".into(),
-            Action::Restored { was_missing: true } => "restored (locked; it had been deleted)".into(),
+            Action::Restored { was_missing: true } => {
+                "restored (locked; it had been deleted)".into()
+            }
             Action::Restored { was_missing: false } => {
                 "restored (locked; your hand edit was replaced)".into()
             }
@@ -169,8 +171,12 @@ pub fn plan(
         .migrations_between(&from, &to)
         .map_err(|e| e.to_string())?
     {
-        (migration.apply)(&mut ours, &record.answers.variables(&to))
-            .map_err(|e| format!("migration to {} ({}) failed: {e}", migration.to, migration.summary))?;
+        (migration.apply)(&mut ours, &record.answers.variables(&to)).map_err(|e| {
+            format!(
+                "migration to {} ({}) failed: {e}",
+                migration.to, migration.summary
+            )
+        })?;
         migrations.push(migration.summary);
     }
 
@@ -189,13 +195,20 @@ pub fn plan(
         let locked = declaration.is_locked(path);
         let (action, contents) = if locked {
             match (current, base_contents) {
-                (None, _) => (Some(Action::Restored { was_missing: true }), Some(new.clone())),
-                (Some(c), Some(b)) if c == b => {
-                    ((c != new || renamed_from.is_some()).then_some(Action::Replaced), Some(new.clone()))
-                }
+                (None, _) => (
+                    Some(Action::Restored { was_missing: true }),
+                    Some(new.clone()),
+                ),
+                (Some(c), Some(b)) if c == b => (
+                    (c != new || renamed_from.is_some()).then_some(Action::Replaced),
+                    Some(new.clone()),
+                ),
                 (Some(c), None) if c == new => (None, None),
                 (Some(c), _) if c == new && renamed_from.is_none() => (None, None),
-                (Some(_), _) => (Some(Action::Restored { was_missing: false }), Some(new.clone())),
+                (Some(_), _) => (
+                    Some(Action::Restored { was_missing: false }),
+                    Some(new.clone()),
+                ),
             }
         } else {
             match (current, base_contents) {

@@ -1,6 +1,6 @@
 //! `client-depends-on-client`
 
-use super::{RuleCode, GraphContext, RuleInfo, Violation, reach_violations};
+use super::{GraphContext, RuleCode, RuleInfo, Violation, reach_violations};
 use crate::classify::Kind;
 use crate::error::Result;
 

@@ -1,6 +1,6 @@
 //! `cross-client-file-reference`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::layout::Layout;
 use crate::scan::{Finding, Landing};
 

@@ -1,6 +1,6 @@
 //! `env-file-committed`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::layout::Layout;
 use crate::location::Location;
 use camino::Utf8PathBuf;

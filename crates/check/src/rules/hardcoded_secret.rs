@@ -1,6 +1,6 @@
 //! `hardcoded-secret`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::scan::Finding;
 
 pub static RULE: RuleInfo = RuleInfo {

@@ -15,13 +15,13 @@ pub mod token_lifetime_too_long;
 pub mod write_scope_requested;
 
 use crate::classify::Kind;
-use crate::scan::Landing;
-use crate::scan::secrets::SecretKind;
 use crate::config::Config;
 use crate::error::Result;
 use crate::graph::{CrateGraph, EdgeId, Reach, kind_name};
 use crate::location::Location;
 use crate::manifest::ManifestCache;
+use crate::scan::Landing;
+use crate::scan::secrets::SecretKind;
 use camino::Utf8Path;
 use cargo_metadata::DependencyKind;
 use serde::Serialize;
@@ -204,7 +204,10 @@ pub enum Subject {
     /// A file outside the client's directory that one of its files pulls in or links to.
     File { path: String, owner: Landing },
     /// A secret, by kind, in redacted form only.
-    Secret { secret: SecretKind, redacted: String },
+    Secret {
+        secret: SecretKind,
+        redacted: String,
+    },
     /// A dotenv file tracked by git.
     EnvFile { path: String },
     /// A Shopify scope that is not read-only.
@@ -212,7 +215,10 @@ pub enum Subject {
     /// A token lifetime outside what the policy allows.
     TokenLifetime { hours: i64 },
     /// A database location (path or URL variable) and the other clients that name it.
-    Database { location: String, shared_with: Vec<String> },
+    Database {
+        location: String,
+        shared_with: Vec<String>,
+    },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
     /// A file from the client's template: a locked file `edited` or `missing`, or a file

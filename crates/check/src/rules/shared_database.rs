@@ -1,6 +1,6 @@
 //! `shared-database`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::{ClientToml, Located, env_prefix};
 use std::collections::BTreeMap;
 

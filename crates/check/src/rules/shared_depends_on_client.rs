@@ -1,6 +1,6 @@
 //! `shared-depends-on-client`
 
-use super::{Subject, RuleCode, GraphContext, RuleInfo, Violation};
+use super::{GraphContext, RuleCode, RuleInfo, Subject, Violation};
 use crate::classify::Kind;
 use crate::error::Result;
 

@@ -1,6 +1,6 @@
 //! `stale-allow`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::config::AllowEntry;
 use crate::date::Date;
 

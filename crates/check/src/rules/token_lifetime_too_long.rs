@@ -1,6 +1,6 @@
 //! `token-lifetime-too-long`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::ClientToml;
 
 /// Shopify's client-credentials tokens expire after 24 hours; nothing may be configured longer.

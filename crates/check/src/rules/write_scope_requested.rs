@@ -1,6 +1,6 @@
 //! `write-scope-requested`
 
-use super::{Subject, RuleCode, RuleInfo, Violation};
+use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::ClientToml;
 
 pub static RULE: RuleInfo = RuleInfo {

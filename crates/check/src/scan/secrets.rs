@@ -84,8 +84,13 @@ pub fn find(text: &[u8]) -> Vec<Secret> {
         } else if let Some(m) = caps.name("supabase") {
             Some((SecretKind::SupabaseSecretKey, redact_token(m.as_bytes()), m))
         } else if let Some(m) = caps.name("jwt") {
-            is_service_role(m.as_bytes())
-                .then(|| (SecretKind::SupabaseServiceRoleJwt, redact_token(m.as_bytes()), m))
+            is_service_role(m.as_bytes()).then(|| {
+                (
+                    SecretKind::SupabaseServiceRoleJwt,
+                    redact_token(m.as_bytes()),
+                    m,
+                )
+            })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
             is_literal_password(password.as_bytes()).then(|| {
                 let mut shown =
@@ -95,9 +100,8 @@ pub fn find(text: &[u8]) -> Vec<Secret> {
                 (SecretKind::PasswordUrl, shown, url)
             })
         } else {
-            caps.name("header").map(|m| {
-                (SecretKind::AccessTokenHeader, redact_token(m.as_bytes()), m)
-            })
+            caps.name("header")
+                .map(|m| (SecretKind::AccessTokenHeader, redact_token(m.as_bytes()), m))
         };
         if let Some((kind, redacted, m)) = secret
             && !excused(text, whole.start())
