@@ -235,6 +235,16 @@ pub fn plan(
                 }
             }
         };
+        // A migration may have changed the client's file: what counts is what is on disk.
+        let on_disk = before.get(old_path).or_else(|| before.get(path));
+        let action = match (action, &contents) {
+            (None, Some(c)) if Some(c) != on_disk || renamed_from.is_some() => Some(if locked {
+                Action::Replaced
+            } else {
+                Action::Merged
+            }),
+            (action, _) => action,
+        };
         if let Some(action) = action {
             if action.writes() {
                 writes.insert(path.clone(), contents);
