@@ -703,3 +703,38 @@ fn new_is_new_client() {
         "examples/consultancy is what new-client generates",
     );
 }
+
+/// The pre-commit path: a staged hand edit of a locked file fails `check --staged`.
+#[test]
+fn a_staged_edit_of_a_locked_file_fails_the_pre_commit_check() {
+    let ws = Workspace::new(&["acme", "globex"]);
+    ws.edit(
+        "acme",
+        "src/token.rs",
+        "RENEW_MARGIN_SECS: u64 = 300",
+        "RENEW_MARGIN_SECS: u64 = 0",
+    );
+    assert!(
+        ws.git(&["add", "clients/acme/src/token.rs"])
+            .status
+            .success()
+    );
+    let out = ws.clientwall(&["check", "--staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let found = violations(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0].0.as_str(),
+            found[0].1.as_str(),
+            found[0].2.as_str()
+        ),
+        ("template-drift", "acme", "clients/acme/src/token.rs")
+    );
+    // An edit to a managed file is the client's business.
+    assert!(ws.git(&["reset", "-q", "--hard"]).status.success());
+    ws.edit("acme", "src/report.rs", REPORT_EDIT.0, REPORT_EDIT.1);
+    assert!(ws.git(&["add", "-A"]).status.success());
+    let out = ws.clientwall(&["check", "--staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}

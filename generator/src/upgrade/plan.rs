@@ -248,10 +248,8 @@ pub fn plan(
         if let Some(action) = action {
             if action.writes() {
                 writes.insert(path.clone(), contents);
-                if let Some(old) = &renamed_from {
-                    if ours.contains_key(old) {
-                        writes.insert(old.clone(), None);
-                    }
+                if let Some(old) = renamed_from.as_ref().filter(|old| ours.contains_key(*old)) {
+                    writes.insert(old.clone(), None);
                 }
             }
             changes.push(FileChange {
