@@ -201,7 +201,20 @@ fn catalog(options: &CheckOptions) -> &Catalog {
 /// Scan every client's files, ask git what is tracked, read every `client.toml`, compare
 /// every generated client with its template.
 fn file_part(layout: Layout, config: &Config, catalog: &Catalog) -> Result<FilePart> {
-    let scan = scan::scan_all(&layout)?;
+    // Drift reads records and renders locked files: independent of the scan, so beside it.
+    let (scan, drift) = std::thread::scope(|scope| {
+        let drift = scope.spawn(|| {
+            rules::template_drift::check(&layout, catalog, config.template.is_some(), |_| true)
+        });
+        let scan = scan::scan_all(&layout);
+        (
+            scan,
+            drift
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    let (scan, drift) = (scan?, drift?);
     let mut notes = Vec::new();
     let indexed = match git::indexed_files(layout.root.as_path(), &[])? {
         Some(files) => files,
@@ -212,12 +225,7 @@ fn file_part(layout: Layout, config: &Config, catalog: &Catalog) -> Result<FileP
     };
     let mut violations = file_rules(&scan, &layout, &indexed);
     violations.extend(config_rules(&layout)?);
-    violations.extend(rules::template_drift::check(
-        &layout,
-        catalog,
-        config.template.is_some(),
-        |_| true,
-    )?);
+    violations.extend(drift);
     Ok(FilePart {
         layout,
         scan,
