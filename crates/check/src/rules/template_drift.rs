@@ -84,21 +84,21 @@ fn violation(
     let because = drift
         .reason
         .as_deref()
-        .map(|r| format!("it is locked: {r}. "))
+        .map(|r| format!("`{}` is locked ({r}); ", drift.path))
         .unwrap_or_default();
     let (location, message, help, state) = match drift.problem {
         Problem::Edited { line } => (
             at_line(&file, line)?,
             format!("client `{name}`'s locked file `{shown}` differs from template {version}"),
             format!(
-                "{because}Restore it with `cargo clientwall upgrade {name}`, and make the change in the template instead"
+                "{because}restore it with `cargo clientwall upgrade {name}` and make the change in the template instead"
             ),
             "edited",
         ),
         Problem::Missing => (
             Location::start_of(&dir.join(scaffold::record::FILE_NAME)),
             format!("client `{name}`'s locked file `{shown}` is missing"),
-            format!("{because}Restore it with `cargo clientwall upgrade {name}`"),
+            format!("{because}restore it with `cargo clientwall upgrade {name}`"),
             "missing",
         ),
         Problem::ConflictMarkers { line } => (
