@@ -1,37 +1,152 @@
 #!/usr/bin/env bash
 # Every test suite: the workspace's tests (lint, generator, stock cargo-generate equality), then
 # the example consultancy workspace regenerated and diffed, then its generated clients' own
-# tests: acme (SQLite) and globex (PostgreSQL) against a mock Shopify on loopback.
-# Starts a throwaway PostgreSQL and installs cargo-generate when they are missing.
-set -euo pipefail
+# fmt, clippy and tests: acme (SQLite) and globex (PostgreSQL, also over TLS) against a mock
+# Shopify on loopback.
+#
+# Needs a Rust toolchain, git and python3; no root. What else the tests need is set up here,
+# under target/tools, without touching the system:
+# - `pre-commit` (PyPI) in a virtualenv, when it is not on PATH;
+# - `cargo-generate` (crates.io), when it is not on PATH;
+# - PostgreSQL on loopback: the system's binaries (/usr/lib/postgresql/*/bin) when present,
+#   else the `pgserver` wheel (PyPI; it bundles PostgreSQL) in the virtualenv; and a TLS front
+#   on loopback (`xtask tls-front`) for the TLS tests when the server itself offers none.
+# Every suite runs even when an earlier one failed; the failures are listed at the end, and the
+# exit code is non-zero if there was any.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback
+tools=$PWD/target/tools
+mkdir -p "$tools/bin"
+export PATH="$tools/bin:$PATH"
 
-if ! command -v cargo-generate >/dev/null; then
-  echo "== installing cargo-generate 0.23 (the stock-template test needs it)"
-  cargo install --locked --quiet cargo-generate --version '~0.23'
-fi
+failed=()
+passed=()
+# `suite NAME COMMAND...`: run one suite, remember how it went, never stop the script.
+suite() {
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then
+    passed+=("$name")
+  else
+    echo "== FAILED: $name" >&2
+    failed+=("$name")
+  fi
+}
+
 cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
-if [ -z "${CLIENTWALL_TEST_POSTGRES_URL:-}" ]; then
-  echo "== starting PostgreSQL on loopback"
+
+# The virtualenv under target/tools: python3's venv, or, where python3 has no ensurepip, a
+# venv without pip that the system pip installs into.
+venv=$tools/venv
+venv_pip() {
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" >/dev/null 2>&1 || python3 -m venv --without-pip "$venv" || return 1
+  fi
+  if "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+  else
+    python3 -m pip --python "$venv/bin/python" install --quiet --disable-pip-version-check "$@"
+  fi
+}
+
+setup_pre_commit() {
+  command -v pre-commit >/dev/null && return 0
+  if [ ! -x "$venv/bin/pre-commit" ]; then
+    echo "   installing pre-commit into $venv"
+    venv_pip pre-commit || return 1
+  fi
+  ln -sf "$venv/bin/pre-commit" "$tools/bin/pre-commit"
+}
+
+setup_cargo_generate() {
+  command -v cargo-generate >/dev/null && return 0
+  echo "   installing cargo-generate 0.23 into $tools/bin"
+  cargo install --quiet --locked --root "$tools" cargo-generate --version '~0.23'
+}
+
+# Start a throwaway PostgreSQL unless CLIENTWALL_TEST_POSTGRES_URL names one.
+setup_postgres() {
+  [ -n "${CLIENTWALL_TEST_POSTGRES_URL:-}" ] && return 0
+  if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && [ "$(id -u)" -ne 0 ] \
+    && [ -z "${CLIENTWALL_TEST_POSTGRES_BIN:-}" ]; then
+    if ! "$venv/bin/python" -c 'import pgserver' 2>/dev/null; then
+      echo "   no system PostgreSQL: installing the pgserver wheel into $venv"
+      venv_pip pgserver || return 1
+    fi
+    CLIENTWALL_TEST_POSTGRES_BIN=$("$venv/bin/python" -c \
+      'import os, pgserver; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))') || return 1
+    export CLIENTWALL_TEST_POSTGRES_BIN
+  fi
   CLIENTWALL_TEST_POSTGRES_DIR=$(mktemp -d /tmp/clientwall-pg.XXXXXX)
   export CLIENTWALL_TEST_POSTGRES_DIR
-  CLIENTWALL_TEST_POSTGRES_URL=$(bash .ci/postgres)
-  export CLIENTWALL_TEST_POSTGRES_URL
+  # Exports CLIENTWALL_TEST_POSTGRES_URL, and _TLS_URL and _CA when the server speaks TLS (the
+  # contract is in .ci/postgres).
+  local exports
+  exports=$(bash .ci/postgres) || return 1
+  eval "$exports"
   cleanup+=("bash .ci/postgres --stop '$CLIENTWALL_TEST_POSTGRES_DIR'; rm -rf '$CLIENTWALL_TEST_POSTGRES_DIR'")
+}
+
+# The TLS tests need CLIENTWALL_TEST_POSTGRES_TLS_URL and CLIENTWALL_TEST_POSTGRES_CA. When
+# nothing provided them, put a TLS front (a throwaway CA, on loopback) before the server.
+setup_postgres_tls() {
+  [ -n "${CLIENTWALL_TEST_POSTGRES_TLS_URL:-}" ] && return 0
+  [ -n "${CLIENTWALL_TEST_POSTGRES_URL:-}" ] || return 1
+  cargo build --quiet --locked -p xtask || return 1
+  local dir
+  dir=$(mktemp -d /tmp/clientwall-tls.XXXXXX)
+  cleanup+=("rm -rf '$dir'")
+  target/debug/xtask tls-front --upstream "$CLIENTWALL_TEST_POSTGRES_URL" --dir "$dir" \
+    >"$dir/front.log" 2>&1 &
+  local pid=$!
+  cleanup+=("kill $pid 2>/dev/null")
+  for _ in $(seq 100); do
+    [ -s "$dir/url" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/front.log" >&2; return 1; }
+    sleep 0.1
+  done
+  [ -s "$dir/url" ] || return 1
+  CLIENTWALL_TEST_POSTGRES_TLS_URL=$(cat "$dir/url")
+  export CLIENTWALL_TEST_POSTGRES_TLS_URL
+  export CLIENTWALL_TEST_POSTGRES_CA=$dir/ca.pem
+}
+
+suite "set up pre-commit (virtualenv under target/tools)" setup_pre_commit
+suite "set up cargo-generate (under target/tools)" setup_cargo_generate
+suite "start PostgreSQL on loopback" setup_postgres
+suite "start a TLS front for PostgreSQL on loopback" setup_postgres_tls
+
+suite "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
+
+consultancy_is_generated() {
+  local fresh
+  fresh=$(mktemp -d)
+  cleanup+=("rm -rf '$fresh'")
+  cp examples/consultancy/Cargo.toml "$fresh/" &&
+    cargo run -q --locked -p clientwall-generator --bin new-client -- acme --workspace "$fresh" --display-name "Acme Outdoor" --no-check >/dev/null &&
+    cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null &&
+    diff -r -x Cargo.lock -x .new-client.lock -x target "$fresh" examples/consultancy
+}
+suite "examples/consultancy is what new-client generates today" consultancy_is_generated
+
+suite "the generated clients are clean code: cargo fmt, as generated" \
+  cargo fmt --manifest-path examples/consultancy/Cargo.toml --all -- --check
+suite "the generated clients are clean code: cargo clippy, as generated" \
+  cargo clippy --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy \
+  --all-targets -- -D warnings
+
+suite "the generated clients' own tests (acme: SQLite, globex: PostgreSQL, with TLS)" \
+  cargo test --locked --no-fail-fast --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy
+
+echo
+echo "== summary"
+for name in "${passed[@]}"; do echo "   ok      $name"; done
+for name in "${failed[@]}"; do echo "   FAILED  $name"; done
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "suites: ${#passed[@]} passed, ${#failed[@]} failed"
+  exit 1
 fi
-
-echo "== cargo test --workspace"
-cargo test --workspace --locked
-
-echo "== examples/consultancy is what new-client generates today"
-fresh=$(mktemp -d)
-cleanup+=("rm -rf '$fresh'")
-cp examples/consultancy/Cargo.toml "$fresh/"
-cargo run -q --locked -p clientwall-generator --bin new-client -- acme --workspace "$fresh" --display-name "Acme Outdoor" --no-check >/dev/null
-cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null
-diff -r -x Cargo.lock -x .new-client.lock -x target "$fresh" examples/consultancy
-
-echo "== the generated clients' own tests (acme: SQLite, globex: PostgreSQL)"
-cargo test --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy
+echo "suites: ${#passed[@]} passed, 0 failed"

@@ -46,7 +46,7 @@ pub fn run(mut cli: NewArgs) -> Result<(), Error> {
         Some(dir) => dir,
         None => clientwall_check::discover::expected_root(None).ok_or_else(|| {
             Error::Workspace(
-                "no Cargo.toml with a [workspace] table here or above; pass --workspace".into(),
+                "no Cargo.toml with a [workspace] table here or above; make this directory a consultancy workspace with `cargo clientwall init`, or pass --workspace".into(),
             )
         })?,
     };
@@ -96,6 +96,11 @@ pub fn run(mut cli: NewArgs) -> Result<(), Error> {
     }
     if let Some(summary) = &outcome.check_summary {
         println!("  {summary}");
+    }
+    // The template's own onboarding steps for the client (what they must do before a sync).
+    if let Some(onboarding) = plan.files.iter().find(|f| f.path == "ONBOARDING.md") {
+        println!();
+        print!("{}", String::from_utf8_lossy(&onboarding.contents));
     }
     Ok(())
 }

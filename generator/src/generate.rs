@@ -61,74 +61,31 @@ const STEPS: [&str; 4] = [
     "before-commit",
 ];
 
-/// Validate and render; writes nothing.
+/// Validate and render; writes nothing (`--dry-run`). A run killed earlier and not yet rolled
+/// back is reported, not repaired: only [`generate`], under the lock, repairs.
 pub fn plan(options: &Options) -> Result<Plan> {
     name::validate(&options.name)?;
-    let root = options
-        .workspace
-        .canonicalize_utf8()
-        .map_err(|e| Error::io("open", &options.workspace, e))?;
-    let manifest_path = root.join("Cargo.toml");
-    let manifest_before = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::io("read", &manifest_path, e))?;
-    let manifest =
-        Manifest::parse(&manifest_path, manifest_before.clone()).map_err(Error::Policy)?;
-    let config = Config::from_manifest(&manifest).map_err(Error::Policy)?;
-    let relative_dir = format!("{}/{}", clients_dir(&config), options.name);
-    refuse_taken(&root, &relative_dir, &options.name)?;
-
-    let variables = Variables::new(
-        &options.name,
-        options.display_name.clone(),
-        options.shop.clone(),
-        options.database.clone(),
-    )?;
-    let source = match (&options.template, &config.template) {
-        (Some(dir), _) => Source::Dir(dir.clone()),
-        (None, Some(dir)) => Source::Dir(root.join(dir)),
-        (None, None) => Source::Embedded,
-    };
-    // The rendered template, a standalone client's `[workspace]`, and the client's record.
-    let files = scaffold::client_files(&source, &variables, options.standalone)?;
-    let manifest_after = register::register(&manifest_before, &relative_dir, options.standalone)?;
-    Ok(Plan {
-        root,
-        relative_dir,
-        source,
-        variables,
-        files,
-        manifest_before,
-        manifest_after,
-    })
+    let root = canonical_root(&options.workspace)?;
+    if root.join(crate::transaction::JOURNAL_FILE).exists() {
+        return Err(Error::Workspace(format!(
+            "an interrupted new-client run left {}; the next run without --dry-run rolls it back",
+            root.join(crate::transaction::JOURNAL_FILE)
+        )));
+    }
+    plan_in(&root, options)
 }
 
 /// Generate the client. On any error nothing is left behind.
+///
+/// The order matters: take the lock, roll back whatever a killed run left (its manifest entry
+/// may name a directory that is gone), and only then read the workspace and plan.
 pub fn generate(options: &Options) -> Result<Outcome> {
-    let mut plan = plan(options)?;
-    let _lock = Lock::acquire(&plan.root)?;
-    // Another run may have changed the workspace while this one waited. Runs are serialised by
-    // the lock and each creates the directory named after its package, so under the lock it is
-    // enough to see that the directory is still free, and to register against the manifest as
-    // it is now. The render stands.
+    name::validate(&options.name)?;
+    let root = canonical_root(&options.workspace)?;
+    let _lock = Lock::acquire(&root)?;
+    crate::transaction::recover(&root)?;
+    let plan = plan_in(&root, options)?;
     let manifest_path = plan.root.join("Cargo.toml");
-    plan.manifest_before = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::io("read", &manifest_path, e))?;
-    if plan
-        .root
-        .join(&plan.relative_dir)
-        .symlink_metadata()
-        .is_ok()
-    {
-        return Err(Error::Name {
-            name: options.name.clone(),
-            reason: format!("{} already exists", plan.relative_dir),
-        });
-    }
-    plan.manifest_after = register::register(
-        &plan.manifest_before,
-        &plan.relative_dir,
-        options.standalone,
-    )?;
     let client_dir = plan.root.join(&plan.relative_dir);
     let transaction = Transaction::begin(
         &plan.root,
@@ -151,6 +108,60 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     }
 }
 
+fn canonical_root(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
+    let root = workspace
+        .canonicalize_utf8()
+        .map_err(|e| Error::io("open", workspace, e))?;
+    if !root.join("Cargo.toml").is_file() {
+        return Err(Error::Workspace(format!(
+            "{root} has no Cargo.toml; make it a consultancy workspace with `cargo clientwall init`"
+        )));
+    }
+    Ok(root)
+}
+
+/// Read the workspace as it is now, check the name is free, render, compute the new manifest.
+fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
+    let manifest_path = root.join("Cargo.toml");
+    let manifest_before = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| Error::io("read", &manifest_path, e))?;
+    let manifest =
+        Manifest::parse(&manifest_path, manifest_before.clone()).map_err(Error::Policy)?;
+    if !manifest.root().contains_key("workspace") {
+        return Err(Error::Workspace(format!(
+            "{manifest_path} has no [workspace] table; add the policy with `cargo clientwall init`"
+        )));
+    }
+    let config = Config::from_manifest(&manifest).map_err(Error::Policy)?;
+    let relative_dir = format!("{}/{}", clients_dir(&config), options.name);
+    refuse_taken(root, &config, &relative_dir, &options.name)?;
+    refuse_excluded(&manifest_before, &relative_dir, options)?;
+
+    let variables = Variables::new(
+        &options.name,
+        options.display_name.clone(),
+        options.shop.clone(),
+        options.database.clone(),
+    )?;
+    let source = match (&options.template, &config.template) {
+        (Some(dir), _) => Source::Dir(dir.clone()),
+        (None, Some(dir)) => Source::Dir(root.join(dir)),
+        (None, None) => Source::Embedded,
+    };
+    // The rendered template, a standalone client's `[workspace]`, and the client's record.
+    let files = scaffold::client_files(&source, &variables, options.standalone)?;
+    let manifest_after = register::register(&manifest_before, &relative_dir, options.standalone)?;
+    Ok(Plan {
+        root: root.to_owned(),
+        relative_dir,
+        source,
+        variables,
+        files,
+        manifest_before,
+        manifest_after,
+    })
+}
+
 fn apply(plan: &Plan, transaction: &Transaction, options: &Options) -> Result<Option<String>> {
     write_tree(transaction.staging_dir(), &plan.files)?;
     step(STEPS[0])?;
@@ -159,6 +170,7 @@ fn apply(plan: &Plan, transaction: &Transaction, options: &Options) -> Result<Op
     }
     step(STEPS[1])?;
     transaction.publish_client()?;
+    confirm_membership(plan, options)?;
     step(STEPS[2])?;
     let summary = if options.check {
         Some(post_check(plan, &options.name)?)
@@ -167,6 +179,41 @@ fn apply(plan: &Plan, transaction: &Transaction, options: &Options) -> Result<Op
     };
     step(STEPS[3])?;
     Ok(summary)
+}
+
+/// Now that the client is in place cargo can load the workspace (a `members` glob that matched
+/// nothing before now matches): the new client must be a member, under its own name, of a
+/// workspace cargo accepts. A standalone client must not be one.
+fn confirm_membership(plan: &Plan, options: &Options) -> Result<()> {
+    let members = match existing::members(&plan.root) {
+        Ok(members) => members,
+        Err(err) => {
+            let unmatched = existing::unmatched_globs(&plan.root)?;
+            if unmatched.is_empty() {
+                return Err(err);
+            }
+            return Err(Error::Workspace(format!(
+                "{err}\nhelp: the `members` glob(s) {} match no directory with a Cargo.toml, and cargo reads such a glob as a path; remove them or add a crate there",
+                unmatched
+                    .iter()
+                    .map(|g| format!("\"{g}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let manifest = plan.root.join(&plan.relative_dir).join("Cargo.toml");
+    match (members.get(&manifest), options.standalone) {
+        (Some(_), false) | (None, true) => Ok(()),
+        (None, false) => Err(Error::Workspace(format!(
+            "cargo does not count {} as a member of the workspace",
+            plan.relative_dir
+        ))),
+        (Some(_), true) => Err(Error::Workspace(format!(
+            "the standalone client {} is still a member of the root workspace",
+            plan.relative_dir
+        ))),
+    }
 }
 
 /// Between steps: honour an interruption, and the test knobs.
@@ -229,19 +276,44 @@ fn clients_dir(config: &Config) -> String {
         .to_owned()
 }
 
-fn refuse_taken(root: &Utf8Path, relative_dir: &str, name: &str) -> Result<()> {
-    let taken = |reason: String| {
+fn refuse_taken(root: &Utf8Path, config: &Config, relative_dir: &str, name: &str) -> Result<()> {
+    let refuse = |reason: String| {
         Err(Error::Name {
             name: name.to_owned(),
             reason,
         })
     };
     if root.join(relative_dir).symlink_metadata().is_ok() {
-        return taken(format!("{relative_dir} already exists"));
+        return refuse(format!("{relative_dir} already exists"));
     }
-    let names = existing::package_names(root)?;
-    if names.contains(name) || names.contains(&name::snake(name)) {
-        return taken("a package with this name already exists in the workspace".into());
+    match existing::taken(root, config, name)? {
+        Some(taken) => refuse(taken.reason().to_owned()),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// A member client whose directory the root's `exclude` removes from the workspace would be
+/// registered (or covered by a glob) and still not be a member: refuse before writing anything.
+fn refuse_excluded(manifest: &str, relative_dir: &str, options: &Options) -> Result<()> {
+    if options.standalone {
+        return Ok(());
+    }
+    let doc: toml_edit::DocumentMut = manifest
+        .parse()
+        .map_err(|e| Error::Workspace(format!("failed to parse the root Cargo.toml: {e}")))?;
+    let excluded = doc
+        .get("workspace")
+        .and_then(|w| w.get("exclude"))
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .map(|e| e.trim_end_matches('/').trim_start_matches("./"))
+        .find(|e| relative_dir == *e || relative_dir.starts_with(&format!("{e}/")));
+    match excluded {
+        Some(entry) => Err(Error::Workspace(format!(
+            "`workspace.exclude` in the root Cargo.toml has \"{entry}\", which keeps {relative_dir} out of the workspace; remove that entry, or pass --standalone to give the client its own workspace"
+        ))),
+        None => Ok(()),
+    }
 }

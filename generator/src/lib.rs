@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod error;
 pub mod existing;
+pub mod init;
 pub mod name;
 pub mod register;
 pub mod transaction;

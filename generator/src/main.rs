@@ -3,6 +3,10 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Stamp out an isolated client crate from the template and register it in the workspace.
+///
+/// On a terminal, values not given as flags are asked for (Enter keeps the default); without a
+/// terminal (CI, scripts) every value comes from the flags and their defaults.
 #[derive(Debug, Parser)]
 #[command(name = "new-client", version)]
 struct Cli {

@@ -1,7 +1,8 @@
 //! All or nothing. The client is rendered into a temporary directory beside its destination;
-//! the root manifest is backed up and replaced atomically (temp file + rename); a journal
-//! records what is in flight, so an interrupted run is rolled back by the next one (or by
-//! [`recover`]). A lock file serialises concurrent runs on one workspace.
+//! the root manifest and `Cargo.lock` are backed up and the manifest is replaced atomically
+//! (temp file + rename); a journal records what is in flight, so an interrupted run is rolled
+//! back by the next one, which calls [`recover`] under the lock before it reads anything. A
+//! lock file serialises concurrent runs on one workspace and is removed when the run ends.
 
 use crate::error::{Error, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -12,6 +13,7 @@ use std::io::Write;
 pub const LOCK_FILE: &str = ".new-client.lock";
 pub const JOURNAL_FILE: &str = ".new-client.journal";
 pub const BACKUP_FILE: &str = ".new-client.Cargo.toml.backup";
+pub const LOCKFILE_BACKUP_FILE: &str = ".new-client.Cargo.lock.backup";
 
 /// What a run in flight may have changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,26 +24,68 @@ pub struct Journal {
     pub staging_dir: Utf8PathBuf,
     /// The root manifest (its original is in [`BACKUP_FILE`]).
     pub manifest: Utf8PathBuf,
+    /// The workspace's `Cargo.lock` (its original, when there was one, is in
+    /// [`LOCKFILE_BACKUP_FILE`]); the post-generation check's `cargo metadata` rewrites it.
+    #[serde(default)]
+    pub cargo_lock: Option<Utf8PathBuf>,
+    /// Whether `cargo_lock` existed before the run; if not, rolling back removes it.
+    #[serde(default)]
+    pub cargo_lock_existed: bool,
+    /// The clients directory when this run created it; rolling back removes it again if empty.
+    #[serde(default)]
+    pub created_parent: Option<Utf8PathBuf>,
 }
 
-/// The exclusive lock on a workspace, held until dropped.
+/// The exclusive lock on a workspace, held until dropped. Dropping it removes the lock file, so
+/// a run leaves no trace in `git status`.
 pub struct Lock {
-    _file: File,
+    file: File,
+    path: Utf8PathBuf,
 }
 
 impl Lock {
     /// Wait for and take the workspace's lock.
+    ///
+    /// The file is removed by whoever holds the lock when it lets go, so a waiter may wake up
+    /// holding the lock on a file that is no longer there: it then starts over on the new file.
     pub fn acquire(root: &Utf8Path) -> Result<Lock> {
         let path = root.join(LOCK_FILE);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("create", &path, e))?;
-        file.lock().map_err(|e| Error::io("lock", &path, e))?;
-        Ok(Lock { _file: file })
+        loop {
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io("create", &path, e))?;
+            file.lock().map_err(|e| Error::io("lock", &path, e))?;
+            if still_linked(&file, &path) {
+                return Ok(Lock { file, path });
+            }
+        }
     }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Unlink while still holding the lock, then let go by closing.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+/// Is `file` still the file at `path` (not unlinked or replaced by the previous holder)?
+#[cfg(unix)]
+fn still_linked(file: &File, path: &Utf8Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_linked(_file: &File, path: &Utf8Path) -> bool {
+    path.exists()
 }
 
 /// A generation in progress.
@@ -51,25 +95,42 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    /// Start: roll back anything an earlier run left, then write the journal and the backup.
+    /// Start: write the backups, then the journal (the journal is the point from which a
+    /// later run rolls this one back), then create the clients directory if it is missing.
+    /// The caller holds the [`Lock`] and has already called [`recover`].
     pub fn begin(
         root: &Utf8Path,
         client_dir: &Utf8Path,
         manifest: &Utf8Path,
         original_manifest: &str,
     ) -> Result<Transaction> {
-        recover(root)?;
         let name = client_dir.file_name().unwrap_or("client");
         let staging_dir =
             client_dir.with_file_name(format!(".{name}.new-client-{}", std::process::id()));
+        let parent = client_dir
+            .parent()
+            .ok_or_else(|| Error::Workspace(format!("{client_dir} has no parent directory")))?;
+        let cargo_lock = manifest.with_file_name("Cargo.lock");
+        let original_lock = match std::fs::read(&cargo_lock) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io("read", &cargo_lock, e)),
+        };
         let journal = Journal {
             client_dir: client_dir.to_owned(),
             staging_dir,
             manifest: manifest.to_owned(),
+            cargo_lock_existed: original_lock.is_some(),
+            cargo_lock: Some(cargo_lock),
+            created_parent: (!parent.exists()).then(|| parent.to_owned()),
         };
         write_synced(&root.join(BACKUP_FILE), original_manifest.as_bytes())?;
+        if let Some(bytes) = &original_lock {
+            write_synced(&root.join(LOCKFILE_BACKUP_FILE), bytes)?;
+        }
         let text = serde_json::to_string(&journal).expect("journal serializes");
         write_synced(&root.join(JOURNAL_FILE), text.as_bytes())?;
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
         Ok(Transaction {
             root: root.to_owned(),
             journal,
@@ -94,6 +155,7 @@ impl Transaction {
     /// The commit point: from here on the new client stays.
     pub fn commit(self) -> Result<()> {
         remove_file(&self.root.join(JOURNAL_FILE))?;
+        remove_file(&self.root.join(LOCKFILE_BACKUP_FILE))?;
         remove_file(&self.root.join(BACKUP_FILE))
     }
 
@@ -104,21 +166,27 @@ impl Transaction {
 }
 
 /// Roll back a run that did not finish, if its journal is there: remove the client directory
-/// and the staging directory, restore the manifest from the backup. Safe to repeat.
+/// and the staging directory, restore the manifest and `Cargo.lock` from the backups, remove a
+/// clients directory the run created. Safe to repeat. Call it holding the [`Lock`].
 pub fn recover(root: &Utf8Path) -> Result<()> {
     let journal_path = root.join(JOURNAL_FILE);
+    let remove_backups = || {
+        remove_file(&root.join(LOCKFILE_BACKUP_FILE))?;
+        remove_file(&root.join(BACKUP_FILE))
+    };
     let text = match std::fs::read_to_string(&journal_path) {
         Ok(text) => text,
         // No journal: nothing was changed yet. A backup without one is from a run killed
-        // while writing it (the journal is only written after the backup is complete).
+        // while writing it (the journal is only written after the backups are complete).
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return remove_file(&root.join(BACKUP_FILE));
+            remove_backups()?;
+            return remove_stale_temp_files(&root.join("Cargo.toml"));
         }
         Err(e) => return Err(Error::io("read", &journal_path, e)),
     };
     let Ok(journal) = serde_json::from_str::<Journal>(&text) else {
         // A journal cut short by a kill: nothing after it was done yet.
-        remove_file(&root.join(BACKUP_FILE))?;
+        remove_backups()?;
         return remove_file(&journal_path);
     };
     for dir in [&journal.staging_dir, &journal.client_dir] {
@@ -135,6 +203,24 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", &backup, e)),
     }
+    if let Some(cargo_lock) = &journal.cargo_lock {
+        let lock_backup = root.join(LOCKFILE_BACKUP_FILE);
+        match std::fs::read(&lock_backup) {
+            Ok(original) => replace_atomically(cargo_lock, &original)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !journal.cargo_lock_existed {
+                    remove_file(cargo_lock)?;
+                }
+            }
+            Err(e) => return Err(Error::io("read", &lock_backup, e)),
+        }
+        remove_stale_temp_files(cargo_lock)?;
+    }
+    if let Some(parent) = &journal.created_parent {
+        // Only if empty: another client may have been added there since.
+        let _ = std::fs::remove_dir(parent);
+    }
+    remove_file(&root.join(LOCKFILE_BACKUP_FILE))?;
     remove_file(&backup)?;
     remove_stale_temp_files(&journal.manifest)?;
     remove_file(&journal_path)

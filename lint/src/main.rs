@@ -26,13 +26,32 @@ enum Command {
     Graph(GraphArgs),
     /// The report to hand a client: its access, its data, its dependency closure, every rule.
     Attest(AttestArgs),
+    /// `cargo check --message-format=json`, then the check, as one stream of cargo JSON
+    /// messages: for rust-analyzer's `check.overrideCommand`.
+    Flycheck(FlycheckArgs),
     /// Write a git pre-commit hook that runs `check --staged`.
     InstallHook(InstallHookArgs),
+    /// Make (or complete) a consultancy workspace: the root policy, .gitignore, the pre-commit
+    /// configuration and the CI workflow. Running it again changes nothing.
+    Init(InitArgs),
     /// Stamp out a new isolated client crate from the template (the same as `new-client`).
+    ///
+    /// On a terminal, values not given as flags are asked for (Enter keeps the default);
+    /// without a terminal (CI, scripts) every value comes from the flags and their defaults.
     New(generator::cli::NewArgs),
     /// Bring clients to the current template: locked files replaced, managed files merged
     /// three-way, migrations run (exit 0 done, 1 behind/conflicts, 2 refused or error).
     Upgrade(UpgradeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The workspace directory (default: the current directory).
+    #[arg(value_name = "DIR")]
+    dir: Option<Utf8PathBuf>,
+    /// Say what would be written; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,14 +82,20 @@ struct GraphArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or SVG drawn in-process (no Graphviz
+    /// needed).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Graphviz DOT (`| dot -Tsvg` draws it).
     Dot,
+    /// A Mermaid flowchart (GitHub renders it in Markdown).
     Mermaid,
+    /// An SVG picture, laid out in-process.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,13 +105,39 @@ struct AttestArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
+    /// Output format: Markdown to hand over, or JSON to process.
     #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
     format: AttestFormat,
+    /// Write the attestation to FILE (instead of standard output).
+    #[arg(long, value_name = "FILE")]
+    output: Option<Utf8PathBuf>,
+    /// Sign it with this OpenSSH private key: FILE.sig gets an SSH signature (namespace
+    /// `clientwall-attest`) that `ssh-keygen -Y verify` checks.
+    #[arg(long, value_name = "KEY", requires = "output")]
+    sign: Option<Utf8PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct FlycheckArgs {
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Only report findings about this client (repeatable).
+    #[arg(long = "client", value_name = "NAME")]
+    clients: Vec<String>,
+    /// `json-diagnostic-rendered-ansi` colours the `rendered` text of every message.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Json)]
+    message_format: MessageFormat,
+    /// Arguments for `cargo check` (default: `--workspace --all-targets`).
+    #[arg(last = true, value_name = "CARGO_CHECK_ARGS")]
+    cargo_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum AttestFormat {
+    /// Markdown, for people.
     Md,
+    /// JSON, for programs.
     Json,
 }
 
@@ -108,9 +159,17 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Only report findings about this client (repeatable).
+    /// Print cargo `compiler-message` JSON lines (rustc diagnostics) for editors, as
+    /// `cargo check --message-format` does.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
+    /// Check only this client (repeatable): its files, its client.toml, the findings about it.
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
+    /// Check only the K-th of N shares of the clients (for a CI job matrix); the N shares
+    /// together are the full check.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<clientwall::check::Shard>,
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -135,6 +194,12 @@ enum Format {
     Github,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Json,
+    JsonDiagnosticRenderedAnsi,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -153,7 +218,9 @@ fn main() -> ExitCode {
         Command::Check(args) => return check(args),
         Command::Graph(args) => graph(args),
         Command::Attest(args) => attest(args),
+        Command::Flycheck(args) => return flycheck(args),
         Command::InstallHook(args) => install_hook(args),
+        Command::Init(args) => return init(args),
         Command::New(args) => return new(args),
         Command::Upgrade(args) => return upgrade(args),
     };
@@ -177,21 +244,92 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
     print(&match args.format {
         GraphFormat::Dot => clientwall::map::dot(&checked),
         GraphFormat::Mermaid => clientwall::map::mermaid(&checked),
+        GraphFormat::Svg => clientwall::map::svg(&checked)?,
     });
     Ok(ExitCode::SUCCESS)
 }
 
 fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
+    use clientwall::signing;
     let attestation = clientwall::attest::attest(args.manifest_path, &args.client)?;
-    print(&match args.format {
+    let text = match args.format {
         AttestFormat::Md => clientwall::attest::markdown(&attestation),
         AttestFormat::Json => clientwall::attest::json(&attestation),
-    });
+    };
+    match (&args.output, &args.sign) {
+        (Some(output), Some(key_path)) => {
+            let key = signing::load_private_key(key_path, || ask_passphrase(key_path))?;
+            let signature = signing::write_signed(output, &text, &key)?;
+            print(&signing::handover(output, &signature, key.public_key())?);
+        }
+        (Some(output), None) => {
+            signing::write_atomically(output, &text)?;
+            print(&format!("wrote {output}\n"));
+        }
+        (None, _) => print(&text),
+    }
     Ok(ExitCode::from(if attestation.passed {
         exit_codes::CLEAN
     } else {
         exit_codes::VIOLATIONS
     } as u8))
+}
+
+/// The passphrase of an encrypted key, asked on the terminal (never read from a pipe).
+fn ask_passphrase(key: &camino::Utf8Path) -> Result<String, clientwall::Error> {
+    rpassword::prompt_password(format!("passphrase for {key}: ")).map_err(|e| {
+        clientwall::Error::Signature {
+            message: format!("{key} is encrypted and its passphrase could not be read: {e}"),
+            help: Some(
+                "run it in a terminal, or sign with `ssh-keygen -Y sign -n clientwall-attest`"
+                    .into(),
+            ),
+        }
+    })
+}
+
+fn flycheck(args: FlycheckArgs) -> ExitCode {
+    let options = clientwall::flycheck::FlycheckOptions {
+        check: CheckOptions {
+            manifest_path: args.manifest_path,
+            clients: args.clients,
+            ..CheckOptions::default()
+        },
+        cargo_args: args.cargo_args,
+        color: args.message_format == MessageFormat::JsonDiagnosticRenderedAnsi,
+    };
+    match clientwall::flycheck::run(&options, &mut std::io::stdout().lock()) {
+        Ok(outcome) if outcome.success() => ExitCode::from(exit_codes::CLEAN as u8),
+        Ok(_) => ExitCode::from(exit_codes::VIOLATIONS as u8),
+        Err(err) => fail(err),
+    }
+}
+
+fn init(args: InitArgs) -> ExitCode {
+    let dir = args.dir.unwrap_or_else(|| ".".into());
+    match generator::init::init(&dir, args.dry_run) {
+        Ok(actions) => {
+            let prefix = if args.dry_run { "would " } else { "" };
+            for action in &actions {
+                match action {
+                    generator::init::Action::Keep(..) => println!("  {action}"),
+                    _ => println!("  {prefix}{action}"),
+                }
+            }
+            if args.dry_run {
+                println!("clientwall init: dry run, nothing written");
+            } else {
+                println!(
+                    "clientwall init: done; next: `new-client NAME`, then `cargo clientwall check`"
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::new(err));
+            ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
 }
 
 fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
@@ -320,6 +458,7 @@ fn check(args: CheckArgs) -> ExitCode {
         templates,
         manifest_path: args.manifest_path,
         clients: args.clients,
+        shard: args.shard,
         files: if args.staged {
             FileSelection::Staged
         } else if args.files.is_empty() {
@@ -329,6 +468,22 @@ fn check(args: CheckArgs) -> ExitCode {
         },
         ..CheckOptions::default()
     };
+    if let Some(message_format) = args.message_format {
+        return match clientwall::check::run_detailed(&options) {
+            Ok(checked) => {
+                let color = message_format == MessageFormat::JsonDiagnosticRenderedAnsi;
+                print(&report::message_format::render(&checked, color));
+                // stdout holds only JSON; what the human format prints after the diagnostics
+                // goes to stderr.
+                for note in &checked.report.notes {
+                    eprintln!("note: {note}");
+                }
+                eprintln!("{}", checked.report.summary.line());
+                ExitCode::from(checked.report.exit_code() as u8)
+            }
+            Err(err) => fail(err),
+        };
+    }
     match clientwall::run(&options) {
         Ok(report) => {
             print(&render(&report, args.format, args.color));

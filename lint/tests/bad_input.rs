@@ -95,12 +95,34 @@ fn unknown_client_selection_suggests_a_name() {
     assert_eq!(err.help(), Some("did you mean `acme`?"));
 }
 
+/// Cargo has resolved the graph; then, while the rule locates the dependency key to point at,
+/// the manifest no longer parses. The location step itself must fail (exit 2), not skip the
+/// violation. Cargo runs before the manifest is broken, so this is the location step failing,
+/// not `cargo metadata`.
 #[test]
 fn unreadable_member_manifest_during_location_fails_closed() {
+    use clientwall::graph::CrateGraph;
+    use clientwall::rules::{GraphContext, client_depends_on_client};
     let fixture = Fixture::new("direct");
-    let report = fixture.report();
-    assert_eq!(report.violations.len(), 1);
-    // Once cargo has resolved, a manifest that turns to garbage must not yield a silent pass.
+    let loaded = clientwall::discover::load(Some(&fixture.manifest())).unwrap();
+    let layout = clientwall::classify::client_layout(&loaded).unwrap();
+    let graph = CrateGraph::build(&loaded, &layout).unwrap();
+    let reaches = graph.forbidden_reaches();
+    let context = || GraphContext {
+        root: &loaded.root,
+        config: &loaded.config,
+        graph: &graph,
+        reaches: &reaches,
+        manifests: Default::default(),
+    };
+    let found = client_depends_on_client::check(&context()).expect("the fixture locates");
+    assert_eq!(found.len(), 1, "the fixture has one violation to locate");
+
     std::fs::write(fixture.root.join("clients/acme/Cargo.toml"), "[package\n").unwrap();
-    assert!(fixture.check().is_err());
+    let err = client_depends_on_client::check(&context())
+        .expect_err("a manifest that turned to garbage must not yield a silent pass");
+    assert!(
+        err.to_string().contains("clients/acme/Cargo.toml"),
+        "the error names the manifest: {err}"
+    );
 }

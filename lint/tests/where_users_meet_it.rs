@@ -27,6 +27,16 @@ fn git(dir: &Utf8Path, args: &[&str]) -> std::process::Output {
     git_with_path(dir, args, Some(&bin_dir()))
 }
 
+/// A tool the test needs: its path, or a one-line failure naming it and how to get it.
+fn require_tool(name: &str, how: &str) -> std::path::PathBuf {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    found.unwrap_or_else(|| panic!("`{name}` is not installed: {how}"))
+}
+
 fn ok(output: &std::process::Output) -> String {
     let text = format!(
         "{}{}",
@@ -57,35 +67,30 @@ fn graph_dot_and_mermaid() {
     insta::assert_snapshot!("graph_mermaid", mermaid);
 }
 
-/// Graphviz renders the DOT without error, and the committed picture in the README is current.
+/// `graph --format svg` draws the map in-process (no Graphviz), and the picture in the README
+/// is exactly what it draws today. (CI also pipes the DOT through Graphviz `dot`; see `.ci/run`.)
 #[test]
-fn graphviz_renders_the_map_and_the_readme_picture_is_current() {
+fn svg_map_is_drawn_in_process_and_the_readme_picture_is_current() {
     let manifest = repo_root().join("examples/violations/Cargo.toml");
-    let dot = clientwall(&["graph", "--manifest-path", manifest.as_str()]).stdout;
-    let mut child = std::process::Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("Graphviz `dot` is installed (.ci/run installs it)");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &dot).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let svg = ok(&clientwall(&[
+        "graph",
+        "--format",
+        "svg",
+        "--manifest-path",
+        manifest.as_str(),
+    ]));
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.stderr.is_empty(),
-        "dot warned: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let svg = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        svg.contains("<svg") && svg.contains("agency&#45;credentials"),
+        svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"),
         "{svg}"
     );
+    for expected in [
+        "client acme",
+        "client globex",
+        "agency-credentials (credential helper)",
+        "#ff0000ff",
+    ] {
+        assert!(svg.contains(expected), "`{expected}` missing from the map");
+    }
     let committed = repo_root().join("docs/isolation-map.svg");
     if std::env::var_os("CLIENTWALL_BLESS").is_some() {
         std::fs::write(&committed, &svg).unwrap();
@@ -138,18 +143,18 @@ fn attestation_of_a_failing_client() {
 }
 
 #[test]
-fn attestation_hash_covers_the_content() {
+fn attestation_checksum_covers_the_content() {
     let example = Fixture::example("violations");
     let a = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     let b = clientwall::attest::attest(Some(example.manifest()), "initech").unwrap();
     assert_eq!(
-        a.sha256, b.sha256,
+        a.checksum_sha256, b.checksum_sha256,
         "two copies of the same state compare equal"
     );
-    assert_eq!(clientwall::attest::digest(&a), a.sha256);
+    assert_eq!(clientwall::attest::checksum(&a), a.checksum_sha256);
     let mut tampered = a.clone();
     tampered.credential_helpers_in_closure.clear();
-    assert_ne!(clientwall::attest::digest(&tampered), a.sha256);
+    assert_ne!(clientwall::attest::checksum(&tampered), a.checksum_sha256);
 }
 
 /// A consultancy repository in git with one clean commit.
@@ -216,12 +221,22 @@ fn install_hook_with_plain_git() {
         "#!/bin/sh\necho mine\n"
     );
     assert!(ok(&install(&["--force"])).contains("replaced"));
+
+    // The hook leaves Cargo.lock as it was when cargo had to run.
+    ok(&git(root, &["reset", "-q", "--hard"]));
+    stage_lock_changing_manifest(root);
+    ok(&git(root, &["commit", "-q", "-m", "a clean dependency"]));
+    assert_eq!(status(root), "", "the hook changed the working tree");
 }
 
-/// The pre-commit framework, installed from PyPI by `.ci/run`, using this repository's
-/// `.pre-commit-hooks.yaml` at its current commit.
+/// The pre-commit framework (from PyPI; `scripts/test.sh` installs it into a virtualenv under
+/// `target/`), using this repository's `.pre-commit-hooks.yaml` at its current commit.
 #[test]
 fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
+    let pre_commit_bin = require_tool(
+        "pre-commit",
+        "run `bash scripts/test.sh` (it installs pre-commit into target/venv), or `pip install pre-commit`",
+    );
     let this_repo = repo_root();
     let head = std::process::Command::new("git")
         .args(["-C", this_repo.as_str(), "rev-parse", "HEAD"])
@@ -239,7 +254,7 @@ fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
     .unwrap();
     let home = tempfile::tempdir().unwrap();
     let pre_commit = |args: &[&str]| {
-        std::process::Command::new("pre-commit")
+        std::process::Command::new(&pre_commit_bin)
             .args(args)
             .current_dir(root)
             .env("PRE_COMMIT_HOME", home.path())
@@ -248,7 +263,7 @@ fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
                 format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap()),
             )
             .output()
-            .expect("the pre-commit framework is installed (.ci/run installs it from PyPI)")
+            .unwrap()
     };
     ok(&pre_commit(&["install"]));
     ok(&git(root, &["add", ".pre-commit-config.yaml"]));
@@ -274,4 +289,130 @@ fn pre_commit_framework_rejects_a_breach_and_accepts_a_clean_commit() {
     std::fs::write(root.join("clients/globex/src/extra.rs"), "pub fn g() {}\n").unwrap();
     ok(&git(root, &["add", "clients/globex/src/extra.rs"]));
     ok(&git(root, &["commit", "-q", "-m", "clean change"]));
+
+    // A staged manifest change makes the hook run cargo, which would rewrite Cargo.lock: the
+    // hook leaves the working tree as it found it, so pre-commit sees no file modified by it.
+    stage_lock_changing_manifest(root);
+    ok(&git(root, &["commit", "-q", "-m", "a clean dependency"]));
+    assert_eq!(status(root), "", "the hook changed the working tree");
+}
+
+/// Stage a clean manifest change that cargo records in Cargo.lock: globex's version goes up.
+/// Cargo.lock itself is left unstaged and unchanged.
+fn stage_lock_changing_manifest(root: &Utf8Path) {
+    let manifest = root.join("clients/globex/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("version = \"0.1.0\""), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1),
+    )
+    .unwrap();
+    ok(&git(root, &["add", "clients/globex/Cargo.toml"]));
+}
+
+fn status(root: &Utf8Path) -> String {
+    String::from_utf8(git(root, &["status", "--porcelain=v1", "--untracked-files=all"]).stdout)
+        .unwrap()
+}
+
+/// A client without `client.toml`, and not made from the template: the rules that read
+/// `client.toml` and `template-drift` do not apply, and the attestation says "not applicable",
+/// never "pass". It also says when the repository has no commit yet.
+#[test]
+fn attestation_marks_client_toml_rules_not_applicable_without_one() {
+    use clientwall::rules::RuleCode;
+    let example = Fixture::example("clean");
+    assert!(!example.root.join("clients/acme/client.toml").exists());
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    for r in &a.rules {
+        let not_applicable = matches!(
+            r.rule,
+            RuleCode::WriteScopeRequested
+                | RuleCode::TokenLifetimeTooLong
+                | RuleCode::SharedDatabase
+                | RuleCode::TemplateDrift
+        );
+        assert_eq!(r.applicable, !not_applicable, "{}", r.rule);
+        assert_eq!(r.passed, !not_applicable, "{}", r.rule);
+    }
+    assert!(
+        a.passed,
+        "rules that do not apply do not fail the attestation"
+    );
+    let md = clientwall::attest::markdown(&a);
+    assert_eq!(
+        md.matches("not applicable (no `client.toml`)").count(),
+        3,
+        "{md}"
+    );
+    assert!(
+        md.contains("| `template-drift` | not applicable (not made from clientwall's template) |"),
+        "{md}"
+    );
+    assert!(md.contains("at commit `(not in git)`"), "{md}");
+
+    ok(&git(&example.root, &["init", "-q"]));
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    assert!(
+        clientwall::attest::markdown(&a).contains("at commit `(no commits yet)`"),
+        "a repository without commits says so"
+    );
+}
+
+/// A client `new-client` made: `template-drift` applies, passes while its locked files are the
+/// template's, and fails the attestation once one is edited by hand.
+#[test]
+fn attestation_of_a_generated_client_covers_template_drift() {
+    use clientwall::rules::RuleCode;
+    let example = Fixture::example("consultancy");
+    std::fs::copy(
+        repo_root().join("examples/consultancy/Cargo.lock"),
+        example.root.join("Cargo.lock"),
+    )
+    .unwrap();
+    let drift = |a: &clientwall::attest::Attestation| {
+        a.rules
+            .iter()
+            .find(|r| r.rule == RuleCode::TemplateDrift)
+            .cloned()
+            .unwrap()
+    };
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    let r = drift(&a);
+    assert!(r.applicable && r.passed, "{r:?}");
+    assert!(a.passed);
+
+    let connect = example.root.join("clients/acme/src/connect.rs");
+    let text = std::fs::read_to_string(&connect).unwrap();
+    assert!(text.contains("0o600"));
+    std::fs::write(&connect, text.replacen("0o600", "0o644", 1)).unwrap();
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    let r = drift(&a);
+    assert!(r.applicable && !r.passed, "{r:?}");
+    assert!(
+        r.findings[0].contains("clients/acme/src/connect.rs"),
+        "{:?}",
+        r.findings
+    );
+    assert!(!a.passed);
+}
+
+/// `graph --format` and `attest --format` explain their values.
+#[test]
+fn format_flags_have_help() {
+    let graph = ok(&clientwall(&["graph", "--help"]));
+    for text in ["Graphviz DOT", "Mermaid", "in-process", "svg"] {
+        assert!(
+            graph.contains(text),
+            "graph --help lacks `{text}`:\n{graph}"
+        );
+    }
+    let attest = ok(&clientwall(&["attest", "--help"]));
+    for text in ["Markdown", "JSON", "md", "json"] {
+        assert!(
+            attest.contains(text),
+            "attest --help lacks `{text}`:\n{attest}"
+        );
+    }
 }

@@ -2,13 +2,15 @@
 //! the access is (scopes, none of them a write scope; token lifetime), where the client's data
 //! lives and that no other client points there, the crate's full dependency closure with no
 //! other client and no credential helper in it, and every rule's result for this client, at a
-//! named commit, sealed with a SHA-256 over the content so two copies can be compared.
+//! named commit, with a SHA-256 checksum of the content so two copies can be compared. A
+//! checksum anyone can recompute shows no author: `attest --sign` adds an SSH signature
+//! ([`crate::signing`]) that the client verifies with `ssh-keygen -Y verify`.
 
 use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
-use crate::rules::{RULES, RuleCode, Subject, format_path};
+use crate::rules::{self, RULES, RuleCode, Subject, format_path};
 use crate::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -19,6 +21,9 @@ pub struct Attestation {
     pub crate_dir: String,
     /// The commit the workspace was at, with `+dirty` when it had uncommitted changes.
     pub commit: Option<String>,
+    /// Why there is no commit: not a git repository, or one without commits yet.
+    #[serde(skip)]
+    pub no_commit_reason: &'static str,
     pub access: Option<Access>,
     pub database: Option<Database>,
     pub dependencies: Vec<Dependency>,
@@ -26,8 +31,9 @@ pub struct Attestation {
     pub credential_helpers_in_closure: Vec<String>,
     pub rules: Vec<RuleResult>,
     pub passed: bool,
-    /// SHA-256 over this document with this field empty.
-    pub sha256: String,
+    /// SHA-256 checksum of this document with this field empty: equal copies have equal
+    /// checksums. It is not a signature.
+    pub checksum_sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,9 +62,21 @@ pub struct Dependency {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     pub rule: RuleCode,
+    /// Whether the rule applies to this client: the `client.toml` rules do not when the client
+    /// has no `client.toml`, `template-drift` does not to a crate clientwall's template did not
+    /// make. A rule that does not apply is "not applicable", never a pass.
+    pub applicable: bool,
+    /// The rule applies and found nothing.
     pub passed: bool,
     pub findings: Vec<String>,
 }
+
+/// The rules that read a client's `client.toml`: without one they do not apply.
+const CLIENT_TOML_RULES: [RuleCode; 3] = [
+    RuleCode::WriteScopeRequested,
+    RuleCode::TokenLifetimeTooLong,
+    RuleCode::SharedDatabase,
+];
 
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
@@ -68,21 +86,28 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         ..CheckOptions::default()
     })?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
-    let node = graph
-        .clients()
-        .find(|&n| graph.nodes[n].name == client && graph.nodes[n].source.is_local())
-        .ok_or_else(|| Error::Layout {
+    if graph.client_crates(client).is_empty() {
+        return Err(Error::Layout {
             message: format!("no client named `{client}`"),
             help: None,
-        })?;
+        });
+    }
     let area = checked.layout.client(client).ok_or_else(|| Error::Layout {
         message: format!("no client named `{client}`"),
         help: None,
     })?;
     let config = ClientToml::load(area)?;
+    let from_template = match camino::Utf8Path::from_path(&area.dir) {
+        Some(dir) => rules::template_drift::applies(
+            dir,
+            scaffold::Catalog::embedded(),
+            checked.config.template.is_some(),
+        )?,
+        None => false,
+    };
 
     let dependencies: Vec<Dependency> = graph
-        .closure(node)
+        .client_closure(client)
         .into_iter()
         .map(|n| {
             let dep = &graph.nodes[n];
@@ -120,9 +145,17 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                     }
                 })
                 .collect();
+            let applicable = if CLIENT_TOML_RULES.contains(&rule.code) {
+                config.is_some()
+            } else if rule.code == RuleCode::TemplateDrift {
+                from_template
+            } else {
+                true
+            };
             RuleResult {
                 rule: rule.code,
-                passed: findings.is_empty(),
+                applicable,
+                passed: applicable && findings.is_empty(),
                 findings,
             }
         })
@@ -141,6 +174,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         client: client.to_owned(),
         crate_dir: checked.layout.display(&area.dir),
         commit: commit(&checked.layout.root),
+        no_commit_reason: no_commit_reason(&checked.layout.root),
         access: config.as_ref().map(|c| Access {
             shop: c.shop.as_ref().map(|s| s.value.clone()),
             scopes: c.scopes.iter().map(|s| s.value.clone()).collect(),
@@ -163,20 +197,20 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         }),
         other_clients_in_closure: names_of(Kind::Client),
         credential_helpers_in_closure: names_of(Kind::CredentialHelper),
-        passed: rules.iter().all(|r| r.passed),
+        passed: rules.iter().all(|r| r.passed || !r.applicable),
         rules,
         dependencies,
-        sha256: String::new(),
+        checksum_sha256: String::new(),
     };
-    attestation.sha256 = digest(&attestation);
+    attestation.checksum_sha256 = checksum(&attestation);
     Ok(attestation)
 }
 
-/// SHA-256 of the attestation's JSON with the `sha256` field empty.
-pub fn digest(attestation: &Attestation) -> String {
-    let mut unsealed = attestation.clone();
-    unsealed.sha256.clear();
-    let bytes = serde_json::to_vec(&unsealed).expect("attestation serializes");
+/// The SHA-256 checksum of the attestation's JSON with the `checksum_sha256` field empty.
+pub fn checksum(attestation: &Attestation) -> String {
+    let mut content = attestation.clone();
+    content.checksum_sha256.clear();
+    let bytes = serde_json::to_vec(&content).expect("attestation serializes");
     Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -201,6 +235,20 @@ fn commit(root: &std::path::Path) -> Option<String> {
     Some(if dirty { format!("{head}+dirty") } else { head })
 }
 
+fn no_commit_reason(root: &std::path::Path) -> &'static str {
+    let in_git = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--git-dir"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if in_git {
+        "no commits yet"
+    } else {
+        "not in git"
+    }
+}
+
 pub fn json(attestation: &Attestation) -> String {
     serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"
 }
@@ -212,7 +260,9 @@ pub fn markdown(a: &Attestation) -> String {
     out.push_str(&format!(
         "Made by clientwall {} at commit `{}` from `{}`.\n\n",
         env!("CARGO_PKG_VERSION"),
-        a.commit.as_deref().unwrap_or("(not in git)"),
+        a.commit
+            .clone()
+            .unwrap_or_else(|| format!("({})", a.no_commit_reason)),
         a.crate_dir
     ));
     out.push_str(&format!(
@@ -302,18 +352,25 @@ pub fn markdown(a: &Attestation) -> String {
         out.push_str(&format!(
             "| `{}` | {} |\n",
             r.rule,
-            if r.passed { "pass" } else { "**fail**" }
+            match (r.applicable, r.passed) {
+                (false, _) if r.rule == RuleCode::TemplateDrift => {
+                    "not applicable (not made from clientwall's template)"
+                }
+                (false, _) => "not applicable (no `client.toml`)",
+                (true, true) => "pass",
+                (true, false) => "**fail**",
+            }
         ));
     }
-    for r in a.rules.iter().filter(|r| !r.passed) {
+    for r in a.rules.iter().filter(|r| r.applicable && !r.passed) {
         out.push_str(&format!("\n### `{}`\n\n", r.rule));
         for f in &r.findings {
             out.push_str(&format!("- {f}\n"));
         }
     }
     out.push_str(&format!(
-        "\nSHA-256 of this attestation's content: `{}`\n",
-        a.sha256
+        "\nSHA-256 checksum of this attestation's content: `{}`\n",
+        a.checksum_sha256
     ));
     out
 }

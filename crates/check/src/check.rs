@@ -5,6 +5,7 @@
 //! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
 //! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
+use crate::classify;
 use crate::client_toml::{self, ClientToml};
 use crate::config::{AllowEntry, Config};
 use crate::date::Date;
@@ -14,10 +15,11 @@ use crate::git;
 use crate::graph::CrateGraph;
 use crate::layout::Layout;
 use crate::manifest::Manifest;
-use crate::report::{Report, Summary};
+use crate::report::{Report, Share, Summary};
 use crate::rules::{self, GraphContext, Violation};
 use crate::scan::{self, ScanOutput};
 use crate::suggest;
+use crate::targets;
 use camino::Utf8PathBuf;
 use scaffold::Catalog;
 use std::collections::BTreeSet;
@@ -36,13 +38,53 @@ pub enum FileSelection {
     Only(Vec<Utf8PathBuf>),
 }
 
+/// One of N equal shares of the clients (`--shard K/N`): the clients in name order, dealt out
+/// round-robin, so each shard gets every N-th client and the N shards together are every client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based: `1..=count`.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not K/N, e.g. 1/4"))?;
+        let parse = |part: &str| {
+            part.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("`{text}` is not K/N with whole numbers, e.g. 1/4"))
+        };
+        let (index, count) = (parse(k)?, parse(n)?);
+        if count == 0 || index == 0 || index > count {
+            return Err(format!(
+                "`{text}`: K must be between 1 and N, and N at least 1"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// Any manifest inside the workspace; `None` means the current directory's workspace.
     pub manifest_path: Option<Utf8PathBuf>,
-    /// Only report findings about these clients (all when empty).
+    /// Only check these clients (all when empty): their files, their `client.toml` and the
+    /// findings about them.
     pub clients: Vec<String>,
+    /// Only check this share of the clients (combined with `clients` when both are given).
+    pub shard: Option<Shard>,
     /// The date `allow.expires` is compared with.
     pub today: Date,
     pub files: FileSelection,
@@ -56,6 +98,7 @@ impl Default for CheckOptions {
         CheckOptions {
             manifest_path: None,
             clients: Vec::new(),
+            shard: None,
             today: Date::today_utc(),
             files: FileSelection::All,
             templates: None,
@@ -76,31 +119,33 @@ pub struct Checked {
     /// `None` for an incremental run that did not need cargo.
     pub graph: Option<CrateGraph>,
     pub layout: Layout,
+    /// The workspace's `[workspace.metadata.clientwall]`.
+    pub config: Config,
 }
 
-/// [`run`], keeping the graph and the layout.
+/// [`run`], keeping the graph, the layout and the configuration.
 pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     let mut run = match &options.files {
         FileSelection::All => full(options)?,
         selection => incremental(options, selection)?,
     };
-    let selected = select(&options.clients, &run.client_names)?;
-    let concerns = |name: &str| selected.as_ref().is_none_or(|s| s.contains(name));
-    run.violations.retain(|v| concerns(&v.client));
+    let selection = &run.selection;
+    run.violations.retain(|v| selection.owns(&v.client));
     if let Some(used) = &run.allow_used {
         run.violations.extend(rules::stale_allow::check(
             &run.config.allow,
             used,
             options.today,
-            |entry| concerns(&entry.from) || concerns(&entry.to),
+            |entry| selection.owns_allow(&entry.from, &entry.to),
         ));
     }
     sort(&mut run.violations);
     let summary = Summary {
         workspaces: run.workspaces,
         crates: run.crates,
-        clients: run.client_names.len(),
+        clients: run.selection.checked(),
         files: run.scan.files,
+        share: run.selection.share(),
         ..Summary::new(&run.violations)
     };
     let report = Report {
@@ -113,6 +158,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         report,
         graph: run.graph,
         layout: run.layout,
+        config: run.config,
     })
 }
 
@@ -123,7 +169,8 @@ struct Run {
     violations: Vec<Violation>,
     /// Which `allow` entries excused something; `None` when the graph rules did not run.
     allow_used: Option<Vec<bool>>,
-    client_names: BTreeSet<String>,
+    /// The clients this run checks, of all the workspace's clients.
+    selection: Selection,
     workspaces: usize,
     crates: usize,
     scan: ScanOutput,
@@ -136,12 +183,11 @@ fn full(options: &CheckOptions) -> Result<Run> {
     // While cargo resolves the graph, scan the client directories the globs name: in the usual
     // case they are exactly the clients the graph finds, and the scan is then already done.
     let expected = discover::expected_root(options.manifest_path.as_deref());
-    let catalog = catalog(options);
     let (loaded, early) = std::thread::scope(|scope| {
         let cargo = scope.spawn(|| discover::load(options.manifest_path.as_deref()));
         let early = expected.as_deref().map(|root| {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
-            file_part(Layout::from_globs(root, &config)?, &config, catalog)
+            file_part(Layout::from_globs(root, &config)?, options, &config)
         });
         (
             cargo
@@ -151,24 +197,19 @@ fn full(options: &CheckOptions) -> Result<Run> {
         )
     });
     let loaded = loaded?;
-    let graph = CrateGraph::build(&loaded)?;
-    let (mut violations, used) = graph_rules(&loaded, &graph, options.today)?;
-    let layout = graph_layout(&loaded, &graph)?;
+    let layout = classify::client_layout(&loaded)?;
+    let graph = CrateGraph::build(&loaded, &layout)?;
+    let (mut violations, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
     // Standalone clients get their own Cargo.lock from this very run: scan those after cargo.
     let files = match early {
         Some(Ok(early)) if loaded.workspaces.len() == 1 && early.layout.same_clients(&layout) => {
             early
         }
-        _ => file_part(layout, &loaded.config, catalog)?,
+        _ => file_part(layout, options, &loaded.config)?,
     };
     violations.extend(files.violations);
     Ok(Run {
-        client_names: files
-            .layout
-            .clients
-            .iter()
-            .map(|a| a.name.clone())
-            .collect(),
+        selection: files.selection,
         root: loaded.root,
         config: loaded.config,
         violations,
@@ -185,6 +226,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
 /// What the rules that read files found for one layout.
 struct FilePart {
     layout: Layout,
+    selection: Selection,
     scan: ScanOutput,
     violations: Vec<Violation>,
     notes: Vec<String>,
@@ -198,15 +240,19 @@ fn catalog(options: &CheckOptions) -> &Catalog {
         .unwrap_or_else(|| Catalog::embedded())
 }
 
-/// Scan every client's files, ask git what is tracked, read every `client.toml`, compare
-/// every generated client with its template.
-fn file_part(layout: Layout, config: &Config, catalog: &Catalog) -> Result<FilePart> {
+/// Scan the selected clients' files, ask git what is tracked, read the `client.toml` files,
+/// compare every selected generated client with its template.
+fn file_part(layout: Layout, options: &CheckOptions, config: &Config) -> Result<FilePart> {
+    let selection = Selection::new(options, &layout)?;
+    let catalog = catalog(options);
     // Drift reads records and renders locked files: independent of the scan, so beside it.
     let (scan, drift) = std::thread::scope(|scope| {
         let drift = scope.spawn(|| {
-            rules::template_drift::check(&layout, catalog, config.template.is_some(), |_| true)
+            rules::template_drift::check(&layout, catalog, config.template.is_some(), |name| {
+                selection.owns(name)
+            })
         });
-        let scan = scan::scan_all(&layout);
+        let scan = scan::scan_clients(&layout, |name| selection.owns(name));
         (
             scan,
             drift
@@ -224,10 +270,11 @@ fn file_part(layout: Layout, config: &Config, catalog: &Catalog) -> Result<FileP
         }
     };
     let mut violations = file_rules(&scan, &layout, &indexed);
-    violations.extend(config_rules(&layout)?);
+    violations.extend(config_rules(&layout, &selection)?);
     violations.extend(drift);
     Ok(FilePart {
         layout,
+        selection,
         scan,
         violations,
         notes,
@@ -273,11 +320,14 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     let mut kept_graph = None;
     let (config, layout, allow_used, workspaces, crates) =
         if named("Cargo.toml") || named("Cargo.lock") {
+            // A hook run leaves the working tree as it found it: cargo may rewrite a
+            // `Cargo.lock` for a staged manifest that is not staged with it.
+            let _restore = LockFiles::save(&root, glob_layout.as_ref().ok().map(|(l, _)| l));
             let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
-            let graph = CrateGraph::build(&loaded)?;
-            let (found, used) = graph_rules(&loaded, &graph, options.today)?;
+            let layout = classify::client_layout(&loaded)?;
+            let graph = CrateGraph::build(&loaded, &layout)?;
+            let (found, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
             violations = found;
-            let layout = graph_layout(&loaded, &graph)?;
             let crates = graph.nodes.len();
             kept_graph = Some(graph);
             (
@@ -303,8 +353,9 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
     };
     violations.extend(file_rules(&scan, &layout, &indexed));
+    let selection = Selection::new(options, &layout)?;
     if named(client_toml::FILE_NAME) {
-        violations.extend(config_rules(&layout)?);
+        violations.extend(config_rules(&layout, &selection)?);
     }
     // Template drift, for the clients that own a given file.
     let owners: BTreeSet<String> = files
@@ -319,11 +370,11 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             &layout,
             catalog(options),
             config.template.is_some(),
-            |name| owners.contains(name),
+            |name| owners.contains(name) && selection.owns(name),
         )?);
     }
     Ok(Run {
-        client_names: layout.clients.iter().map(|a| a.name.clone()).collect(),
+        selection,
         root,
         config,
         violations,
@@ -337,10 +388,51 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     })
 }
 
-/// The dependency-graph rules, with `allow` entries applied; also which entries were used.
+/// The `Cargo.lock` files of the root and of every client directory as they were, put back
+/// when dropped: an incremental run (a pre-commit hook) must not change the working tree, and
+/// `cargo metadata` rewrites a lock file whose manifest changed. A lock file that did not exist
+/// is removed again.
+struct LockFiles(Vec<(std::path::PathBuf, Option<Vec<u8>>)>);
+
+impl LockFiles {
+    fn save(root: &camino::Utf8Path, layout: Option<&Layout>) -> LockFiles {
+        let dirs = std::iter::once(root.as_std_path().to_owned()).chain(
+            layout
+                .into_iter()
+                .flat_map(|l| l.clients.iter().map(|a| a.dir.clone())),
+        );
+        LockFiles(
+            dirs.map(|dir| {
+                let path = dir.join("Cargo.lock");
+                let contents = std::fs::read(&path).ok();
+                (path, contents)
+            })
+            .collect(),
+        )
+    }
+}
+
+impl Drop for LockFiles {
+    fn drop(&mut self) {
+        for (path, before) in &self.0 {
+            let now = std::fs::read(path).ok();
+            if &now == before {
+                continue;
+            }
+            let _ = match before {
+                Some(contents) => std::fs::write(path, contents),
+                None => std::fs::remove_file(path),
+            };
+        }
+    }
+}
+
+/// The dependency-graph rules (and the target-path check, which reads the same metadata), with
+/// `allow` entries applied; also which entries were used.
 fn graph_rules(
     loaded: &Loaded,
     graph: &CrateGraph,
+    layout: &Layout,
     today: Date,
 ) -> Result<(Vec<Violation>, Vec<bool>)> {
     let reaches = graph.forbidden_reaches();
@@ -354,7 +446,12 @@ fn graph_rules(
     let mut found = rules::client_depends_on_client::check(&ctx)?;
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
-    Ok(apply_allow(found, &loaded.config.allow, today))
+    let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
+    kept.extend(rules::cross_client_file_reference::check(
+        &targets::findings(loaded, graph, layout)?,
+        layout,
+    ));
+    Ok((kept, used))
 }
 
 /// The rules that read the scanned files and git's index.
@@ -365,30 +462,114 @@ fn file_rules(scan: &ScanOutput, layout: &Layout, indexed: &[PathBuf]) -> Vec<Vi
     found
 }
 
-/// The rules that read every client's `client.toml`.
-fn config_rules(layout: &Layout) -> Result<Vec<Violation>> {
-    let configs: Vec<ClientToml> = layout
-        .clients
-        .iter()
-        .map(ClientToml::load)
-        .filter_map(Result::transpose)
-        .collect::<Result<_>>()?;
-    let mut found = rules::write_scope_requested::check(&configs);
-    found.extend(rules::token_lifetime_too_long::check(&configs));
-    found.extend(rules::shared_database::check(&configs));
+/// The rules that read the selected clients' `client.toml`. `shared-database` compares each
+/// selected client with every other one, so it reads every client's file, and reports only
+/// about the selected ones.
+fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
+    let read = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<ClientToml>> {
+        layout
+            .clients
+            .iter()
+            .filter(|a| keep(&a.name))
+            .map(ClientToml::load)
+            .filter_map(Result::transpose)
+            .collect()
+    };
+    let selected = read(&|name| selection.owns(name))?;
+    let mut found = rules::write_scope_requested::check(&selected);
+    found.extend(rules::token_lifetime_too_long::check(&selected));
+    let everyone = if selection.is_everything() {
+        selected
+    } else {
+        read(&|_| true)?
+    };
+    found.extend(
+        rules::shared_database::check(&everyone, layout)
+            .into_iter()
+            .filter(|v| selection.owns(&v.client)),
+    );
     Ok(found)
 }
 
-/// Client directories from the graph: local client crates.
-fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
-    let clients = graph
-        .clients()
-        .map(|n| &graph.nodes[n])
-        .filter(|n| n.source.is_local());
-    Layout::new(
-        &loaded.root,
-        clients.map(|n| (n.name.clone(), n.manifest_path.clone())),
-    )
+/// The clients a run checks (`--client`, `--shard`), of all the workspace's clients. Every
+/// finding belongs to exactly one client, so each belongs to exactly one shard, and the shards'
+/// union is the full run.
+struct Selection {
+    /// Every client of the workspace, in name order.
+    all: Vec<String>,
+    /// The checked ones; `None` means all.
+    chosen: Option<BTreeSet<String>>,
+    shard: Option<Shard>,
+    /// Whether `--client` named clients.
+    named: bool,
+}
+
+impl Selection {
+    fn new(options: &CheckOptions, layout: &Layout) -> Result<Selection> {
+        let all: BTreeSet<String> = layout.clients.iter().map(|a| a.name.clone()).collect();
+        let mut chosen = select(&options.clients, &all)?;
+        if let Some(shard) = options.shard {
+            let share: BTreeSet<String> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % shard.count == shard.index - 1)
+                .map(|(_, name)| name.clone())
+                .collect();
+            chosen = Some(match chosen {
+                Some(named) => named.intersection(&share).cloned().collect(),
+                None => share,
+            });
+        }
+        Ok(Selection {
+            all: all.into_iter().collect(),
+            chosen,
+            shard: options.shard,
+            named: !options.clients.is_empty(),
+        })
+    }
+
+    fn is_everything(&self) -> bool {
+        self.chosen.is_none()
+    }
+
+    /// Does this run report about `client`? A finding about something that is not a client
+    /// belongs to the first shard (and to no `--client` selection).
+    fn owns(&self, client: &str) -> bool {
+        match &self.chosen {
+            None => true,
+            Some(chosen) if chosen.contains(client) => true,
+            Some(_) => {
+                !self.named
+                    && self.shard.is_some_and(|s| s.index == 1)
+                    && !self.all.iter().any(|c| c == client)
+            }
+        }
+    }
+
+    /// Does this run report a stale `allow` entry? A `--client` run: when it names either side.
+    /// A shard: the shard that owns the entry's `from` (or, when that is no client, its `to`).
+    fn owns_allow(&self, from: &str, to: &str) -> bool {
+        if self.shard.is_none() {
+            return self.owns(from) || self.owns(to);
+        }
+        if self.all.iter().any(|c| c == from) {
+            self.owns(from)
+        } else {
+            self.owns(to)
+        }
+    }
+
+    fn checked(&self) -> usize {
+        self.chosen.as_ref().map_or(self.all.len(), BTreeSet::len)
+    }
+
+    fn share(&self) -> Option<Share> {
+        self.chosen.as_ref().map(|chosen| Share {
+            checked: chosen.len(),
+            total: self.all.len(),
+            shard: self.shard.map(|s| s.to_string()),
+        })
+    }
 }
 
 /// The `--client` selection, every name checked against the workspace's clients.

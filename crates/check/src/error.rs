@@ -36,6 +36,26 @@ pub enum Error {
     /// A client's template record, or the template version it names, is not usable.
     #[error(transparent)]
     Template(#[from] scaffold::Error),
+    /// A program could not be started or read from.
+    #[error("failed to run {program}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("failed to write {path}")]
+    Write {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An attestation could not be signed, or a signature does not verify.
+    #[error("{message}")]
+    Signature {
+        message: String,
+        help: Option<String>,
+    },
     /// The workspace layout is not one clientwall can check.
     #[error("{message}")]
     Layout {
@@ -48,7 +68,9 @@ impl Error {
     /// A hint to print under the error, if there is one.
     pub fn help(&self) -> Option<&str> {
         match self {
-            Error::Config { help, .. } | Error::Layout { help, .. } => help.as_deref(),
+            Error::Config { help, .. }
+            | Error::Layout { help, .. }
+            | Error::Signature { help, .. } => help.as_deref(),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@
 //! formatters in [`report`] print.
 
 pub mod attest;
+pub mod cargo_config;
 pub mod check;
 pub mod classify;
 pub mod client_toml;
@@ -14,6 +15,7 @@ pub mod date;
 pub mod discover;
 pub mod error;
 pub mod exit_codes;
+pub mod flycheck;
 pub mod git;
 pub mod graph;
 pub mod hook;
@@ -24,8 +26,10 @@ pub mod map;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod signing;
 pub mod source;
 pub mod suggest;
+pub mod targets;
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -84,10 +84,11 @@ pub fn dot(checked: &Checked) -> String {
         let node = &g.nodes[n];
         let id = quote(&node.name);
         match node.kind {
+            // One island per client, holding all of its crates.
             Kind::Client => out.push_str(&format!(
                 "  subgraph {} {{\n    label={}; style=\"rounded,dashed\"; color=\"#4a7ab8\";\n    {id} [shape=box, style=\"rounded,filled\", fillcolor=\"#dbe8f7\"];\n  }}\n",
-                quote(&format!("cluster_{}", node.name)),
-                quote(&format!("client {}", node.name)),
+                quote(&format!("cluster_{}", g.owner_name(n))),
+                quote(&format!("client {}", g.owner_name(n))),
             )),
             Kind::CredentialHelper => out.push_str(&format!(
                 "  {id} [shape=octagon, style=filled, fillcolor=\"#f6c9a8\", label=\"{}\\n(credential helper)\"];\n",
@@ -131,7 +132,7 @@ pub fn mermaid(checked: &Checked) -> String {
         match node.kind {
             Kind::Client => out.push_str(&format!(
                 "  subgraph island_{n}[\"client {}\"]\n    {}([\"{}\"])\n  end\n",
-                node.name,
+                g.owner_name(n),
                 id(n),
                 node.name
             )),
@@ -169,4 +170,87 @@ pub fn mermaid(checked: &Checked) -> String {
         ));
     }
     out
+}
+
+/// SVG, laid out in-process (the `layout-rs` crate, pure Rust): no Graphviz needed. Clients are
+/// blue rounded boxes, shared crates grey boxes, credential helpers orange double circles; dev
+/// dependencies dashed, build dependencies dotted, edges on a violation's path red and wide.
+pub fn svg(checked: &Checked) -> crate::error::Result<String> {
+    use layout::backends::svg::SVGWriter;
+    use layout::core::base::Orientation;
+    use layout::core::color::Color;
+    use layout::core::style::{LineStyleKind, StyleAttr};
+    use layout::std_shapes::render::get_shape_size;
+    use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
+    use layout::topo::layout::VisualGraph;
+
+    let Some(map) = map(checked) else {
+        return Ok(SVGWriter::new().finalize());
+    };
+    let g = map.graph;
+    let orientation = Orientation::LeftToRight;
+    let mut visual = VisualGraph::new(orientation);
+    let mut handles = std::collections::HashMap::new();
+    for &n in &map.nodes {
+        let node = &g.nodes[n];
+        let (shape, line, fill, rounded) = match node.kind {
+            Kind::Client => (
+                ShapeKind::new_box(&format!("client {}", node.name)),
+                0x4a7ab8ff,
+                0xdbe8f7ff,
+                12,
+            ),
+            Kind::CredentialHelper => (
+                ShapeKind::new_double_circle(&format!("{} (credential helper)", node.name)),
+                0x000000ff,
+                0xf6c9a8ff,
+                0,
+            ),
+            _ => (ShapeKind::new_box(&node.name), 0x000000ff, 0xeeeeeeff, 0),
+        };
+        let look = StyleAttr::new(Color::new(line), 1, Some(Color::new(fill)), rounded, 14);
+        let size = get_shape_size(orientation, &shape, look.font_size, false);
+        handles.insert(
+            n,
+            visual.add_node(Element::create(shape, look, orientation, size)),
+        );
+    }
+    // One font size throughout: the SVG writer keys its styles by size in a hash map, so a
+    // second size would make the output's order vary from run to run.
+    for &(from, to, kind, red) in &map.edges {
+        let (Some(&from), Some(&to)) = (handles.get(&from), handles.get(&to)) else {
+            continue;
+        };
+        let line_style = match kind {
+            DependencyKind::Development => LineStyleKind::Dashed,
+            DependencyKind::Build => LineStyleKind::Dotted,
+            _ => LineStyleKind::Normal,
+        };
+        let look = if red {
+            StyleAttr::new(Color::fast("red"), 3, None, 0, 14)
+        } else {
+            StyleAttr::new(Color::fast("black"), 1, None, 0, 14)
+        };
+        let arrow = Arrow::new(
+            LineEndKind::None,
+            LineEndKind::Arrow,
+            line_style,
+            kind_name(kind),
+            &look,
+            &None,
+            &None,
+        );
+        visual.add_edge(arrow, from, to);
+    }
+    // The layout library asserts on shapes it cannot place; a map it cannot draw is an error,
+    // never a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut writer = SVGWriter::new();
+        visual.do_it(false, false, false, &mut writer);
+        writer.finalize()
+    }))
+    .map_err(|_| crate::error::Error::Layout {
+        message: "failed to lay out the isolation map as SVG".into(),
+        help: Some("use `--format dot` and Graphviz instead".into()),
+    })
 }

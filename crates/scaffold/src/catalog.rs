@@ -20,6 +20,15 @@ pub fn current_version() -> &'static str {
     Catalog::embedded().current_version()
 }
 
+/// The files of release `version` exactly as released (`releases/<version>/`), even while the
+/// current template states that version too (between a template change and its release).
+pub fn released_files(version: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    RELEASES
+        .get_dir(version)
+        .filter(|dir| dir.path().to_str() == Some(version))
+        .map(template::embedded_files)
+}
+
 enum Files {
     Embedded(&'static Dir<'static>),
     Loaded(Vec<(String, Vec<u8>)>),

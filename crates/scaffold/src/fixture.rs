@@ -11,12 +11,11 @@ pub const NEXT: &str = "0.1.1";
 /// The version the fixture's clients start at.
 pub const BASE: &str = "0.1.0";
 
-/// Write `dest/0.1.0/` and `dest/0.1.1/`; load them with [`crate::Catalog::from_dir`].
+/// Write `dest/0.1.0/` and `dest/0.1.1/`; load them with [`crate::Catalog::from_dir`]. The base
+/// is release 0.1.0 as released, whatever the current template is.
 pub fn write_releases(dest: &Utf8Path) -> Result<()> {
-    let base = crate::Catalog::embedded()
-        .template(BASE)?
-        .raw_files()
-        .to_vec();
+    let base = crate::catalog::released_files(BASE)
+        .ok_or_else(|| Error::Template(format!("release {BASE} is not embedded")))?;
     write(&dest.join(BASE), &base)?;
     let overlay_dir =
         Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/template-0.1.1");

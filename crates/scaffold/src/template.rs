@@ -10,7 +10,12 @@ use crate::version;
 use camino::{Utf8Path, Utf8PathBuf};
 
 /// Files of a template directory that are read, never rendered into a client.
-pub const NOT_RENDERED: &[&str] = &["cargo-generate.toml", ".genignore", declaration::FILE_NAME];
+pub const NOT_RENDERED: &[&str] = &[
+    "cargo-generate.toml",
+    "cargo-generate.rhai",
+    ".genignore",
+    declaration::FILE_NAME,
+];
 
 /// What a standalone client's `Cargo.toml` gets appended: its own, empty workspace.
 pub const STANDALONE_TABLE: &str =
@@ -340,6 +345,7 @@ mod tests {
         assert!(names.contains(&"client.toml"));
         assert!(names.contains(&".env.example"));
         assert!(!names.contains(&"cargo-generate.toml"));
+        assert!(!names.contains(&"cargo-generate.rhai"));
         assert!(!names.contains(&declaration::FILE_NAME));
         let cargo = String::from_utf8(
             files

@@ -50,6 +50,7 @@ impl Fixture {
         clientwall::run(&CheckOptions {
             manifest_path: Some(self.root.join(relative)),
             clients: Vec::new(),
+            shard: None,
             today: Date::parse("2026-11-26").unwrap(),
             files: Default::default(),
             templates: None,

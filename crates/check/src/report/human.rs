@@ -18,20 +18,39 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         Buffer::no_color()
     };
-    let mut files = Files::new(report);
-    let config = term::Config::default();
-    for violation in &report.violations {
-        let diagnostic = diagnostic(violation, &mut files);
-        // A file that changed under us can't be shown with a snippet: print the plain message.
-        if term::emit_to_write_style(&mut buffer, &config, &files.files, &diagnostic).is_err() {
-            write_plain(&mut buffer, violation, report);
-        }
+    for text in render_each(report, color) {
+        let _ = buffer.write_all(text.as_bytes());
     }
     for note in &report.notes {
         let _ = writeln!(buffer, "note: {note}");
     }
     write_summary(&mut buffer, report);
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+/// Each violation's diagnostic exactly as [`render`] prints it, in report order (the
+/// `rendered` text of `--message-format json`).
+pub fn render_each(report: &Report, color: bool) -> Vec<String> {
+    let mut files = Files::new(report);
+    let config = term::Config::default();
+    report
+        .violations
+        .iter()
+        .map(|violation| {
+            let mut buffer = if color {
+                Buffer::ansi()
+            } else {
+                Buffer::no_color()
+            };
+            let diagnostic = diagnostic(violation, &mut files);
+            // A file that changed under us can't be shown with a snippet: print the plain message.
+            if term::emit_to_write_style(&mut buffer, &config, &files.files, &diagnostic).is_err() {
+                buffer.clear();
+                write_plain(&mut buffer, violation, report);
+            }
+            String::from_utf8_lossy(buffer.as_slice()).into_owned()
+        })
+        .collect()
 }
 
 fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
@@ -70,7 +89,8 @@ fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
         .with_notes(notes)
 }
 
-fn primary_label(v: &Violation) -> String {
+/// The label under the primary span: what the marked text is.
+pub(crate) fn primary_label(v: &Violation) -> String {
     if let Some(hop) = v.path.get(1) {
         return format!("`{}` is declared here", hop.name);
     }

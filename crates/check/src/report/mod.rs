@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod message_format;
 pub mod sarif;
 
 use crate::exit_codes;
@@ -44,6 +45,21 @@ pub struct Summary {
     pub violations: usize,
     /// Violations per rule code, every rule listed.
     pub by_rule: BTreeMap<RuleCode, usize>,
+    /// The share of the clients this run checked (`--client`, `--shard`); `None` for all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
+}
+
+/// The part of the workspace a `--client` or `--shard` run checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Share {
+    /// Clients checked by this run.
+    pub checked: usize,
+    /// Clients in the workspace.
+    pub total: usize,
+    /// `K/N` for a `--shard` run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl Summary {
@@ -61,13 +77,26 @@ impl Summary {
             files: 0,
             violations: violations.len(),
             by_rule,
+            share: None,
         }
     }
 
     /// `2 violations in 3 clients` style closing line.
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let mut scope = format!("{} checked", plural(self.clients, "client"));
+        let mut scope = match &self.share {
+            None => format!("{} checked", plural(self.clients, "client")),
+            Some(share) => format!(
+                "{} of {} checked{}",
+                share.checked,
+                plural(share.total, "client"),
+                share
+                    .shard
+                    .as_ref()
+                    .map(|k| format!(" (shard {k})"))
+                    .unwrap_or_default()
+            ),
+        };
         if self.workspaces > 0 {
             scope.push_str(&format!(
                 ", {} in {}",

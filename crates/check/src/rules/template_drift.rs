@@ -51,11 +51,7 @@ pub fn check(
     custom_template: bool,
     only: impl Fn(&str) -> bool,
 ) -> Result<Vec<Violation>> {
-    let legacy = if custom_template {
-        Origin::Custom
-    } else {
-        Origin::Clientwall
-    };
+    let legacy = legacy_origin(custom_template);
     let mut found = Vec::new();
     for area in layout.clients.iter().filter(|a| only(&a.name)) {
         let Ok(dir) = Utf8PathBuf::from_path_buf(area.dir.clone()) else {
@@ -69,6 +65,22 @@ pub fn check(
         }
     }
     Ok(found)
+}
+
+/// Whether the rule applies to the client in `dir`: it was generated from clientwall's
+/// template (it has a record, or names a `template-version`), not from a custom one.
+pub fn applies(dir: &Utf8Path, catalog: &Catalog, custom_template: bool) -> Result<bool> {
+    Ok(client::read(dir, catalog, legacy_origin(custom_template))?
+        .is_some_and(|client| client.record.origin == Origin::Clientwall))
+}
+
+/// Where a client without a record came from: the workspace's own template when it names one.
+fn legacy_origin(custom_template: bool) -> Origin {
+    if custom_template {
+        Origin::Custom
+    } else {
+        Origin::Clientwall
+    }
 }
 
 fn violation(
