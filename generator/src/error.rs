@@ -17,6 +17,9 @@ pub enum Error {
     /// The template did not render.
     #[error("failed to render the template:\n{0}")]
     Render(String),
+    /// The template, a client record or a template version is not usable.
+    #[error(transparent)]
+    Template(#[from] scaffold::Error),
     /// The workspace is not one `new-client` can extend.
     #[error("{0}")]
     Workspace(String),

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::existing;
 use crate::name;
 use crate::register;
-use crate::template::{self, RenderedFile, Source};
+use crate::template::{RenderedFile, Source};
 use crate::transaction::{Lock, Transaction};
 use crate::variables::Variables;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -148,16 +148,8 @@ fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         (None, Some(dir)) => Source::Dir(root.join(dir)),
         (None, None) => Source::Embedded,
     };
-    let mut files = template::render(&source, &variables)?;
-    if options.standalone {
-        let cargo = files
-            .iter_mut()
-            .find(|f| f.path == "Cargo.toml")
-            .ok_or_else(|| Error::Render("the template has no Cargo.toml".into()))?;
-        cargo.contents.extend_from_slice(
-            b"\n# A standalone client: its own workspace, excluded from the root's.\n[workspace]\n",
-        );
-    }
+    // The rendered template, a standalone client's `[workspace]`, and the client's record.
+    let files = scaffold::client_files(&source, &variables, options.standalone)?;
     let manifest_after = register::register(&manifest_before, &relative_dir, options.standalone)?;
     Ok(Plan {
         root: root.to_owned(),

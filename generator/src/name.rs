@@ -112,28 +112,7 @@ fn to_kebab(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
 }
 
-/// `acme-corp` → `acme_corp`.
-pub fn snake(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-/// `acme-corp` → `ACME_CORP`.
-pub fn shouty(name: &str) -> String {
-    name.to_ascii_uppercase().replace('-', "_")
-}
-
-/// `acme-corp` → `Acme Corp`.
-pub fn title(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map_or_else(String::new, |c| {
-                c.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use scaffold::names::{shouty, snake, title};
 
 #[cfg(test)]
 mod tests {

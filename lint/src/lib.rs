@@ -7,3 +7,4 @@
 
 pub use clientwall_check::*;
 pub use generator;
+pub use scaffold;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use clientwall::check::{CheckOptions, FileSelection};
 use clientwall::exit_codes;
 use clientwall::redact;
+use clientwall::generator;
 use clientwall::report::{self, Report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -34,6 +35,14 @@ enum Command {
     /// Make (or complete) a consultancy workspace: the root policy, .gitignore, the pre-commit
     /// configuration and the CI workflow. Running it again changes nothing.
     Init(InitArgs),
+    /// Stamp out a new isolated client crate from the template (the same as `new-client`).
+    ///
+    /// On a terminal, values not given as flags are asked for (Enter keeps the default);
+    /// without a terminal (CI, scripts) every value comes from the flags and their defaults.
+    New(generator::cli::NewArgs),
+    /// Bring clients to the current template: locked files replaced, managed files merged
+    /// three-way, migrations run (exit 0 done, 1 behind/conflicts, 2 refused or error).
+    Upgrade(UpgradeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +53,29 @@ struct InitArgs {
     /// Say what would be written; write nothing.
     #[arg(long)]
     dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct UpgradeArgs {
+    /// The clients to upgrade (default: every client).
+    #[arg(value_name = "CLIENT")]
+    clients: Vec<String>,
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Print what the upgrade would do to every file; write nothing.
+    #[arg(long, conflicts_with = "check")]
+    dry_run: bool,
+    /// Exit 1 when any client is behind the current template, listing them; write nothing.
+    #[arg(long)]
+    check: bool,
+    /// Upgrade clients that have uncommitted changes too.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Take the template versions from this directory (one subdirectory per version, the
+    /// highest current) instead of the built-in ones; for testing templates.
+    #[arg(long, value_name = "DIR", hide = true)]
+    template_releases: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +189,10 @@ struct CheckArgs {
     /// Check only these files; cargo runs only if a Cargo.toml or Cargo.lock is among them.
     #[arg(value_name = "FILES")]
     files: Vec<Utf8PathBuf>,
+    /// Take the template versions from this directory instead of the built-in ones (as
+    /// `upgrade --template-releases`); for testing templates.
+    #[arg(long, value_name = "DIR", hide = true)]
+    template_releases: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -194,6 +230,8 @@ fn main() -> ExitCode {
         Command::Flycheck(args) => return flycheck(args),
         Command::InstallHook(args) => install_hook(args),
         Command::Init(args) => return init(args),
+        Command::New(args) => return new(args),
+        Command::Upgrade(args) => return upgrade(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -335,8 +373,101 @@ fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn new(args: generator::cli::NewArgs) -> ExitCode {
+    match generator::cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail_with(err),
+    }
+}
+
+fn upgrade(args: UpgradeArgs) -> ExitCode {
+    let run = || -> Result<generator::upgrade::Report, generator::Error> {
+        let workspace = workspace_root(args.manifest_path.clone())
+            .map_err(|e| generator::Error::Workspace(format!("{e:#}")))?;
+        let templates = args
+            .template_releases
+            .as_deref()
+            .map(scaffold_catalog)
+            .transpose()?;
+        let mode = if args.check {
+            generator::upgrade::Mode::Check
+        } else if args.dry_run {
+            generator::upgrade::Mode::DryRun
+        } else {
+            generator::cli::install_interrupt_handler();
+            generator::upgrade::Mode::Apply
+        };
+        generator::upgrade::run(&generator::upgrade::Options {
+            workspace,
+            clients: args.clients.clone(),
+            mode,
+            allow_dirty: args.allow_dirty,
+            templates,
+            check: true,
+        })
+    };
+    match run() {
+        Ok(report) => {
+            let mut out = report.details();
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&report.table());
+            match &report.post_check {
+                Some(generator::upgrade::PostCheck::Passed(summary)) => {
+                    out.push_str(&format!("check after the upgrade: {summary}\n"));
+                }
+                Some(generator::upgrade::PostCheck::Violations(n, human)) => {
+                    eprint!("{human}");
+                    out.push_str(&format!("check after the upgrade: {n} violation(s)\n"));
+                }
+                Some(generator::upgrade::PostCheck::Failed(why)) => {
+                    out.push_str(&format!("check after the upgrade could not run: {why}\n"));
+                }
+                None => {}
+            }
+            print(&out);
+            ExitCode::from(report.exit_code())
+        }
+        Err(err) => fail_with(err),
+    }
+}
+
+fn scaffold_catalog(
+    dir: &camino::Utf8Path,
+) -> Result<std::sync::Arc<clientwall::scaffold::Catalog>, generator::Error> {
+    Ok(std::sync::Arc::new(
+        clientwall::scaffold::Catalog::from_dir(dir)?,
+    ))
+}
+
+/// The workspace root: `--manifest-path`'s directory, or the workspace of the current directory.
+fn workspace_root(manifest_path: Option<Utf8PathBuf>) -> Result<Utf8PathBuf, clientwall::Error> {
+    clientwall::discover::expected_root(manifest_path.as_deref()).ok_or_else(|| {
+        clientwall::Error::Layout {
+            message: "no Cargo.toml with a [workspace] table here or above".into(),
+            help: Some("pass --manifest-path".into()),
+        }
+    })
+}
+
+fn fail_with(err: generator::Error) -> ExitCode {
+    eprintln!("error: {:#}", anyhow::Error::new(err));
+    ExitCode::from(exit_codes::ERROR as u8)
+}
+
 fn check(args: CheckArgs) -> ExitCode {
+    let templates = match args
+        .template_releases
+        .as_deref()
+        .map(scaffold_catalog)
+        .transpose()
+    {
+        Ok(templates) => templates,
+        Err(err) => return fail_with(err),
+    };
     let options = CheckOptions {
+        templates,
         manifest_path: args.manifest_path,
         clients: args.clients,
         shard: args.shard,

@@ -15,8 +15,7 @@ fn run(fixture: &Fixture, clients: &[&str], shard: Option<Shard>) -> Report {
         clients: clients.iter().map(|c| (*c).to_owned()).collect(),
         shard,
         today: Date::parse("2026-11-26").unwrap(),
-        files: Default::default(),
-        history: None,
+        ..CheckOptions::default()
     })
     .unwrap_or_else(|e| panic!("check failed: {e:#}"))
 }
@@ -55,6 +54,46 @@ fn the_union_of_the_shards_is_the_full_run() {
         let fixture = Fixture::new(name);
         union_equals_full(&fixture, name);
     }
+}
+
+/// `template-drift` reads only the selected clients' records and files: each drifted locked
+/// file is reported by exactly one shard.
+#[test]
+fn template_drift_is_sharded_like_every_finding() {
+    let fixture = Fixture::example("consultancy");
+    std::fs::copy(
+        support::repo_root().join("examples/consultancy/Cargo.lock"),
+        fixture.root.join("Cargo.lock"),
+    )
+    .unwrap();
+    for (client, file, from, to) in [
+        ("acme", "src/connect.rs", "0o600", "0o644"),
+        (
+            "globex",
+            "src/scopes.rs",
+            ".filter(|s| !s.starts_with(\"read_\"))",
+            ".filter(|s| s.starts_with(\"write_orders\"))",
+        ),
+    ] {
+        let path = fixture.root.join("clients").join(client).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{path}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+    let full = run(&fixture, &[], None);
+    let drifted: Vec<(&str, String)> = full
+        .violations
+        .iter()
+        .map(|v| (v.rule.code.as_str(), v.client.clone()))
+        .collect();
+    assert_eq!(
+        drifted,
+        [
+            ("template-drift", "acme".to_owned()),
+            ("template-drift", "globex".to_owned())
+        ]
+    );
+    union_equals_full(&fixture, "consultancy");
 }
 
 fn union_equals_full(fixture: &Fixture, name: &str) {

@@ -316,8 +316,9 @@ fn status(root: &Utf8Path) -> String {
         .unwrap()
 }
 
-/// A client without `client.toml`: the rules that read it do not apply, and the attestation
-/// says "not applicable", never "pass". It also says when the repository has no commit yet.
+/// A client without `client.toml`, and not made from the template: the rules that read
+/// `client.toml` and `template-drift` do not apply, and the attestation says "not applicable",
+/// never "pass". It also says when the repository has no commit yet.
 #[test]
 fn attestation_marks_client_toml_rules_not_applicable_without_one() {
     use clientwall::rules::RuleCode;
@@ -325,14 +326,15 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
     assert!(!example.root.join("clients/acme/client.toml").exists());
     let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
     for r in &a.rules {
-        let needs_client_toml = matches!(
+        let not_applicable = matches!(
             r.rule,
             RuleCode::WriteScopeRequested
                 | RuleCode::TokenLifetimeTooLong
                 | RuleCode::SharedDatabase
+                | RuleCode::TemplateDrift
         );
-        assert_eq!(r.applicable, !needs_client_toml, "{}", r.rule);
-        assert_eq!(r.passed, !needs_client_toml, "{}", r.rule);
+        assert_eq!(r.applicable, !not_applicable, "{}", r.rule);
+        assert_eq!(r.passed, !not_applicable, "{}", r.rule);
     }
     assert!(
         a.passed,
@@ -344,6 +346,10 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
         3,
         "{md}"
     );
+    assert!(
+        md.contains("| `template-drift` | not applicable (not made from clientwall's template) |"),
+        "{md}"
+    );
     assert!(md.contains("at commit `(not in git)`"), "{md}");
 
     ok(&git(&example.root, &["init", "-q"]));
@@ -352,6 +358,44 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
         clientwall::attest::markdown(&a).contains("at commit `(no commits yet)`"),
         "a repository without commits says so"
     );
+}
+
+/// A client `new-client` made: `template-drift` applies, passes while its locked files are the
+/// template's, and fails the attestation once one is edited by hand.
+#[test]
+fn attestation_of_a_generated_client_covers_template_drift() {
+    use clientwall::rules::RuleCode;
+    let example = Fixture::example("consultancy");
+    std::fs::copy(
+        repo_root().join("examples/consultancy/Cargo.lock"),
+        example.root.join("Cargo.lock"),
+    )
+    .unwrap();
+    let drift = |a: &clientwall::attest::Attestation| {
+        a.rules
+            .iter()
+            .find(|r| r.rule == RuleCode::TemplateDrift)
+            .cloned()
+            .unwrap()
+    };
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    let r = drift(&a);
+    assert!(r.applicable && r.passed, "{r:?}");
+    assert!(a.passed);
+
+    let connect = example.root.join("clients/acme/src/connect.rs");
+    let text = std::fs::read_to_string(&connect).unwrap();
+    assert!(text.contains("0o600"));
+    std::fs::write(&connect, text.replacen("0o600", "0o644", 1)).unwrap();
+    let a = clientwall::attest::attest(Some(example.manifest()), "acme").unwrap();
+    let r = drift(&a);
+    assert!(r.applicable && !r.passed, "{r:?}");
+    assert!(
+        r.findings[0].contains("clients/acme/src/connect.rs"),
+        "{:?}",
+        r.findings
+    );
+    assert!(!a.passed);
 }
 
 /// `graph --format` and `attest --format` explain their values.

@@ -29,6 +29,13 @@ enum Cli {
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
     },
+    /// Release the current template as VERSION: copy `template/` into
+    /// `crates/scaffold/releases/VERSION/`, record its checksum, and make VERSION the current
+    /// template version (in `template/cargo-generate.toml`).
+    ReleaseTemplate {
+        /// The new version: newer than every release (`0.2.0`).
+        version: String,
+    },
     /// A TLS front on loopback for a PostgreSQL server without TLS (for the tests).
     TlsFront {
         /// The plain server's URL, e.g. postgres://postgres@127.0.0.1:54329/postgres.
@@ -58,16 +65,17 @@ pub(crate) struct Row {
 }
 
 fn main() -> Result<()> {
-    let (smoke, only) = match Cli::parse() {
-        Cli::Bench { smoke, only } => (smoke, only),
-        Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
-        Cli::TestCa { dir } => return test_ca::write(&dir),
-    };
-    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id));
     let repo = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("repo root")?
         .to_owned();
+    let (smoke, only) = match Cli::parse() {
+        Cli::Bench { smoke, only } => (smoke, only),
+        Cli::ReleaseTemplate { version } => return release_template(&repo, &version),
+        Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
+        Cli::TestCa { dir } => return test_ca::write(&dir),
+    };
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id));
     let status = Command::new(env!("CARGO"))
         .args([
             "build",
@@ -372,6 +380,46 @@ fn main() -> Result<()> {
         });
     }
 
+    if wanted("P7") {
+    // P7: `upgrade --check` and `upgrade --dry-run` across 1,000 clients generated at template
+    // 0.1.0, behind the fixture version 0.1.1 (a managed file and a locked file changed).
+    let p7_clients = if smoke { 100 } else { 1000 };
+    let (releases, p7_root) = upgrade_workspace(&scratch, p7_clients)?;
+    for (mode, codes) in [("--check", [1]), ("--dry-run", [0])] {
+        let upgrade = || {
+            let mut c = Command::new(&bin);
+            c.args([
+                "clientwall",
+                "upgrade",
+                mode,
+                "--template-releases",
+                releases.as_str(),
+            ])
+            .current_dir(&p7_root);
+            c
+        };
+        run_timed(&mut upgrade(), &codes)?;
+        let mut samples = (0..runs)
+            .map(|_| run_timed(&mut upgrade(), &codes))
+            .collect::<Result<Vec<_>>>()?;
+        let sample = Sample::median(&mut samples);
+        let per_client = sample.seconds * 1e3 / p7_clients as f64;
+        rows.push(Row {
+            id: "P7",
+            what: format!("`upgrade {mode}`, {p7_clients} clients at 0.1.0 behind 0.1.1"),
+            measured: format!(
+                "{per_client:.2} ms per client ({:.0} ms)",
+                sample.seconds * 1e3
+            ),
+            baseline: "".to_owned(),
+            ratio: None,
+            target: "≤ 5 ms per client",
+            met: per_client <= 5.0,
+            peak_rss_kib: Some(sample.peak_rss_kib),
+        });
+    }
+    }
+
     write_results(&repo, smoke || !only.is_empty(), &rows, &growth)?;
     Ok(())
 }
@@ -424,6 +472,49 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_kib: 0,
     })
+}
+
+/// `cargo xtask release-template VERSION`.
+fn release_template(repo: &Utf8Path, version: &str) -> Result<()> {
+    let released = clientwall::scaffold::release::release(
+        &repo.join("template"),
+        &repo.join("crates/scaffold/releases"),
+        version,
+    )?;
+    println!(
+        "released template {} ({} files, sha256 {}); template/ was {}, is now {}",
+        released.version, released.files, released.checksum, released.previous, released.version
+    );
+    println!("next: upgrade the example, check it is what new-client generates, and commit:");
+    println!(
+        "  cargo run -q -p clientwall -- clientwall upgrade --manifest-path examples/consultancy/Cargo.toml"
+    );
+    println!("  bash scripts/test.sh");
+    Ok(())
+}
+
+/// The fixture releases and a workspace of `clients` clients generated at their base version.
+fn upgrade_workspace(scratch: &Utf8Path, clients: usize) -> Result<(Utf8PathBuf, Utf8PathBuf)> {
+    use clientwall::scaffold::{self, fixture};
+    let releases = scratch.join("p7-releases");
+    fixture::write_releases(&releases)?;
+    let catalog = scaffold::Catalog::from_dir(&releases)?;
+    let root = scratch.join("p7");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"clients/*\"]\n\n[workspace.metadata.clientwall]\nclients = [\"clients/*\"]\n",
+    )?;
+    for i in 0..clients {
+        let vars = scaffold::Variables::new(&format!("c{i}"), None, None, None)?;
+        let dir = root.join(format!("clients/c{i}"));
+        for file in scaffold::client_files_at(&catalog, fixture::BASE, &vars, false)? {
+            let path = dir.join(&file.path);
+            std::fs::create_dir_all(path.parent().context("a parent")?)?;
+            std::fs::write(&path, &file.contents)?;
+        }
+    }
+    Ok((releases, root))
 }
 
 /// Run `a` and `b` alternately `runs` times each and return the medians.
@@ -498,6 +589,10 @@ Notes:
   thread without storing anything. The backfill parses on two threads while a third writes, so
   on two free cores it can keep up with its baseline. Peak RSS is each child's own `VmHWM`.
   The machine's two cores are shared with other work: rerun when numbers look noisy.
+- P7 runs the `cargo-clientwall` binary on clients generated at template 0.1.0 with the fixture
+  0.1.1 as the current version: `--check` reads every client's record; `--dry-run` also renders
+  both versions with each client's answers, reads its files and merges five of them. The
+  template is parsed once per version, not per client.
 - P8 runs the whole check with `--history` (cargo, the file scan and the history read at the
   same time) on a synthetic repository built with `git fast-import`; the baseline pipes
   `git log -p --all` into `rg --count` with the library's own secret patterns (where `rg` is

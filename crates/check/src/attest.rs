@@ -10,7 +10,7 @@ use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
-use crate::rules::{RULES, RuleCode, Subject, format_path};
+use crate::rules::{self, RULES, RuleCode, Subject, format_path};
 use crate::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -78,7 +78,8 @@ pub struct Dependency {
 pub struct RuleResult {
     pub rule: RuleCode,
     /// Whether the rule applies to this client: the `client.toml` rules do not when the client
-    /// has no `client.toml`. A rule that does not apply is "not applicable", never a pass.
+    /// has no `client.toml`, `template-drift` does not to a crate clientwall's template did not
+    /// make. A rule that does not apply is "not applicable", never a pass.
     pub applicable: bool,
     /// The rule applies and found nothing.
     pub passed: bool,
@@ -126,6 +127,14 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         help: None,
     })?;
     let config = ClientToml::load(area)?;
+    let from_template = match camino::Utf8Path::from_path(&area.dir) {
+        Some(dir) => rules::template_drift::applies(
+            dir,
+            scaffold::Catalog::embedded(),
+            checked.config.template.is_some(),
+        )?,
+        None => false,
+    };
 
     let dependencies: Vec<Dependency> = graph
         .client_closure(client)
@@ -166,7 +175,13 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                     }
                 })
                 .collect();
-            let applicable = config.is_some() || !CLIENT_TOML_RULES.contains(&rule.code);
+            let applicable = if CLIENT_TOML_RULES.contains(&rule.code) {
+                config.is_some()
+            } else if rule.code == RuleCode::TemplateDrift {
+                from_template
+            } else {
+                true
+            };
             RuleResult {
                 rule: rule.code,
                 applicable,
@@ -424,6 +439,9 @@ pub fn markdown(a: &Attestation) -> String {
             "| `{}` | {} |\n",
             r.rule,
             match (r.applicable, r.passed) {
+                (false, _) if r.rule == RuleCode::TemplateDrift => {
+                    "not applicable (not made from clientwall's template)"
+                }
                 (false, _) => "not applicable (no `client.toml`)",
                 (true, true) => "pass",
                 (true, false) => "**fail**",

@@ -25,8 +25,10 @@ use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use crate::suggest;
 use crate::targets;
 use camino::Utf8PathBuf;
+use scaffold::Catalog;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Which files to check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,6 +94,9 @@ pub struct CheckOptions {
     pub files: FileSelection,
     /// Also read the git history for secrets (`--history [--since REV]`); full runs only.
     pub history: Option<history::Range>,
+    /// The template versions `template-drift` renders locked files from (`None`: the ones
+    /// built into clientwall).
+    pub templates: Option<Arc<Catalog>>,
 }
 
 impl Default for CheckOptions {
@@ -103,6 +108,7 @@ impl Default for CheckOptions {
             today: Date::today_utc(),
             files: FileSelection::All,
             history: None,
+            templates: None,
         }
     }
 }
@@ -122,9 +128,11 @@ pub struct Checked {
     pub layout: Layout,
     /// What `--history` read: `(commits, range)`; `None` without it.
     pub history: Option<(usize, String)>,
+    /// The workspace's `[workspace.metadata.clientwall]`.
+    pub config: Config,
 }
 
-/// [`run`], keeping the graph and the layout.
+/// [`run`], keeping the graph, the layout and the configuration.
 pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     let mut run = match (&options.files, &options.history) {
         (FileSelection::All, _) => full(options)?,
@@ -173,6 +181,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         graph: run.graph,
         layout: run.layout,
         history: run.history,
+        config: run.config,
     })
 }
 
@@ -226,7 +235,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
             let layout = Layout::from_globs(root, &config)?;
             let targets = TargetDirs::predicted(&layout);
-            file_part(layout, &targets, true, options)
+            file_part(layout, &targets, true, options, &config)
         });
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<HistoryScan>>| {
             h.join()
@@ -261,7 +270,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         {
             early
         }
-        _ => file_part(layout, &targets, false, options)?,
+        _ => file_part(layout, &targets, false, options, &loaded.config)?,
     };
     // Cargo may have written lock files while the early scan ran: those are read now, the
     // lock file of every loaded workspace among them whether or not it existed when the files
@@ -288,6 +297,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         history_secrets.as_deref(),
     ));
     violations.extend(config_rules(&files.layout, &files.selection)?);
+    violations.append(&mut files.drift);
     for (used, excused) in used.iter_mut().zip(excuses.used) {
         *used |= excused;
     }
@@ -328,29 +338,58 @@ struct FilePart {
     layout: Layout,
     selection: Selection,
     scan: ScanOutput,
+    /// `template-drift` findings.
+    drift: Vec<Violation>,
     notes: Vec<String>,
 }
 
+/// The template versions drift is checked against.
+fn catalog(options: &CheckOptions) -> &Catalog {
+    options
+        .templates
+        .as_deref()
+        .unwrap_or_else(|| Catalog::embedded())
+}
+
 /// Scan the files of the selected clients and, when this run reports on them, every file
-/// outside the clients (`defer_lockfiles`: leave `Cargo.lock` files for after cargo has run).
+/// outside the clients (`defer_lockfiles`: leave `Cargo.lock` files for after cargo has run);
+/// beside the scan, compare every selected generated client with its template.
 fn file_part(
     layout: Layout,
     targets: &TargetDirs,
     defer_lockfiles: bool,
     options: &CheckOptions,
+    config: &Config,
 ) -> Result<FilePart> {
     let selection = Selection::new(options, &layout)?;
-    let scan = scan::scan_workspace(
-        &layout,
-        targets,
-        defer_lockfiles,
-        &|client| selection.owns(client),
-        selection.reads_outside(),
-    )?;
+    let catalog = catalog(options);
+    // Drift reads records and renders locked files: independent of the scan, so beside it.
+    let (scan, drift) = std::thread::scope(|scope| {
+        let drift = scope.spawn(|| {
+            rules::template_drift::check(&layout, catalog, config.template.is_some(), |name| {
+                selection.owns(name)
+            })
+        });
+        let scan = scan::scan_workspace(
+            &layout,
+            targets,
+            defer_lockfiles,
+            &|client| selection.owns(client),
+            selection.reads_outside(),
+        );
+        (
+            scan,
+            drift
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    let (scan, drift) = (scan?, drift?);
     Ok(FilePart {
         layout,
         selection,
         scan,
+        drift,
         notes: Vec::new(),
     })
 }
@@ -432,6 +471,22 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     let selection = Selection::new(options, &layout)?;
     if named(client_toml::FILE_NAME) {
         violations.extend(config_rules(&layout, &selection)?);
+    }
+    // Template drift, for the clients that own a given file.
+    let owners: BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| {
+            let f = f.canonicalize().unwrap_or_else(|_| f.clone());
+            layout.owner(&f).map(|a| a.name.clone())
+        })
+        .collect();
+    if !owners.is_empty() {
+        violations.extend(rules::template_drift::check(
+            &layout,
+            catalog(options),
+            config.template.is_some(),
+            |name| owners.contains(name) && selection.owns(name),
+        )?);
     }
     Ok(Run {
         selection,

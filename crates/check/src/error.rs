@@ -40,6 +40,9 @@ pub enum Error {
         path: Utf8PathBuf,
         parse_error: Box<toml_edit::TomlError>,
     },
+    /// A client's template record, or the template version it names, is not usable.
+    #[error(transparent)]
+    Template(#[from] scaffold::Error),
     /// A program could not be started or read from.
     #[error("failed to run {program}")]
     Spawn {

@@ -54,6 +54,7 @@ impl Fixture {
             today: Date::parse("2026-11-26").unwrap(),
             files: Default::default(),
             history: None,
+            templates: None,
         })
     }
 

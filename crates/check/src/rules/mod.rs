@@ -10,6 +10,7 @@ pub mod hardcoded_secret;
 pub mod shared_database;
 pub mod shared_depends_on_client;
 pub mod stale_allow;
+pub mod template_drift;
 pub mod token_lifetime_too_long;
 pub mod write_scope_requested;
 
@@ -40,11 +41,12 @@ pub enum RuleCode {
     TokenLifetimeTooLong,
     SharedDatabase,
     StaleAllow,
+    TemplateDrift,
 }
 
 impl RuleCode {
     /// Every code, in report order.
-    pub const ALL: [RuleCode; 10] = [
+    pub const ALL: [RuleCode; 11] = [
         RuleCode::ClientDependsOnClient,
         RuleCode::ClientReachesCredentialHelper,
         RuleCode::SharedDependsOnClient,
@@ -55,6 +57,7 @@ impl RuleCode {
         RuleCode::TokenLifetimeTooLong,
         RuleCode::SharedDatabase,
         RuleCode::StaleAllow,
+        RuleCode::TemplateDrift,
     ];
 
     /// The kebab-case code users see and `allow` markers name.
@@ -70,6 +73,7 @@ impl RuleCode {
             RuleCode::TokenLifetimeTooLong => "token-lifetime-too-long",
             RuleCode::SharedDatabase => "shared-database",
             RuleCode::StaleAllow => "stale-allow",
+            RuleCode::TemplateDrift => "template-drift",
         }
     }
 
@@ -123,6 +127,7 @@ pub static RULES: &[&RuleInfo] = &[
     &token_lifetime_too_long::RULE,
     &shared_database::RULE,
     &stale_allow::RULE,
+    &template_drift::RULE,
 ];
 
 /// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
@@ -237,6 +242,13 @@ pub enum Subject {
     },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
+    /// A file from the client's template: a locked file `edited` or `missing`, or a file
+    /// holding `conflict-markers`.
+    TemplateFile {
+        path: String,
+        template_version: String,
+        state: String,
+    },
 }
 
 /// A rule failure.

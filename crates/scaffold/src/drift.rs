@@ -1,0 +1,121 @@
+//! Drift: a locked file that is not what the template renders at the client's recorded
+//! version (hand-edited security code), or a file still holding the conflict markers an upgrade
+//! left.
+
+use crate::catalog::Catalog;
+use crate::client::TemplateClient;
+use crate::error::Result;
+use crate::merge;
+use crate::record::{FileKind, Origin};
+use crate::template;
+use camino::Utf8Path;
+
+/// What is wrong with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A locked file differs from its render, first at this line.
+    Edited { line: usize },
+    /// A locked file is gone.
+    Missing,
+    /// An unresolved conflict starts at this line.
+    ConflictMarkers { line: usize },
+}
+
+/// One drifted file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// Relative to the client's directory.
+    pub path: String,
+    pub problem: Problem,
+    /// Why the file is locked, for locked files.
+    pub reason: Option<String>,
+}
+
+/// Every drifted file of a client. A client from a custom template is not checked; a recorded
+/// version this clientwall does not know is an error (the check fails closed).
+pub fn inspect(
+    client_dir: &Utf8Path,
+    client: &TemplateClient,
+    catalog: &Catalog,
+) -> Result<Vec<Drift>> {
+    let record = &client.record;
+    if record.origin == Origin::Custom {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    let template = catalog.template(&record.template_version)?;
+    let locked = |p: &str| record.files.get(p) == Some(&FileKind::Locked);
+    let mut rendered = template.render_where(&record.variables(), locked)?;
+    if record.standalone && rendered.iter().any(|f| f.path == "Cargo.toml") {
+        template::make_standalone(&mut rendered)?;
+    }
+    let reason = |path: &str| {
+        template
+            .declaration()
+            .locked
+            .get(path)
+            .or_else(|| catalog.current().ok()?.declaration().locked.get(path))
+            .cloned()
+    };
+    for file in &rendered {
+        let path = client_dir.join(&file.path);
+        let problem = match std::fs::read(&path) {
+            Ok(on_disk) if on_disk == file.contents => continue,
+            Ok(on_disk) => Problem::Edited {
+                line: first_difference(&on_disk, &file.contents),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Problem::Missing,
+            Err(e) => return Err(crate::Error::io("read", path, e)),
+        };
+        found.push(Drift {
+            path: file.path.clone(),
+            problem,
+            reason: reason(&file.path),
+        });
+    }
+    for (path, kind) in &record.files {
+        if *kind == FileKind::Locked {
+            continue;
+        }
+        let full = client_dir.join(path);
+        let contents = match std::fs::read(&full) {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(crate::Error::io("read", full, e)),
+        };
+        if let Some(line) = merge::conflict_marker_line(&contents) {
+            found.push(Drift {
+                path: path.clone(),
+                problem: Problem::ConflictMarkers { line },
+                reason: None,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The 1-based line where `a` and `b` first differ.
+pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    let mut line = 1;
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return line;
+        }
+        if *x == b'\n' {
+            line += 1;
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_counts_lines() {
+        assert_eq!(first_difference(b"a\nb\nc\n", b"a\nb\nx\n"), 3);
+        assert_eq!(first_difference(b"a\n", b"a\nmore\n"), 2);
+        assert_eq!(first_difference(b"x", b"y"), 1);
+    }
+}

@@ -1,0 +1,127 @@
+//! A released template version never changes, and the current template is released: every
+//! release directory matches the checksum recorded when it was released, states its own
+//! version, and `template/` renders exactly what the release of its version renders.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use scaffold::release::{self, CHECKSUMS};
+use scaffold::template::read_dir_files;
+
+fn releases() -> Utf8PathBuf {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("releases")
+}
+
+fn release_dirs() -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(releases())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_release_matches_its_recorded_checksum() {
+    let recorded = release::recorded_checksums(&releases()).unwrap();
+    let dirs = release_dirs();
+    assert_eq!(
+        recorded
+            .iter()
+            .map(|(v, _)| v.clone())
+            .collect::<Vec<_>>()
+            .len(),
+        dirs.len(),
+        "every release directory has exactly one line in releases/{CHECKSUMS}: {recorded:?} vs {dirs:?}"
+    );
+    for (version, sum) in &recorded {
+        assert!(
+            dirs.contains(version),
+            "{CHECKSUMS} names {version}, which is not released"
+        );
+        let files = read_dir_files(&releases().join(version)).unwrap();
+        assert_eq!(
+            &release::checksum(&files),
+            sum,
+            "releases/{version} changed after it was released: a released version never changes \
+             (release a new version with `cargo xtask release-template VERSION` instead)"
+        );
+    }
+}
+
+#[test]
+fn every_release_states_its_own_version() {
+    let catalog = scaffold::Catalog::embedded();
+    for version in release_dirs() {
+        let template = catalog.template(&version).unwrap();
+        assert!(
+            template.version().is_none_or(|v| v == version),
+            "releases/{version} states {:?}",
+            template.version()
+        );
+    }
+}
+
+/// The current template's version is released, and its locked files render exactly as that
+/// release's: clients generated now are checked for drift against the release later. Managed
+/// files may carry changes not yet released; `cargo xtask release-template` makes them a
+/// version.
+#[test]
+fn the_current_template_is_released_at_its_version() {
+    let current = scaffold::current_version();
+    let dir = releases().join(current);
+    assert!(
+        dir.is_dir(),
+        "template/ is at version {current}, which is not released: run `cargo xtask release-template {current}`"
+    );
+    let catalog = scaffold::Catalog::embedded();
+    let template = catalog.current().unwrap();
+    let released = scaffold::Template::from_dir(&dir).unwrap();
+    let locked = &template.declaration().locked;
+    assert!(!locked.is_empty());
+    for database in ["sqlite", "postgres"] {
+        let vars = scaffold::Variables::new("acme", None, None, Some(database.into())).unwrap();
+        let keep = |p: &str| locked.contains_key(p);
+        let ours = template.render_where(&vars, keep).unwrap();
+        let theirs = released.render_where(&vars, keep).unwrap();
+        assert_eq!(
+            ours.len(),
+            locked.len(),
+            "a locked file is not rendered by template/"
+        );
+        assert_eq!(
+            ours, theirs,
+            "a locked file of template/ differs from release {current}: release the change as a \
+             new version with `cargo xtask release-template VERSION`"
+        );
+    }
+}
+
+/// The template's README lists exactly the files its declaration locks.
+#[test]
+fn the_template_readme_lists_the_locked_files() {
+    let template = scaffold::Catalog::embedded().current().unwrap();
+    let readme = template
+        .raw_files()
+        .iter()
+        .find(|(p, _)| p == "README.md")
+        .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+        .unwrap();
+    let section = readme
+        .split("## Locked and managed files")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a `Locked and managed files` section");
+    let listed: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let declared: Vec<&str> = template
+        .declaration()
+        .locked
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(listed, declared);
+}
