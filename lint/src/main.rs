@@ -33,6 +33,30 @@ enum Command {
     /// Make (or complete) a consultancy workspace: the root policy, .gitignore, the pre-commit
     /// configuration and the CI workflow. Running it again changes nothing.
     Init(InitArgs),
+    /// End an engagement: revoke the app, optionally export the data, destroy it, remove the
+    /// crate and its registration, re-check, and write offboarded/CLIENT-DATE.md and .json, a
+    /// SHA-256 sealed deletion certificate. Without --yes it only prints the plan.
+    ///
+    /// Resumable: a run killed at any step is continued by the same command. The client's own
+    /// binary does what needs its credentials or its database (`revoke`, `export`, `destroy`),
+    /// so run it in the environment that holds them.
+    Offboard(OffboardArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OffboardArgs {
+    /// The client to offboard.
+    client: String,
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Do it. Without this flag the plan is printed and nothing is touched.
+    #[arg(long)]
+    yes: bool,
+    /// Before destroying the data, export the client's tables to DIR (outside the workspace)
+    /// as JSONL, with a manifest of row counts and SHA-256 sums.
+    #[arg(long, value_name = "DIR")]
+    export: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -185,6 +209,7 @@ fn main() -> ExitCode {
         Command::Flycheck(args) => return flycheck(args),
         Command::InstallHook(args) => install_hook(args),
         Command::Init(args) => return init(args),
+        Command::Offboard(args) => return offboard(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -213,10 +238,10 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
 
 fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     use clientwall::signing;
-    let attestation = clientwall::attest::attest(args.manifest_path, &args.client)?;
+    let attestation = clientwall::attest::attest_any(args.manifest_path, &args.client)?;
     let text = match args.format {
-        AttestFormat::Md => clientwall::attest::markdown(&attestation),
-        AttestFormat::Json => clientwall::attest::json(&attestation),
+        AttestFormat::Md => attestation.markdown(),
+        AttestFormat::Json => attestation.json(),
     };
     match (&args.output, &args.sign) {
         (Some(output), Some(key_path)) => {
@@ -230,7 +255,7 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
         }
         (None, _) => print(&text),
     }
-    Ok(ExitCode::from(if attestation.passed {
+    Ok(ExitCode::from(if attestation.passed() {
         exit_codes::CLEAN
     } else {
         exit_codes::VIOLATIONS
@@ -290,6 +315,62 @@ fn init(args: InitArgs) -> ExitCode {
         Err(err) => {
             eprintln!("error: {:#}", anyhow::Error::new(err));
             ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
+}
+
+fn offboard(args: OffboardArgs) -> ExitCode {
+    use generator::offboard;
+    let workspace = match workspace_root(args.manifest_path.as_deref()) {
+        Ok(root) => root,
+        Err(err) => return fail(err),
+    };
+    let options = offboard::Options {
+        client: args.client,
+        workspace: workspace.clone(),
+        export: args.export,
+    };
+    let result = if args.yes {
+        generator::install_interrupt_handler();
+        offboard::run(&options, &mut std::io::stdout()).map(|outcome| {
+            print(&offboard::render_outcome(&outcome, &workspace));
+            let check = &outcome.certificate.check;
+            if check.ran && !check.passed {
+                exit_codes::VIOLATIONS
+            } else {
+                exit_codes::CLEAN
+            }
+        })
+    } else {
+        offboard::preview(&options).map(|preview| {
+            print(&offboard::render_preview(&preview));
+            exit_codes::CLEAN
+        })
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::new(err));
+            ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
+}
+
+/// The workspace root: the directory of `--manifest-path`, or the workspace of the current
+/// directory.
+fn workspace_root(
+    manifest_path: Option<&camino::Utf8Path>,
+) -> Result<Utf8PathBuf, clientwall::Error> {
+    match manifest_path {
+        Some(path) => Ok(match path.parent() {
+            Some(p) if !p.as_str().is_empty() => p.to_owned(),
+            _ => ".".into(),
+        }),
+        None => {
+            clientwall::discover::expected_root(None).ok_or_else(|| clientwall::Error::Layout {
+                message: "no Cargo.toml with a [workspace] table here or above".into(),
+                help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
+            })
         }
     }
 }

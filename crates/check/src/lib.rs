@@ -22,6 +22,7 @@ pub mod layout;
 pub mod location;
 pub mod manifest;
 pub mod map;
+pub mod offboarded;
 pub mod report;
 pub mod rules;
 pub mod scan;
