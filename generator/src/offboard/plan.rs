@@ -139,7 +139,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
     if !reasons.is_empty() {
         return Err(Error::OffboardRefused {
             client: client.clone(),
-            reasons: format!("\n  - {}", reasons.join("\n  - ")),
+            reasons: format!("it is still referenced:\n  - {}", reasons.join("\n  - ")),
         });
     }
 
@@ -357,7 +357,7 @@ fn describe_data(database: &DeclaredDatabase, prefix: &str, client: &str) -> Vec
         _ => {
             let override_var = format!("{prefix}_DATABASE_PATH");
             let (path, from) = match std::env::var(&override_var) {
-                Ok(path) if !path.is_empty() => (path, format!(" (from ${override_var})")),
+                Ok(path) if !path.is_empty() => (path, format!("from ${override_var}; ")),
                 _ => match &database.path {
                     Some(path) => (expand_home(path), String::new()),
                     None => {
@@ -371,7 +371,7 @@ fn describe_data(database: &DeclaredDatabase, prefix: &str, client: &str) -> Vec
                 Err(_) => "not there".to_owned(),
             };
             let mut lines = vec![format!(
-                "SQLite file {path}{from} ({state}), with its -wal, -shm and -journal files"
+                "SQLite file {path} ({from}{state}), with its -wal, -shm and -journal files"
             )];
             if let Some(dir) = path.parent().filter(|d| d.file_name() == Some(client)) {
                 lines.push(format!("the client's data directory {dir}"));
