@@ -105,7 +105,8 @@ fn unreadable_member_manifest_during_location_fails_closed() {
     use clientwall::rules::{GraphContext, client_depends_on_client};
     let fixture = Fixture::new("direct");
     let loaded = clientwall::discover::load(Some(&fixture.manifest())).unwrap();
-    let graph = CrateGraph::build(&loaded).unwrap();
+    let layout = clientwall::classify::client_layout(&loaded).unwrap();
+    let graph = CrateGraph::build(&loaded, &layout).unwrap();
     let reaches = graph.forbidden_reaches();
     let context = || GraphContext {
         root: &loaded.root,

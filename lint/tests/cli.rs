@@ -37,7 +37,7 @@ fn violating_example_exits_one_with_paths() {
     let (code, stdout, stderr) = check(&example.manifest(), &["--color", "never"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stdout.contains("path: acme -> shared-report (normal) -> globex (dev)"),
+        stdout.contains("path: acme -> shared-report (normal) -> globex (normal)"),
         "{stdout}"
     );
     insta::assert_snapshot!("violations_human", stdout);

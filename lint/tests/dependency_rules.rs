@@ -112,9 +112,12 @@ fn transitive_through_shared_crates_reports_every_hop() {
         &[
             (
                 "client-depends-on-client",
-                "acme -> shared-report (normal) -> shared-format (normal) -> globex (dev)",
+                "acme -> shared-report (normal) -> shared-format (normal) -> globex (normal)",
             ),
-            ("shared-depends-on-client", "shared-format -> globex (dev)"),
+            (
+                "shared-depends-on-client",
+                "shared-format -> globex (normal)",
+            ),
         ],
     );
     let hops: Vec<(String, usize)> = report.violations[0]

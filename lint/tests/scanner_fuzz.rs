@@ -38,6 +38,18 @@ fn rustish() -> impl Strategy<Value = String> {
         "fs::read_to_string(",
         "::",
         "std",
+        "mod m ",
+        "pub(crate) mod ",
+        "{",
+        "fn f() {",
+        ";",
+        "format!(\"{}/{x}\", ",
+        "const X: &str = ",
+        "let y = ",
+        "X",
+        "y",
+        "env::var(",
+        "cfg_attr(unix, path = ",
     ]);
     prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
 }

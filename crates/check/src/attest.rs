@@ -331,13 +331,12 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         ..CheckOptions::default()
     })?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
-    let node = graph
-        .clients()
-        .find(|&n| graph.nodes[n].name == client && graph.nodes[n].source.is_local())
-        .ok_or_else(|| Error::Layout {
+    if graph.client_crates(client).is_empty() {
+        return Err(Error::Layout {
             message: format!("no client named `{client}`"),
             help: None,
-        })?;
+        });
+    }
     let area = checked.layout.client(client).ok_or_else(|| Error::Layout {
         message: format!("no client named `{client}`"),
         help: None,
@@ -345,7 +344,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     let config = ClientToml::load(area)?;
 
     let dependencies: Vec<Dependency> = graph
-        .closure(node)
+        .client_closure(client)
         .into_iter()
         .map(|n| {
             let dep = &graph.nodes[n];

@@ -5,6 +5,7 @@
 //! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
 //! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
+use crate::classify;
 use crate::client_toml::{self, ClientToml};
 use crate::config::{AllowEntry, Config};
 use crate::date::Date;
@@ -19,6 +20,7 @@ use crate::report::{Report, Share, Summary};
 use crate::rules::{self, GraphContext, Violation};
 use crate::scan::{self, ScanOutput};
 use crate::suggest;
+use crate::targets;
 use camino::Utf8PathBuf;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -187,9 +189,9 @@ fn full(options: &CheckOptions) -> Result<Run> {
         )
     });
     let loaded = loaded?;
-    let graph = CrateGraph::build(&loaded)?;
-    let (mut violations, used) = graph_rules(&loaded, &graph, options.today)?;
-    let layout = graph_layout(&loaded, &graph)?;
+    let layout = classify::client_layout(&loaded)?;
+    let graph = CrateGraph::build(&loaded, &layout)?;
+    let (mut violations, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
     // Standalone clients get their own Cargo.lock from this very run: scan those after cargo.
     let files = match early {
         Some(Ok(early)) if loaded.workspaces.len() == 1 && early.layout.same_clients(&layout) => {
@@ -288,10 +290,10 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             // `Cargo.lock` for a staged manifest that is not staged with it.
             let _restore = LockFiles::save(&root, glob_layout.as_ref().ok().map(|(l, _)| l));
             let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
-            let graph = CrateGraph::build(&loaded)?;
-            let (found, used) = graph_rules(&loaded, &graph, options.today)?;
+            let layout = classify::client_layout(&loaded)?;
+            let graph = CrateGraph::build(&loaded, &layout)?;
+            let (found, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
             violations = found;
-            let layout = graph_layout(&loaded, &graph)?;
             let crates = graph.nodes.len();
             kept_graph = Some(graph);
             (
@@ -375,10 +377,12 @@ impl Drop for LockFiles {
     }
 }
 
-/// The dependency-graph rules, with `allow` entries applied; also which entries were used.
+/// The dependency-graph rules (and the target-path check, which reads the same metadata), with
+/// `allow` entries applied; also which entries were used.
 fn graph_rules(
     loaded: &Loaded,
     graph: &CrateGraph,
+    layout: &Layout,
     today: Date,
 ) -> Result<(Vec<Violation>, Vec<bool>)> {
     let reaches = graph.forbidden_reaches();
@@ -392,7 +396,12 @@ fn graph_rules(
     let mut found = rules::client_depends_on_client::check(&ctx)?;
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
-    Ok(apply_allow(found, &loaded.config.allow, today))
+    let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
+    kept.extend(rules::cross_client_file_reference::check(
+        &targets::findings(loaded, graph, layout)?,
+        layout,
+    ));
+    Ok((kept, used))
 }
 
 /// The rules that read the scanned files and git's index.
@@ -431,23 +440,11 @@ fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>
     })?;
     let offboarded = offboarded::load_all(root)?;
     found.extend(
-        rules::shared_database::check(&everyone, &offboarded, root)
+        rules::shared_database::check(&everyone, layout, &offboarded)
             .into_iter()
             .filter(|v| selection.owns(&v.client)),
     );
     Ok(found)
-}
-
-/// Client directories from the graph: local client crates.
-fn graph_layout(loaded: &Loaded, graph: &CrateGraph) -> Result<Layout> {
-    let clients = graph
-        .clients()
-        .map(|n| &graph.nodes[n])
-        .filter(|n| n.source.is_local());
-    Layout::new(
-        &loaded.root,
-        clients.map(|n| (n.name.clone(), n.manifest_path.clone())),
-    )
 }
 
 /// The clients a run checks (`--client`, `--shard`), of all the workspace's clients. Every

@@ -1,14 +1,18 @@
-//! What each crate is to the policy: a client, shared code, a credential helper, or an external
-//! dependency. Clients are identified by where they live (or their own marker), never by name.
+//! What each crate is to the policy: a client's, shared code, a credential helper, or an
+//! external dependency. Clients are identified by where they live (or their own marker), never
+//! by name, and a client is everything under its directory.
 
-use crate::config::{self, Config, Role};
+use crate::config::{self, Role};
+use crate::discover::Loaded;
 use crate::error::{Error, Result};
-use crate::location::relative_path;
+use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::suggest;
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::Package;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// A crate's place in the isolation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,22 +32,118 @@ impl Kind {
     }
 }
 
+/// A crate's kind, and for a client's crate the client it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    pub kind: Kind,
+    /// The client (by name) whose directory holds the crate.
+    pub client: Option<String>,
+}
+
+impl Class {
+    fn of(kind: Kind) -> Class {
+        Class { kind, client: None }
+    }
+
+    fn client(name: &str) -> Class {
+        Class {
+            kind: Kind::Client,
+            client: Some(name.to_owned()),
+        }
+    }
+}
+
+/// The clients of the loaded workspaces, and where they live.
+///
+/// A client is a directory: each one the client globs match and that holds a `Cargo.toml`
+/// (unless its package is marked `role = "shared"` or `"credential-helper"`), and the
+/// directory of each local package marked `role = "client"`. It is named after its root
+/// package, or after its directory when its root manifest is a virtual workspace. A client
+/// directory inside another belongs to the outer client.
+pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
+    let packages: HashMap<&Utf8Path, &Package> = loaded
+        .workspaces
+        .iter()
+        .flat_map(|m| &m.packages)
+        .filter(|p| p.source.is_none())
+        .map(|p| (p.manifest_path.as_path(), p))
+        .collect();
+    let mut areas: Vec<(String, Utf8PathBuf)> = Vec::new();
+    for manifest in &loaded.client_manifests {
+        let dir = manifest.parent().unwrap_or(manifest);
+        match packages.get(manifest.as_path()) {
+            Some(package) => {
+                if matches!(
+                    marker_role(package)?,
+                    Some(Role::Shared | Role::CredentialHelper)
+                ) {
+                    continue;
+                }
+                areas.push((package.name.to_string(), dir.to_owned()));
+            }
+            None => areas.push((
+                dir.file_name().unwrap_or(dir.as_str()).to_owned(),
+                dir.to_owned(),
+            )),
+        }
+    }
+    let mut marked = Vec::new();
+    let local = loaded.workspaces.iter().flat_map(|m| &m.packages);
+    for package in local.filter(|p| p.source.is_none()) {
+        if marker_role(package)? == Some(Role::Client) {
+            let dir = package.manifest_path.parent().unwrap_or(&loaded.root);
+            marked.push((package.name.to_string(), dir.to_owned()));
+        }
+    }
+    marked.sort();
+    marked.dedup();
+    areas.extend(marked);
+    let virtual_roots: Vec<PathBuf> = loaded
+        .client_manifests
+        .iter()
+        .filter(|m| !packages.contains_key(m.as_path()))
+        .filter_map(|m| Some(m.parent()?.as_std_path().to_owned()))
+        .collect();
+    let layout = Layout::new(&loaded.root, areas)?;
+    // What cargo says about every package's directory and build script, for the file scan.
+    layout.know_packages(
+        packages
+            .values()
+            .filter_map(|p| {
+                let dir = p.manifest_path.parent()?.as_std_path().to_owned();
+                let build_scripts = p
+                    .targets
+                    .iter()
+                    .filter(|t| t.kind.contains(&cargo_metadata::TargetKind::CustomBuild))
+                    .map(|t| crate::scan::references::normalize(t.src_path.as_std_path()))
+                    .collect();
+                Some((dir, Some(build_scripts)))
+            })
+            .chain(virtual_roots.into_iter().map(|dir| (dir, None))),
+    );
+    Ok(layout)
+}
+
 /// Classify a package from `cargo metadata`.
 ///
-/// Local (path) packages: their `role` marker wins, then the client directory globs, then the
-/// credential-helper name globs; everything else local is shared. Registry and git packages are
-/// never clients, whatever their name: only credential-helper name globs apply to them.
-pub fn classify(package: &Package, config: &Config, root: &Utf8Path) -> Result<Kind> {
+/// Local (path) packages: a crate inside a client's directory is that client's, whatever its
+/// marker; otherwise its `role` marker, then the credential-helper name globs; everything else
+/// local is shared. Registry and git packages are never clients here, whatever their name (a
+/// git checkout of this very repository is claimed later, by the graph): only
+/// credential-helper name globs apply to them.
+pub fn classify(package: &Package, loaded: &Loaded, layout: &Layout) -> Result<Class> {
     if package.source.is_some() {
-        return Ok(if config.is_credential_helper_name(&package.name) {
-            Kind::CredentialHelper
-        } else {
-            Kind::External
-        });
+        return Ok(Class::of(
+            if loaded.config.is_credential_helper_name(&package.name) {
+                Kind::CredentialHelper
+            } else {
+                Kind::External
+            },
+        ));
     }
-    let dir = package.manifest_path.parent().unwrap_or(root);
+    let dir = package.manifest_path.parent().unwrap_or(&loaded.root);
     let role = marker_role(package)?;
-    Ok(classify_local(&package.name, dir, role, config, root))
+    Ok(classify_local(&package.name, dir, role, loaded, layout))
 }
 
 /// Classify a local crate from its name, directory and marker.
@@ -51,19 +151,117 @@ pub fn classify_local(
     name: &str,
     dir: &Utf8Path,
     role: Option<Role>,
-    config: &Config,
-    root: &Utf8Path,
-) -> Kind {
-    match role {
-        Some(Role::Client) => Kind::Client,
-        Some(Role::Shared) => Kind::Shared,
-        Some(Role::CredentialHelper) => Kind::CredentialHelper,
-        None if dir.starts_with(root) && config.is_client_dir(&relative_path(dir, root)) => {
-            Kind::Client
-        }
-        None if config.is_credential_helper_name(name) => Kind::CredentialHelper,
-        None => Kind::Shared,
+    loaded: &Loaded,
+    layout: &Layout,
+) -> Class {
+    // cargo's own path first; resolved through symlinks only when that is not a client's.
+    let owner = layout
+        .owner(dir.as_std_path())
+        .or_else(|| layout.owner(&canonical_or_lexical(dir.as_std_path())));
+    if let Some(area) = owner {
+        return Class::client(&area.name);
     }
+    match role {
+        Some(Role::Client) => Class::client(name),
+        Some(Role::Shared) => Class::of(Kind::Shared),
+        Some(Role::CredentialHelper) => Class::of(Kind::CredentialHelper),
+        None if loaded.config.is_credential_helper_name(name) => Class::of(Kind::CredentialHelper),
+        None => Class::of(Kind::Shared),
+    }
+}
+
+fn canonical_or_lexical(path: &Path) -> PathBuf {
+    crate::scan::references::resolve(path)
+}
+
+/// The repository the workspace lives in, to recognise a `git = ..` dependency on itself.
+///
+/// A git source is this repository when its URL is a `file://` path inside the repository (or
+/// the workspace), or names the same repository as one of its remotes (each `remote.*.url` as
+/// configured, before any `insteadOf` rewriting):
+/// scheme, user, port, a trailing `.git` and letter case are ignored, so
+/// `git@github.com:org/ws.git` and `https://github.com/org/ws` are the same repository.
+#[derive(Debug)]
+pub struct ThisRepository {
+    /// The canonical workspace root.
+    root: PathBuf,
+    /// The repository's top level, when the workspace is in a git repository.
+    toplevel: Option<PathBuf>,
+    /// Normalized remote URLs (`host/path`).
+    remotes: Vec<String>,
+}
+
+impl ThisRepository {
+    /// Ask git (once for the top level, once for the remotes) about the repository holding
+    /// `root`. Outside a repository, only `file://` paths inside the workspace match.
+    pub fn of(root: &Path) -> ThisRepository {
+        let git = |args: &[&str]| -> Option<String> {
+            let output = std::process::Command::new("git")
+                .arg("-C")
+                .arg(root)
+                .args(args)
+                .output()
+                .ok()?;
+            output
+                .status
+                .success()
+                .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        let toplevel = git(&["rev-parse", "--show-toplevel"])
+            .map(|t| canonical_or_lexical(Path::new(t.trim())));
+        let mut remotes: Vec<String> = git(&["config", "--get-regexp", r"^remote\..*\.url$"])
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .filter_map(remote_key)
+            .collect();
+        remotes.sort();
+        remotes.dedup();
+        ThisRepository {
+            root: canonical_or_lexical(root),
+            toplevel,
+            remotes,
+        }
+    }
+
+    /// Is the git source URL (cargo's `git+<url>#<rev>` or a plain URL) this repository?
+    pub fn is_source(&self, source: &str) -> bool {
+        let url = source.strip_prefix("git+").unwrap_or(source);
+        let url = url.split(['#', '?']).next().unwrap_or(url);
+        if let Some(path) = url.strip_prefix("file://") {
+            let path = canonical_or_lexical(Path::new(path));
+            return path.starts_with(&self.root)
+                || self.toplevel.as_ref().is_some_and(|t| path.starts_with(t));
+        }
+        remote_key(url).is_some_and(|key| self.remotes.contains(&key))
+    }
+
+    /// Where a file of a checkout of this repository lies in the working tree: the part of
+    /// `path` after cargo's `git/checkouts/<repository>/<revision>/`, under the top level.
+    pub fn working_tree_path(&self, path: &Path) -> Option<PathBuf> {
+        let components: Vec<_> = path.components().collect();
+        let at = components
+            .windows(2)
+            .rposition(|w| w[0].as_os_str() == "git" && w[1].as_os_str() == "checkouts")?;
+        let inside: PathBuf = components.get(at + 4..)?.iter().collect();
+        Some(self.toplevel.as_ref().unwrap_or(&self.root).join(inside))
+    }
+}
+
+/// `host/path` of a git URL, lowercased, without scheme, user, port or a trailing `.git`;
+/// `None` for `file://` and anything that is not a URL.
+fn remote_key(url: &str) -> Option<String> {
+    let url = url.strip_prefix("git+").unwrap_or(url);
+    let (host, path) = match url.split_once("://") {
+        Some(("file", _)) => return None,
+        Some((_, rest)) => rest.split_once('/')?,
+        // scp-like: `user@host:path`
+        None => url.split_once(':')?,
+    };
+    let host = host.rsplit('@').next()?.split(':').next()?;
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    (!host.is_empty() && !path.is_empty()).then(|| format!("{host}/{path}").to_lowercase())
 }
 
 /// The package's `[package.metadata.clientwall] role`, read from `cargo metadata`'s JSON; when it
@@ -100,5 +298,37 @@ fn marker_role(package: &Package) -> Result<Option<Role>> {
                 )),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_urls_name_one_repository_whatever_the_scheme() {
+        let key = |u: &str| remote_key(u).unwrap();
+        assert_eq!(key("git@github.com:Org/ws.git"), "github.com/org/ws");
+        assert_eq!(key("https://github.com/org/ws"), "github.com/org/ws");
+        assert_eq!(
+            key("ssh://git@github.com:22/org/ws.git/"),
+            "github.com/org/ws"
+        );
+        assert_eq!(remote_key("file:///srv/ws"), None);
+        let repo = ThisRepository {
+            root: PathBuf::from("/srv/ws"),
+            toplevel: Some(PathBuf::from("/srv/ws")),
+            remotes: vec!["github.com/org/ws".into()],
+        };
+        assert!(repo.is_source("git+https://github.com/org/ws.git?branch=main#0123abc"));
+        assert!(repo.is_source("git+file:///srv/ws#0123abc"));
+        assert!(!repo.is_source("git+file:///srv/other#0123abc"));
+        assert!(!repo.is_source("git+https://github.com/org/other#0123abc"));
+        assert_eq!(
+            repo.working_tree_path(Path::new(
+                "/home/u/.cargo/git/checkouts/ws-1a2b/29ff488/clients/globex/Cargo.toml"
+            )),
+            Some(PathBuf::from("/srv/ws/clients/globex/Cargo.toml"))
+        );
     }
 }

@@ -17,6 +17,9 @@ pub struct Loaded {
     pub root: Utf8PathBuf,
     pub root_manifest: Manifest,
     pub config: Config,
+    /// The `Cargo.toml` of every directory the client globs match, in path order (a virtual
+    /// workspace's among them: it has no package in any metadata).
+    pub client_manifests: Vec<Utf8PathBuf>,
     /// The root workspace first, then standalone client workspaces in path order.
     pub workspaces: Vec<Metadata>,
 }
@@ -50,6 +53,7 @@ pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
         root,
         root_manifest,
         config,
+        client_manifests: client_dirs,
         workspaces,
     })
 }

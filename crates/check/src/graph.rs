@@ -4,16 +4,21 @@
 //! so the same client seen from two workspaces is one node, and a registry crate that shares a
 //! client's name is a different node. Edges come from cargo's resolve graph (with every feature
 //! on and every target) plus declared path dependencies that the resolve left out.
+//!
+//! A client can be many crates (sub-crates, the members of a client that is a virtual
+//! workspace, a git checkout of this repository's copy of it): every node says which client it
+//! belongs to, and searches start from all of a client's crates at once.
 
-use crate::classify::{self, Kind};
+use crate::classify::{self, Class, Kind, ThisRepository};
 use crate::discover::Loaded;
 use crate::error::Result;
+use crate::layout::Layout;
 use crate::source::PackageSource;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{
     Dependency, DependencyKind, Metadata, Package, PackageId, Target, TargetKind,
 };
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 pub type NodeId = usize;
 pub type EdgeId = usize;
@@ -30,6 +35,8 @@ pub struct Node {
     /// its first target), for messages that name a package as cargo does; `None` for registry
     /// and git crates and for a client directory that cargo did not resolve.
     pub package: Option<(PackageId, Target)>,
+    /// For a client's crate, the client's name.
+    pub client: Option<String>,
 }
 
 /// A declared dependency of `from` on `to`.
@@ -47,9 +54,12 @@ pub struct Edge {
 /// A client reaching a crate it must not reach, by the shortest path found.
 #[derive(Debug, Clone)]
 pub struct Reach {
-    pub client: NodeId,
+    /// The client's name.
+    pub client: String,
+    /// The client's crate the path starts at.
+    pub from: NodeId,
     pub target: NodeId,
-    /// The edges from the client to the target, in order.
+    /// The edges from `from` to the target, in order.
     pub edges: Vec<EdgeId>,
 }
 
@@ -64,30 +74,52 @@ pub struct CrateGraph {
 }
 
 impl CrateGraph {
-    /// Build the graph of every workspace in `loaded`.
-    pub fn build(loaded: &Loaded) -> Result<CrateGraph> {
+    /// Build the graph of every workspace in `loaded`, with the clients of `layout`.
+    pub fn build(loaded: &Loaded, layout: &Layout) -> Result<CrateGraph> {
         let mut graph = CrateGraph::default();
         for metadata in &loaded.workspaces {
-            graph.add_workspace(metadata, loaded)?;
+            graph.add_workspace(metadata, loaded, layout)?;
         }
+        graph.claim_checkouts_of_this_repository(loaded, layout);
         graph.sort_outgoing();
         Ok(graph)
     }
 
+    /// Every client crate.
     pub fn clients(&self) -> impl Iterator<Item = NodeId> + '_ {
         (0..self.nodes.len()).filter(|&n| self.nodes[n].kind == Kind::Client)
+    }
+
+    /// The crates under the directory of the client `name`.
+    pub fn client_crates(&self, name: &str) -> Vec<NodeId> {
+        (0..self.nodes.len())
+            .filter(|&n| self.is_own_local(n, name))
+            .collect()
+    }
+
+    /// The client a crate belongs to, or its own name for anything else.
+    pub fn owner_name(&self, node: NodeId) -> &str {
+        self.nodes[node]
+            .client
+            .as_deref()
+            .unwrap_or(&self.nodes[node].name)
     }
 
     pub fn outgoing(&self, node: NodeId) -> &[EdgeId] {
         &self.outgoing[node]
     }
 
-    fn add_workspace(&mut self, metadata: &Metadata, loaded: &Loaded) -> Result<()> {
+    fn add_workspace(
+        &mut self,
+        metadata: &Metadata,
+        loaded: &Loaded,
+        layout: &Layout,
+    ) -> Result<()> {
         let mut ids: HashMap<&PackageId, NodeId> = HashMap::with_capacity(metadata.packages.len());
         let mut packages: HashMap<&PackageId, &Package> =
             HashMap::with_capacity(metadata.packages.len());
         for package in &metadata.packages {
-            let node = self.node_for(package, loaded)?;
+            let node = self.node_for(package, loaded, layout)?;
             ids.insert(&package.id, node);
             packages.insert(&package.id, package);
         }
@@ -120,7 +152,7 @@ impl CrateGraph {
             let from = ids[&package.id];
             for dep in &package.dependencies {
                 let Some(dir) = &dep.path else { continue };
-                let Some(to) = self.path_dependency_node(dep, dir, loaded) else {
+                let Some(to) = self.path_dependency_node(dep, dir, loaded, layout) else {
                     continue;
                 };
                 let target = dep.target.as_ref().map(ToString::to_string);
@@ -137,7 +169,7 @@ impl CrateGraph {
         Ok(())
     }
 
-    fn node_for(&mut self, package: &Package, loaded: &Loaded) -> Result<NodeId> {
+    fn node_for(&mut self, package: &Package, loaded: &Loaded, layout: &Layout) -> Result<NodeId> {
         let identity = match package.source {
             None => package.manifest_path.to_string(),
             Some(_) => package.id.repr.clone(),
@@ -145,7 +177,7 @@ impl CrateGraph {
         if let Some(&node) = self.by_identity.get(&identity) {
             return Ok(node);
         }
-        let kind = classify::classify(package, &loaded.config, &loaded.root)?;
+        let Class { kind, client } = classify::classify(package, loaded, layout)?;
         Ok(self.insert_node(
             identity,
             Node {
@@ -160,6 +192,7 @@ impl CrateGraph {
                     .then(|| main_target(package))
                     .flatten()
                     .map(|target| (package.id.clone(), target)),
+                client,
             },
         ))
     }
@@ -171,12 +204,13 @@ impl CrateGraph {
         dep: &Dependency,
         dir: &Utf8Path,
         loaded: &Loaded,
+        layout: &Layout,
     ) -> Option<NodeId> {
         let manifest = dir.join("Cargo.toml");
         if let Some(&node) = self.by_identity.get(manifest.as_str()) {
             return Some(node);
         }
-        let kind = classify::classify_local(&dep.name, dir, None, &loaded.config, &loaded.root);
+        let Class { kind, client } = classify::classify_local(&dep.name, dir, None, loaded, layout);
         (kind == Kind::Client && manifest.is_file()).then(|| {
             self.insert_node(
                 manifest.to_string(),
@@ -187,9 +221,50 @@ impl CrateGraph {
                     manifest_path: manifest,
                     kind,
                     package: None,
+                    client,
                 },
             )
         })
+    }
+
+    /// A git dependency on this very repository is the client whose package it checks out:
+    /// the client with a crate of that name, else the client whose directory the checked-out
+    /// manifest sits in within the working tree. Git is asked about the repository only when
+    /// some crate comes from git.
+    fn claim_checkouts_of_this_repository(&mut self, loaded: &Loaded, layout: &Layout) {
+        let git_nodes: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&n| matches!(self.nodes[n].source, PackageSource::Git(_)))
+            .collect();
+        if git_nodes.is_empty() {
+            return;
+        }
+        let repository = ThisRepository::of(loaded.root.as_std_path());
+        let client_of_crate: HashMap<String, String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.source.is_local())
+            .filter_map(|n| Some((n.name.clone(), n.client.clone()?)))
+            .collect();
+        for node in git_nodes {
+            if !repository.is_source(&self.nodes[node].source.to_string()) {
+                continue;
+            }
+            let by_location = || {
+                let path =
+                    repository.working_tree_path(self.nodes[node].manifest_path.as_std_path())?;
+                layout
+                    .owner(&crate::scan::references::normalize(&path))
+                    .map(|a| a.name.clone())
+            };
+            let owner = client_of_crate
+                .get(&self.nodes[node].name)
+                .cloned()
+                .or_else(by_location);
+            if let Some(owner) = owner {
+                self.nodes[node].kind = Kind::Client;
+                self.nodes[node].client = Some(owner);
+            }
+        }
     }
 
     fn insert_node(&mut self, identity: String, node: Node) -> NodeId {
@@ -217,26 +292,38 @@ impl CrateGraph {
     }
 
     /// Every (client, forbidden crate) pair where the client reaches the crate, with a shortest
-    /// path. A path stops at the first forbidden crate on it: what lies beyond is that crate's own
-    /// finding.
+    /// path. Forbidden are other clients' crates and credential helpers. A client's reach is
+    /// what cargo compiles for it: from each of its crates every edge counts, but beyond them a
+    /// dev-dependency does not (cargo never builds a dependency's dev-dependencies). A path
+    /// stops at the first forbidden crate on it: what lies beyond is that crate's own finding.
     ///
     /// Linear in the graph: one reverse sweep marks the crates from which anything forbidden is
-    /// reachable, and each client's forward search only enters marked crates, so a clean client
-    /// costs the size of its direct dependency list.
+    /// reachable, and each client's search (from all its crates at once) only enters marked
+    /// crates, so a clean client costs the size of its crates' direct dependency lists.
     pub fn forbidden_reaches(&self) -> Vec<Reach> {
         let leads_to_forbidden = self.leads_to_forbidden();
         let mut reaches = Vec::new();
         let mut parent_edge: Vec<Option<EdgeId>> = vec![None; self.nodes.len()];
         let mut visited: Vec<bool> = vec![false; self.nodes.len()];
         let mut touched = Vec::new();
-        for client in self.clients() {
-            let mut queue = VecDeque::from([client]);
-            visited[client] = true;
-            touched.push(client);
+        for (client, crates) in self.crates_by_client() {
+            let mut queue: VecDeque<NodeId> = crates.iter().copied().collect();
+            for &node in &crates {
+                visited[node] = true;
+                touched.push(node);
+            }
             while let Some(node) = queue.pop_front() {
+                let own = self.is_own_local(node, client);
                 for &edge_id in &self.outgoing[node] {
-                    let to = self.edges[edge_id].to;
-                    let forbidden = self.nodes[to].kind.is_forbidden_target();
+                    let edge = &self.edges[edge_id];
+                    if edge.kind == DependencyKind::Development && !own {
+                        continue;
+                    }
+                    let to = edge.to;
+                    // The client's own crate from elsewhere (a git checkout of this repository)
+                    // is compiled for it like any dependency: go through, do not report.
+                    let forbidden = self.nodes[to].kind.is_forbidden_target()
+                        && self.nodes[to].client.as_deref() != Some(client);
                     if visited[to] || !(forbidden || leads_to_forbidden[to]) {
                         continue;
                     }
@@ -244,10 +331,12 @@ impl CrateGraph {
                     touched.push(to);
                     parent_edge[to] = Some(edge_id);
                     if forbidden {
+                        let edges = self.path_to(to, &parent_edge);
                         reaches.push(Reach {
-                            client,
+                            client: client.to_owned(),
+                            from: self.edges[edges[0]].from,
                             target: to,
-                            edges: self.path_to(to, &parent_edge),
+                            edges,
                         });
                     } else {
                         queue.push_back(to);
@@ -262,20 +351,44 @@ impl CrateGraph {
         reaches
     }
 
-    /// Every crate `start` reaches through any edge (its full dependency closure), sorted by
-    /// name; `start` itself is not included.
-    pub fn closure(&self, start: NodeId) -> Vec<NodeId> {
+    /// Each client's local crates (those under its directory), by client name.
+    fn crates_by_client(&self) -> BTreeMap<&str, Vec<NodeId>> {
+        let mut by_client: BTreeMap<&str, Vec<NodeId>> = BTreeMap::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let (true, Some(client)) = (node.source.is_local(), node.client.as_deref()) {
+                by_client.entry(client).or_default().push(id);
+            }
+        }
+        by_client
+    }
+
+    /// Is `node` one of the crates under the directory of `client`?
+    fn is_own_local(&self, node: NodeId, client: &str) -> bool {
+        self.nodes[node].source.is_local() && self.nodes[node].client.as_deref() == Some(client)
+    }
+
+    /// Every crate cargo compiles for the client `name` (its dependency closure, with
+    /// dev-dependencies only of the client's own crates), sorted by name; the client's own
+    /// crates are not included.
+    pub fn client_closure(&self, name: &str) -> Vec<NodeId> {
+        let own = self.client_crates(name);
         let mut seen = vec![false; self.nodes.len()];
-        seen[start] = true;
-        let mut queue = VecDeque::from([start]);
+        for &node in &own {
+            seen[node] = true;
+        }
+        let mut queue: VecDeque<NodeId> = own.iter().copied().collect();
         let mut out = Vec::new();
         while let Some(node) = queue.pop_front() {
+            let from_own = self.is_own_local(node, name);
             for &edge in &self.outgoing[node] {
-                let to = self.edges[edge].to;
-                if !seen[to] {
-                    seen[to] = true;
-                    out.push(to);
-                    queue.push_back(to);
+                let edge = &self.edges[edge];
+                if edge.kind == DependencyKind::Development && !from_own {
+                    continue;
+                }
+                if !seen[edge.to] {
+                    seen[edge.to] = true;
+                    out.push(edge.to);
+                    queue.push_back(edge.to);
                 }
             }
         }
@@ -286,7 +399,8 @@ impl CrateGraph {
         out
     }
 
-    /// `marks[n]`: some forbidden crate is reachable from `n` through at least one edge.
+    /// `marks[n]`: some forbidden crate is reachable from `n` through at least one edge that a
+    /// search entering `n` follows (a dev-dependency only counts from a client's crate).
     fn leads_to_forbidden(&self) -> Vec<bool> {
         let mut marks = vec![false; self.nodes.len()];
         let mut queue: VecDeque<NodeId> = (0..self.nodes.len())
@@ -297,7 +411,12 @@ impl CrateGraph {
             .collect();
         while let Some(node) = queue.pop_front() {
             for &edge_id in &self.incoming[node] {
-                let from = self.edges[edge_id].from;
+                let edge = &self.edges[edge_id];
+                let from = edge.from;
+                if edge.kind == DependencyKind::Development && self.nodes[from].kind != Kind::Client
+                {
+                    continue;
+                }
                 marks[from] = true;
                 if !enqueued[from] {
                     enqueued[from] = true;

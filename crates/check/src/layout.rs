@@ -1,16 +1,23 @@
-//! Where each client lives on disk, for the rules that look at files rather than the graph.
+//! Where each client lives on disk: a client is everything under its directory (every crate
+//! whose manifest lies there, every file). Also which crate a file belongs to, for what rustc
+//! and cargo resolve relative to a crate's directory.
 
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::error::{Error, Result};
+use crate::scan::Landing;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-/// A client crate's directory.
+/// A client's directory.
 #[derive(Debug, Clone)]
 pub struct Area {
+    /// The client's name: its root package's name, or the directory's name when the client's
+    /// root manifest is a virtual workspace (no `[package]`).
     pub name: String,
-    /// Canonical directory of the crate.
+    /// Canonical directory of the client.
     pub dir: PathBuf,
 }
 
@@ -20,48 +27,105 @@ pub struct Layout {
     /// Canonical workspace root.
     pub root: PathBuf,
     pub clients: Vec<Area>,
-    by_dir: HashMap<PathBuf, usize>,
+    /// Client index by directory (keyed by the path's bytes: hashing a `Path` walks its
+    /// components, and these paths are canonical already).
+    by_dir: HashMap<OsString, usize>,
+    by_name: HashMap<String, usize>,
+    /// Package manifests found above scanned files, by directory (`None`: no package there).
+    packages: Arc<Mutex<HashMap<OsString, Option<Arc<PackageDir>>>>>,
+}
+
+/// A directory holding a package manifest, and the package's build scripts.
+#[derive(Debug)]
+struct PackageDir {
+    dir: PathBuf,
+    build_scripts: Vec<PathBuf>,
+}
+
+/// The crate a file belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateOf {
+    /// The directory of the nearest package manifest above the file (within its client), or
+    /// the client's directory when there is none: what `env!("CARGO_MANIFEST_DIR")` names.
+    pub dir: PathBuf,
+    /// The file is that package's build script (`build.rs`, or the manifest's `build` path).
+    pub is_build_script: bool,
 }
 
 impl Layout {
-    /// A layout from `(name, manifest path)` pairs of client crates.
+    /// A layout from `(name, directory)` pairs of clients. Two clients may not share a name.
     pub fn new(
         root: &Utf8Path,
         clients: impl IntoIterator<Item = (String, Utf8PathBuf)>,
     ) -> Result<Layout> {
         let areas = clients
             .into_iter()
-            .map(|(name, manifest)| {
-                let dir = manifest.parent().unwrap_or(&manifest).as_std_path();
+            .map(|(name, dir)| {
                 Ok(Area {
                     name,
-                    dir: canonical(dir)?,
+                    dir: canonical(dir.as_std_path())?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Layout::from_areas(canonical(root.as_std_path())?, areas))
+        let layout = Layout::from_areas(canonical(root.as_std_path())?, areas);
+        let mut names: Vec<&Area> = layout.clients.iter().collect();
+        names.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(pair) = names.windows(2).find(|w| w[0].name == w[1].name) {
+            return Err(Error::Layout {
+                message: format!(
+                    "two clients are named `{}`: {} and {}",
+                    pair[0].name,
+                    layout.display(&pair[0].dir),
+                    layout.display(&pair[1].dir)
+                ),
+                help: Some(
+                    "a client is named after its root package (or its directory when the root is a virtual workspace): rename one"
+                        .into(),
+                ),
+            });
+        }
+        Ok(layout)
     }
 
-    /// A layout from areas whose directories are canonical already.
+    /// A layout from areas whose directories are canonical already. An area inside another
+    /// is part of the outer one: a client is everything under its directory.
     fn from_areas(root: PathBuf, mut areas: Vec<Area>) -> Layout {
         areas.sort_by(|a, b| a.dir.cmp(&b.dir));
         areas.dedup_by(|a, b| a.dir == b.dir);
-        let by_dir = areas
+        let mut outermost: Vec<Area> = Vec::with_capacity(areas.len());
+        for area in areas {
+            if !outermost
+                .last()
+                .is_some_and(|o| area.dir.starts_with(&o.dir))
+            {
+                outermost.push(area);
+            }
+        }
+        let by_dir = outermost
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.dir.clone(), i))
+            .map(|(i, a)| (a.dir.clone().into_os_string(), i))
+            .collect();
+        let by_name = outermost
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.clone(), i))
             .collect();
         Layout {
             root,
-            clients: areas,
+            clients: outermost,
             by_dir,
+            by_name,
+            packages: Arc::default(),
         }
     }
 
     /// Client directories from the `clients` globs alone, without cargo: for incremental runs.
-    /// Names come from each manifest's `[package] name`. The walk starts at the canonical root
-    /// and follows no symlinks, so the directories it finds are canonical already: one read
-    /// per client and no path resolution.
+    /// Names come from each manifest's `[package] name` (the directory's name for a virtual
+    /// workspace); a directory whose package is marked `role = "shared"` or
+    /// `"credential-helper"` is not a client. The walk starts at the canonical root and follows
+    /// no symlinks, so the directories it finds are canonical already: one read per client and
+    /// no path resolution. Clients marked by `role = "client"` outside the globs need cargo.
     pub fn from_globs(root: &Utf8Path, config: &Config) -> Result<Layout> {
         let root = Utf8PathBuf::from_path_buf(canonical(root.as_std_path())?).map_err(|p| {
             Error::Layout {
@@ -71,20 +135,37 @@ impl Layout {
         })?;
         let areas = crate::discover::client_manifests(&root, config)?
             .into_iter()
-            .map(|manifest| {
-                let text =
-                    std::fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
+            .filter_map(|manifest| {
+                let text = match std::fs::read_to_string(&manifest) {
+                    Ok(text) => text,
+                    Err(e) => return Some(Err(Error::io(&manifest, e))),
+                };
+                if matches!(
+                    marker_role(&text),
+                    Some(Role::Shared | Role::CredentialHelper)
+                ) {
+                    return None;
+                }
                 let dir = manifest.parent().unwrap_or(&manifest);
                 let name = package_name(&text)
                     .or_else(|| dir.file_name().map(str::to_owned))
                     .unwrap_or_default();
-                Ok(Area {
-                    name,
-                    dir: dir.as_std_path().to_owned(),
-                })
+                let package = package_dir_from_text(dir.as_std_path(), &text);
+                Some(Ok((
+                    Area {
+                        name,
+                        dir: dir.as_std_path().to_owned(),
+                    },
+                    package,
+                )))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Layout::from_areas(root.into_std_path_buf(), areas))
+        let (areas, packages): (Vec<Area>, Vec<Option<PackageDir>>) = areas.into_iter().unzip();
+        let seeds: Vec<(PathBuf, Option<PackageDir>)> =
+            areas.iter().map(|a| a.dir.clone()).zip(packages).collect();
+        let layout = Layout::from_areas(root.into_std_path_buf(), areas);
+        layout.seed(seeds);
+        Ok(layout)
     }
 
     /// Do both layouts hold the same clients in the same directories?
@@ -101,12 +182,92 @@ impl Layout {
     /// The client whose directory contains `path` (the innermost one).
     pub fn owner(&self, path: &Path) -> Option<&Area> {
         path.ancestors()
-            .find_map(|dir| self.by_dir.get(dir))
+            .find_map(|dir| self.by_dir.get(dir.as_os_str()))
             .map(|&i| &self.clients[i])
     }
 
+    /// The client named `name`.
     pub fn client(&self, name: &str) -> Option<&Area> {
-        self.clients.iter().find(|a| a.name == name)
+        self.by_name.get(name).map(|&i| &self.clients[i])
+    }
+
+    /// Where a path outside some client's directory lands: in a client, elsewhere in the
+    /// workspace (the shared tree), or outside it.
+    pub fn landing(&self, target: &Path) -> Landing {
+        match self.owner(target) {
+            Some(area) => Landing::Client(area.name.clone()),
+            None if target.starts_with(&self.root) => Landing::Shared,
+            None => Landing::Outside,
+        }
+    }
+
+    /// The crate `file` (inside the client `area`) belongs to: the nearest directory above it,
+    /// up to the client's directory, whose `Cargo.toml` has a `[package]` (a sub-crate, a
+    /// nested `fuzz/` crate that is its own workspace). A file that some package on the way
+    /// names as its build script belongs to that package. Manifests are read once per check.
+    pub fn crate_of(&self, area: &Area, file: &Path) -> CrateOf {
+        let mut nearest: Option<PathBuf> = None;
+        for dir in file.ancestors().skip(1) {
+            if !dir.starts_with(&area.dir) {
+                break;
+            }
+            if let Some(package) = self.package_at(dir) {
+                if package.build_scripts.iter().any(|b| b == file) {
+                    return CrateOf {
+                        dir: package.dir.clone(),
+                        is_build_script: true,
+                    };
+                }
+                nearest.get_or_insert_with(|| package.dir.clone());
+            }
+        }
+        match nearest {
+            Some(dir) => CrateOf {
+                dir,
+                is_build_script: false,
+            },
+            None => CrateOf {
+                is_build_script: file == area.dir.join("build.rs"),
+                dir: area.dir.clone(),
+            },
+        }
+    }
+
+    /// Record what is known about package manifests (from cargo, or read already), so the
+    /// scan need not read them again: `(directory, Some(build scripts))` for a package,
+    /// `(directory, None)` for a manifest without one.
+    pub fn know_packages(
+        &self,
+        packages: impl IntoIterator<Item = (PathBuf, Option<Vec<PathBuf>>)>,
+    ) {
+        // Only paths spelled under the canonical root can match the scan's canonical paths.
+        let packages = packages
+            .into_iter()
+            .filter(|(dir, _)| dir.starts_with(&self.root));
+        self.seed(packages.map(|(dir, build_scripts)| {
+            let package = build_scripts.map(|build_scripts| PackageDir {
+                dir: dir.clone(),
+                build_scripts,
+            });
+            (dir, package)
+        }));
+    }
+
+    fn seed(&self, packages: impl IntoIterator<Item = (PathBuf, Option<PackageDir>)>) {
+        let mut cache = self.packages.lock().unwrap_or_else(|p| p.into_inner());
+        for (dir, package) in packages {
+            cache.insert(dir.into_os_string(), package.map(Arc::new));
+        }
+    }
+
+    fn package_at(&self, dir: &Path) -> Option<Arc<PackageDir>> {
+        let mut cache = self.packages.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = cache.get(dir.as_os_str()) {
+            return found.clone();
+        }
+        let found = read_package_dir(dir).map(Arc::new);
+        cache.insert(dir.as_os_str().to_owned(), found.clone());
+        found
     }
 
     /// `path` relative to the workspace root, `/`-separated, for messages.
@@ -114,6 +275,83 @@ impl Layout {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         rel.to_string_lossy().replace('\\', "/")
     }
+}
+
+/// The package manifest in `dir`, if there is one, with its build scripts: the `build` key
+/// (a path, a list of paths, or `false`), else `build.rs`. A manifest that does not parse
+/// still counts as a package with the default build script: the most cautious reading.
+fn read_package_dir(dir: &Path) -> Option<PackageDir> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    package_dir_from_text(dir, &text)
+}
+
+/// [`read_package_dir`] for a manifest already read.
+fn package_dir_from_text(dir: &Path, text: &str) -> Option<PackageDir> {
+    let default = || PackageDir {
+        dir: dir.to_owned(),
+        build_scripts: vec![dir.join("build.rs")],
+    };
+    if PACKAGE_TABLE.is_match(text) && !BUILD_KEY.is_match(text) {
+        return Some(default());
+    }
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return Some(default());
+    };
+    let package = doc.get("package").or_else(|| doc.get("project"))?;
+    let paths = |item: &toml_edit::Item| -> Vec<PathBuf> {
+        if let Some(path) = item.as_str() {
+            return vec![crate::scan::references::normalize(&dir.join(path))];
+        }
+        if let Some(false) = item.as_bool() {
+            return Vec::new();
+        }
+        match item.as_array() {
+            Some(list) => list
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|p| crate::scan::references::normalize(&dir.join(p)))
+                .collect(),
+            None => vec![dir.join("build.rs")],
+        }
+    };
+    Some(PackageDir {
+        dir: dir.to_owned(),
+        build_scripts: package
+            .get("build")
+            .map_or_else(|| vec![dir.join("build.rs")], paths),
+    })
+}
+
+static PACKAGE_TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?m)^\s*\[\s*package\s*\]").expect("pattern compiles")
+});
+static BUILD_KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?m)(?:^|[{,.])\s*["']?build["']?\s*="#).expect("pattern compiles")
+});
+
+/// The `role` of a manifest's `[package.metadata.clientwall]` table, read without a full TOML
+/// parse (cargo validates it in full runs).
+pub fn marker_role(text: &str) -> Option<Role> {
+    let mut in_marker = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_marker =
+                line.split_whitespace().collect::<String>() == "[package.metadata.clientwall]";
+        } else if in_marker
+            && let Some(value) = line
+                .strip_prefix("role")
+                .map(str::trim_start)
+                .and_then(|l| l.strip_prefix('='))
+        {
+            return match value.trim().trim_matches('"') {
+                "client" => Some(Role::Client),
+                "shared" => Some(Role::Shared),
+                "credential-helper" => Some(Role::CredentialHelper),
+                _ => None,
+            };
+        }
+    }
+    None
 }
 
 /// The `name` of a manifest's `[package]` table, read without a full TOML parse.

@@ -6,6 +6,7 @@
 //! formatters in [`report`] print.
 
 pub mod attest;
+pub mod cargo_config;
 pub mod check;
 pub mod classify;
 pub mod client_toml;
@@ -29,6 +30,7 @@ pub mod scan;
 pub mod signing;
 pub mod source;
 pub mod suggest;
+pub mod targets;
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -101,6 +101,52 @@ impl Manifest {
     }
 }
 
+impl Manifest {
+    /// Where a target's source path is written: `[lib] path`, the `path` of the `[[bin]]` (or
+    /// `[[example]]`, `[[test]]`, `[[bench]]`) entry named `name` or whose path resolves to
+    /// `src_path`, or `package.build` for the build script. Returns the key to show and the
+    /// value's location; `None` when the manifest does not write it (cargo found it itself).
+    pub fn target_path(
+        &self,
+        kind: &str,
+        name: &str,
+        src_path: &std::path::Path,
+    ) -> Option<(String, Location)> {
+        let root = self.root();
+        let located = |item: &Item| {
+            item.as_value()
+                .and_then(|v| v.span())
+                .map(|s| self.locate(Some(s)))
+        };
+        match kind {
+            "custom-build" => {
+                let build = root.get("package")?.as_table_like()?.get("build")?;
+                build.as_str()?;
+                Some(("package.build".to_owned(), located(build)?))
+            }
+            "bin" | "example" | "test" | "bench" => {
+                let dir = self.path.parent()?.as_std_path();
+                let entries = root.get(kind)?.as_array_of_tables()?;
+                entries.iter().find_map(|entry| {
+                    let path = entry.get("path")?;
+                    let written = path.as_str()?;
+                    let same_path = crate::scan::references::normalize(&dir.join(written))
+                        == crate::scan::references::normalize(src_path);
+                    let same_name = entry.get("name").and_then(Item::as_str) == Some(name);
+                    if !(same_path || same_name) {
+                        return None;
+                    }
+                    Some((format!("[[{kind}]] path"), located(path)?))
+                })
+            }
+            _ => {
+                let path = root.get("lib")?.as_table_like()?.get("path")?;
+                Some(("[lib] path".to_owned(), located(path)?))
+            }
+        }
+    }
+}
+
 /// The table names cargo accepts for a dependency kind.
 pub fn table_names(kind: DependencyKind) -> &'static [&'static str] {
     match kind {

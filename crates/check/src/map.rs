@@ -84,10 +84,11 @@ pub fn dot(checked: &Checked) -> String {
         let node = &g.nodes[n];
         let id = quote(&node.name);
         match node.kind {
+            // One island per client, holding all of its crates.
             Kind::Client => out.push_str(&format!(
                 "  subgraph {} {{\n    label={}; style=\"rounded,dashed\"; color=\"#4a7ab8\";\n    {id} [shape=box, style=\"rounded,filled\", fillcolor=\"#dbe8f7\"];\n  }}\n",
-                quote(&format!("cluster_{}", node.name)),
-                quote(&format!("client {}", node.name)),
+                quote(&format!("cluster_{}", g.owner_name(n))),
+                quote(&format!("client {}", g.owner_name(n))),
             )),
             Kind::CredentialHelper => out.push_str(&format!(
                 "  {id} [shape=octagon, style=filled, fillcolor=\"#f6c9a8\", label=\"{}\\n(credential helper)\"];\n",
@@ -131,7 +132,7 @@ pub fn mermaid(checked: &Checked) -> String {
         match node.kind {
             Kind::Client => out.push_str(&format!(
                 "  subgraph island_{n}[\"client {}\"]\n    {}([\"{}\"])\n  end\n",
-                node.name,
+                g.owner_name(n),
                 id(n),
                 node.name
             )),

@@ -8,15 +8,24 @@ pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::ClientDependsOnClient,
     summary: "a client crate reaches another client's crate, at any depth",
     doc: r#"## What it does
-Fails when a client crate can reach another client crate through the dependency graph: directly
-or through any chain of shared crates; through normal, dev or build dependencies; in
-`[target.'cfg(..)'.dependencies]`; through optional dependencies whatever features are enabled;
-renamed (`package = ".."`) or inherited (`workspace = true`). Standalone client workspaces are
-checked with their own `cargo metadata`.
+Fails when a client can reach another client through the dependency graph: directly or through
+any chain of shared crates; through normal and build dependencies at any depth, and through the
+client's own dev-dependencies; in `[target.'cfg(..)'.dependencies]`; through optional
+dependencies whatever features are enabled; renamed (`package = ".."`) or inherited
+(`workspace = true`). A client's reach is what cargo compiles for it: cargo never builds a
+dependency's dev-dependencies, so a shared crate's own dev-dependency on a client is not a
+path from its users (it is `shared-depends-on-client`). Standalone client workspaces are checked
+with their own `cargo metadata`.
 
-Clients are identified by where they live (the `clients` globs) or by their
-`role = "client"` marker, never by name: a crates.io crate that happens to be called `globex` is
-not the client `globex`.
+A client is everything under its directory: every crate whose manifest lies there (a
+sub-crate such as `clients/globex/crates/pricing`, the members of a client that is itself a
+virtual workspace) is that client's, and reaching any of them is reaching the client. A client
+is named after its root package, or after its directory when its root `Cargo.toml` is a virtual
+workspace (no `[package]`); an `allow` entry names clients by these names. Clients are
+identified by where they live (the `clients` globs) or by their `role = "client"` marker, never
+by name: a crates.io crate that happens to be called `globex` is not the client `globex`. A
+`git = ".."` dependency on this very repository (a `file://` path inside it, or one of its
+remotes) that checks out a client's package is that client.
 
 ## Why is this bad?
 Code that one client's crate can import is code that can carry one client's data, credentials
@@ -30,11 +39,13 @@ line is not isolation.
 shared-report = { path = "../../shared/report" }
 
 # shared/report/Cargo.toml
-[dev-dependencies]
-globex = { path = "../../clients/globex" }
+[dependencies]
+globex-pricing = { path = "../../clients/globex/crates/pricing" }
 ```
-reports `acme -> shared-report (normal) -> globex (dev)`, pointing at the `shared-report` key
-in `clients/acme/Cargo.toml`.
+reports `acme -> shared-report (normal) -> globex-pricing (normal)` ("client `acme` reaches
+client `globex` (its crate `globex-pricing`)"), pointing at the `shared-report` key in
+`clients/acme/Cargo.toml`. Had `shared/report` listed the client under `[dev-dependencies]`,
+only `shared-depends-on-client` would fail: cargo never builds it for `acme`.
 
 ## How to fix
 Remove the dependency. If two clients really need the same code, move that code into a shared
@@ -43,9 +54,14 @@ crate that depends on neither. A temporary exception needs an `allow` entry with
 };
 
 pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
-    reach_violations(ctx, &RULE, Kind::Client, |client, target| {
+    reach_violations(ctx, &RULE, Kind::Client, |client, target, krate| {
+        let whose = if krate == target {
+            String::new()
+        } else {
+            format!(" (its crate `{krate}`)")
+        };
         (
-            format!("client `{client}` reaches client `{target}`"),
+            format!("client `{client}` reaches client `{target}`{whose}"),
             format!("remove this dependency so that `{client}` cannot reach `{target}`'s code"),
         )
     })

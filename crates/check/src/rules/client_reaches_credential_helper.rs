@@ -36,7 +36,7 @@ Read the client's credentials from its own prefixed environment variables (`ACME
 };
 
 pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
-    reach_violations(ctx, &RULE, Kind::CredentialHelper, |client, target| {
+    reach_violations(ctx, &RULE, Kind::CredentialHelper, |client, target, _| {
         (
             format!("client `{client}` reaches credential helper `{target}`"),
             format!(

@@ -8,27 +8,57 @@ pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::CrossClientFileReference,
     summary: "a client's file pulls in another client's or the shared tree's file outside cargo's graph",
     doc: r#"## What it does
-Reads every Rust file of each client with a tokenizer that knows comments and string literals,
-and resolves the paths given to `#[path = ".."]`, `include!`, `include_str!` and
-`include_bytes!` (also when built with `concat!` and `env!("CARGO_MANIFEST_DIR")`), and path
-literals passed to file-system calls in the client's `build.rs` (`std::fs::*`, `File::open`,
-`Path::new`, ...). Fails when one lands in another client's directory or elsewhere in the
-workspace (the shared tree), and for every symlink in a client's tree that points outside it.
+Finds every way a client's build can compile or read a file outside the client's directory
+without a dependency in `Cargo.toml`, and fails when one lands in another client's directory or
+elsewhere in the workspace (the shared tree). A client is everything under its directory:
+sub-crates and the members of a client that is a virtual workspace are checked the same way.
+
+- **Rust source**, read with a tokenizer that knows comments and string literals:
+  `include!`, `include_str!` and `include_bytes!` anywhere, attributes included
+  (`#![doc = include_str!("..")]`), also built with `concat!` and `env!("CARGO_MANIFEST_DIR")`
+  (the directory of the nearest `Cargo.toml` above the file, so a nested `fuzz/` crate counts
+  from its own directory); and `#[path = ".."]`, resolved as rustc resolves it: relative to the
+  directory of the enclosing module, where inline `mod x { .. }` blocks add `x/`, a file loaded
+  as `foo.rs` (not a crate root, `mod.rs` or `#[path]` file) adds `foo/` first, and a function
+  body adds nothing. When the two readings of a file differ, the crate's module tree decides.
+- **Build scripts** (`build.rs`, or the manifest's `build = ".."` at any path): path arguments of
+  file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...), evaluated through literals,
+  `concat!`, `format!` and the file's own `const`, `static` and `let` bindings. Build scripts run
+  in their package's directory.
+- **Partial paths**: when a later piece is known only at build time (`env!("X")`, another
+  macro), the known prefix is checked: `concat!("../../globex/", env!("F"))` already leaves.
+- **Target paths**: every target cargo reports (`[lib]`, `[[bin]]`, `[[test]]`, `[[example]]`,
+  `[[bench]]` `path`, `build`) must have its source file inside the client.
+- **Cargo configuration** inside the client (`.cargo/config.toml`, `.cargo/config`), which cargo
+  honours when building from there: `paths`, `[patch]` paths and `file://` git URLs, `[source]`
+  `directory`/`local-registry` replacements, `[env]` values with `relative = true`, and
+  `include`d files.
+- **Symlinks** in a client's tree that point outside it.
 
 A path that stays inside the client, a comment, or a string that merely mentions another
-client is not a finding.
+client is not a finding; nor is a path that leaves the workspace altogether.
 
 ## Why is this bad?
 cargo's dependency graph cannot see these: a `#[path]` module or an `include_str!` compiles
-another client's code or data straight into this client's crate, and a build script can read
-any file it can reach. The dependency rules would all pass while the wall is breached.
+another client's code or data straight into this client's crate, a build script can read any
+file it can reach, and a cargo configuration can swap a dependency for another client's crate.
+The dependency rules would all pass while the wall is breached.
 
 ## Example
 ```rust
 // clients/acme/src/lib.rs
-#[path = "../../globex/src/pricing.rs"]
-mod pricing;
+#![doc = include_str!("../../globex/README.md")]
+mod vendor {
+    // a crate root's inline module `vendor` adds `src/vendor/`: three `..` reach `clients/`
+    #[path = "../../../globex/src/pricing.rs"]
+    mod pricing;
+}
 const RATES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../globex/rates.csv"));
+```
+```toml
+# clients/acme/.cargo/config.toml
+[patch.crates-io]
+pricing = { path = "../globex/pricing" }
 ```
 
 ## How to fix
@@ -42,31 +72,44 @@ pub fn check(findings: &[Finding], layout: &Layout) -> Vec<Violation> {
         .iter()
         .filter_map(|finding| {
             // A symlink's "source" would be the file it points at: show only its place.
-            let (client, location, target, how, show_source) = match finding {
-                Finding::Reference { client, location, reference, landing } => {
-                    (client, location, (landing, &reference.resolved), reference.via.describe(), true)
-                }
+            let (client, location, landing, path, how, partial, show_source) = match finding {
+                Finding::Reference { client, location, reference, landing } => (
+                    client,
+                    location,
+                    landing,
+                    &reference.resolved,
+                    reference.via.describe(),
+                    reference.partial.then_some(&reference.written),
+                    true,
+                ),
                 Finding::Symlink { client, location, target, landing } => {
-                    (client, location, (landing, target), "a symlink".to_owned(), false)
+                    (client, location, landing, target, "a symlink".to_owned(), None, false)
                 }
                 Finding::Secret { .. } => return None,
             };
-            let (landing, path) = target;
+            let shown = layout.display(path);
+            let thing = if partial.is_some() || path.is_dir() { "directory" } else { "file" };
             let whose = match landing {
-                Landing::Client(other) => format!("client `{other}`'s file"),
-                Landing::Shared => "a file of the shared tree".to_owned(),
-                Landing::Outside => "a path outside the client".to_owned(),
+                Landing::Client(other) => format!("client `{other}`'s {thing} `{shown}`"),
+                Landing::Shared => format!("a {thing} of the shared tree `{shown}`"),
+                Landing::Outside => format!("a path outside the client `{shown}`"),
+            };
+            let what = match partial {
+                Some(written) => format!(
+                    "a path under {whose} (`{written}`, the rest is known only when it is built)"
+                ),
+                None => whose,
             };
             Some(Violation {
                 rule: &RULE,
                 subject: Subject::File {
-                    path: layout.display(path),
+                    path: shown,
                     owner: landing.clone(),
                 },
                 client: client.clone(),
                 path: Vec::new(),
                 location: location.clone(),
-                message: format!("client `{client}` pulls in {whose} `{}` through {how}", layout.display(path)),
+                message: format!("client `{client}` pulls in {what} through {how}"),
                 help: "keep what this client needs inside its own directory; share code only through a shared crate in Cargo.toml".to_owned(),
                 allow_key: None,
                 show_source,

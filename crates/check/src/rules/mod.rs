@@ -177,7 +177,7 @@ impl Hop {
     }
 }
 
-/// `acme -> shared-report (normal) -> globex (dev)`.
+/// `acme -> shared-report (normal) -> globex (normal)`.
 pub fn format_path(path: &[Hop]) -> String {
     path.iter()
         .map(|hop| match hop.kind_label() {
@@ -302,12 +302,14 @@ impl GraphContext<'_> {
 }
 
 /// Turn the graph's reaches of crates of `kind` into violations of `rule`, located at the
-/// client's own dependency key (the first hop) and carrying the full path.
+/// dependency key of the path's first hop (in the client's own crate) and carrying the full
+/// path. `describe` gets the client, what is reached (a client's name, or a crate's) and the
+/// crate reached.
 pub fn reach_violations(
     ctx: &GraphContext,
     rule: &'static RuleInfo,
     kind: Kind,
-    describe: impl Fn(&str, &str) -> (String, String),
+    describe: impl Fn(&str, &str, &str) -> (String, String),
 ) -> Result<Vec<Violation>> {
     let graph = ctx.graph;
     let mut violations = Vec::new();
@@ -317,24 +319,25 @@ pub fn reach_violations(
         .filter(|r| graph.nodes[r.target].kind == kind)
     {
         let path = ctx.hops(&reach.edges)?;
-        let client = &graph.nodes[reach.client];
-        let target = &graph.nodes[reach.target].name;
+        let from = &graph.nodes[reach.from];
+        let target = graph.owner_name(reach.target);
+        let target_crate = &graph.nodes[reach.target].name;
         let location = path
             .get(1)
             .and_then(|hop| hop.location.clone())
-            .unwrap_or_else(|| Location::start_of(&client.manifest_path));
-        let (message, help) = describe(&client.name, target);
+            .unwrap_or_else(|| Location::start_of(&from.manifest_path));
+        let (message, help) = describe(&reach.client, target, target_crate);
         violations.push(Violation {
             rule,
             subject: Subject::Crate {
-                name: target.clone(),
+                name: target.to_owned(),
                 role: kind,
             },
-            client: client.name.clone(),
+            client: reach.client.clone(),
             location,
             message,
             help,
-            allow_key: Some((client.name.clone(), target.clone())),
+            allow_key: Some((reach.client.clone(), target.to_owned())),
             show_source: true,
             path,
         });

@@ -2,6 +2,7 @@
 
 use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::{ClientToml, Located, env_prefix};
+use crate::layout::Layout;
 use crate::offboarded::Stored;
 use std::collections::BTreeMap;
 
@@ -10,8 +11,10 @@ pub static RULE: RuleInfo = RuleInfo {
     summary: "two clients point at the same database, a client's database URL variable is not its own, or a client names an offboarded client's destroyed database",
     doc: r#"## What it does
 Reads `[database]` in each client's `client.toml`. Fails when two clients name the same SQLite
-`path` (after `~` expansion and normalization) or the same `url_env`, and when a `url_env` does
-not start with the client's own prefix (`ACME_` for `acme`).
+`path` (after `~` expansion and normalization) or the same `url_env`, and when a `url_env` is
+not the client's own: it must start with the client's prefix (`ACME_` for `acme`) and must not
+fall in another client's longer prefix (`ACME_CORP_DATABASE_URL` is `acme-corp`'s variable, not
+`acme`'s).
 
 It also reads the deletion certificates that `cargo clientwall offboard` wrote under
 `offboarded/`, and fails when a client names the `path` or `url_env` of a database a
@@ -42,13 +45,14 @@ of its own (a new `path`, or a new `url_env` such as `ACME_2027_DATABASE_URL`).
 "#,
 };
 
-/// The findings about `configs`. `offboarded` are the workspace's deletion certificates; `root`
-/// is the workspace root, for naming them.
-pub fn check(
-    configs: &[ClientToml],
-    offboarded: &[Stored],
-    root: &camino::Utf8Path,
-) -> Vec<Violation> {
+/// The findings about `configs`, the clients of `layout`. `offboarded` are the workspace's
+/// deletion certificates.
+pub fn check(configs: &[ClientToml], layout: &Layout, offboarded: &[Stored]) -> Vec<Violation> {
+    let prefixes: Vec<(String, &str)> = layout
+        .clients
+        .iter()
+        .map(|a| (format!("{}_", env_prefix(&a.name)), a.name.as_str()))
+        .collect();
     let mut violations = Vec::new();
     let mut by_path: BTreeMap<String, Vec<(&ClientToml, &Located<String>)>> = BTreeMap::new();
     let mut by_env: BTreeMap<&str, Vec<(&ClientToml, &Located<String>)>> = BTreeMap::new();
@@ -65,12 +69,29 @@ pub fn check(
                 .or_default()
                 .push((config, env));
             let prefix = format!("{}_", env_prefix(&config.client));
-            if !env.value.starts_with(&prefix) {
+            // The longest client prefix the variable carries names the client it belongs to.
+            let owner = prefixes
+                .iter()
+                .filter(|(p, _)| env.value.starts_with(p.as_str()))
+                .max_by_key(|(p, _)| p.len())
+                .map(|&(_, name)| name);
+            let message = match owner {
+                Some(owner) if owner == config.client => None,
+                Some(other) => Some(format!(
+                    "client `{}` reads its database URL from `{}`, which is client `{other}`'s variable",
+                    config.client, env.value
+                )),
+                None => Some(format!(
+                    "client `{}` reads its database URL from `{}`, which is not its own variable",
+                    config.client, env.value
+                )),
+            };
+            if let Some(message) = message {
                 violations.push(violation(
                     config,
                     env,
-                    Vec::new(),
-                    format!("client `{}` reads its database URL from `{}`, which is not its own variable", config.client, env.value),
+                    owner.map(str::to_owned).into_iter().collect(),
+                    message,
                     format!("use `{prefix}DATABASE_URL`"),
                 ));
             }
@@ -103,6 +124,7 @@ pub fn check(
             }
         }
     }
+    let root = camino::Utf8Path::from_path(&layout.root).unwrap_or(camino::Utf8Path::new(""));
     violations.extend(destroyed(configs, offboarded, root));
     violations
 }

@@ -9,7 +9,8 @@ pub static RULE: RuleInfo = RuleInfo {
     summary: "a non-client crate depends on a client crate",
     doc: r#"## What it does
 Fails when a crate that is not a client (shared code, a credential helper, a tool) declares a
-dependency of any kind on a client crate.
+dependency of any kind on a client's crate (any crate under a client's directory), its own
+dev-dependencies included: those are built for its own tests.
 
 ## Why is this bad?
 Shared code sits between clients. Once it imports one client's crate, every other client that
@@ -43,22 +44,28 @@ pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
             .location
             .clone()
             .expect("every hop after the first is located");
+        let client = graph.owner_name(edge.to);
+        let whose = if to.name == client {
+            String::new()
+        } else {
+            format!(" (its crate `{}`)", to.name)
+        };
         violations.push(Violation {
             rule: &RULE,
             subject: Subject::Crate {
-                name: to.name.clone(),
+                name: client.to_owned(),
                 role: Kind::Client,
             },
-            client: to.name.clone(),
+            client: client.to_owned(),
             message: format!(
-                "`{}` is not a client but depends on client `{}`",
-                from.name, to.name
+                "`{}` is not a client but depends on client `{client}`{whose}",
+                from.name
             ),
             help: format!(
                 "remove this dependency; `{}` must not import client code",
                 from.name
             ),
-            allow_key: Some((from.name.clone(), to.name.clone())),
+            allow_key: Some((from.name.clone(), client.to_owned())),
             show_source: true,
             location,
             path,

@@ -3,7 +3,9 @@
 //! outside it, and secrets.
 
 pub mod lexer;
+pub mod modules;
 pub mod references;
+pub mod rust;
 pub mod secrets;
 
 use crate::error::{Error, Result};
@@ -199,28 +201,9 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     let text = String::from_utf8_lossy(&bytes);
     let mut secrets = secrets::find(&bytes);
     if path.extension().is_some_and(|e| e == "rs") {
-        let is_build_script = path == area.dir.join("build.rs");
-        let rust = RustFile::scan(&text, path, &area.dir, is_build_script);
-        for reference in rust.references {
-            if reference.resolved.starts_with(&area.dir) {
-                continue;
-            }
-            let resolved = resolve(&reference.resolved);
-            if resolved.starts_with(&area.dir) {
-                continue;
-            }
-            let landing = landing(layout, &resolved);
-            if landing == Landing::Outside {
-                continue;
-            }
-            let location = Location::from_span(&file, &text, reference.start..reference.end);
-            out.findings.push(Finding::Reference {
-                client: client.clone(),
-                location,
-                reference,
-                landing,
-            });
-        }
+        let krate = layout.crate_of(area, path);
+        let rust = rust::scan(path, &text, &area.dir, &krate.dir, krate.is_build_script);
+        push_references(layout, &client, &file, &text, rust.references, out);
         for secret in rust.joined_secrets {
             if !secrets
                 .iter()
@@ -229,6 +212,9 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
                 secrets.push(secret);
             }
         }
+    } else if crate::cargo_config::is_config_file(path) {
+        let references = crate::cargo_config::references(&file, &text, &area.dir)?;
+        push_references(layout, &client, &file, &text, references, out);
     }
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
@@ -241,88 +227,28 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     Ok(())
 }
 
-static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*=")
-        .expect("hint pattern compiles")
-});
-
-/// What a Rust file references, and secrets that only appear once its string literals are
-/// assembled (escapes processed, `concat!` joined).
-struct RustFile {
+/// Findings for references that leave the client, except those that leave the workspace.
+fn push_references(
+    layout: &Layout,
+    client: &str,
+    file: &Utf8PathBuf,
+    text: &str,
     references: Vec<Reference>,
-    joined_secrets: Vec<Secret>,
-}
-
-impl RustFile {
-    fn scan(text: &str, path: &Path, crate_dir: &Path, is_build_script: bool) -> RustFile {
-        let bytes = text.as_bytes();
-        // Tokenize only files that can hold what is looked for: an include macro or a `path =`
-        // inside an attribute, or a fragment of a secret that literals might assemble.
-        let wants_refs = is_build_script || REFERENCE_HINT.is_match(text);
-        let wants_joins = secrets::NEEDLES
-            .iter()
-            .any(|n| memchr::memmem::find(bytes, n).is_some());
-        if !(wants_refs || wants_joins) {
-            return RustFile {
-                references: Vec::new(),
-                joined_secrets: Vec::new(),
-            };
+    out: &mut ScanOutput,
+) {
+    for reference in references {
+        let landing = layout.landing(&reference.resolved);
+        if landing == Landing::Outside {
+            continue;
         }
-        let tokens = lexer::tokenize(text);
-        let references = if wants_refs {
-            references::find(&tokens, path, crate_dir, is_build_script)
-        } else {
-            Vec::new()
-        };
-        let mut joined_secrets = Vec::new();
-        if wants_joins {
-            for (value, start, end) in assembled_literals(text, &tokens) {
-                for mut secret in secrets::find(value.as_bytes()) {
-                    if secrets::excused(bytes, start) {
-                        continue;
-                    }
-                    secret.start = start;
-                    secret.end = end;
-                    joined_secrets.push(secret);
-                }
-            }
-        }
-        RustFile {
-            references,
-            joined_secrets,
-        }
+        let location = Location::from_span(file, text, reference.start..reference.end);
+        out.findings.push(Finding::Reference {
+            client: client.to_owned(),
+            location,
+            reference,
+            landing,
+        });
     }
-}
-
-/// String literals whose value differs from their source text (escapes), and the joined
-/// literals of each `concat!(..)`, with the source range they come from.
-fn assembled_literals(text: &str, tokens: &[lexer::Spanned]) -> Vec<(String, usize, usize)> {
-    use lexer::Token;
-    let mut out = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        match &token.token {
-            Token::Str(value) if text[token.start..token.end].contains('\\') => {
-                out.push((value.clone(), token.start, token.end));
-            }
-            Token::Ident("concat")
-                if matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!'))) =>
-            {
-                let mut joined = String::new();
-                let mut end = token.end;
-                for t in tokens.iter().skip(i + 3) {
-                    match &t.token {
-                        Token::Str(s) => joined.push_str(s),
-                        Token::Punct(',') => {}
-                        _ => break,
-                    }
-                    end = t.end;
-                }
-                out.push((joined, token.start, end));
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
@@ -332,11 +258,7 @@ fn resolve(path: &Path) -> PathBuf {
 }
 
 fn landing(layout: &Layout, target: &Path) -> Landing {
-    match layout.owner(target) {
-        Some(area) => Landing::Client(area.name.clone()),
-        None if target.starts_with(&layout.root) => Landing::Shared,
-        None => Landing::Outside,
-    }
+    layout.landing(target)
 }
 
 fn utf8(path: &Path) -> Result<Utf8PathBuf> {

@@ -1,0 +1,91 @@
+//! Every compile input cargo reports for a client's crates: each target's source file (`[lib]`,
+//! `[[bin]]`, `[[test]]`, `[[example]]`, `[[bench]]` and the build script, at whatever path the
+//! manifest gives) must lie inside the client. A target path that leads into another client's
+//! directory or the shared tree compiles that file into this client's crate.
+
+use crate::discover::Loaded;
+use crate::error::Result;
+use crate::graph::CrateGraph;
+use crate::layout::Layout;
+use crate::location::Location;
+use crate::manifest::ManifestCache;
+use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
+use crate::scan::{Finding, Landing};
+use std::collections::{HashMap, HashSet};
+
+/// A finding for every target of a client's local crate whose source file lies outside the
+/// client (but inside the workspace), located at the manifest key that names it.
+pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<Vec<Finding>> {
+    let owners: HashMap<&str, &str> = graph
+        .nodes
+        .iter()
+        .filter(|n| n.source.is_local())
+        .filter_map(|n| Some((n.manifest_path.as_str(), n.client.as_deref()?)))
+        .collect();
+    let mut manifests = ManifestCache::default();
+    let mut seen = HashSet::new();
+    let mut found = Vec::new();
+    let packages = loaded
+        .workspaces
+        .iter()
+        .flat_map(|m| &m.packages)
+        .filter(|p| p.source.is_none());
+    for package in packages {
+        let Some(&client) = owners.get(package.manifest_path.as_str()) else {
+            continue;
+        };
+        let Some(area) = layout.client(client) else {
+            continue;
+        };
+        if !seen.insert(package.manifest_path.as_str()) {
+            continue;
+        }
+        for target in &package.targets {
+            // Lexically inside needs no file-system call (a symlink on the way out of the
+            // client is a finding of its own).
+            if normalize(target.src_path.as_std_path()).starts_with(&area.dir) {
+                continue;
+            }
+            let resolved = resolve(target.src_path.as_std_path());
+            if resolved.starts_with(&area.dir) {
+                continue;
+            }
+            let landing = layout.landing(&resolved);
+            if landing == Landing::Outside {
+                continue;
+            }
+            let kind = target
+                .kind
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let manifest = manifests.get(&package.manifest_path)?;
+            let (key, location) = manifest
+                .target_path(&kind, &target.name, target.src_path.as_std_path())
+                .unwrap_or_else(|| {
+                    (
+                        format!("{kind} target"),
+                        Location::start_of(&package.manifest_path),
+                    )
+                });
+            let written = manifest.text[location.span.clone()]
+                .trim_matches(['"', '\''])
+                .to_owned();
+            found.push(Finding::Reference {
+                client: client.to_owned(),
+                reference: Reference {
+                    via: Via::Target(key),
+                    written,
+                    resolved,
+                    partial: false,
+                    reading: Reading::Always,
+                    start: location.span.start,
+                    end: location.span.end,
+                },
+                location,
+                landing,
+            });
+        }
+    }
+    Ok(found)
+}
