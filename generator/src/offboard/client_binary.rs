@@ -48,8 +48,8 @@ pub struct ExportReport {
     pub tables: Vec<ExportedTable>,
 }
 
-/// What `destroy [--dry-run] --json` prints: the client's tables with their row counts before,
-/// and the objects removed (or, with `--dry-run`, to remove).
+/// What `destroy [--yes] --json` prints: the client's tables with their row counts before,
+/// and the objects removed (or, without `--yes`, to remove).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DestroyReport {
     /// `sqlite` or `postgres`.

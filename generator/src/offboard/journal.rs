@@ -73,7 +73,7 @@ pub struct Journal {
     pub begun: Vec<Step>,
     pub revocation: Option<Revocation>,
     pub export: Option<Export>,
-    /// What `destroy --dry-run` found before anything was destroyed.
+    /// What `destroy` without `--yes` found before anything was destroyed.
     pub inventory: Option<DestroyReport>,
     pub data: Option<DataDeletion>,
     /// The crate's removal as planned before it began (file count, manifest edits).

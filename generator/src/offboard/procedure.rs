@@ -148,7 +148,7 @@ impl Context<'_> {
         ));
         let (code, report) = self
             .binary
-            .run_json::<RevokeReport>(&["revoke", "--json"], &[0, EXIT_NO_CREDENTIALS])
+            .run_json::<RevokeReport>(&["revoke", "--yes", "--json"], &[0, EXIT_NO_CREDENTIALS])
             .map_err(|m| self.failed(journal, Step::Revoke, m))?;
         abort_point(Step::Revoke, "after");
         let revocation = revocation(&report, code, resumed)
@@ -192,7 +192,7 @@ impl Context<'_> {
         if journal.inventory.is_none() {
             let (_, inventory) = self
                 .binary
-                .run_json::<DestroyReport>(&["destroy", "--dry-run", "--json"], &[0])
+                .run_json::<DestroyReport>(&["destroy", "--json"], &[0])
                 .map_err(|m| self.failed(journal, Step::Destroy, m))?;
             journal.inventory = Some(inventory);
             journal.save(&self.root)?;
@@ -201,7 +201,7 @@ impl Context<'_> {
         self.say(&render::destroy_warning(&inventory));
         let (_, report) = self
             .binary
-            .run_json::<DestroyReport>(&["destroy", "--json"], &[0])
+            .run_json::<DestroyReport>(&["destroy", "--yes", "--json"], &[0])
             .map_err(|m| self.failed(journal, Step::Destroy, m))?;
         abort_point(Step::Destroy, "after");
         if !report.verified || report.dry_run {
