@@ -119,7 +119,10 @@ fn plan_text(p: &Plan, yes: bool) -> String {
     step(&mut out, 2, "export", &export);
     let mut destroy: Vec<String> = p.data.iter().map(|d| format!("DESTROYS {d}")).collect();
     destroy.push("then verifies that nothing of it remains".to_owned());
-    destroy.push(format!("runs: {}", binary.display(&["destroy", "--yes", "--json"])));
+    destroy.push(format!(
+        "runs: {}",
+        binary.display(&["destroy", "--yes", "--json"])
+    ));
     step(&mut out, 3, "destroy", &destroy);
     let mut remove = vec![format!("DELETES {} ({} files)", p.crate_dir, p.files)];
     if p.manifest_edits.is_empty() {
