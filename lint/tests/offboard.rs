@@ -976,3 +976,70 @@ fn a_postgres_client_without_drop_rights_or_credentials_killed_around_the_destro
     );
     assert_eq!(mock.finish()["uninstalls"], 0);
 }
+
+/// A standalone client (its own workspace, in the root's `exclude`): planned, then offboarded
+/// without credentials or data; its `exclude` entry goes, the `members` glob stays.
+#[test]
+fn a_standalone_client_leaves_the_root_exclude_list() {
+    let manifest = "\
+# Root of the consultancy.
+[workspace]
+resolver = \"2\"
+members = [\"clients/globex\"]
+# standalone clients, each its own workspace
+exclude = [\"clients/acme\"] # SQLite, standalone
+";
+    let ws = Workspace::with_manifest(manifest);
+    let acme = ws.root.join("clients/acme");
+    let text = std::fs::read_to_string(acme.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        acme.join("Cargo.toml"),
+        format!("{text}\n# A standalone client: its own workspace, excluded from the root's.\n[workspace]\n"),
+    )
+    .unwrap();
+    std::fs::copy(ws.root.join("Cargo.lock"), acme.join("Cargo.lock")).unwrap();
+    ws.commit("acme standalone");
+    let (_data, db) = data_dir();
+    let env = Env::new(vec![("ACME_DATABASE_PATH".into(), db.to_string())]);
+
+    let before = tree(&ws.root);
+    let plan = ws.offboard(&["acme"], &env.pairs());
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert!(
+        plan.stdout.contains("clients/acme (a standalone workspace"),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout
+            .contains("Cargo.toml: removed \"clients/acme\" from `workspace.exclude`"),
+        "{plan}"
+    );
+    assert_eq!(
+        tree(&ws.root),
+        before,
+        "the plan rewrote a file (a Cargo.lock?)"
+    );
+
+    let run = ws.offboard(&["acme", "--yes"], &env.pairs());
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(
+        std::fs::read_to_string(ws.root.join("Cargo.toml")).unwrap(),
+        "\
+# Root of the consultancy.
+[workspace]
+resolver = \"2\"
+members = [\"clients/globex\"]
+# standalone clients, each its own workspace
+exclude = [] # SQLite, standalone
+"
+    );
+    assert!(!acme.exists());
+    let c = certificate(&ws, "acme").certificate;
+    assert!(c.standalone);
+    assert_eq!(
+        c.revocation.outcome,
+        clientwall::offboarded::RevocationOutcome::ClientToDo
+    );
+    assert!(c.data.verified && c.data.removed.is_empty(), "{:?}", c.data);
+    assert!(c.check.passed, "{:?}", c.check);
+}
