@@ -70,7 +70,14 @@ pub(crate) fn canonical_root(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
 pub fn preview(options: &Options) -> Result<Preview> {
     let root = canonical_root(&options.workspace)?;
     if let Some(journal) = Journal::load(&root)? {
-        in_progress_matches(&journal, options)?;
+        // The progress shows the options it was started with; only `--yes` insists on them.
+        in_progress_matches(
+            &journal,
+            &Options {
+                export: journal.export_dir.clone(),
+                ..options.clone()
+            },
+        )?;
         return Ok(Preview::InProgress(Box::new(journal)));
     }
     plan_in(&root, options).map(|plan| Preview::New(Box::new(plan)))

@@ -184,6 +184,16 @@ pub(crate) fn progress(journal: &Journal, yes: bool) -> String {
     for step in Step::ALL {
         let state = if step == Step::Export && journal.export_dir.is_none() {
             "not asked for".to_owned()
+        } else if step == Step::Export && !journal.done(step) {
+            format!(
+                "to {}: {}",
+                journal.export_dir.as_ref().expect("asked for"),
+                if journal.begun.contains(&step) {
+                    "begun, not finished"
+                } else {
+                    "to do"
+                }
+            )
         } else if journal.done(step) {
             format!("done{}", done_detail(journal, step))
         } else if journal.begun.contains(&step) {
