@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test suite: the workspace's tests (lint, generator, stock cargo-generate equality), then
 # the example consultancy workspace regenerated and diffed, then its generated clients' own
-# tests: acme (SQLite) and globex (PostgreSQL) against a mock Shopify on loopback.
+# fmt, clippy and tests: acme (SQLite) and globex (PostgreSQL, also over TLS) against a mock
+# Shopify on loopback.
 #
 # Needs a Rust toolchain, git and python3; no root. What else the tests need is set up here,
 # under target/tools, without touching the system:
@@ -81,9 +82,11 @@ setup_postgres() {
   fi
   CLIENTWALL_TEST_POSTGRES_DIR=$(mktemp -d /tmp/clientwall-pg.XXXXXX)
   export CLIENTWALL_TEST_POSTGRES_DIR
-  local url
-  url=$(bash .ci/postgres) || return 1
-  export CLIENTWALL_TEST_POSTGRES_URL=$url
+  # Exports CLIENTWALL_TEST_POSTGRES_URL, and _TLS_URL and _CA when the server speaks TLS (the
+  # contract is in .ci/postgres).
+  local exports
+  exports=$(bash .ci/postgres) || return 1
+  eval "$exports"
   cleanup+=("bash .ci/postgres --stop '$CLIENTWALL_TEST_POSTGRES_DIR'; rm -rf '$CLIENTWALL_TEST_POSTGRES_DIR'")
 }
 
@@ -125,11 +128,17 @@ consultancy_is_generated() {
   cp examples/consultancy/Cargo.toml "$fresh/" &&
     cargo run -q --locked -p clientwall-generator --bin new-client -- acme --workspace "$fresh" --display-name "Acme Outdoor" --no-check >/dev/null &&
     cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null &&
-    diff -r -x Cargo.lock -x target "$fresh" examples/consultancy
+    diff -r -x Cargo.lock -x .new-client.lock -x target "$fresh" examples/consultancy
 }
 suite "examples/consultancy is what new-client generates today" consultancy_is_generated
 
-suite "the generated clients' own tests (acme: SQLite, globex: PostgreSQL)" \
+suite "the generated clients are clean code: cargo fmt, as generated" \
+  cargo fmt --manifest-path examples/consultancy/Cargo.toml --all -- --check
+suite "the generated clients are clean code: cargo clippy, as generated" \
+  cargo clippy --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy \
+  --all-targets -- -D warnings
+
+suite "the generated clients' own tests (acme: SQLite, globex: PostgreSQL, with TLS)" \
   cargo test --locked --no-fail-fast --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy
 
 echo

@@ -1,30 +1,29 @@
-//! Copied into a generated client's `tests/` by `cargo xtask bench`: sync throughput into the
-//! client's SQLite database from the loopback mock, next to the mock's own fetch-only
-//! throughput measured in the same run. Prints one JSON line.
+//! Copied into a generated client's `tests/` by `cargo xtask bench`: P5, the routine sync's
+//! throughput into the client's SQLite database from the loopback mock, next to the mock's own
+//! fetch-only throughput measured in the same run. Prints one JSON line.
 
 mod support;
 
 use std::time::Instant;
-use support::{Behaviour, CLIENT_ID, MockShopify, TestDb, client_config, client_secret, manual_clock};
-use acme::config::Credentials;
-use acme::secret::Secret;
-use acme::shopify::Shopify;
+use support::{Behaviour, MockShopify, TestDb, manual_clock, shopify};
 
 #[test]
 fn sync_throughput() {
     let orders: usize = std::env::var("BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let (clock, shared) = manual_clock();
     let mock = MockShopify::start(Behaviour { orders, customers: 0, ..Behaviour::default() }, shared);
-    let credentials = || Credentials { client_id: CLIENT_ID.to_owned(), client_secret: Secret::new(client_secret()) };
 
     // Baseline: the same pages fetched and parsed, nothing stored.
-    let mut client = Shopify::new(&client_config(), mock.url.clone(), credentials(), &clock);
+    let mut client = shopify(&mock, &clock);
     let started = Instant::now();
     let mut cursor: Option<String> = None;
     let mut fetched = 0usize;
     loop {
         let data = client
-            .graphql("query { orders(first: 250, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }", serde_json::json!({ "first": 250, "after": cursor }))
+            .graphql(
+                "query Orders($first: Int!, $after: String) { orders(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }",
+                serde_json::json!({ "first": 250, "after": cursor }),
+            )
             .unwrap();
         let page = &data["orders"];
         fetched += page["nodes"].as_array().unwrap().len();
@@ -38,7 +37,7 @@ fn sync_throughput() {
 
     let db = TestDb::new();
     let mut store = db.store();
-    let mut client = Shopify::new(&client_config(), mock.url.clone(), credentials(), &clock);
+    let mut client = shopify(&mock, &clock);
     let started = Instant::now();
     let stats = acme::sync::sync(&mut client, &mut store, &mut |_, _| {}).unwrap();
     let sync_secs = started.elapsed().as_secs_f64();

@@ -111,6 +111,11 @@ fn run(mut cli: Cli) -> Result<(), Error> {
     if let Some(summary) = &outcome.check_summary {
         println!("  {summary}");
     }
+    // The template's own onboarding steps for the client (what they must do before a sync).
+    if let Some(onboarding) = plan.files.iter().find(|f| f.path == "ONBOARDING.md") {
+        println!();
+        print!("{}", String::from_utf8_lossy(&onboarding.contents));
+    }
     Ok(())
 }
 

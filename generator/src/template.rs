@@ -11,7 +11,7 @@ use include_dir::{Dir, include_dir};
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../template");
 
 /// cargo-generate's configuration files: read by cargo-generate, never rendered.
-const SKIPPED: &[&str] = &["cargo-generate.toml", ".genignore"];
+const SKIPPED: &[&str] = &["cargo-generate.toml", "cargo-generate.rhai", ".genignore"];
 
 /// Where the template comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -92,3 +92,74 @@ fn stock_cargo_generate_renders_the_same_tree() {
     compare("acme", "sqlite");
     compare("globex-corp", "postgres");
 }
+
+/// Stock `cargo generate` with `--define`s, for a value check: the exit status and what it said.
+fn stock(name: &str, defines: &[(&str, &str)]) -> (bool, String) {
+    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template");
+    let out = tempfile::tempdir().unwrap();
+    let mut command = Command::new("cargo");
+    command
+        .args(["generate", "--path", template.as_str(), "--name", name])
+        .args(["--vcs", "none", "--silent", "--destination"])
+        .arg(out.path())
+        .env("RUST_BACKTRACE", "0");
+    for (key, value) in defines {
+        command.arg("--define").arg(format!("{key}={value}"));
+    }
+    let output = command.output().expect("cargo is on PATH");
+    let text = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    (output.status.success(), text)
+}
+
+#[test]
+fn stock_cargo_generate_refuses_what_new_client_refuses() {
+    let good = [
+        ("client", "acme"),
+        ("display_name", "Acme Outdoor"),
+        ("shop_domain", "acme.myshopify.com"),
+        ("database", "sqlite"),
+    ];
+    let with = |key: &'static str, value: &'static str| -> Vec<(&'static str, &'static str)> {
+        let mut defines: Vec<(&'static str, &'static str)> =
+            good.iter().copied().filter(|(k, _)| *k != key).collect();
+        defines.push((key, value));
+        defines
+    };
+    let (ok, text) = stock("acme", &good);
+    assert!(ok, "the clean twin generates: {text}");
+
+    for (key, value, said) in [
+        ("shop_domain", "acme.example.com", "shop_domain"),
+        (
+            "shop_domain",
+            "acme.myshopify.com.evil.example",
+            "shop_domain",
+        ),
+        ("env_prefix", "GLOBEX", "env_prefix must be `ACME`"),
+        (
+            "display_name",
+            "Acme\"); std::process::exit(0); (\"",
+            "display_name",
+        ),
+        ("display_name", "Acme \\\" Outdoor", "display_name"),
+        ("display_name", "Acme\n//! injected", "display_name"),
+        ("client", "globex", "must be the same as --name"),
+    ] {
+        let (ok, text) = stock("acme", &with(key, value));
+        assert!(!ok, "{key}={value:?} was accepted");
+        assert!(text.contains(said), "{key}={value:?}: {text}");
+        // new-client refuses the same values.
+        if key == "display_name" || key == "shop_domain" {
+            let (display, shop) = if key == "display_name" {
+                (Some(value.to_owned()), None)
+            } else {
+                (None, Some(value.to_owned()))
+            };
+            assert!(generator::variables::Variables::new("acme", display, shop, None).is_err());
+        }
+    }
+    let (ok, text) = stock("test", &with("client", "test"));
+    assert!(!ok && text.contains("reserved"), "{text}");
+    assert!(generator::name::validate("test").is_err());
+}

@@ -1,8 +1,14 @@
 //! {{ display_name }}'s Shopify audit: read-only access, a token that lives in memory for at
 //! most 24 hours, and a database that belongs to this client alone.
 
+pub mod backfill;
 pub mod clock;
 pub mod config;
+pub mod connect;
+pub mod http;
+pub mod limiter;
+pub mod money;
+pub mod onboarding;
 pub mod report;
 pub mod scopes;
 pub mod secret;
@@ -13,5 +19,7 @@ pub mod token;
 
 /// This client's name, as the lint and the workspace know it.
 pub const CLIENT: &str = "{{ client }}";
+/// The client's name for people.
+pub const DISPLAY_NAME: &str = "{{ display_name }}";
 /// The prefix of every environment variable this crate reads.
 pub const ENV_PREFIX: &str = "{{ env_prefix }}";

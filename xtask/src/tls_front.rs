@@ -8,7 +8,6 @@
 
 use anyhow::{Context, Result, bail};
 use camino::Utf8Path;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use std::io::{ErrorKind, Read, Write};
@@ -68,31 +67,15 @@ fn split_url(url: &str) -> Result<(String, impl Fn(&str) -> String + use<>)> {
 
 /// A throwaway CA (written to `DIR/ca.pem`) and a loopback server certificate it signed.
 fn server_config(dir: &Utf8Path) -> Result<ServerConfig> {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "clientwall test CA");
-    let ca_key = KeyPair::generate()?;
-    let ca = ca_params.self_signed(&ca_key)?;
-    let mut params = CertificateParams::new(vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ])?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    let key = KeyPair::generate()?;
-    let cert = params.signed_by(&key, &ca, &ca_key)?;
-    std::fs::write(dir.join("ca.pem"), ca.pem()).context("write ca.pem")?;
+    let ca = crate::test_ca::generate()?;
+    std::fs::write(dir.join("ca.pem"), &ca.ca_pem).context("write ca.pem")?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            vec![CertificateDer::from(ca.server_der)],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ca.server_key_der)),
         )?)
 }
 

@@ -16,7 +16,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
     }
 
     fn sleep(&self, duration: Duration) {
@@ -53,8 +55,9 @@ impl Clock for ManualClock {
         self.now.load(Ordering::SeqCst)
     }
 
+    /// Whole seconds, rounded up: a wait is never cut short.
     fn sleep(&self, duration: Duration) {
-        let secs = duration.as_secs().max(1);
+        let secs = (duration.as_secs_f64().ceil() as u64).max(1);
         self.slept.fetch_add(secs, Ordering::SeqCst);
         self.advance(secs);
     }

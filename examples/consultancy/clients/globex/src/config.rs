@@ -1,54 +1,97 @@
 //! `client.toml` and the client's own environment variables.
+//!
+//! The binary carries the `client.toml` it was built with, so it runs from any directory and
+//! holds no path of the machine that built it; `--config PATH` reads another copy instead.
 
 use crate::secret::Secret;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// The `client.toml` beside this crate's `Cargo.toml`, as it was when the binary was built.
+pub const EMBEDDED: &str = include_str!("../client.toml");
 
 /// `client.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     pub shopify: ShopifyConfig,
     pub database: DatabaseConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShopifyConfig {
     pub shop: String,
     pub api_version: String,
     pub scopes: Vec<String>,
     pub token_lifetime_hours: u64,
+    /// An HTTP(S) proxy for this client's shop, when its network needs one. Proxy variables of
+    /// the environment are never used, and this one never for the loopback test override.
+    pub proxy: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
-    pub kind: String,
+    pub kind: DatabaseKind,
     pub path: Option<String>,
     pub url_env: Option<String>,
 }
 
+/// Which database a client keeps its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The database this crate was generated for.
+pub const BUILT_FOR: DatabaseKind = DatabaseKind::Postgres;
+
 impl ClientConfig {
-    /// Read and check `client.toml`.
-    pub fn load(path: &Path) -> Result<ClientConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
-        let config: ClientConfig = toml::from_str(&text).with_context(|| format!("failed to parse {}", path.display()))?;
-        if config.shopify.token_lifetime_hours == 0 || config.shopify.token_lifetime_hours > 24 {
-            bail!("{}: token_lifetime_hours must be between 1 and 24", path.display());
-        }
-        Ok(config)
+    /// The built-in `client.toml`.
+    pub fn embedded() -> Result<ClientConfig> {
+        ClientConfig::parse(EMBEDDED, "client.toml (built in)")
     }
 
-    /// The `client.toml` next to this crate's manifest.
-    pub fn default_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("client.toml")
+    /// Read and check a `client.toml`.
+    pub fn load(path: &Path) -> Result<ClientConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        ClientConfig::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse and check `text`; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<ClientConfig> {
+        let config: ClientConfig =
+            toml::from_str(text).with_context(|| format!("failed to parse {origin}"))?;
+        let hours = config.shopify.token_lifetime_hours;
+        if hours == 0 || hours > 24 {
+            bail!("{origin}: token_lifetime_hours must be between 1 and 24, not {hours}");
+        }
+        if config.database.kind != BUILT_FOR {
+            bail!(
+                "{origin}: [database] kind is {:?}, but this crate was generated for {BUILT_FOR:?}",
+                config.database.kind
+            );
+        }
+        match BUILT_FOR {
+            DatabaseKind::Sqlite if config.database.path.is_none() => {
+                bail!("{origin}: [database] has no path")
+            }
+            DatabaseKind::Postgres if config.database.url_env.is_none() => {
+                bail!("{origin}: [database] has no url_env")
+            }
+            _ => {}
+        }
+        Ok(config)
     }
 }
 
 /// The client-credentials pair, from `<PREFIX>_SHOPIFY_CLIENT_ID` / `_SECRET`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Credentials {
     pub client_id: String,
     pub client_secret: Secret,
@@ -56,7 +99,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn from_env() -> Result<Credentials> {
-        Ok(Credentials { client_id: require_env("SHOPIFY_CLIENT_ID")?, client_secret: Secret::new(require_env("SHOPIFY_CLIENT_SECRET")?) })
+        Ok(Credentials {
+            client_id: require_env("SHOPIFY_CLIENT_ID")?,
+            client_secret: Secret::new(require_env("SHOPIFY_CLIENT_SECRET")?),
+        })
     }
 }
 
@@ -65,43 +111,69 @@ pub fn env_name(name: &str) -> String {
     format!("{}_{name}", crate::ENV_PREFIX)
 }
 
-/// An optional variable of this client.
+/// An optional variable of this client; set but empty counts as not set.
 pub fn optional_env(name: &str) -> Option<String> {
     std::env::var(env_name(name)).ok().filter(|v| !v.is_empty())
 }
 
-fn require_env(name: &str) -> Result<String> {
+/// A variable of this client that must be set and not empty.
+pub fn require_env(name: &str) -> Result<String> {
     let var = env_name(name);
     match std::env::var(&var) {
         Ok(value) if !value.is_empty() => Ok(value),
         Ok(_) => bail!("{var} is empty (see .env.example)"),
-        Err(_) => bail!("{var} is not set (see .env.example)"),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{var} is not valid UTF-8"),
+        Err(std::env::VarError::NotPresent) => bail!("{var} is not set (see .env.example)"),
     }
 }
 
-/// Where the Shopify API is: `https://<shop>`, or a loopback test server given in
-/// `<PREFIX>_SHOPIFY_BASE_URL`. Anything else is refused, so a misconfiguration can never send
-/// the client secret to another host.
-pub fn base_url(shop: &str, override_url: Option<&str>) -> Result<String> {
+/// Where the Shopify API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `https://<shop>`, or the loopback test server.
+    pub base: String,
+    /// The loopback test override: plain HTTP to this machine, never through a proxy.
+    pub loopback: bool,
+}
+
+/// `https://<shop>`, or a loopback test server given in `<PREFIX>_SHOPIFY_BASE_URL`. Anything
+/// else is refused, so a misconfiguration can never send the client secret to another host.
+pub fn endpoint(shop: &str, override_url: Option<&str>) -> Result<Endpoint> {
     match override_url {
         None => {
-            let valid = shop.ends_with(".myshopify.com")
-                && shop.len() > ".myshopify.com".len()
-                && shop.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            let valid = shop.strip_suffix(".myshopify.com").is_some_and(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            });
             if !valid {
-                bail!("shop `{shop}` is not a *.myshopify.com domain");
+                bail!("shop `{shop}` is not a NAME.myshopify.com domain");
             }
-            Ok(format!("https://{shop}"))
+            Ok(Endpoint {
+                base: format!("https://{shop}"),
+                loopback: false,
+            })
         }
         Some(url) => {
             let rest = url.strip_prefix("http://").unwrap_or("");
-            let port = rest.strip_prefix("127.0.0.1:").or_else(|| rest.strip_prefix("[::1]:"));
+            let port = rest
+                .strip_prefix("127.0.0.1:")
+                .or_else(|| rest.strip_prefix("[::1]:"));
             match port {
-                Some(port) if !port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()) => {
-                    Ok(url.to_owned())
+                Some(port)
+                    if !port.is_empty()
+                        && port.len() <= 5
+                        && port.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    Ok(Endpoint {
+                        base: url.to_owned(),
+                        loopback: true,
+                    })
                 }
                 _ => bail!(
-                    "{} may only point at a loopback test server (http://127.0.0.1:PORT or http://[::1]:PORT), not `{url}`",
+                    "{} may only point at a loopback test server (http://127.0.0.1:PORT or \
+                     http://[::1]:PORT), not `{url}`",
                     env_name("SHOPIFY_BASE_URL")
                 ),
             }
@@ -114,10 +186,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_url_accepts_only_the_shop_or_loopback() {
-        assert_eq!(base_url("acme.myshopify.com", None).unwrap(), "https://acme.myshopify.com");
-        assert_eq!(base_url("x.myshopify.com", Some("http://127.0.0.1:8080")).unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(base_url("x.myshopify.com", Some("http://[::1]:9")).unwrap(), "http://[::1]:9");
+    fn endpoint_is_the_shop_over_https_or_loopback() {
+        let shop = endpoint("acme.myshopify.com", None).unwrap();
+        assert_eq!(shop.base, "https://acme.myshopify.com");
+        assert!(!shop.loopback);
+        let local = endpoint("x.myshopify.com", Some("http://127.0.0.1:8080")).unwrap();
+        assert_eq!(local.base, "http://127.0.0.1:8080");
+        assert!(local.loopback);
+        let v6 = endpoint("x.myshopify.com", Some("http://[::1]:9")).unwrap();
+        assert_eq!(v6.base, "http://[::1]:9");
         for bad in [
             "https://127.0.0.1:8080",
             "http://127.0.0.1",
@@ -129,9 +206,46 @@ mod tests {
             "http://127.0.0.1.evil.example:80",
             "https://evil.example",
         ] {
-            assert!(base_url("x.myshopify.com", Some(bad)).is_err(), "{bad}");
+            assert!(endpoint("x.myshopify.com", Some(bad)).is_err(), "{bad}");
         }
-        assert!(base_url("evil.example", None).is_err());
-        assert!(base_url("acme.myshopify.com/@evil", None).is_err());
+        for bad in [
+            "evil.example",
+            "acme.myshopify.com/@evil",
+            "acme.myshopify.com.evil.example",
+            ".myshopify.com",
+            "ACME.myshopify.com",
+        ] {
+            assert!(endpoint(bad, None).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_built_in_client_toml_is_valid_and_read_only() {
+        let config = ClientConfig::embedded().unwrap();
+        assert_eq!(config.database.kind, BUILT_FOR);
+        assert!(config.shopify.scopes.iter().all(|s| s.starts_with("read_")));
+        assert!(config.shopify.proxy.is_none());
+    }
+
+    #[test]
+    fn a_client_toml_for_the_other_database_is_refused() {
+        let (ours, other) = match BUILT_FOR {
+            DatabaseKind::Sqlite => ("sqlite", "postgres"),
+            DatabaseKind::Postgres => ("postgres", "sqlite"),
+        };
+        let text = EMBEDDED.replace(
+            &format!("kind = \"{ours}\""),
+            &format!("kind = \"{other}\""),
+        );
+        assert_ne!(text, EMBEDDED);
+        let err = ClientConfig::parse(&text, "client.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("generated for"), "{err:#}");
+    }
+
+    #[test]
+    fn token_lifetime_beyond_24_hours_is_refused() {
+        let text = EMBEDDED.replace("token_lifetime_hours = 24", "token_lifetime_hours = 25");
+        let err = ClientConfig::parse(&text, "client.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("between 1 and 24"), "{err:#}");
     }
 }

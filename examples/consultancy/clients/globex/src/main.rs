@@ -1,35 +1,46 @@
-//! `globex`: Globex Home's Shopify audit.
+//! `globex`: Globex Home's Shopify audit. This file only parses arguments and
+//! prints; the work is in the library.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use globex::clock::SystemClock;
-use globex::config::{self, ClientConfig, Credentials};
-use globex::shopify::Shopify;
-use globex::store::Store;
-use globex::{report, scopes, sync};
 
-/// Globex Home's Shopify audit: read-only access, a 24-hour in-memory token, its own
-/// database.
+use globex as client;
+
+use client::clock::SystemClock;
+use client::config::{self, ClientConfig, Credentials};
+use client::shopify::Shopify;
+use client::store::{Resource, Store};
+use client::{backfill, onboarding, report, scopes, sync};
+
+/// A Shopify audit with read-only access, a 24-hour in-memory token and its own database.
 #[derive(Debug, Parser)]
 #[command(name = "globex", version)]
 struct Cli {
-    /// The client's `client.toml` (default: the one beside this crate's Cargo.toml).
+    /// Another `client.toml` (default: the one this binary was built with).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
+/// One variant per subcommand, each run by one function below.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Show what this access can and cannot do, as granted by Shopify right now.
+    /// The client's onboarding checklist, what each scope allows and does not allow, and (with
+    /// credentials set) what Shopify grants right now.
     Scopes,
-    /// Copy orders and customers into this client's database (resumes after an interruption).
-    Sync,
-    /// Revenue by month and currency, order count and average order value.
+    /// Copy orders and customers into this client's database: what changed since the last
+    /// sync, resuming an interrupted one.
+    Sync {
+        /// The whole history (orders with line items, customers) through Shopify's Bulk
+        /// Operations API; resumes a killed backfill.
+        #[arg(long)]
+        backfill: bool,
+    },
+    /// Revenue by month and currency, order count, average order, and the dates covered.
     Report {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -55,71 +66,147 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let config = ClientConfig::load(&cli.config.unwrap_or_else(ClientConfig::default_path))?;
+    let config = match &cli.config {
+        Some(path) => ClientConfig::load(path)?,
+        None => ClientConfig::embedded()?,
+    };
     match cli.command {
         Command::Scopes => show_scopes(&config),
-        Command::Sync => run_sync(&config),
-        Command::Report { format } => {
-            let mut store = Store::open(&config)?;
-            let report = report::build(&store.revenue_by_month()?);
-            print!(
-                "{}",
-                match format {
-                    Format::Table => report::table(&report),
-                    Format::Json => report::json(&report),
-                    Format::Csv => report::csv(&report),
-                }
-            );
-            Ok(())
-        }
+        Command::Sync { backfill: false } => run_sync(&config),
+        Command::Sync { backfill: true } => run_backfill(&config),
+        Command::Report { format } => show_report(&config, format),
     }
 }
 
 fn connect<'c>(config: &ClientConfig, clock: &'c SystemClock) -> Result<Shopify<'c>> {
-    let base = config::base_url(&config.shopify.shop, config::optional_env("SHOPIFY_BASE_URL").as_deref())?;
-    Ok(Shopify::new(config, base, Credentials::from_env()?, clock))
+    let endpoint = config::endpoint(
+        &config.shopify.shop,
+        config::optional_env("SHOPIFY_BASE_URL").as_deref(),
+    )?;
+    Shopify::new(config, endpoint, Credentials::from_env()?, clock)
 }
 
 fn show_scopes(config: &ClientConfig) -> Result<()> {
+    print!("{}", onboarding::checklist(config));
+    println!();
+    println!("What this access can and cannot do:");
+    for scope in &config.shopify.scopes {
+        let info = scopes::describe(scope);
+        println!("  {scope}");
+        println!("    allows:         {}", info.allows);
+        println!("    does not allow: {}", info.does_not_allow);
+    }
+    println!("  no scope allows writing: the run refuses a grant with any write scope");
+    let (id, secret) = (
+        config::env_name("SHOPIFY_CLIENT_ID"),
+        config::env_name("SHOPIFY_CLIENT_SECRET"),
+    );
+    if config::optional_env("SHOPIFY_CLIENT_ID").is_none() {
+        println!();
+        println!("Not verified with Shopify: {id} and {secret} are not set yet.");
+        return Ok(());
+    }
     let clock = SystemClock;
     let mut shopify = connect(config, &clock)?;
     let token = shopify.token()?;
-    println!("{} ({}): what this access can and cannot do", "Globex Home", config.shopify.shop);
-    println!("can:");
+    println!();
+    println!(
+        "Granted right now by {} (verified read-only, nothing beyond client.toml):",
+        config.shopify.shop
+    );
     for scope in &token.scopes {
-        println!("  {scope:<16} {}", scopes::describe(scope));
+        println!("  {scope}");
     }
-    println!("cannot:");
-    println!("  write, change or delete anything in the shop: the grant holds no write scope (verified)");
-    let missing: Vec<&str> =
-        config.shopify.scopes.iter().filter(|s| !token.scopes.contains(s)).map(String::as_str).collect();
+    let missing: Vec<&str> = config
+        .shopify
+        .scopes
+        .iter()
+        .filter(|s| !token.scopes.contains(s))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
-        println!("  use scopes that client.toml lists but the grant lacks: {}", missing.join(", "));
+        println!(
+            "Listed in client.toml but not granted: {}",
+            missing.join(", ")
+        );
     }
-    println!("  reach any other client: its credentials come only from {}_* variables", globex::ENV_PREFIX);
-    println!("token: held in memory only, renewed by repeating the grant before it expires");
+    println!("The token is held in memory only and renewed by repeating the grant.");
     Ok(())
+}
+
+fn progress() -> impl FnMut(Resource, u64) {
+    let on_tty = std::io::stderr().is_terminal();
+    move |resource, count| {
+        if on_tty {
+            eprint!("\r{}: {count}   ", resource.name());
+        }
+    }
+}
+
+fn warn_history(full: bool) {
+    if !full {
+        eprintln!("warning: {}", report::TRUNCATED);
+    }
 }
 
 fn run_sync(config: &ClientConfig) -> Result<()> {
     let clock = SystemClock;
     let mut shopify = connect(config, &clock)?;
     let mut store = Store::open(config)?;
-    let on_tty = std::io::stderr().is_terminal();
-    let stats = sync::sync(&mut shopify, &mut store, &mut |resource, count| {
-        if on_tty {
-            eprint!("\r{}: {count}   ", resource.name());
-        }
-    })?;
-    if on_tty {
+    let stats = sync::sync(&mut shopify, &mut store, &mut progress())?;
+    if std::io::stderr().is_terminal() {
         eprintln!();
     }
+    warn_history(stats.full_history);
+    let resumed = if stats.resumed.is_empty() {
+        String::new()
+    } else {
+        format!(" (resumed: {})", stats.resumed.join(", "))
+    };
     println!(
-        "synced {} orders and {} customers in {} pages{}",
-        stats.orders,
-        stats.customers,
-        stats.pages,
-        if stats.resumed.is_empty() { String::new() } else { format!(" (resumed: {})", stats.resumed.join(", ")) }
+        "synced {} orders and {} customers in {} pages{resumed}",
+        stats.orders, stats.customers, stats.pages
     );
+    Ok(())
+}
+
+fn run_backfill(config: &ClientConfig) -> Result<()> {
+    let clock = SystemClock;
+    let mut shopify = connect(config, &clock)?;
+    let mut store = Store::open(config)?;
+    let options = backfill::Options::default();
+    let stats = backfill::backfill(&mut shopify, &mut store, &clock, options, &mut progress())?;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    warn_history(stats.full_history);
+    let resumed = if stats.resumed.is_empty() {
+        String::new()
+    } else {
+        format!(" (resumed: {})", stats.resumed.join(", "))
+    };
+    println!(
+        "backfilled {} orders, {} line items and {} customers through {} bulk operations{resumed}",
+        stats.orders, stats.line_items, stats.customers, stats.operations
+    );
+    Ok(())
+}
+
+fn show_report(config: &ClientConfig, format: Format) -> Result<()> {
+    let mut store = Store::open(config)?;
+    let history = store.meta(sync::HISTORY_KEY)?;
+    let report = report::build(
+        &store.revenue_by_month()?,
+        store.order_dates()?,
+        history.as_deref(),
+    )?;
+    match format {
+        Format::Table => print!("{}", report::table(&report)),
+        Format::Json => print!("{}", report::json(&report)?),
+        Format::Csv => {
+            eprint!("{}", report::preamble(&report));
+            print!("{}", report::csv(&report));
+        }
+    }
     Ok(())
 }
