@@ -280,7 +280,10 @@ fn an_empty_variable_is_called_empty_and_a_missing_one_not_set() {
     let var = env_prefix_var("SHOPIFY_CLIENT_ID");
     let sync = |value: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_acme"));
-        command.arg("sync").env(env_prefix_var("SHOPIFY_CLIENT_SECRET"), client_secret()).envs(db.env());
+        command
+            .arg("sync")
+            .env(env_prefix_var("SHOPIFY_CLIENT_SECRET"), client_secret())
+            .envs(db.env());
         match value {
             Some(value) => command.env(&var, value),
             None => command.env_remove(&var),
@@ -289,10 +292,18 @@ fn an_empty_variable_is_called_empty_and_a_missing_one_not_set() {
     };
     let empty = sync(Some(""));
     assert!(!empty.status.success());
-    assert!(text(&empty).contains(&format!("{var} is empty")), "{}", text(&empty));
+    assert!(
+        text(&empty).contains(&format!("{var} is empty")),
+        "{}",
+        text(&empty)
+    );
     let missing = sync(None);
     assert!(!missing.status.success());
-    assert!(text(&missing).contains(&format!("{var} is not set")), "{}", text(&missing));
+    assert!(
+        text(&missing).contains(&format!("{var} is not set")),
+        "{}",
+        text(&missing)
+    );
 }
 
 #[test]
