@@ -45,7 +45,7 @@ pub struct Attestation {
 /// is known only from its deletion certificates.
 #[derive(Debug, Clone)]
 pub enum Attested {
-    Client(Attestation),
+    Client(Box<Attestation>),
     Offboarded(OffboardedAttestation),
 }
 
@@ -132,14 +132,14 @@ impl CertificateSummary {
 pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attested> {
     let certificates = certificates_of(manifest_path.as_deref(), client)?;
     if certificates.is_empty() {
-        return attest(manifest_path, client).map(Attested::Client);
+        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
     }
     let checked = check::run_detailed(&CheckOptions {
         manifest_path: manifest_path.clone(),
         ..CheckOptions::default()
     })?;
     if checked.layout.client(client).is_some() {
-        return attest(manifest_path, client).map(Attested::Client);
+        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
     }
     let root = utf8_root(&checked.layout.root)?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
