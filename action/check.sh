@@ -25,12 +25,35 @@ fi
 if [ -n "$shard" ]; then
   args+=(--shard "$shard")
 fi
+# `since` without `history` is passed on too: the check refuses it (exit 2) rather than
+# silently reading no history.
+history=${CLIENTWALL_HISTORY:-false}
+case "$history" in
+  true) args+=(--history) ;;
+  false | "") ;;
+  *)
+    echo "::error title=clientwall::the history input must be true or false, not '$history'"
+    echo "exit-code=2" >>"$GITHUB_OUTPUT"
+    exit 0
+    ;;
+esac
+if [ -n "${CLIENTWALL_SINCE:-}" ]; then
+  args+=(--since "$CLIENTWALL_SINCE")
+fi
 
 cargo "${args[@]}" --format "$format"
 status=$?
 echo "exit-code=$status" >>"$GITHUB_OUTPUT"
 
-title="clientwall${shard:+ (shard $shard)}"
+# A history run reports under names of its own, so its code-scanning results do not replace
+# the work tree's.
+name="clientwall"
+title="clientwall"
+if [ "$history" = true ]; then
+  name="clientwall-history"
+  title="clientwall (history${CLIENTWALL_SINCE:+ since $CLIENTWALL_SINCE})"
+fi
+title="$title${shard:+ (shard $shard)}"
 if [ "$status" -gt 1 ]; then
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     printf '### %s: the check could not run (exit %s)\n\nThe error is in the log of the step.\n' \
@@ -40,12 +63,12 @@ if [ "$status" -gt 1 ]; then
 fi
 
 if [ "${CLIENTWALL_UPLOAD_SARIF:-false}" = true ]; then
-  sarif="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/clientwall${shard:+-${shard/\//-of-}}.sarif"
+  sarif="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/$name${shard:+-${shard/\//-of-}}.sarif"
   cargo "${args[@]}" --format sarif >"$sarif"
   if [ $? -le 1 ]; then
     {
       echo "sarif-file=$sarif"
-      echo "sarif-category=clientwall${shard:+-${shard/\//-of-}}"
+      echo "sarif-category=$name${shard:+-${shard/\//-of-}}"
     } >>"$GITHUB_OUTPUT"
   fi
 fi

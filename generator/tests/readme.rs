@@ -6,8 +6,9 @@
 //! - `<!-- run: repo -->` runs at the repository root (installing the binaries into a sandbox),
 //!   `<!-- run: session -->` runs as one script in an empty directory, and
 //!   `<!-- run: workspace -->` blocks run, in order, in the workspace that session made;
-//! - `<!-- toml: NAME -->` and `<!-- yaml: NAME -->` blocks are loaded by the test named after
-//!   them; `<!-- output of: COMMAND -->` blocks must appear verbatim in that command's output.
+//! - `<!-- toml: NAME -->`, `<!-- yaml: NAME -->` and `<!-- json: NAME -->` blocks are loaded by
+//!   the test named after them; `<!-- output of: COMMAND -->` blocks must appear verbatim in that
+//!   command's output, `<!-- yaml: excerpt of FILE -->` blocks verbatim in that file.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_check::check::CheckOptions;
@@ -91,8 +92,11 @@ fn every_block_is_exercised() {
         "toml: init-manifest",
         "toml: policy",
         "toml: allow-example",
+        "toml: secret-allow-example",
         "toml: role",
         "yaml: pre-commit-config",
+        "yaml: excerpt of examples/ci/clientwall.yml",
+        "json: rust-analyzer-settings",
         "output of: bash examples/demo.sh",
     ];
     for b in blocks() {
@@ -348,4 +352,87 @@ fn the_first_session_and_every_workspace_command_run() {
     let attestation = std::fs::read_to_string(workspace.join("acme-attestation.md")).unwrap();
     assert!(attestation.contains("every rule passed"), "{attestation}");
     assert!(workspace.join(".git/hooks/pre-commit").is_file());
+    // The editor setting, run as rust-analyzer runs it: cargo's messages, then the check's, then
+    // one `build-finished`.
+    let settings: serde_json::Value =
+        serde_json::from_str(&block("json: rust-analyzer-settings").text).unwrap();
+    let command: Vec<&str> = settings["rust-analyzer.check.overrideCommand"]
+        .as_array()
+        .expect("the setting is a command line")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let out = run(&workspace, &command.join(" "), &path, &env);
+    let last = out
+        .lines()
+        .rfind(|l| l.starts_with('{'))
+        .unwrap_or_default();
+    let finished: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(finished["reason"], "build-finished", "{out}");
+    assert_eq!(finished["success"], true, "{out}");
+}
+
+/// The workflow excerpts are the example workflow's own lines (which `lint/tests/github_action.rs`
+/// lints against the action).
+#[test]
+fn the_workflow_excerpts_are_in_the_example_workflow() {
+    let marker = "yaml: excerpt of examples/ci/clientwall.yml";
+    let workflow = std::fs::read_to_string(repo_root().join("examples/ci/clientwall.yml")).unwrap();
+    let excerpts: Vec<Block> = blocks()
+        .into_iter()
+        .filter(|b| b.marker == marker)
+        .collect();
+    assert!(excerpts.len() >= 2);
+    for b in excerpts {
+        assert!(
+            workflow.contains(&b.text),
+            "README.md line {}: not in examples/ci/clientwall.yml:\n{}",
+            b.line,
+            b.text
+        );
+    }
+}
+
+/// The rust-analyzer setting is JSON that runs `cargo clientwall flycheck`.
+#[test]
+fn the_rust_analyzer_setting_runs_flycheck() {
+    let settings: serde_json::Value =
+        serde_json::from_str(&block("json: rust-analyzer-settings").text).unwrap();
+    assert_eq!(
+        settings["rust-analyzer.check.overrideCommand"],
+        serde_json::json!(["cargo", "clientwall", "flycheck"])
+    );
+}
+
+/// The secret allow example, pasted after the policy, loads as an entry that excuses a secret
+/// by the commit that introduced it and its path, and nothing else; a run without `--history`
+/// does not judge it stale.
+#[test]
+fn the_secret_allow_example_excuses_by_commit_and_path() {
+    let policy = block("toml: policy").text;
+    let allow = block("toml: secret-allow-example").text;
+    let (_dir, root) = workspace(&format!("{policy}\n{allow}"), "");
+    let manifest = clientwall_check::manifest::Manifest::load(&root.join("Cargo.toml")).unwrap();
+    let config = clientwall_check::config::Config::from_manifest(&manifest).unwrap();
+    let entry = config
+        .allow
+        .iter()
+        .find(|e| e.is_secret_entry())
+        .expect("a secret entry");
+    let fixture = "clients/acme/tests/fixtures/orders.json";
+    assert!(entry.excuses_secret(Some("1a2b3c4d5e6f"), fixture));
+    assert!(
+        !entry.excuses_secret(Some("9f9f9f9f"), fixture),
+        "another commit"
+    );
+    assert!(
+        !entry.excuses_secret(Some("1a2b3c4d5e6f"), "clients/acme/src/lib.rs"),
+        "another path"
+    );
+    assert!(
+        !entry.excuses_secret(None, fixture),
+        "a commit entry excuses history findings only"
+    );
+    let report = check(&root);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
 }

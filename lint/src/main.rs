@@ -4,6 +4,7 @@ use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use clientwall::check::{CheckOptions, FileSelection};
 use clientwall::exit_codes;
+use clientwall::redact;
 use clientwall::report::{self, Report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -165,6 +166,14 @@ struct CheckArgs {
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Also read the git history: every commit reachable from HEAD, for secrets (each reported
+    /// once, with the commit that introduced it).
+    #[arg(long, conflicts_with_all = ["staged", "files"])]
+    history: bool,
+    /// With --history, read only the commits since REV (not reachable from it), e.g. a pull
+    /// request's merge base.
+    #[arg(long, value_name = "REV", requires = "history")]
+    since: Option<String>,
     /// Check only the files staged in git (for pre-commit); cargo runs only if a Cargo.toml or
     /// Cargo.lock is staged.
     #[arg(long, conflicts_with = "files")]
@@ -215,11 +224,12 @@ fn main() -> ExitCode {
 }
 
 fn fail(err: clientwall::Error) -> ExitCode {
-    let help = err.help().map(str::to_owned);
-    eprintln!("error: {:#}", anyhow::Error::new(err));
-    if let Some(help) = help {
-        eprintln!("  help: {help}");
-    }
+    let mut text = match err.help().map(str::to_owned) {
+        Some(help) => format!("error: {:#}\n  help: {help}\n", anyhow::Error::new(err)),
+        None => format!("error: {:#}\n", anyhow::Error::new(err)),
+    };
+    text = redact::text(&text).into_owned();
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
     ExitCode::from(exit_codes::ERROR as u8)
 }
 
@@ -395,11 +405,13 @@ fn install_hook(args: InstallHookArgs) -> Result<ExitCode, clientwall::Error> {
         }
     };
     match clientwall::hook::install(root.as_std_path(), args.force)? {
-        clientwall::hook::Installed::New(path) => println!("installed {}", path.display()),
+        clientwall::hook::Installed::New(path) => print(&format!("installed {}\n", path.display())),
         clientwall::hook::Installed::Unchanged(path) => {
-            println!("{} is already installed", path.display())
+            print(&format!("{} is already installed\n", path.display()))
         }
-        clientwall::hook::Installed::Replaced(path) => println!("replaced {}", path.display()),
+        clientwall::hook::Installed::Replaced(path) => {
+            print(&format!("replaced {}\n", path.display()))
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -416,6 +428,10 @@ fn check(args: CheckArgs) -> ExitCode {
         } else {
             FileSelection::Only(args.files)
         },
+        history: args.history.then_some(match args.since {
+            Some(rev) => clientwall::history::Range::Since(rev),
+            None => clientwall::history::Range::All,
+        }),
         ..CheckOptions::default()
     };
     if let Some(message_format) = args.message_format {
@@ -426,7 +442,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 // stdout holds only JSON; what the human format prints after the diagnostics
                 // goes to stderr.
                 for note in &checked.report.notes {
-                    eprintln!("note: {note}");
+                    eprintln!("note: {}", redact::text(note));
                 }
                 eprintln!("{}", checked.report.summary.line());
                 ExitCode::from(checked.report.exit_code() as u8)
@@ -461,8 +477,10 @@ fn render(report: &Report, format: Format, color: Color) -> String {
     }
 }
 
-/// Print to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Print to stdout, through the redaction every printed text goes through; a closed pipe
+/// (`| head`) is not an error worth a panic.
 fn print(text: &str) {
+    let text = redact::text(text);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())

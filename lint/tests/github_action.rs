@@ -249,8 +249,10 @@ fn the_action_reads_exactly_the_inputs_it_declares_and_ships_its_scripts() {
         declared,
         [
             "format",
+            "history",
             "manifest-path",
             "shard",
+            "since",
             "upload-sarif",
             "version"
         ]
@@ -393,6 +395,25 @@ fn the_check_step_when_the_check_cannot_run() {
         run.summary.contains("the check could not run (exit 2)"),
         "{}",
         run.summary
+    );
+}
+
+#[test]
+fn the_check_step_rejects_since_without_history_and_an_unknown_history_value() {
+    let example = Fixture::example("clean");
+    let run = run_check_step(&example.manifest(), &[("CLIENTWALL_SINCE", "HEAD")]);
+    assert_eq!(
+        output_value(&run.outputs, "exit-code"),
+        Some("2"),
+        "--since alone is refused, not ignored"
+    );
+    let run = run_check_step(&example.manifest(), &[("CLIENTWALL_HISTORY", "yes")]);
+    assert_eq!(output_value(&run.outputs, "exit-code"), Some("2"));
+    assert!(
+        run.stdout
+            .contains("::error title=clientwall::the history input must be true or false"),
+        "{}",
+        run.stdout
     );
 }
 

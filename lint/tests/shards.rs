@@ -1,5 +1,6 @@
 //! `--shard K/N` and `--client` do only their share of the work, and the N shards together are
-//! exactly the full run: every finding in exactly one shard, every client file scanned once.
+//! exactly the full run: every finding in exactly one shard, every file scanned once (the files
+//! outside every client by the first shard).
 
 mod support;
 
@@ -15,6 +16,7 @@ fn run(fixture: &Fixture, clients: &[&str], shard: Option<Shard>) -> Report {
         shard,
         today: Date::parse("2026-11-26").unwrap(),
         files: Default::default(),
+        history: None,
     })
     .unwrap_or_else(|e| panic!("check failed: {e:#}"))
 }
@@ -38,12 +40,17 @@ fn the_union_of_the_shards_is_the_full_run() {
         let fixture = Fixture::example(name);
         union_equals_full(&fixture, name);
     }
+    // `shared-secrets`: a secret in a shared crate compiled by clients of different shards,
+    // and secrets outside every crate; `shared-include`: a shared crate pulling in a client's
+    // file.
     for name in [
         "secrets",
         "client-config",
         "file-refs",
         "allow",
         "transitive",
+        "shared-secrets",
+        "shared-include",
     ] {
         let fixture = Fixture::new(name);
         union_equals_full(&fixture, name);
@@ -51,6 +58,8 @@ fn the_union_of_the_shards_is_the_full_run() {
 }
 
 fn union_equals_full(fixture: &Fixture, name: &str) {
+    // cargo writes the fixture's Cargo.lock during the first run; count files once it is there.
+    run(fixture, &[], None);
     let full = run(fixture, &[], None);
     let expected = violations(&full);
     for count in 1..=4 {
@@ -92,18 +101,39 @@ fn union_equals_full(fixture: &Fixture, name: &str) {
     }
 }
 
+/// The clients a violation concerns: its client, and for a secret or a shared crate's pull
+/// outside the clients, the clients that compile it.
+fn concerns(v: &clientwall::rules::Violation, client: &str) -> bool {
+    use clientwall::rules::Subject;
+    v.client == client
+        || match &v.subject {
+            Subject::Secret { exposed_to, .. } => exposed_to.iter().any(|c| c == client),
+            Subject::PulledIntoShared { compiled_by, .. } => {
+                compiled_by.iter().any(|c| c == client)
+            }
+            _ => false,
+        }
+}
+
 #[test]
-fn a_client_run_scans_only_that_clients_files() {
+fn a_client_run_scans_only_that_clients_files_and_those_outside_every_client() {
     let fixture = Fixture::example("violations");
+    // cargo writes the fixture's Cargo.lock during the first run; count files once it is there.
+    run(&fixture, &[], None);
     let full = run(&fixture, &[], None);
     let acme = run(&fixture, &["acme"], None);
+    let globex = run(&fixture, &["globex"], None);
+    let initech = run(&fixture, &["initech"], None);
     let others = run(&fixture, &["globex", "initech"], None);
-    assert!(acme.summary.files > 0);
+    // Each run reads its clients' files and, once, the files outside every client.
+    let outside = acme.summary.files + others.summary.files - full.summary.files;
+    assert!(outside > 0, "the root manifest at least");
+    assert!(acme.summary.files > outside);
     assert_eq!(
-        acme.summary.files + others.summary.files,
-        full.summary.files
+        acme.summary.files + globex.summary.files + initech.summary.files,
+        full.summary.files + 2 * outside
     );
-    assert!(acme.violations.iter().all(|v| v.client == "acme"));
+    assert!(acme.violations.iter().all(|v| concerns(v, "acme")));
     let share = acme.summary.share.clone().unwrap();
     assert_eq!((share.checked, share.total), (1, 3));
     assert!(
@@ -136,4 +166,44 @@ fn shard_syntax_is_checked() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("--shard"), "{bad}: {stderr}");
     }
+}
+
+/// A secret in a shared crate concerns every client that compiles it: a `--client` run for any
+/// of them reports it, a run for a client that does not compile it does not, and of the shards
+/// only the first reports it.
+#[test]
+fn a_shared_secret_belongs_to_the_clients_that_compile_it_and_to_the_first_shard() {
+    let fixture = Fixture::new("shared-secrets");
+    let shared = |report: &Report| {
+        report
+            .violations
+            .iter()
+            .filter(|v| v.message.contains("in crate `shared-utils`"))
+            .count()
+    };
+    let full = run(&fixture, &[], None);
+    assert_eq!(shared(&full), 1, "{:#?}", full.violations);
+    assert_eq!(shared(&run(&fixture, &["acme"], None)), 1);
+    assert_eq!(
+        shared(&run(&fixture, &["globex"], None)),
+        1,
+        "its dev-dependency"
+    );
+    assert_eq!(shared(&run(&fixture, &["initech"], None)), 0);
+    // acme is in shard 1/2, globex in 2/2: the first shard has it, the second does not.
+    let first = run(&fixture, &[], Some(Shard { index: 1, count: 2 }));
+    let second = run(&fixture, &[], Some(Shard { index: 2, count: 2 }));
+    assert_eq!((shared(&first), shared(&second)), (1, 0));
+    // A secret outside every crate concerns no client: the first shard, and no --client run.
+    let nowhere = |report: &Report| {
+        report
+            .violations
+            .iter()
+            .filter(|v| v.message.contains("outside every client and crate"))
+            .count()
+    };
+    assert!(nowhere(&full) > 0, "{:#?}", full.violations);
+    assert_eq!(nowhere(&first), nowhere(&full));
+    assert_eq!(nowhere(&second), 0);
+    assert_eq!(nowhere(&run(&fixture, &["acme"], None)), 0);
 }

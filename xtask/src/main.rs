@@ -25,6 +25,9 @@ enum Cli {
         /// Small sizes and few runs: proves the suite works, measures nothing worth keeping.
         #[arg(long)]
         smoke: bool,
+        /// Only these targets (`--only P8`); results then go to `target/bench/`.
+        #[arg(long, value_name = "ID")]
+        only: Vec<String>,
     },
     /// A TLS front on loopback for a PostgreSQL server without TLS (for the tests).
     TlsFront {
@@ -55,11 +58,12 @@ pub(crate) struct Row {
 }
 
 fn main() -> Result<()> {
-    let smoke = match Cli::parse() {
-        Cli::Bench { smoke } => smoke,
+    let (smoke, only) = match Cli::parse() {
+        Cli::Bench { smoke, only } => (smoke, only),
         Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
         Cli::TestCa { dir } => return test_ca::write(&dir),
     };
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id));
     let repo = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("repo root")?
@@ -82,6 +86,7 @@ fn main() -> Result<()> {
     }
     let bin = repo.join("target/release/cargo-clientwall");
     let scratch = tempdir()?;
+    let _cleanup = RemoveOnDrop(scratch.clone());
     let runs = if smoke { 2 } else { 7 };
     let sizes: &[usize] = if smoke {
         &[20, 100]
@@ -92,7 +97,7 @@ fn main() -> Result<()> {
     let mut growth = Vec::new();
 
     // P1: the graph check against bare `cargo metadata`.
-    for &clients in sizes {
+    for &clients in sizes.iter().filter(|_| wanted("P1") || wanted("P4")) {
         let root = scratch.join(format!("p1-{clients}"));
         synth::generate(
             &root,
@@ -137,152 +142,288 @@ fn main() -> Result<()> {
 
     // P2: the full source and secret scan against `rg` with the same patterns.
     let scan_clients = if smoke { 100 } else { 1000 };
-    let root = scratch.join("p2");
-    synth::generate(
-        &root,
-        synth::Shape {
-            clients: scan_clients,
-            shared: 5,
-            files_per_client: 20,
-            plant_violations: true,
-        },
-    )?;
-    let config = clientwall::config::Config::from_manifest(&clientwall::manifest::Manifest::load(
-        &root.join("Cargo.toml"),
-    )?)?;
-    let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
-    let pattern = concat!(
-        r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|sb_secret_[A-Za-z0-9_\-]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-        r"|[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'`<>]+:[^\s/@'`<>]+@[^\s'`<>]+|(?i:x-shopify-access-token)",
-        r"|include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*="
-    );
-    let rg = || {
-        let mut c = Command::new("rg");
-        c.args(["--hidden", "--count", "-e", pattern, "clients"])
-            .current_dir(&root);
-        c
-    };
-    run_timed(&mut rg(), &[0, 1]).context("ripgrep (`rg`) is needed as the P2 baseline")?;
-    let (base, ours) = alternate(
-        runs,
-        || run_timed(&mut rg(), &[0, 1]),
-        || {
-            let started = Instant::now();
-            let out = clientwall::scan::scan_all(&layout)?;
-            anyhow::ensure!(
-                out.files >= scan_clients * 20,
-                "scanned {} files",
-                out.files
-            );
-            Ok(Sample {
-                seconds: started.elapsed().as_secs_f64(),
-                peak_rss_kib: measure::self_peak_rss_kib(),
-            })
-        },
-    )?;
-    let ratio = ours.seconds / base.seconds;
-    rows.push(Row {
-        id: "P2",
-        what: format!("full source/secret scan, {scan_clients} clients × 20 files"),
-        measured: format!("{:.0} ms", ours.seconds * 1e3),
-        baseline: format!("{:.0} ms `rg` same patterns", base.seconds * 1e3),
-        ratio: Some(ratio),
-        target: "≤ 1.5×",
-        met: ratio <= 1.5,
-        peak_rss_kib: None,
-    });
+    if wanted("P2") || wanted("P3") {
+        let root = scratch.join("p2");
+        synth::generate(
+            &root,
+            synth::Shape {
+                clients: scan_clients,
+                shared: 5,
+                files_per_client: 20,
+                plant_violations: true,
+            },
+        )?;
+        let config = clientwall::config::Config::from_manifest(
+            &clientwall::manifest::Manifest::load(&root.join("Cargo.toml"))?,
+        )?;
+        let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
+        let targets = clientwall::scan::TargetDirs::predicted(&layout);
+        // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
+        let pattern = format!(
+            "{}|{}",
+            clientwall::scan::secrets::PATTERN_SOURCE,
+            clientwall::scan::REFERENCE_HINT_SOURCE
+        );
+        let rg = || {
+            let mut c = Command::new("rg");
+            c.args(["--hidden", "--count", "-e", &pattern, "."])
+                .current_dir(&root);
+            c
+        };
+        run_timed(&mut rg(), &[0, 1]).context("ripgrep (`rg`) is needed as the P2 baseline")?;
+        let (base, ours) = alternate(
+            runs,
+            || run_timed(&mut rg(), &[0, 1]),
+            || {
+                let started = Instant::now();
+                let out =
+                    clientwall::scan::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+                anyhow::ensure!(
+                    out.files >= scan_clients * 20,
+                    "scanned {} files",
+                    out.files
+                );
+                Ok(Sample {
+                    seconds: started.elapsed().as_secs_f64(),
+                    peak_rss_kib: measure::self_peak_rss_kib(),
+                })
+            },
+        )?;
+        let ratio = ours.seconds / base.seconds;
+        rows.push(Row {
+            id: "P2",
+            what: format!("full source/secret scan, {scan_clients} clients × 20 files"),
+            measured: format!("{:.0} ms", ours.seconds * 1e3),
+            baseline: format!("{:.0} ms `rg` same patterns", base.seconds * 1e3),
+            ratio: Some(ratio),
+            target: "≤ 1.5×",
+            met: ratio <= 1.5,
+            peak_rss_kib: None,
+        });
 
-    // P3: a pre-commit run on two staged .rs files of one client.
-    git(&root, &["init", "-q"])?;
-    git(&root, &["add", "-A"])?;
-    git(
-        &root,
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "synthetic",
-        ],
-    )?;
-    for f in [1, 2] {
-        let path = root.join(format!("clients/c7/src/m{f}.rs"));
-        let mut text = std::fs::read_to_string(&path)?;
-        text.push_str("// touched\n");
-        std::fs::write(&path, text)?;
+        // P3: a pre-commit run on two staged .rs files of one client.
+        git(&root, &["init", "-q"])?;
+        git(&root, &["add", "-A"])?;
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=bench",
+                "-c",
+                "user.email=bench@example.com",
+                "commit",
+                "-q",
+                "-m",
+                "synthetic",
+            ],
+        )?;
+        for f in [1, 2] {
+            let path = root.join(format!("clients/c7/src/m{f}.rs"));
+            let mut text = std::fs::read_to_string(&path)?;
+            text.push_str("// touched\n");
+            std::fs::write(&path, text)?;
+        }
+        git(&root, &["add", "clients/c7"])?;
+        let staged = || {
+            let mut c = Command::new(&bin);
+            c.args(["clientwall", "check", "--staged", "--format", "json"])
+                .current_dir(&root);
+            c
+        };
+        let diff = || {
+            let mut c = Command::new("git");
+            c.args(["diff", "--cached", "--name-only"])
+                .current_dir(&root);
+            c
+        };
+        let (base, ours) = alternate(
+            runs * 2,
+            || run_timed(&mut diff(), &[0]),
+            || run_timed(&mut staged(), &[0, 1]),
+        )?;
+        rows.push(Row {
+            id: "P3",
+            what: format!(
+                "pre-commit `check --staged`, 2 files of one client, {scan_clients} clients"
+            ),
+            measured: format!("{:.1} ms", ours.seconds * 1e3),
+            baseline: format!(
+                "{:.1} ms `git diff --cached --name-only`",
+                base.seconds * 1e3
+            ),
+            ratio: Some(ours.seconds / base.seconds),
+            target: "≤ 50 ms",
+            met: ours.seconds <= 0.050,
+            peak_rss_kib: Some(ours.peak_rss_kib),
+        });
     }
-    git(&root, &["add", "clients/c7"])?;
-    let staged = || {
-        let mut c = Command::new(&bin);
-        c.args(["clientwall", "check", "--staged", "--format", "json"])
-            .current_dir(&root);
-        c
-    };
-    let diff = || {
-        let mut c = Command::new("git");
-        c.args(["diff", "--cached", "--name-only"])
-            .current_dir(&root);
-        c
-    };
-    let (base, ours) = alternate(
-        runs * 2,
-        || run_timed(&mut diff(), &[0]),
-        || run_timed(&mut staged(), &[0, 1]),
-    )?;
-    rows.push(Row {
-        id: "P3",
-        what: format!("pre-commit `check --staged`, 2 files of one client, {scan_clients} clients"),
-        measured: format!("{:.1} ms", ours.seconds * 1e3),
-        baseline: format!(
-            "{:.1} ms `git diff --cached --name-only`",
-            base.seconds * 1e3
-        ),
-        ratio: Some(ours.seconds / base.seconds),
-        target: "≤ 50 ms",
-        met: ours.seconds <= 0.050,
-        peak_rss_kib: Some(ours.peak_rss_kib),
-    });
 
     // P4: new-client render + registration, in the 1,000-client P1 workspace.
-    let p4_clients = sizes
-        .iter()
-        .copied()
-        .filter(|&n| n <= 1000)
-        .max()
-        .unwrap_or(sizes[0]);
-    let p4_root = scratch.join(format!("p1-{p4_clients}"));
-    let mut generate_times = Vec::new();
-    let mut plan_times = Vec::new();
-    for i in 0..runs * 2 {
-        let options = new_client(&format!("bench-client-{i}"), &p4_root);
-        let started = Instant::now();
-        generator::plan(&options)?;
-        plan_times.push(started.elapsed().as_secs_f64());
-        let started = Instant::now();
-        generator::generate(&options)?;
-        generate_times.push(started.elapsed().as_secs_f64());
-        std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
+    if wanted("P4") {
+        let p4_clients = sizes
+            .iter()
+            .copied()
+            .filter(|&n| n <= 1000)
+            .max()
+            .unwrap_or(sizes[0]);
+        let p4_root = scratch.join(format!("p1-{p4_clients}"));
+        let mut generate_times = Vec::new();
+        let mut plan_times = Vec::new();
+        for i in 0..runs * 2 {
+            let options = new_client(&format!("bench-client-{i}"), &p4_root);
+            let started = Instant::now();
+            generator::plan(&options)?;
+            plan_times.push(started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            generator::generate(&options)?;
+            generate_times.push(started.elapsed().as_secs_f64());
+            std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
+        }
+        let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
+        rows.push(Row {
+            id: "P4",
+            what: format!("`new-client` render + registration, {p4_clients} clients"),
+            measured: format!("{:.1} ms", ours * 1e3),
+            baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
+            ratio: Some(ours / base),
+            target: "≤ 50 ms",
+            met: ours <= 0.050,
+            peak_rss_kib: None,
+        });
     }
-    let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
-    rows.push(Row {
-        id: "P4",
-        what: format!("`new-client` render + registration, {p4_clients} clients"),
-        measured: format!("{:.1} ms", ours * 1e3),
-        baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
-        ratio: Some(ours / base),
-        target: "≤ 50 ms",
-        met: ours <= 0.050,
-        peak_rss_kib: None,
-    });
 
     // P5 and P6: the generated client's sync and backfill into SQLite from the loopback mock.
-    rows.extend(template_bench::run(&repo, &scratch, smoke)?);
+    if wanted("P5") || wanted("P6") {
+        rows.extend(
+            template_bench::run(&repo, &scratch, smoke)?
+                .into_iter()
+                .filter(|row| wanted(row.id)),
+        );
+    }
 
-    write_results(&repo, smoke, &rows, &growth)?;
+    // P8: `check --history` over a long history, against `git log -p --all` piped into a search
+    // with the library's own secret patterns.
+    if wanted("P8") {
+        let (clients, commits) = if smoke { (100, 1_000) } else { (1_000, 10_000) };
+        let root = scratch.join("p8");
+        synth::history_repo(
+            &root,
+            synth::Shape {
+                clients,
+                shared: 5,
+                files_per_client: 3,
+                plant_violations: false,
+            },
+            commits,
+        )?;
+        let check = || {
+            let mut c = Command::new(&bin);
+            c.args(["clientwall", "check", "--history", "--format", "json"])
+                .current_dir(&root);
+            c
+        };
+        // Resolve once: both sides then see a Cargo.lock (ignored by git).
+        run_timed(
+            Command::new(env!("CARGO"))
+                .args(["metadata", "--format-version", "1"])
+                .current_dir(&root),
+            &[0],
+        )?;
+        let ripgrep = Command::new("rg")
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let (base, ours) = alternate(
+            runs,
+            || git_log_search(&root, ripgrep),
+            || run_timed(&mut check(), &[1]),
+        )?;
+        let ratio = ours.seconds / base.seconds;
+        // The same check without the history: the difference is what reading it holds.
+        let plain = run_timed(
+            Command::new(&bin)
+                .args(["clientwall", "check", "--format", "json"])
+                .current_dir(&root),
+            &[0],
+        )?;
+        rows.push(Row {
+            id: "P8",
+            what: format!("`check --history`, {commits} commits touching {clients} clients"),
+            measured: format!(
+                "{:.0} ms; peak RSS {:.0} MiB, {:.0} MiB without `--history`",
+                ours.seconds * 1e3,
+                ours.peak_rss_kib as f64 / 1024.0,
+                plain.peak_rss_kib as f64 / 1024.0
+            ),
+            baseline: format!(
+                "{:.0} ms `git log -p --all` piped into {}, same patterns",
+                base.seconds * 1e3,
+                if ripgrep {
+                    "`rg`"
+                } else {
+                    "the `regex` crate in-process (no `rg` here)"
+                }
+            ),
+            ratio: Some(ratio),
+            target: "≤ 1.5×, memory bounded",
+            met: ratio <= 1.5,
+            peak_rss_kib: Some(ours.peak_rss_kib),
+        });
+    }
+
+    write_results(&repo, smoke || !only.is_empty(), &rows, &growth)?;
     Ok(())
+}
+
+/// The P8 baseline: `git log -p --all` piped into `rg --count` with the library's secret
+/// patterns, or, where `rg` is missing, into the same patterns run by the `regex` crate here.
+fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let pattern = clientwall::scan::secrets::PATTERN_SOURCE;
+    let started = Instant::now();
+    let mut git = Command::new("git")
+        .args(["log", "-p", "--all"])
+        .current_dir(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let log = git.stdout.take().context("piped")?;
+    let mut found = 0usize;
+    if ripgrep {
+        let status = Command::new("rg")
+            .args(["--count", "-e", pattern])
+            .stdin(log)
+            .stdout(Stdio::null())
+            .status()?;
+        anyhow::ensure!(status.code().is_some_and(|c| c <= 1), "rg failed");
+        found = 1;
+    } else {
+        let regex = clientwall::scan::secrets::pattern();
+        let mut log = log;
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut carry = Vec::new();
+        loop {
+            let n = log.read(&mut buffer)?;
+            if n == 0 {
+                found += regex.find_iter(&carry).count();
+                break;
+            }
+            carry.extend_from_slice(&buffer[..n]);
+            // Search whole lines; keep the last partial line for the next read.
+            if let Some(end) = carry.iter().rposition(|&b| b == b'\n') {
+                found += regex.find_iter(&carry[..end]).count();
+                carry.drain(..=end);
+            }
+        }
+    }
+    anyhow::ensure!(git.wait()?.success(), "git log failed");
+    anyhow::ensure!(found > 0, "the baseline found no planted secret");
+    Ok(Sample {
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_kib: 0,
+    })
 }
 
 /// Run `a` and `b` alternately `runs` times each and return the medians.
@@ -323,6 +464,15 @@ fn git(dir: &Utf8Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Removes the scratch directory when the run ends, however it ends.
+struct RemoveOnDrop(Utf8PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn tempdir() -> Result<Utf8PathBuf> {
     let dir = std::env::temp_dir().join(format!("clientwall-bench-{}", std::process::id()));
     if dir.exists() {
@@ -337,7 +487,9 @@ Notes:
 - P1 runs the whole check (graph rules, file scan, `client.toml` rules); the file scan runs while
   `cargo metadata` does, so the check costs little more than cargo itself.
 - P2 compares the scan (walk, read, secret patterns, Rust tokenizing where a file can hold a
-  reference) in-process with `rg --hidden --count` over the same tree and equivalent patterns.
+  reference) in-process with `rg --hidden --count` over the same tree, every file of the
+  workspace, with the library's own patterns (`secrets::PATTERN_SOURCE` and
+  `scan::REFERENCE_HINT_SOURCE`, not a copy).
 - P5's baseline fetches the same pages one after another without storing them; `sync` fetches
   the next page while it writes the current one, which is why its ratio is above 1.
 - P6 runs `sync --backfill`'s library path in a child process against the mock's bulk operation
@@ -346,6 +498,13 @@ Notes:
   thread without storing anything. The backfill parses on two threads while a third writes, so
   on two free cores it can keep up with its baseline. Peak RSS is each child's own `VmHWM`.
   The machine's two cores are shared with other work: rerun when numbers look noisy.
+- P8 runs the whole check with `--history` (cargo, the file scan and the history read at the
+  same time) on a synthetic repository built with `git fast-import`; the baseline pipes
+  `git log -p --all` into `rg --count` with the library's own secret patterns (where `rg` is
+  missing, into the same patterns run in-process by the `regex` crate, and the row says so).
+  The history is streamed: `git log --raw` for the changed paths, `git cat-file --batch` for
+  each new blob, one blob in memory at a time; what grows with the history is the set of blob
+  ids already read (about 50 bytes each). Peak RSS is shown with and without `--history`.
 ";
 
 fn write_results(

@@ -30,6 +30,7 @@ pub struct Attestation {
     pub dependencies: Vec<Dependency>,
     pub other_clients_in_closure: Vec<String>,
     pub credential_helpers_in_closure: Vec<String>,
+    pub secrets: Secrets,
     pub rules: Vec<RuleResult>,
     pub passed: bool,
     /// Earlier engagements with a client of this name that ended with `offboard`: their
@@ -297,6 +298,20 @@ pub struct Database {
     pub shared_with: Vec<String>,
 }
 
+/// Whether any secret touches the client: its own files, or the files of a crate it compiles,
+/// in the work tree or anywhere in the history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Secrets {
+    /// What history was read: `every commit reachable from HEAD (42 commits)`, or why none was.
+    pub history: String,
+    /// Whether the whole history was read.
+    pub history_read: bool,
+    /// Findings in the files as they are now (redacted).
+    pub current: Vec<String>,
+    /// Findings only the history holds (redacted, with the commit that introduced each).
+    pub historical: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Dependency {
     pub name: String,
@@ -325,9 +340,24 @@ const CLIENT_TOML_RULES: [RuleCode; 3] = [
 
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
+    // The whole history is read when there is one to read; the attestation says if it was not.
+    let root = crate::discover::expected_root(manifest_path.as_deref());
+    let repository = match &root {
+        Some(root) => crate::git::repository(root.as_std_path())?,
+        None => crate::git::Repository::None,
+    };
+    let history_unread = match repository {
+        crate::git::Repository::Head { shallow: false } => None,
+        crate::git::Repository::Head { shallow: true } => Some("not read: a shallow clone"),
+        crate::git::Repository::Unborn => Some("not read: no commit yet"),
+        crate::git::Repository::None => Some("not read: not a git repository"),
+    };
     let checked = check::run_detailed(&CheckOptions {
         manifest_path,
         clients: vec![client.to_owned()],
+        history: history_unread
+            .is_none()
+            .then_some(crate::history::Range::All),
         ..CheckOptions::default()
     })?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
@@ -407,6 +437,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         .filter(|s| s.certificate.client == client)
         .map(|s| CertificateSummary::new(s, &root))
         .collect();
+    let secrets = secrets_statement(&checked, history_unread);
     let mut attestation = Attestation {
         client: client.to_owned(),
         crate_dir: checked.layout.display(&area.dir),
@@ -434,6 +465,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         }),
         other_clients_in_closure: names_of(Kind::Client),
         credential_helpers_in_closure: names_of(Kind::CredentialHelper),
+        secrets,
         passed: rules.iter().all(|r| r.passed || !r.applicable),
         rules,
         dependencies,
@@ -442,6 +474,40 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     };
     attestation.checksum_sha256 = checksum(&attestation);
     Ok(attestation)
+}
+
+/// The secret findings of a check run for one client (the run keeps those that concern it:
+/// its own files, and files of crates it compiles), split into current and historical.
+fn secrets_statement(checked: &check::Checked, history_unread: Option<&str>) -> Secrets {
+    let mut current = Vec::new();
+    let mut historical = Vec::new();
+    for v in &checked.report.violations {
+        let Subject::Secret { in_work_tree, .. } = &v.subject else {
+            continue;
+        };
+        let place = format!(
+            "{} ({}:{})",
+            v.message,
+            v.location.relative_file(&checked.report.root),
+            v.location.line
+        );
+        if *in_work_tree {
+            current.push(place);
+        } else {
+            historical.push(place);
+        }
+    }
+    let (history, history_read) = match (&checked.history, history_unread) {
+        (Some((commits, range)), _) => (format!("{commits} commits, {range}"), true),
+        (None, Some(why)) => (why.to_owned(), false),
+        (None, None) => ("not read".to_owned(), false),
+    };
+    Secrets {
+        history,
+        history_read,
+        current,
+        historical,
+    }
 }
 
 /// The SHA-256 checksum of the attestation's JSON with the `checksum_sha256` field empty.
@@ -586,6 +652,26 @@ pub fn markdown(a: &Attestation) -> String {
             "| {} | {} | {source} | {role} |\n",
             d.name, d.version
         ));
+    }
+    out.push_str("\n## Secrets\n\n");
+    out.push_str(&format!(
+        "- No secret in this client's files or in the crates it compiles: {}\n",
+        yes_no(a.secrets.current.is_empty())
+    ));
+    for finding in &a.secrets.current {
+        out.push_str(&format!("  - {finding}\n"));
+    }
+    if a.secrets.history_read {
+        out.push_str(&format!(
+            "- None in the git history either ({}): {}\n",
+            a.secrets.history,
+            yes_no(a.secrets.historical.is_empty())
+        ));
+        for finding in &a.secrets.historical {
+            out.push_str(&format!("  - {finding}\n"));
+        }
+    } else {
+        out.push_str(&format!("- Git history: {}\n", a.secrets.history));
     }
     out.push_str("\n## Rules\n\n| rule | result |\n|---|---|\n");
     for r in &a.rules {

@@ -1,7 +1,9 @@
 //! The check pipeline: load, run the rules, apply exceptions, report.
 //!
 //! A full run loads the workspace through cargo, runs the dependency-graph rules, scans every
-//! client's files and reads every `client.toml`. An incremental run (`--staged` or explicit
+//! file of the workspace (git's tracked and untracked-not-ignored files) and reads every
+//! `client.toml`; with `--history` it also reads every commit's new content for secrets, on a
+//! thread of its own while cargo and the scan run. An incremental run (`--staged` or explicit
 //! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
 //! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
@@ -11,14 +13,16 @@ use crate::config::{AllowEntry, Config};
 use crate::date::Date;
 use crate::discover::{self, Loaded};
 use crate::error::{Error, Result};
+use crate::exposure::Exposure;
 use crate::git;
 use crate::graph::CrateGraph;
+use crate::history::{self, HistoryScan, HistorySecret};
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::offboarded;
 use crate::report::{Report, Share, Summary};
-use crate::rules::{self, GraphContext, Violation};
-use crate::scan::{self, ScanOutput};
+use crate::rules::{self, GraphContext, Subject, Violation};
+use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use crate::suggest;
 use crate::targets;
 use camino::Utf8PathBuf;
@@ -87,6 +91,8 @@ pub struct CheckOptions {
     /// The date `allow.expires` is compared with.
     pub today: Date,
     pub files: FileSelection,
+    /// Also read the git history for secrets (`--history [--since REV]`); full runs only.
+    pub history: Option<history::Range>,
 }
 
 impl Default for CheckOptions {
@@ -97,6 +103,7 @@ impl Default for CheckOptions {
             shard: None,
             today: Date::today_utc(),
             files: FileSelection::All,
+            history: None,
         }
     }
 }
@@ -114,22 +121,37 @@ pub struct Checked {
     /// `None` for an incremental run that did not need cargo.
     pub graph: Option<CrateGraph>,
     pub layout: Layout,
+    /// What `--history` read: `(commits, range)`; `None` without it.
+    pub history: Option<(usize, String)>,
 }
 
 /// [`run`], keeping the graph and the layout.
 pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
-    let mut run = match &options.files {
-        FileSelection::All => full(options)?,
-        selection => incremental(options, selection)?,
+    let mut run = match (&options.files, &options.history) {
+        (FileSelection::All, _) => full(options)?,
+        (_, Some(_)) => {
+            return Err(Error::Layout {
+                message: "--history reads the whole repository; it does not combine with --staged or FILES".into(),
+                help: None,
+            });
+        }
+        (selection, None) => incremental(options, selection)?,
     };
     let selection = &run.selection;
-    run.violations.retain(|v| selection.owns(&v.client));
+    run.violations.retain(|v| selection.reports(v));
+    // Secret entries are judged stale only by a run that saw every place a secret can be: the
+    // whole tree and the whole history, for every client.
+    let judges_secret_entries =
+        options.history == Some(history::Range::All) && selection.is_everything();
     if let Some(used) = &run.allow_used {
         run.violations.extend(rules::stale_allow::check(
             &run.config.allow,
             used,
             options.today,
-            |entry| selection.owns_allow(&entry.from, &entry.to),
+            |entry| match entry.is_secret_entry() {
+                true => judges_secret_entries,
+                false => selection.owns_allow(&entry.from, &entry.to),
+            },
         ));
     }
     sort(&mut run.violations);
@@ -151,6 +173,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         report,
         graph: run.graph,
         layout: run.layout,
+        history: run.history,
     })
 }
 
@@ -169,37 +192,111 @@ struct Run {
     notes: Vec<String>,
     graph: Option<CrateGraph>,
     layout: Layout,
+    /// What `--history` read: `(commits, range)`.
+    history: Option<(usize, String)>,
+}
+
+/// The `client` and the other clients a violation concerns (for `--client`): a secret outside
+/// the clients concerns every client that compiles it (and one the history shows in other
+/// clients those too), a shared crate pulling in a client's file every client that compiles
+/// that crate.
+fn concerned_clients(v: &Violation) -> impl Iterator<Item = &str> {
+    let others: &[String] = match &v.subject {
+        Subject::Secret { exposed_to, .. } => exposed_to,
+        Subject::PulledIntoShared { compiled_by, .. } => compiled_by,
+        _ => &[],
+    };
+    std::iter::once(v.client.as_str()).chain(others.iter().map(String::as_str))
 }
 
 fn full(options: &CheckOptions) -> Result<Run> {
-    // While cargo resolves the graph, scan the client directories the globs name: in the usual
-    // case they are exactly the clients the graph finds, and the scan is then already done.
+    // While cargo resolves the graph, scan the workspace with the client directories the globs
+    // name and the target directories cargo is expected to report: in the usual case they are
+    // exactly what cargo reports, and the scan is then already done. The history, if asked
+    // for, is read at the same time.
     let expected = discover::expected_root(options.manifest_path.as_deref());
-    let (loaded, early) = std::thread::scope(|scope| {
+    let (loaded, early, early_history) = std::thread::scope(|scope| {
         let cargo = scope.spawn(|| discover::load(options.manifest_path.as_deref()));
+        let history = match (&options.history, &expected) {
+            (Some(range), Some(root)) => {
+                Some(scope.spawn(move || history::scan(root.as_std_path(), range)))
+            }
+            _ => None,
+        };
         let early = expected.as_deref().map(|root| {
             let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
-            file_part(Layout::from_globs(root, &config)?, options)
+            let layout = Layout::from_globs(root, &config)?;
+            let targets = TargetDirs::predicted(&layout);
+            file_part(layout, &targets, true, options)
         });
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<HistoryScan>>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
         (
             cargo
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             early,
+            history.map(join),
         )
     });
     let loaded = loaded?;
+    let history = match (&options.history, early_history) {
+        (None, _) => None,
+        (Some(_), Some(scan)) if expected.as_deref() == Some(loaded.root.as_path()) => Some(scan?),
+        (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
+    };
     let layout = classify::client_layout(&loaded)?;
     let graph = CrateGraph::build(&loaded, &layout)?;
-    let (mut violations, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
-    // Standalone clients get their own Cargo.lock from this very run: scan those after cargo.
-    let files = match early {
-        Some(Ok(early)) if loaded.workspaces.len() == 1 && early.layout.same_clients(&layout) => {
+    let (mut violations, mut used) = graph_rules(&loaded, &graph, &layout, options.today)?;
+    let targets = TargetDirs::new(
+        loaded
+            .workspaces
+            .iter()
+            .map(|w| w.target_directory.clone().into_std_path_buf()),
+    );
+    let mut files = match early {
+        Some(Ok(early))
+            if early.layout.same_clients(&layout) && early.scan.target_dirs == targets =>
+        {
             early
         }
-        _ => file_part(layout, options)?,
+        _ => file_part(layout, &targets, false, options)?,
     };
-    violations.extend(files.violations);
+    // Cargo may have written lock files while the early scan ran: those are read now.
+    files.scan.scan_deferred(&files.layout)?;
+    let exposure = Exposure::new(&graph, &files.layout);
+    let mut excuses = SecretExcuses::new(&loaded.config.allow, options.today);
+    let history_secrets = history.as_ref().map(|h| excuses.history(&h.secrets));
+    let findings = excuses.current(&files.scan.findings, &files.layout);
+    violations.extend(file_rules(
+        &findings,
+        &files.layout,
+        files.scan.tracked.as_deref().unwrap_or_default(),
+        Some(&exposure),
+        history_secrets.as_deref(),
+    ));
+    violations.extend(config_rules(&files.layout, &files.selection)?);
+    for (used, excused) in used.iter_mut().zip(excuses.used) {
+        *used |= excused;
+    }
+    if files.scan.tracked.is_none() {
+        files
+            .notes
+            .push("not a git repository: env-file-committed found nothing tracked".to_owned());
+    }
+    if let Some(history) = &history {
+        files.notes.push(format!(
+            "history: read {} commit{} ({}), {} blob{}",
+            history.commits,
+            if history.commits == 1 { "" } else { "s" },
+            history.range,
+            history.blobs,
+            if history.blobs == 1 { "" } else { "s" },
+        ));
+        files.notes.extend(history.notes.iter().cloned());
+    }
     Ok(Run {
         selection: files.selection,
         root: loaded.root,
@@ -212,38 +309,39 @@ fn full(options: &CheckOptions) -> Result<Run> {
         notes: files.notes,
         graph: Some(graph),
         layout: files.layout,
+        history: history.map(|h| (h.commits, h.range)),
     })
 }
 
-/// What the rules that read files found for one layout.
+/// The workspace's files scanned for one layout.
 struct FilePart {
     layout: Layout,
     selection: Selection,
     scan: ScanOutput,
-    violations: Vec<Violation>,
     notes: Vec<String>,
 }
 
-/// Scan the selected clients' files, ask git what is tracked, read the `client.toml` files.
-fn file_part(layout: Layout, options: &CheckOptions) -> Result<FilePart> {
+/// Scan the files of the selected clients and, when this run reports on them, every file
+/// outside the clients (`defer_lockfiles`: leave `Cargo.lock` files for after cargo has run).
+fn file_part(
+    layout: Layout,
+    targets: &TargetDirs,
+    defer_lockfiles: bool,
+    options: &CheckOptions,
+) -> Result<FilePart> {
     let selection = Selection::new(options, &layout)?;
-    let scan = scan::scan_clients(&layout, |name| selection.owns(name))?;
-    let mut notes = Vec::new();
-    let indexed = match git::indexed_files(layout.root.as_path(), &[])? {
-        Some(files) => files,
-        None => {
-            notes.push("not a git repository: env-file-committed found nothing tracked".to_owned());
-            Vec::new()
-        }
-    };
-    let mut violations = file_rules(&scan, &layout, &indexed);
-    violations.extend(config_rules(&layout, &selection)?);
+    let scan = scan::scan_workspace(
+        &layout,
+        targets,
+        defer_lockfiles,
+        &|client| selection.owns(client),
+        selection.reads_outside(),
+    )?;
     Ok(FilePart {
         layout,
         selection,
         scan,
-        violations,
-        notes,
+        notes: Vec::new(),
     })
 }
 
@@ -307,7 +405,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             let (layout, config) = glob_layout?;
             (config, layout, None, 0, 0)
         };
-    let scan = scan::scan_files(&layout, &files)?;
+    let mut scan = scan::scan_files(&layout, &files)?;
     let env_files: Vec<PathBuf> = files
         .iter()
         .filter(|f| rules::env_file_committed::is_env_file(f) && f.exists())
@@ -318,7 +416,9 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     } else {
         git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
     };
-    violations.extend(file_rules(&scan, &layout, &indexed));
+    let mut excuses = SecretExcuses::new(&config.allow, options.today);
+    scan.findings = excuses.current(&scan.findings, &layout);
+    violations.extend(file_rules(&scan.findings, &layout, &indexed, None, None));
     let selection = Selection::new(options, &layout)?;
     if named(client_toml::FILE_NAME) {
         violations.extend(config_rules(&layout, &selection)?);
@@ -335,6 +435,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         notes: Vec::new(),
         graph: kept_graph,
         layout,
+        history: None,
     })
 }
 
@@ -352,10 +453,17 @@ impl LockFiles {
                 .flat_map(|l| l.clients.iter().map(|a| a.dir.clone())),
         );
         LockFiles(
-            dirs.map(|dir| {
+            dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
-                let contents = std::fs::read(&path).ok();
-                (path, contents)
+                match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() => {
+                        let contents = std::fs::read(&path).ok();
+                        Some((path, contents))
+                    }
+                    // A FIFO or a device is never opened: cargo stops on it with an error.
+                    Ok(_) => None,
+                    Err(_) => Some((path, None)),
+                }
             })
             .collect(),
         )
@@ -404,12 +512,92 @@ fn graph_rules(
     Ok((kept, used))
 }
 
-/// The rules that read the scanned files and git's index.
-fn file_rules(scan: &ScanOutput, layout: &Layout, indexed: &[PathBuf]) -> Vec<Violation> {
-    let mut found = rules::cross_client_file_reference::check(&scan.findings, layout);
-    found.extend(rules::hardcoded_secret::check(&scan.findings));
+/// The rules that read the scanned files, git's index and the history's secrets.
+fn file_rules(
+    findings: &[Finding],
+    layout: &Layout,
+    indexed: &[PathBuf],
+    exposure: Option<&Exposure>,
+    history: Option<&[HistorySecret]>,
+) -> Vec<Violation> {
+    let mut found = rules::cross_client_file_reference::check(findings, layout);
+    found.extend(rules::cross_client_file_reference::check_shared(
+        findings, layout, exposure,
+    ));
+    found.extend(rules::hardcoded_secret::check(
+        findings,
+        &rules::hardcoded_secret::Context {
+            layout,
+            exposure,
+            history,
+        },
+    ));
     found.extend(rules::env_file_committed::check(indexed, layout));
     found
+}
+
+/// The `allow` entries that name a secret by `path` (a glob, relative to the workspace root)
+/// and/or `commit` (the commit that introduced it), and which of them excused something.
+struct SecretExcuses<'a> {
+    entries: Vec<(usize, &'a AllowEntry)>,
+    /// Per entry of the whole `allow` list.
+    used: Vec<bool>,
+}
+
+impl<'a> SecretExcuses<'a> {
+    fn new(allow: &'a [AllowEntry], today: Date) -> SecretExcuses<'a> {
+        SecretExcuses {
+            entries: allow
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.is_secret_entry() && e.expires.is_none_or(|d| d >= today))
+                .collect(),
+            used: vec![false; allow.len()],
+        }
+    }
+
+    fn excuses(&mut self, commit: Option<&str>, path: &str) -> bool {
+        let mut excused = false;
+        for (i, entry) in &self.entries {
+            if entry.excuses_secret(commit, path) {
+                self.used[*i] = true;
+                excused = true;
+            }
+        }
+        excused
+    }
+
+    /// The findings without the secrets an entry excuses by path.
+    fn current(&mut self, findings: &[Finding], layout: &Layout) -> Vec<Finding> {
+        if self.entries.is_empty() {
+            return findings.to_vec();
+        }
+        findings
+            .iter()
+            .filter(|f| match f {
+                Finding::Secret { location, .. } => {
+                    !self.excuses(None, &layout.display(location.file.as_std_path()))
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// History's secrets, each without the occurrences an entry excuses (by commit and path);
+    /// a secret with none left is gone.
+    fn history(&mut self, secrets: &[HistorySecret]) -> Vec<HistorySecret> {
+        secrets
+            .iter()
+            .filter_map(|secret| {
+                let mut secret = secret.clone();
+                secret
+                    .occurrences
+                    .retain(|o| !self.excuses(Some(&o.commit.id), &o.path));
+                (!secret.occurrences.is_empty()).then_some(secret)
+            })
+            .collect()
+    }
 }
 
 /// The rules that read the selected clients' `client.toml`. `shared-database` compares each
@@ -448,8 +636,8 @@ fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>
 }
 
 /// The clients a run checks (`--client`, `--shard`), of all the workspace's clients. Every
-/// finding belongs to exactly one client, so each belongs to exactly one shard, and the shards'
-/// union is the full run.
+/// finding belongs to exactly one shard (see [`Selection::reports`]), so the shards' union is
+/// the full run.
 struct Selection {
     /// Every client of the workspace, in name order.
     all: Vec<String>,
@@ -488,8 +676,32 @@ impl Selection {
         self.chosen.is_none()
     }
 
-    /// Does this run report about `client`? A finding about something that is not a client
-    /// belongs to the first shard (and to no `--client` selection).
+    /// Does this run report `v`? A `--client` run reports what concerns a named client: its
+    /// own findings, and a secret or a shared crate's pull of a client's file outside the
+    /// clients when a named client compiles it. A shard reports the findings of its clients;
+    /// what the files outside the clients show (secrets there, shared crates pulling in a
+    /// client's file) belongs to the first shard, which alone reads those files, so every
+    /// finding is in exactly one shard.
+    fn reports(&self, v: &Violation) -> bool {
+        match &self.chosen {
+            None => true,
+            Some(chosen) if self.named => concerned_clients(v).any(|c| chosen.contains(c)),
+            Some(_) => match v.subject {
+                Subject::PulledIntoShared { .. } => self.reads_outside(),
+                _ => self.owns(&v.client),
+            },
+        }
+    }
+
+    /// Does this run read the files outside every client? A full run and a `--client` run do
+    /// (a secret there may concern a named client); of the shards, only the first.
+    fn reads_outside(&self) -> bool {
+        self.chosen.is_none() || self.named || self.shard.is_none_or(|s| s.index == 1)
+    }
+
+    /// Does this run check `client`'s files, or report about `client`? A finding about
+    /// something that is not a client belongs to the first shard (and to no `--client`
+    /// selection).
     fn owns(&self, client: &str) -> bool {
         match &self.chosen {
             None => true,

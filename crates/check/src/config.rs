@@ -6,11 +6,11 @@ use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::manifest::Manifest;
 use crate::suggest;
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use toml_edit::{Item, TableLike, Value};
 
 const WORKSPACE_KEYS: &[&str] = &["clients", "credential-helpers", "template", "allow"];
-const ALLOW_KEYS: &[&str] = &["from", "to", "reason", "expires"];
+const ALLOW_KEYS: &[&str] = &["from", "to", "commit", "path", "reason", "expires"];
 const PACKAGE_KEYS: &[&str] = &["role", "template-version"];
 const ROLES: &[&str] = &["client", "shared", "credential-helper"];
 const CONFIG_PATH: [&str; 3] = ["workspace", "metadata", "clientwall"];
@@ -30,14 +30,58 @@ pub struct Config {
     pub allow: Vec<AllowEntry>,
 }
 
-/// One `[[workspace.metadata.clientwall.allow]]` entry.
+/// One `[[workspace.metadata.clientwall.allow]]` entry: a dependency (`from`, `to`), or a
+/// secret by the `commit` that introduced it and/or its `path` (a glob).
 #[derive(Debug, Clone)]
 pub struct AllowEntry {
+    /// Empty for a secret entry.
     pub from: String,
+    /// Empty for a secret entry.
     pub to: String,
+    /// A secret entry: a prefix of the commit that introduced the secret (history findings).
+    pub commit: Option<String>,
+    /// A secret entry: a glob over the path, relative to the workspace root.
+    pub path: Option<String>,
+    path_matcher: Option<GlobMatcher>,
     pub reason: String,
     pub expires: Option<Date>,
     pub location: Location,
+}
+
+impl AllowEntry {
+    /// Does this entry excuse a secret (rather than a dependency)?
+    pub fn is_secret_entry(&self) -> bool {
+        self.commit.is_some() || self.path.is_some()
+    }
+
+    /// Does this secret entry excuse a secret at `path` (relative, `/`-separated), introduced by
+    /// `commit` (`None` for a finding in the work tree, which only a `path`-only entry excuses)?
+    pub fn excuses_secret(&self, commit: Option<&str>, path: &str) -> bool {
+        let commit_matches = match (&self.commit, commit) {
+            (None, _) => true,
+            (Some(prefix), Some(commit)) => {
+                commit.len() >= prefix.len() && commit[..prefix.len()].eq_ignore_ascii_case(prefix)
+            }
+            (Some(_), None) => false,
+        };
+        let path_matches = self.path_matcher.as_ref().is_none_or(|m| m.is_match(path));
+        self.is_secret_entry() && commit_matches && path_matches
+    }
+
+    /// `allow` entry from `acme` to `legacy-auth`, or for the secret at `tests/*.json`.
+    pub fn describe(&self) -> String {
+        if !self.is_secret_entry() {
+            return format!("`allow` entry from `{}` to `{}`", self.from, self.to);
+        }
+        let mut text = "`allow` entry for the secret".to_owned();
+        if let Some(commit) = &self.commit {
+            text.push_str(&format!(" of commit `{commit}`"));
+        }
+        if let Some(path) = &self.path {
+            text.push_str(&format!(" at `{path}`"));
+        }
+        text
+    }
 }
 
 /// The role a package declares for itself with `[package.metadata.clientwall] role = ..`.
@@ -253,7 +297,7 @@ impl<'m> Reader<'m> {
             message,
             help,
         };
-        let mut fields: [Option<String>; 3] = Default::default();
+        let mut fields: [Option<String>; 5] = Default::default();
         let mut expires = None;
         for (key, item) in table.iter() {
             let key_path = [path, &[key]].concat();
@@ -261,6 +305,8 @@ impl<'m> Reader<'m> {
                 "from" => fields[0] = Some(self.allow_string(item, &key_path, &location)?),
                 "to" => fields[1] = Some(self.allow_string(item, &key_path, &location)?),
                 "reason" => fields[2] = Some(self.allow_string(item, &key_path, &location)?),
+                "commit" => fields[3] = Some(self.allow_string(item, &key_path, &location)?),
+                "path" => fields[4] = Some(self.allow_string(item, &key_path, &location)?),
                 "expires" => expires = Some(self.allow_date(item, &location)?),
                 other => {
                     return Err(located(
@@ -270,20 +316,67 @@ impl<'m> Reader<'m> {
                 }
             }
         }
-        let [from, to, reason] = fields;
+        let [from, to, reason, commit, secret_path] = fields;
         let missing = |key: &str| {
             located(
                 format!("an `allow` entry is missing `{key}`"),
-                Some("every exception needs `from`, `to` and a non-empty `reason`".into()),
+                Some(
+                    "every exception needs `from` and `to` (a dependency) or `commit` and/or \
+                     `path` (a secret), and a non-empty `reason`"
+                        .into(),
+                ),
             )
         };
         let reason = reason.ok_or_else(|| missing("reason"))?;
         if reason.trim().is_empty() {
             return Err(missing("reason"));
         }
+        if commit.is_some() || secret_path.is_some() {
+            if from.is_some() || to.is_some() {
+                return Err(located(
+                    "an `allow` entry names either a dependency (`from`, `to`) or a secret \
+                     (`commit`, `path`), not both"
+                        .into(),
+                    None,
+                ));
+            }
+            if let Some(commit) = &commit
+                && (commit.len() < 7 || !commit.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return Err(located(
+                    format!(
+                        "`commit` must be a commit id of at least 7 hex digits, found `{commit}`"
+                    ),
+                    None,
+                ));
+            }
+            let path_matcher = secret_path
+                .as_deref()
+                .map(|glob| {
+                    GlobBuilder::new(glob.trim_start_matches("./"))
+                        .literal_separator(true)
+                        .build()
+                        .map(|g| g.compile_matcher())
+                        .map_err(|e| located(format!("invalid glob `{glob}`: {}", e.kind()), None))
+                })
+                .transpose()?;
+            return Ok(AllowEntry {
+                from: String::new(),
+                to: String::new(),
+                commit,
+                path: secret_path,
+                path_matcher,
+                reason,
+                expires,
+                location,
+            });
+        }
         Ok(AllowEntry {
             from: from.ok_or_else(|| missing("from"))?,
             to: to.ok_or_else(|| missing("to"))?,
+            commit: None,
+            path: None,
+            path_matcher: None,
             reason,
             expires,
             location,

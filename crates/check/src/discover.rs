@@ -66,7 +66,8 @@ pub fn expected_root(manifest_path: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
         None => Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok()?,
     };
     start.ancestors().find_map(|dir| {
-        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let text =
+            crate::scan::read::read_regular_to_string(dir.join("Cargo.toml").as_std_path()).ok()?;
         let doc = toml_edit::Document::parse(text).ok()?;
         doc.contains_key("workspace").then(|| dir.to_owned())
     })
@@ -99,12 +100,44 @@ pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
             command.current_dir(dir);
         }
     }
-    command.exec().map_err(|source| {
-        Error::metadata(
-            manifest_path.map_or_else(|| "Cargo.toml".into(), Utf8Path::to_owned),
-            source,
-        )
-    })
+    let manifest = manifest_path.map_or_else(|| "Cargo.toml".into(), Utf8Path::to_owned);
+    // cargo blocks for good on a FIFO `Cargo.lock` (or manifest, or config): watch it.
+    let workspace_dir = manifest
+        .canonicalize_utf8()
+        .ok()
+        .and_then(|m| m.parent().map(Utf8Path::to_owned))
+        .or_else(|| Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok())
+        .unwrap_or_else(|| ".".into());
+    let blocker = || crate::watch::blocking_cargo_input(workspace_dir.as_std_path());
+    let output = match crate::watch::output(&mut command.cargo_command(), &blocker) {
+        Ok(output) => output,
+        Err(crate::watch::Stopped::Io(e)) => {
+            return Err(Error::metadata(manifest, cargo_metadata::Error::Io(e)));
+        }
+        Err(crate::watch::Stopped::BlockedBy(path)) => {
+            return Err(Error::Layout {
+                message: format!(
+                    "{} is not a regular file: cargo blocks reading it",
+                    path.display()
+                ),
+                help: Some("remove it, or make it a regular file".into()),
+            });
+        }
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        return Err(Error::metadata(
+            manifest,
+            cargo_metadata::Error::CargoMetadata { stderr },
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .ok_or(cargo_metadata::Error::NoJson)
+        .and_then(MetadataCommand::parse)
+        .map_err(|source| Error::metadata(manifest.clone(), source))
 }
 
 /// The `Cargo.toml` of every directory below `root` that the client globs match, in path order.

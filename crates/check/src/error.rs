@@ -1,12 +1,16 @@
 //! Errors that stop a check. Every one of them maps to exit code 2: the lint fails closed.
+//!
+//! Every message is shown through [`crate::redact`]: an error may quote a manifest line or
+//! cargo's stderr, and either can hold a secret (a git URL with a password).
 
+use crate::redact::Redacted;
 use camino::Utf8PathBuf;
 
 /// Why a check could not be completed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A `clientwall` config key or value is wrong.
-    #[error("invalid clientwall config at {file}:{line}: {message}")]
+    #[error("invalid clientwall config at {file}:{line}: {}", Redacted(message))]
     Config {
         file: Utf8PathBuf,
         line: usize,
@@ -14,7 +18,10 @@ pub enum Error {
         help: Option<String>,
     },
     /// `cargo metadata` failed for a workspace.
-    #[error("failed to load the cargo workspace at {manifest}: {detail}")]
+    #[error(
+        "failed to load the cargo workspace at {manifest}: {}",
+        Redacted(detail)
+    )]
     Metadata {
         manifest: Utf8PathBuf,
         detail: String,
@@ -26,12 +33,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A manifest is not valid TOML.
-    #[error("failed to parse {path}")]
+    /// A manifest is not valid TOML. The parser's message (which quotes the offending line) is
+    /// part of this error's own, redacted, text rather than a source printed as it is.
+    #[error("failed to parse {path}: {}", Redacted(parse_error))]
     Toml {
         path: Utf8PathBuf,
-        #[source]
-        source: Box<toml_edit::TomlError>,
+        parse_error: Box<toml_edit::TomlError>,
     },
     /// A program could not be started or read from.
     #[error("failed to run {program}")]
@@ -58,7 +65,7 @@ pub enum Error {
     #[error("invalid deletion certificate {path}: {message}")]
     Certificate { path: Utf8PathBuf, message: String },
     /// The workspace layout is not one clientwall can check.
-    #[error("{message}")]
+    #[error("{}", Redacted(message))]
     Layout {
         message: String,
         help: Option<String>,
@@ -66,13 +73,20 @@ pub enum Error {
 }
 
 impl Error {
-    /// A hint to print under the error, if there is one.
+    /// A hint to print under the error, if there is one (print it through [`crate::redact`]).
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Config { help, .. }
             | Error::Layout { help, .. }
             | Error::Signature { help, .. } => help.as_deref(),
             _ => None,
+        }
+    }
+
+    pub(crate) fn toml(path: impl Into<Utf8PathBuf>, error: toml_edit::TomlError) -> Self {
+        Error::Toml {
+            path: path.into(),
+            parse_error: Box::new(error),
         }
     }
 

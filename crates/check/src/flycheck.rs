@@ -5,7 +5,9 @@
 //! Cargo's messages pass through unchanged, in order, as cargo prints them, except its closing
 //! `build-finished`: a stream has one, last, so it is held back and written after the check's
 //! messages, with `success` only when cargo succeeded and the check found nothing. Cargo's
-//! stderr (progress, `Compiling ..`) is left to the caller's stderr.
+//! stderr (progress, `Compiling ..`) goes to the caller's stderr. Every line, on both streams,
+//! goes through the redaction every printed text goes through ([`crate::redact`]): a compiler
+//! message quoting a source line must not show a secret whole either.
 
 use crate::check::{self, CheckOptions};
 use crate::error::{Error, Result};
@@ -88,9 +90,23 @@ fn cargo_check(options: &FlycheckOptions, out: &mut dyn Write) -> Result<bool> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(spawn_error)?;
     let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    // Cargo's stderr, line by line as it comes (progress stays live), redacted.
+    let relay = std::thread::spawn(move || {
+        let mut reader = BufReader::new(stderr);
+        let mut line = Vec::new();
+        // Bytes, not `lines()`: a line that is not UTF-8 must not stop the draining (cargo
+        // would block on a full pipe).
+        while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            let text = String::from_utf8_lossy(&line);
+            let _ = std::io::stderr().write_all(crate::redact::text(&text).as_bytes());
+            line.clear();
+        }
+    });
     let mut copied = Ok(());
     for line in BufReader::new(stdout).lines() {
         let line = match line {
@@ -113,6 +129,7 @@ fn cargo_check(options: &FlycheckOptions, out: &mut dyn Write) -> Result<bool> {
         let _ = child.kill();
     }
     let status = child.wait().map_err(spawn_error)?;
+    let _ = relay.join();
     copied?;
     Ok(status.success())
 }
@@ -127,7 +144,7 @@ fn is_build_finished(line: &str) -> bool {
 }
 
 fn write(out: &mut dyn Write, text: &str) -> Result<()> {
-    out.write_all(text.as_bytes())
+    out.write_all(crate::redact::text(text).as_bytes())
         .and_then(|()| out.flush())
         .map_err(|source| Error::Write {
             path: "standard output".into(),

@@ -136,7 +136,7 @@ impl Layout {
         let areas = crate::discover::client_manifests(&root, config)?
             .into_iter()
             .filter_map(|manifest| {
-                let text = match std::fs::read_to_string(&manifest) {
+                let text = match crate::scan::read::read_regular_to_string(manifest.as_std_path()) {
                     Ok(text) => text,
                     Err(e) => return Some(Err(Error::io(&manifest, e))),
                 };
@@ -206,31 +206,42 @@ impl Layout {
     /// nested `fuzz/` crate that is its own workspace). A file that some package on the way
     /// names as its build script belongs to that package. Manifests are read once per check.
     pub fn crate_of(&self, area: &Area, file: &Path) -> CrateOf {
+        self.package_within(&area.dir, file)
+            .unwrap_or_else(|| CrateOf {
+                is_build_script: file == area.dir.join("build.rs"),
+                dir: area.dir.clone(),
+            })
+    }
+
+    /// The package a file outside every client (a shared crate's, the root's) belongs to, the
+    /// way [`Layout::crate_of`] finds it within the workspace; `None` when no package manifest
+    /// lies above it: cargo compiles it nowhere.
+    pub fn package_of(&self, file: &Path) -> Option<CrateOf> {
+        self.package_within(&self.root, file)
+    }
+
+    /// The nearest package above `file`, up to `top`, or the package on the way that names the
+    /// file as its build script.
+    fn package_within(&self, top: &Path, file: &Path) -> Option<CrateOf> {
         let mut nearest: Option<PathBuf> = None;
         for dir in file.ancestors().skip(1) {
-            if !dir.starts_with(&area.dir) {
+            if !dir.starts_with(top) {
                 break;
             }
             if let Some(package) = self.package_at(dir) {
                 if package.build_scripts.iter().any(|b| b == file) {
-                    return CrateOf {
+                    return Some(CrateOf {
                         dir: package.dir.clone(),
                         is_build_script: true,
-                    };
+                    });
                 }
                 nearest.get_or_insert_with(|| package.dir.clone());
             }
         }
-        match nearest {
-            Some(dir) => CrateOf {
-                dir,
-                is_build_script: false,
-            },
-            None => CrateOf {
-                is_build_script: file == area.dir.join("build.rs"),
-                dir: area.dir.clone(),
-            },
-        }
+        nearest.map(|dir| CrateOf {
+            dir,
+            is_build_script: false,
+        })
     }
 
     /// Record what is known about package manifests (from cargo, or read already), so the
@@ -281,7 +292,7 @@ impl Layout {
 /// (a path, a list of paths, or `false`), else `build.rs`. A manifest that does not parse
 /// still counts as a package with the default build script: the most cautious reading.
 fn read_package_dir(dir: &Path) -> Option<PackageDir> {
-    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let text = crate::scan::read::read_regular_to_string(&dir.join("Cargo.toml")).ok()?;
     package_dir_from_text(dir, &text)
 }
 

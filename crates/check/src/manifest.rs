@@ -18,16 +18,14 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse a TOML file, failing with the file name on any error.
     pub fn load(path: &Utf8Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::scan::read::read_regular_to_string(path.as_std_path())
+            .map_err(|e| Error::io(path, e))?;
         Manifest::parse(path, text)
     }
 
     /// Parse `text` as the contents of `path`.
     pub fn parse(path: &Utf8Path, text: String) -> Result<Manifest> {
-        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| Error::Toml {
-            path: path.to_owned(),
-            source: Box::new(e),
-        })?;
+        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| Error::toml(path, e))?;
         Ok(Manifest {
             path: path.to_owned(),
             text,

@@ -53,6 +53,20 @@ impl Fixture {
             shard: None,
             today: Date::parse("2026-11-26").unwrap(),
             files: Default::default(),
+            history: None,
+        })
+    }
+
+    /// Check with `--history` (`since`: `--since REV`).
+    pub fn check_history(&self, since: Option<&str>) -> Result<Report, clientwall::Error> {
+        clientwall::run(&CheckOptions {
+            manifest_path: Some(self.manifest()),
+            today: Date::parse("2026-11-26").unwrap(),
+            history: Some(match since {
+                Some(rev) => clientwall::history::Range::Since(rev.to_owned()),
+                None => clientwall::history::Range::All,
+            }),
+            ..CheckOptions::default()
         })
     }
 
@@ -168,4 +182,80 @@ pub fn git_with_path(
 
 pub fn json(report: &Report) -> serde_json::Value {
     serde_json::from_str(&report::json::render(report)).unwrap()
+}
+
+/// Write `contents` to `root/relative`, creating directories.
+pub fn write(root: &Utf8Path, relative: &str, contents: impl AsRef<[u8]>) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
+
+/// Run git in `dir` and expect success; returns stdout, trimmed.
+pub fn git_ok(dir: &Utf8Path, args: &[&str]) -> String {
+    let output = git_with_path(dir, args, None);
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Stage everything and commit; returns the new commit's id.
+pub fn commit_all(dir: &Utf8Path, message: &str) -> String {
+    git_ok(dir, &["add", "-A"]);
+    git_ok(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    git_ok(dir, &["rev-parse", "HEAD"])
+}
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `cargo-clientwall ARGS` in `dir`, killed (and the test failed) if it takes longer than
+/// `limit`: a check must always finish.
+pub fn run_cli(dir: &Utf8Path, args: &[&str], limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_NET_RETRY", "0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let stdout = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cargo-clientwall {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
+    }
 }

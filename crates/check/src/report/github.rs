@@ -19,7 +19,7 @@ pub fn render(report: &Report) -> String {
         "::notice title=clientwall::{}\n",
         escape_data(&report.summary.line())
     ));
-    out
+    crate::redact::text(&out).into_owned()
 }
 
 /// Escaping for a workflow command's message.

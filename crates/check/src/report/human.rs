@@ -25,7 +25,7 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(buffer, "note: {note}");
     }
     write_summary(&mut buffer, report);
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    crate::redact::text(&String::from_utf8_lossy(buffer.as_slice())).into_owned()
 }
 
 /// Each violation's diagnostic exactly as [`render`] prints it, in report order (the
@@ -48,7 +48,7 @@ pub fn render_each(report: &Report, color: bool) -> Vec<String> {
                 buffer.clear();
                 write_plain(&mut buffer, violation, report);
             }
-            String::from_utf8_lossy(buffer.as_slice()).into_owned()
+            crate::redact::text(&String::from_utf8_lossy(buffer.as_slice())).into_owned()
         })
         .collect()
 }
@@ -151,10 +151,13 @@ impl<'r> Files<'r> {
         if let Some(id) = self.ids.get(&location.file) {
             return *id;
         }
-        let id = std::fs::read_to_string(&location.file)
+        let id = crate::scan::read::read_regular_to_string(location.file.as_std_path())
             .ok()
             .filter(|text| text.get(location.span.clone()).is_some())
             .map(|text| {
+                // Masked byte for byte, so that a secret never shows in an excerpt, even split by
+                // colour codes, and the spans still fit.
+                let text = crate::redact::source(&text).into_owned();
                 self.files
                     .add(location.relative_file(&self.report.root), text)
             });

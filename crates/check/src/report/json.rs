@@ -53,7 +53,7 @@ pub fn render(report: &Report) -> String {
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report types serialize");
     text.push('\n');
-    text
+    crate::redact::text(&text).into_owned()
 }
 
 fn violation<'a>(v: &'a Violation, root: &Utf8Path) -> JsonViolation<'a> {

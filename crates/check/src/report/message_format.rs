@@ -7,7 +7,9 @@
 //! place in a source file. Where the fix is mechanical the help child carries a
 //! `suggested_replacement` (`MaybeIncorrect`): deleting the line of a `key = value` dependency,
 //! or replacing a Rust string literal that is exactly a secret with a read of the client's own
-//! environment variable. Secrets are never quoted: their spans carry no source lines.
+//! environment variable. Secrets are never quoted: their spans carry no source lines, every
+//! source line a span does carry is masked ([`crate::redact::source`]), and every line goes
+//! through the redaction every printed text goes through ([`crate::redact::text`]).
 //!
 //! A message names the package that holds the file as cargo does (its package id, manifest and
 //! main target), taken from `cargo metadata` when the run loaded the graph. An incremental run
@@ -54,7 +56,7 @@ pub fn compiler_messages(checked: &Checked, color: bool) -> String {
         out.push_str(&serde_json::to_string(&message).expect("messages serialize"));
         out.push('\n');
     }
-    out
+    crate::redact::text(&out).into_owned()
 }
 
 /// The line that tells a reader the stream has ended, as cargo's last message does.
@@ -289,9 +291,20 @@ fn suggestion(v: &Violation, text: &str) -> Option<(Range<usize>, String)> {
             dependency_line(text, v.location.span.clone()).map(|range| (range, String::new()))
         }
         RuleCode::HardcodedSecret if v.location.file.extension() == Some("rs") => {
-            let Subject::Secret { secret, redacted } = &v.subject else {
+            // Only a secret in a client's files, as they are now, has a client whose own
+            // environment variable can hold it.
+            let Subject::Secret {
+                secret,
+                redacted,
+                in_work_tree: true,
+                ..
+            } = &v.subject
+            else {
                 return None;
             };
+            if v.client == crate::rules::hardcoded_secret::OUTSIDE_CLIENTS {
+                return None;
+            }
             let variable = format!(
                 "{}_{}",
                 env_prefix(&v.client),
@@ -377,7 +390,8 @@ fn secret_literal(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     })
 }
 
-/// Source files, each read once.
+/// Source files, each read once (only regular files, never a FIFO), with every secret masked
+/// byte for byte so that spans keep their offsets and no source line shows a secret.
 #[derive(Default)]
 struct Sources {
     files: HashMap<Utf8PathBuf, Option<String>>,
@@ -387,7 +401,11 @@ impl Sources {
     fn text(&mut self, file: &Utf8Path) -> Option<&str> {
         self.files
             .entry(file.to_owned())
-            .or_insert_with(|| std::fs::read_to_string(file).ok())
+            .or_insert_with(|| {
+                crate::scan::read::read_regular_to_string(file.as_std_path())
+                    .ok()
+                    .map(|text| crate::redact::source(&text).into_owned())
+            })
             .as_deref()
     }
 }

@@ -143,7 +143,7 @@ pub fn render(report: &Report) -> String {
     };
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF types serialize");
     text.push('\n');
-    text
+    crate::redact::text(&text).into_owned()
 }
 
 fn driver() -> Driver {

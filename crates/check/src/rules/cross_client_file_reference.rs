@@ -61,6 +61,10 @@ const RATES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../globex
 pricing = { path = "../globex/pricing" }
 ```
 
+A shared crate (any crate outside the clients) whose `#[path]` or `include*!` pulls in a file
+of a client fails too: every client that compiles the shared crate compiles that client's file.
+The finding names the client whose file it is and every client that compiles the crate.
+
 ## How to fix
 Copy what the client really needs into its own directory, or move truly generic code into a
 shared crate and depend on it through `Cargo.toml` (where the dependency rules watch it).
@@ -85,7 +89,7 @@ pub fn check(findings: &[Finding], layout: &Layout) -> Vec<Violation> {
                 Finding::Symlink { client, location, target, landing } => {
                     (client, location, landing, target, "a symlink".to_owned(), None, false)
                 }
-                Finding::Secret { .. } => return None,
+                Finding::Secret { .. } | Finding::SharedReference { .. } => return None,
             };
             let shown = layout.display(path);
             let thing = if partial.is_some() || path.is_dir() { "directory" } else { "file" };
@@ -113,6 +117,59 @@ pub fn check(findings: &[Finding], layout: &Layout) -> Vec<Violation> {
                 help: "keep what this client needs inside its own directory; share code only through a shared crate in Cargo.toml".to_owned(),
                 allow_key: None,
                 show_source,
+            })
+        })
+        .collect()
+}
+
+/// Shared crates' references that land in a client: one violation each, concerning the client
+/// whose file is pulled in, naming every client that compiles the shared crate (`exposure`;
+/// `None` when cargo did not run).
+pub fn check_shared(
+    findings: &[Finding],
+    layout: &Layout,
+    exposure: Option<&crate::exposure::Exposure>,
+) -> Vec<Violation> {
+    findings
+        .iter()
+        .filter_map(|finding| {
+            let Finding::SharedReference { crate_dir, client, location, reference } = finding else {
+                return None;
+            };
+            let node = exposure.and_then(|e| e.crate_of(crate_dir));
+            let name = match (node, exposure) {
+                (Some(node), Some(e)) => e.name(node).to_owned(),
+                _ => layout.display(crate_dir),
+            };
+            let compiled_by = match (node, exposure) {
+                (Some(node), Some(e)) => e.compiled_by(node),
+                _ => Vec::new(),
+            };
+            let path = layout.display(&reference.resolved);
+            let who = match compiled_by.len() {
+                0 if exposure.is_some() => ", which no client compiles yet".to_owned(),
+                0 => String::new(),
+                _ => format!(", and so into {}", crate::exposure::name_list(&compiled_by, 8)),
+            };
+            Some(Violation {
+                rule: &RULE,
+                subject: Subject::PulledIntoShared {
+                    in_crate: name.clone(),
+                    path: path.clone(),
+                    compiled_by,
+                },
+                client: client.clone(),
+                path: Vec::new(),
+                location: location.clone(),
+                message: format!(
+                    "shared crate `{name}` pulls client `{client}`'s file `{path}` through {} into itself{who}",
+                    reference.via.describe()
+                ),
+                help: format!(
+                    "keep `{client}`'s files inside `{client}`; a shared crate must not read any client's files"
+                ),
+                allow_key: None,
+                show_source: true,
             })
         })
         .collect()

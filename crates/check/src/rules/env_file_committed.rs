@@ -8,11 +8,13 @@ use std::path::PathBuf;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::EnvFileCommitted,
-    summary: "a `.env` or `*.env` file inside a client is tracked by git",
+    summary: "a `.env` (`.env.local`, `*.env`, ...) file inside a client is tracked by git",
     doc: r#"## What it does
-Asks git (`git ls-files`, one call) which files are in the index, and fails for every file
-named `.env` or ending in `.env` inside a client's directory. `.env.example` is fine. Outside a
-git repository nothing is tracked, so nothing fails.
+Asks git which files are tracked (the same `git ls-files` call that chooses the files to scan)
+and fails for every dotenv file inside a client's directory: `.env`, its variants
+`.env.local`, `.env.production`, `.env.<anything>`, and `*.env` (`prod.env`). The documented
+templates `.env.example`, `.env.sample` and `.env.template` are fine: they name variables
+without values. Outside a git repository nothing is tracked, so nothing fails.
 
 ## Why is this bad?
 `.env` files hold the client's real credentials. Once committed they are in the history for
@@ -20,21 +22,35 @@ good, whatever a later commit deletes.
 
 ## Example
 ```text
-clients/acme/.env         <- tracked: fails
-clients/acme/.env.example <- fine
+clients/acme/.env             <- tracked: fails
+clients/acme/.env.production  <- tracked: fails
+clients/acme/deploy/prod.env  <- tracked: fails
+clients/acme/.env.example     <- fine
 ```
 
 ## How to fix
-`git rm --cached clients/acme/.env`, rotate the credentials it held, and keep `.env` in the
-client's `.gitignore` (the template's `.gitignore` already lists it).
+`git rm --cached clients/acme/.env`, rotate the credentials it held, and keep `.env*` in the
+client's `.gitignore` (the template's `.gitignore` already lists it). `check --history` shows
+every commit that ever added one.
 "#,
 };
 
-/// Is this a file name the rule is about?
+/// The documented templates: variable names without values, meant to be committed.
+const TEMPLATES: &[&str] = &["example", "sample", "template"];
+
+/// Is this a file name the rule is about? `.env`, `.env.<variant>` (not a template) and `*.env`.
 pub fn is_env_file(path: &std::path::Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n == ".env" || n.ends_with(".env"))
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    if name.ends_with(".env") {
+        return true;
+    }
+    match name.strip_prefix(".env.") {
+        Some(variant) => !TEMPLATES.iter().any(|t| variant.eq_ignore_ascii_case(t)),
+        None => false,
+    }
 }
 
 pub fn check(indexed: &[PathBuf], layout: &Layout) -> Vec<Violation> {
@@ -64,4 +80,33 @@ pub fn check(indexed: &[PathBuf], layout: &Layout) -> Vec<Violation> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_env_file;
+    use std::path::Path;
+
+    #[test]
+    fn dotenv_variants_but_not_templates() {
+        for name in [
+            ".env",
+            ".env.local",
+            ".env.production",
+            "prod.env",
+            "a/b/.env.test",
+        ] {
+            assert!(is_env_file(Path::new(name)), "{name}");
+        }
+        for name in [
+            ".env.example",
+            ".env.sample",
+            ".env.template",
+            ".envrc",
+            "env",
+            "x.envy",
+        ] {
+            assert!(!is_env_file(Path::new(name)), "{name}");
+        }
+    }
 }

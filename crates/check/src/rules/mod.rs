@@ -202,6 +202,27 @@ pub enum Subject {
     Secret {
         secret: SecretKind,
         redacted: String,
+        /// The crate holding the file, when it lies outside every client.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        in_crate: Option<String>,
+        /// The clients that carry it: the client whose file it is, or every client that
+        /// compiles the crate holding it.
+        exposed_to: Vec<String>,
+        /// The commit that introduced it, when history was read (`--history`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        introduced: Option<crate::history::Introduced>,
+        /// Found in the files as they are (else only the history holds it).
+        in_work_tree: bool,
+    },
+    /// A shared crate's file pulls in a client's file, so every client compiling the crate
+    /// compiles it too.
+    PulledIntoShared {
+        /// The shared crate.
+        in_crate: String,
+        /// The client's file.
+        path: String,
+        /// The clients that compile the shared crate.
+        compiled_by: Vec<String>,
     },
     /// A dotenv file tracked by git.
     EnvFile { path: String },

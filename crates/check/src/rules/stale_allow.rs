@@ -45,7 +45,7 @@ pub fn check(
         .zip(used)
         .filter(|(entry, _)| in_scope(entry))
         .filter_map(|(entry, &used)| {
-            let what = format!("`allow` entry from `{}` to `{}`", entry.from, entry.to);
+            let what = entry.describe();
             let (message, help) = match entry.expires {
                 Some(expires) if expires < today => (
                     format!("{what} expired on {expires}"),
@@ -64,7 +64,10 @@ pub fn check(
                     from: entry.from.clone(),
                     to: entry.to.clone(),
                 },
-                client: entry.from.clone(),
+                client: match entry.is_secret_entry() {
+                    true => super::hardcoded_secret::OUTSIDE_CLIENTS.to_owned(),
+                    false => entry.from.clone(),
+                },
                 path: Vec::new(),
                 location: entry.location.clone(),
                 message,

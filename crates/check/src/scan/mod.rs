@@ -1,12 +1,18 @@
-//! The file scan: every file of every client (or just the files given), walked in parallel with
-//! `.gitignore` respected, looking for file references that leave the client, symlinks that point
-//! outside it, and secrets.
+//! The file scan. A full scan visits every file of the workspace that git tracks or would track
+//! (`select`): client files for file references (Rust files through [`rust`], cargo
+//! configuration through [`crate::cargo_config`]), symlinks and secrets; every other file
+//! (shared crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files
+//! for references that land in a client. A `--client`/`--shard` run visits only its clients'
+//! files (and the files outside every client when it reports on them). Files are read without
+//! ever blocking (`read`) and scanned in parallel.
 
 pub mod lexer;
 pub mod modules;
+pub mod read;
 pub mod references;
 pub mod rust;
 pub mod secrets;
+pub mod select;
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -15,10 +21,11 @@ use camino::Utf8PathBuf;
 use references::Reference;
 use secrets::Secret;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Files larger than this are skipped (with a note): generated data, not source.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub use read::MAX_FILE_BYTES;
+pub use rust::REFERENCE_HINT_SOURCE;
+pub use select::TargetDirs;
 
 /// Where something outside a client's directory lands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,14 +39,25 @@ pub enum Landing {
     Outside,
 }
 
-/// Something a client's file does that the rules judge.
+/// Something a file does that the rules judge.
 #[derive(Debug, Clone)]
 pub enum Finding {
+    /// A client's file pulls in a file outside the client.
     Reference {
         client: String,
         location: Location,
         reference: Reference,
         landing: Landing,
+    },
+    /// A Rust file of a crate outside every client (a shared crate) pulls in a client's file:
+    /// every client that compiles the crate compiles that client's file.
+    SharedReference {
+        /// The directory of the crate the file belongs to.
+        crate_dir: PathBuf,
+        /// The client whose file is pulled in.
+        client: String,
+        location: Location,
+        reference: Reference,
     },
     Symlink {
         client: String,
@@ -47,135 +65,186 @@ pub enum Finding {
         target: PathBuf,
         landing: Landing,
     },
+    /// A secret in any file; `client` is `None` outside every client's directory.
     Secret {
-        client: String,
+        client: Option<String>,
         location: Location,
         secret: Secret,
     },
+}
+
+impl Finding {
+    pub fn location(&self) -> &Location {
+        match self {
+            Finding::Reference { location, .. }
+            | Finding::SharedReference { location, .. }
+            | Finding::Symlink { location, .. }
+            | Finding::Secret { location, .. } => location,
+        }
+    }
 }
 
 /// What a scan found, and what it could not look at.
 #[derive(Debug, Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
+    /// Files scanned.
     pub files: usize,
-    /// Files skipped (binary, too large), one line each.
+    /// Files skipped (binary, too large, special), one line each.
     pub notes: Vec<String>,
+    /// The files in git's index (a full scan in a git work tree), for `env-file-committed`.
+    pub tracked: Option<Vec<PathBuf>>,
+    /// The target directories a full scan skipped.
+    pub target_dirs: TargetDirs,
+    /// `Cargo.lock` files left for [`ScanOutput::scan_deferred`].
+    pub deferred: Vec<PathBuf>,
 }
 
-/// Scan every file of every client in `layout`.
-pub fn scan_all(layout: &Layout) -> Result<ScanOutput> {
-    scan_clients(layout, |_| true)
-}
-
-/// Scan every file of the clients in `layout` that `selected` keeps (`--client`, `--shard`); the
-/// other clients stay in the layout, so a reference into them is still recognised.
-pub fn scan_clients(layout: &Layout, selected: impl Fn(&str) -> bool) -> Result<ScanOutput> {
-    let areas: Vec<_> = layout
-        .clients
-        .iter()
-        .filter(|a| selected(&a.name))
-        .collect();
-    let Some((first, rest)) = areas.split_first() else {
-        return Ok(ScanOutput::default());
-    };
-    let mut builder = ignore::WalkBuilder::new(&first.dir);
-    for area in rest {
-        builder.add(&area.dir);
-    }
-    builder
-        .hidden(false)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && matches!(e.file_name().to_str(), Some("target" | ".git")))
-        });
-    let collected = Mutex::new(Ok(ScanOutput::default()));
-    builder.build_parallel().run(|| {
-        let collected = &collected;
-        let mut local = ScanOutput::default();
-        Box::new(move |entry| {
-            use ignore::WalkState;
-            let outcome = entry
-                .map_err(|e| Error::Layout {
-                    message: format!("failed to walk a client directory: {e}"),
-                    help: None,
-                })
-                .and_then(|entry| match entry.file_type() {
-                    Some(t) if t.is_dir() => Ok(()),
-                    _ => scan_path(layout, entry.path(), &mut local),
-                });
-            let mut shared = collected.lock().unwrap_or_else(|p| p.into_inner());
-            match (&mut *shared, outcome) {
-                (Ok(out), Ok(())) => {
-                    out.files += std::mem::take(&mut local.files);
-                    out.findings.append(&mut local.findings);
-                    out.notes.append(&mut local.notes);
-                    WalkState::Continue
-                }
-                (Ok(_), Err(e)) => {
-                    *shared = Err(e);
-                    WalkState::Quit
-                }
-                (Err(_), _) => WalkState::Quit,
-            }
-        })
+/// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`, the files of
+/// the clients `client_selected` does not keep (`--client`, `--shard`; the other clients stay in
+/// the layout, so a reference into them is still recognised) and, unless `outside`, the files
+/// outside every client. With `defer_lockfiles`, `Cargo.lock` files are left for
+/// [`ScanOutput::scan_deferred`]: a scan that runs while `cargo metadata` does would race with
+/// cargo writing them.
+pub fn scan_workspace(
+    layout: &Layout,
+    target_dirs: &TargetDirs,
+    defer_lockfiles: bool,
+    client_selected: &dyn Fn(&str) -> bool,
+    outside: bool,
+) -> Result<ScanOutput> {
+    let mut selection = select::select(&layout.root, target_dirs)?;
+    selection.files.retain(|f| match layout.owner(f) {
+        Some(area) => client_selected(&area.name),
+        None => outside,
     });
-    let mut output = collected.into_inner().unwrap_or_else(|p| p.into_inner())?;
+    let mut deferred = Vec::new();
+    if defer_lockfiles {
+        selection.files.retain(|f| {
+            let lock = f.file_name().is_some_and(|n| n == "Cargo.lock");
+            if lock {
+                deferred.push(f.clone());
+            }
+            !lock
+        });
+    }
+    let mut output = scan_parallel(layout, &selection.files)?;
+    output.notes.extend(selection.notes);
+    output.tracked = selection.tracked;
+    output.target_dirs = target_dirs.clone();
+    output.deferred = deferred;
     output.sort();
     Ok(output)
 }
 
-/// Scan only `files` (those inside a client directory; others are not a client's files).
+/// Scan only `files` (those inside the workspace; a directory or a missing file is not one).
 pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
-    let mut output = ScanOutput::default();
+    let mut paths = Vec::new();
     for file in files {
-        let path = if file.exists() {
-            crate::layout::canonical(file)?
-        } else {
+        // Resolve the directory, not the file: a symlink is judged as the link it is.
+        let (Some(parent), Some(name)) = (file.parent(), file.file_name()) else {
             continue;
         };
-        if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        let Ok(parent) = parent.canonicalize() else {
             continue;
+        };
+        let path = parent.join(name);
+        match path.symlink_metadata() {
+            Ok(meta) if !meta.is_dir() && path.starts_with(&layout.root) => paths.push(path),
+            _ => {}
         }
-        scan_path(layout, &path, &mut output)?;
     }
+    let mut output = scan_parallel(layout, &paths)?;
     output.sort();
     Ok(output)
 }
 
 impl ScanOutput {
+    /// Scan the files [`scan_workspace`] deferred (cargo has run since).
+    pub fn scan_deferred(&mut self, layout: &Layout) -> Result<()> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let deferred = std::mem::take(&mut self.deferred);
+        let more = scan_parallel(layout, &deferred)?;
+        self.append(more);
+        self.sort();
+        Ok(())
+    }
+
     fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
-            let key = |f: &Finding| match f {
-                Finding::Reference { location, .. }
-                | Finding::Symlink { location, .. }
-                | Finding::Secret { location, .. } => (location.file.clone(), location.span.start),
-            };
+            let key = |f: &Finding| (f.location().file.clone(), f.location().span.start);
             key(a).cmp(&key(b))
         });
         self.notes.sort();
     }
+
+    fn append(&mut self, mut other: ScanOutput) {
+        self.files += other.files;
+        self.findings.append(&mut other.findings);
+        self.notes.append(&mut other.notes);
+    }
 }
 
-/// Scan one path (file or symlink) that lies in a client's directory.
+/// Scan `files` on every core; the first error stops the others.
+fn scan_parallel(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(files.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Vec<Result<ScanOutput>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = ScanOutput::default();
+                    while !failed.load(Ordering::Relaxed) {
+                        let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        if let Err(e) = scan_path(layout, file, &mut out) {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut output = ScanOutput::default();
+    for result in results {
+        output.append(result?);
+    }
+    Ok(output)
+}
+
+/// Scan one path of the workspace (a file, a symlink or a special file).
 fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
-    let Some(area) = layout.owner(path) else {
-        return Ok(());
+    let area = layout.owner(path);
+    let file = display_path(path);
+    let meta = match path.symlink_metadata() {
+        Ok(meta) => meta,
+        // Tracked but deleted in the work tree: nothing here to read (history has it).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(file, e)),
     };
-    let client = area.name.clone();
-    let file = utf8(path)?;
-    let meta = path
-        .symlink_metadata()
-        .map_err(|e| Error::io(file.clone(), e))?;
     if meta.file_type().is_symlink() {
+        let Some(area) = area else {
+            return Ok(());
+        };
         let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
         let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
         if !target.starts_with(&area.dir) {
-            let landing = landing(layout, &target);
+            let landing = layout.landing(&target);
             out.findings.push(Finding::Symlink {
-                client,
+                client: area.name.clone(),
                 location: Location::start_of(&file),
                 target,
                 landing,
@@ -183,28 +252,26 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
         }
         return Ok(());
     }
+    if meta.is_dir() {
+        return Ok(());
+    }
+    let bytes = match read::read(path, &meta).map_err(|e| Error::io(file.clone(), e))? {
+        read::Contents::Text(bytes) => bytes,
+        read::Contents::Skipped(why) => {
+            out.notes
+                .push(format!("skipped {}: {why}", layout.display(path)));
+            return Ok(());
+        }
+    };
     out.files += 1;
-    if meta.len() > MAX_FILE_BYTES {
-        out.notes.push(format!(
-            "skipped {} ({} bytes): larger than {MAX_FILE_BYTES} bytes",
-            layout.display(path),
-            meta.len()
-        ));
-        return Ok(());
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(file.clone(), e))?;
-    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        out.notes
-            .push(format!("skipped {}: binary file", layout.display(path)));
-        return Ok(());
-    }
     let text = String::from_utf8_lossy(&bytes);
     let mut secrets = secrets::find(&bytes);
     if path.extension().is_some_and(|e| e == "rs") {
-        let krate = layout.crate_of(area, path);
-        let rust = rust::scan(path, &text, &area.dir, &krate.dir, krate.is_build_script);
-        push_references(layout, &client, &file, &text, rust.references, out);
-        for secret in rust.joined_secrets {
+        let joined = match area {
+            Some(area) => client_rust_file(layout, area, path, &file, &text, out),
+            None => shared_rust_file(layout, path, &file, &text, out),
+        };
+        for secret in joined {
             if !secrets
                 .iter()
                 .any(|s| s.start <= secret.start && secret.start < s.end.max(s.start + 1))
@@ -212,19 +279,37 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
                 secrets.push(secret);
             }
         }
-    } else if crate::cargo_config::is_config_file(path) {
+    } else if let Some(area) = area
+        && crate::cargo_config::is_config_file(path)
+    {
         let references = crate::cargo_config::references(&file, &text, &area.dir)?;
-        push_references(layout, &client, &file, &text, references, out);
+        push_references(layout, &area.name, &file, &text, references, out);
     }
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
         out.findings.push(Finding::Secret {
-            client: client.clone(),
+            client: area.map(|a| a.name.clone()),
             location,
             secret,
         });
     }
     Ok(())
+}
+
+/// A client's Rust file: references that leave the client; returns the secrets its assembled
+/// literals hold.
+fn client_rust_file(
+    layout: &Layout,
+    area: &crate::layout::Area,
+    path: &Path,
+    file: &Utf8PathBuf,
+    text: &str,
+    out: &mut ScanOutput,
+) -> Vec<Secret> {
+    let krate = layout.crate_of(area, path);
+    let rust = rust::scan(path, text, &area.dir, &krate.dir, krate.is_build_script);
+    push_references(layout, &area.name, file, text, rust.references, out);
+    rust.joined_secrets
 }
 
 /// Findings for references that leave the client, except those that leave the workspace.
@@ -251,19 +336,48 @@ fn push_references(
     }
 }
 
+/// A Rust file outside every client: the references of its crate that land in a client;
+/// returns the secrets its assembled literals hold.
+fn shared_rust_file(
+    layout: &Layout,
+    path: &Path,
+    file: &Utf8PathBuf,
+    text: &str,
+    out: &mut ScanOutput,
+) -> Vec<Secret> {
+    // A shared file has no directory of its own to stay in: every reference is judged by where
+    // it lands, so the file itself is its only "home".
+    let Some(krate) = layout.package_of(path) else {
+        // Not part of any package: cargo compiles it nowhere. Its secrets still count.
+        let dir = path.parent().unwrap_or(path);
+        return rust::scan(path, text, path, dir, false).joined_secrets;
+    };
+    let rust = rust::scan(path, text, path, &krate.dir, krate.is_build_script);
+    for reference in rust.references {
+        if let Landing::Client(client) = layout.landing(&reference.resolved) {
+            let location = Location::from_span(file, text, reference.start..reference.end);
+            out.findings.push(Finding::SharedReference {
+                crate_dir: krate.dir.clone(),
+                client,
+                location,
+                reference,
+            });
+        }
+    }
+    rust.joined_secrets
+}
+
 /// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
 fn resolve(path: &Path) -> PathBuf {
     let normal = references::normalize(path);
     normal.canonicalize().unwrap_or(normal)
 }
 
-fn landing(layout: &Layout, target: &Path) -> Landing {
-    layout.landing(target)
-}
-
-fn utf8(path: &Path) -> Result<Utf8PathBuf> {
-    Utf8PathBuf::from_path_buf(path.to_owned()).map_err(|p| Error::Layout {
-        message: format!("{} is not a UTF-8 path", p.display()),
-        help: None,
-    })
+/// The path as reports show it; a name that is not UTF-8 is shown by its lossy form rather
+/// than stopping the run.
+fn display_path(path: &Path) -> Utf8PathBuf {
+    match Utf8PathBuf::from_path_buf(path.to_owned()) {
+        Ok(path) => path,
+        Err(path) => Utf8PathBuf::from(path.to_string_lossy().into_owned()),
+    }
 }

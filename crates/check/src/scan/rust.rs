@@ -17,9 +17,12 @@ pub struct RustFile {
     pub joined_secrets: Vec<Secret>,
 }
 
+/// What a Rust file must contain to hold a file reference: an include macro, or `path =`
+/// inside an attribute.
+pub const REFERENCE_HINT_SOURCE: &str = r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*=";
+
 static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\[[^\]]*\bpath\s*=")
-        .expect("hint pattern compiles")
+    regex::Regex::new(REFERENCE_HINT_SOURCE).expect("hint pattern compiles")
 });
 
 /// Scan the Rust file `file` with contents `text`.

@@ -3,6 +3,7 @@
 //! redacted form of the secret.
 
 use regex::bytes::Regex;
+use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// The kinds of secret the patterns find.
@@ -48,48 +49,97 @@ pub struct Secret {
     pub redacted: String,
     pub start: usize,
     pub end: usize,
+    /// SHA-256 of the secret, to recognise the same secret in two places (the file scan and
+    /// history) without keeping it. Never printed: a weak password falls to a dictionary.
+    pub digest: [u8; 32],
+    /// The byte range of the part to mask when the text around it is shown (the password of a
+    /// URL, else the whole secret), relative to the text searched.
+    pub mask: std::ops::Range<usize>,
 }
 
 /// The marker that excuses a finding on its line or the line below, with a reason after it:
 /// `// clientwall:allow(hardcoded-secret): fake token for the parser test`.
 pub const ALLOW_MARKER: &str = "clientwall:allow(hardcoded-secret)";
 
-static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
-        r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
-        r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
-        r"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'`<>]+:(?P<password>[^\s/@'`<>]+)@[^\s'`<>]+)",
-        r#"|(?i:x-shopify-access-token)(?:["']\s*[,:=>]+\s*["']|:[ \t]*)(?P<header>[A-Za-z0-9_\-]{16,})"#,
-    ))
-    .expect("secret patterns compile")
-});
+/// The secret patterns, one alternation with a named group per kind. Defined once: the scan,
+/// history, the output redaction and the benchmark baselines all use this text.
+pub const PATTERN_SOURCE: &str = concat!(
+    r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
+    r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
+    r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
+    // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`).
+    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>]*:(?P<password>[^\s/@'"`<>]+)@[^\s'"`<>]+)"#,
+    // The header's value wherever a header is set: `Name: value` (HTTP, YAML, curl -H),
+    // `"Name": "value"` (JSON, YAML, JS, Python), `Name = "value"` (TOML), `["Name"] = "value"`,
+    // `"Name" => "value"` (Ruby, PHP), `("Name", "value")` and `HeaderValue::from_static(..)`
+    // (Rust, Go and other HTTP clients), `-`/`_` separated and in any case.
+    r#"|(?i:x[-_]shopify[-_]access[-_]token)["']?\]?[ \t]*(?:,\s*|(?::|=>?)[ \t]*)"#,
+    r#"(?:HeaderValue::from_(?:static|str)\(\s*)?["']?(?P<header>[A-Za-z0-9_\-]{16,})"#,
+);
 
-/// Cheap byte prefilters: a file with none of these cannot hold a secret.
-pub const NEEDLES: &[&[u8]] = &[b"shp", b"sb_secret_", b"eyJ", b"://", b"ccess-", b"CCESS-"];
+static PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(PATTERN_SOURCE).expect("secret patterns compile"));
+
+/// The compiled [`PATTERN_SOURCE`].
+pub fn pattern() -> &'static Regex {
+    &PATTERN
+}
+
+/// Cheap byte prefilters: a text with none of these cannot hold a secret.
+pub const NEEDLES: &[&[u8]] = &[
+    b"shp",
+    b"sb_secret_",
+    b"eyJ",
+    b"://",
+    b"ccess-",
+    b"CCESS-",
+    b"ccess_",
+    b"CCESS_",
+];
+
+/// Could `text` hold a secret at all? (A few `memmem` scans, much cheaper than the patterns.)
+pub fn may_contain(text: &[u8]) -> bool {
+    NEEDLES
+        .iter()
+        .any(|n| memchr::memmem::find(text, n).is_some())
+}
 
 /// Every secret in `text`, skipping those excused by an allow marker with a reason.
 pub fn find(text: &[u8]) -> Vec<Secret> {
-    if !NEEDLES
-        .iter()
-        .any(|n| memchr::memmem::find(text, n).is_some())
-    {
+    find_all(text)
+        .into_iter()
+        .filter(|(_, whole)| !excused(text, whole.start))
+        .map(|(secret, _)| secret)
+        .collect()
+}
+
+/// Every secret in `text`, allow markers or not (output is redacted whatever a marker says),
+/// each with the range of the whole match.
+pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
+    if !may_contain(text) {
         return Vec::new();
     }
     let mut found = Vec::new();
     for caps in PATTERN.captures_iter(text) {
         let whole = caps.get(0).expect("group 0 always matches");
         let secret = if let Some(m) = caps.name("shopify") {
-            Some((SecretKind::ShopifyToken, redact_token(m.as_bytes()), m))
+            Some((
+                SecretKind::ShopifyToken,
+                redact_token(m.as_bytes()),
+                m,
+                m.range(),
+            ))
         } else if let Some(m) = caps.name("supabase") {
-            Some((SecretKind::SupabaseSecretKey, redact_token(m.as_bytes()), m))
+            Some((
+                SecretKind::SupabaseSecretKey,
+                redact_token(m.as_bytes()),
+                m,
+                m.range(),
+            ))
         } else if let Some(m) = caps.name("jwt") {
             is_service_role(m.as_bytes()).then(|| {
-                (
-                    SecretKind::SupabaseServiceRoleJwt,
-                    redact_token(m.as_bytes()),
-                    m,
-                )
+                let redacted = redact_token(m.as_bytes());
+                (SecretKind::SupabaseServiceRoleJwt, redacted, m, m.range())
             })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
             is_literal_password(password.as_bytes()).then(|| {
@@ -97,21 +147,29 @@ pub fn find(text: &[u8]) -> Vec<Secret> {
                     String::from_utf8_lossy(&url.as_bytes()[..password.start() - url.start()])
                         .into_owned();
                 shown.push_str("****@…");
-                (SecretKind::PasswordUrl, shown, url)
+                (SecretKind::PasswordUrl, shown, url, password.range())
             })
         } else {
             caps.name("header")
-                .map(|m| (SecretKind::AccessTokenHeader, redact_token(m.as_bytes()), m))
+                .filter(|m| m.as_bytes().iter().any(u8::is_ascii_digit))
+                .map(|m| {
+                    let redacted = redact_token(m.as_bytes());
+                    (SecretKind::AccessTokenHeader, redacted, m, m.range())
+                })
         };
-        if let Some((kind, redacted, m)) = secret
-            && !excused(text, whole.start())
-        {
-            found.push(Secret {
-                kind,
-                redacted,
-                start: m.start(),
-                end: m.end(),
-            });
+        if let Some((kind, redacted, m, mask)) = secret {
+            let digest = Sha256::digest(m.as_bytes()).into();
+            found.push((
+                Secret {
+                    kind,
+                    redacted,
+                    start: m.start(),
+                    end: m.end(),
+                    digest,
+                    mask,
+                },
+                whole.range(),
+            ));
         }
     }
     found
@@ -216,16 +274,19 @@ mod tests {
             .collect()
     }
 
-    const TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
+    /// A fake token, assembled so that this file holds no token-shaped string.
+    static TOKEN: LazyLock<String> =
+        LazyLock::new(|| format!("shp{}_{}", "at", "0123456789abcdef".repeat(2)));
 
     #[test]
     fn finds_each_kind_and_redacts() {
-        let found = find(format!("let t = \"{TOKEN}\";").as_bytes());
+        let token = &*TOKEN;
+        let found = find(format!("let t = \"{token}\";").as_bytes());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].redacted, "shpat_0123… (38 characters)");
-        assert!(!found[0].redacted.contains(TOKEN));
+        assert!(!found[0].redacted.contains(token));
         assert_eq!(
-            kinds("key = \"sb_secret_abcdefghijklmnop1234\""),
+            kinds(&format!("key = \"sb_{}_abcdefghijklmnop1234\"", "secret")),
             ["Supabase secret key"]
         );
         assert_eq!(
@@ -240,6 +301,78 @@ mod tests {
             kinds(r#".header("X-Shopify-Access-Token", "abcdefabcdef0123456789")"#),
             ["literal X-Shopify-Access-Token value"]
         );
+    }
+
+    #[test]
+    fn a_password_without_a_user() {
+        assert_eq!(
+            kinds("REDIS_URL=redis://:s3cr3t-pw@cache.internal:6379/0"),
+            ["URL with an embedded password"]
+        );
+        let found = find(b"redis://:s3cr3t-pw@cache/0");
+        assert_eq!(found[0].redacted, "redis://:****@…");
+        assert!(kinds("redis://cache.internal:6379/0").is_empty());
+        assert!(kinds("redis://user:@cache/0").is_empty(), "no password");
+    }
+
+    #[test]
+    fn access_token_header_in_every_common_syntax() {
+        let value = "a1b2c3d4e5f6a7b8c9d0e1f2";
+        let forms = [
+            format!("X-Shopify-Access-Token: {value}"),
+            format!("  X-Shopify-Access-Token: \"{value}\""),
+            format!("  X-Shopify-Access-Token: '{value}'"),
+            format!("\"X-Shopify-Access-Token\": \"{value}\""),
+            format!("{{\"X-Shopify-Access-Token\":\"{value}\"}}"),
+            format!("'X-Shopify-Access-Token': {value}"),
+            format!("X-Shopify-Access-Token = \"{value}\""),
+            format!("\"X-Shopify-Access-Token\" = \"{value}\""),
+            format!("curl -H \"X-Shopify-Access-Token: {value}\" https://x"),
+            format!("curl --header 'x-shopify-access-token:{value}' https://x"),
+            format!(".header(\"X-Shopify-Access-Token\", \"{value}\")"),
+            format!(".header(\n    \"X-Shopify-Access-Token\",\n    \"{value}\",\n)"),
+            format!(
+                "headers.insert(\"x-shopify-access-token\", HeaderValue::from_static(\"{value}\"));"
+            ),
+            format!("req.Header.Set(\"X-Shopify-Access-Token\", \"{value}\")"),
+            format!("headers = {{'X-Shopify-Access-Token': '{value}'}}"),
+            format!("headers[\"X-Shopify-Access-Token\"] = \"{value}\""),
+            format!("'X-Shopify-Access-Token' => '{value}'"),
+            format!("HTTP_X_SHOPIFY_ACCESS_TOKEN={value}"),
+        ];
+        for form in &forms {
+            let found = find(form.as_bytes());
+            assert_eq!(found.len(), 1, "{form}");
+            assert_eq!(found[0].kind, SecretKind::AccessTokenHeader, "{form}");
+            assert_eq!(
+                &form.as_bytes()[found[0].start..found[0].end],
+                value.as_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn access_token_header_clean_twins() {
+        for form in [
+            "X-Shopify-Access-Token: ${SHOPIFY_ACCESS_TOKEN}",
+            "X-Shopify-Access-Token: YOUR_ACCESS_TOKEN_HERE",
+            "\"X-Shopify-Access-Token\": token.expose()",
+            ".header(\"X-Shopify-Access-Token\", HeaderValue::from_str(&token)?)",
+            "X-Shopify-Access-Token:\n  - described below",
+            "the X-Shopify-Access-Token header carries the token",
+        ] {
+            assert!(kinds(form).is_empty(), "{form}");
+        }
+    }
+
+    #[test]
+    fn the_digest_names_the_secret_not_the_place() {
+        let token = &*TOKEN;
+        let a = find(format!("a = \"{token}\"").as_bytes());
+        let b = find(format!("\n\n  b: {token}").as_bytes());
+        assert_eq!(a[0].digest, b[0].digest);
+        let other = token.replace('0', "1");
+        assert_ne!(find(other.as_bytes())[0].digest, a[0].digest);
     }
 
     #[test]
@@ -266,16 +399,17 @@ mod tests {
 
     #[test]
     fn inline_allow_needs_a_reason() {
+        let token = &*TOKEN;
         let allowed = format!(
-            "// clientwall:allow(hardcoded-secret): fake token for tests\nlet t = \"{TOKEN}\";"
+            "// clientwall:allow(hardcoded-secret): fake token for tests\nlet t = \"{token}\";"
         );
         assert!(kinds(&allowed).is_empty());
         let same_line =
-            format!("let t = \"{TOKEN}\"; # clientwall:allow(hardcoded-secret): fixture");
+            format!("let t = \"{token}\"; # clientwall:allow(hardcoded-secret): fixture");
         assert!(kinds(&same_line).is_empty());
-        let no_reason = format!("// clientwall:allow(hardcoded-secret)\nlet t = \"{TOKEN}\";");
+        let no_reason = format!("// clientwall:allow(hardcoded-secret)\nlet t = \"{token}\";");
         assert_eq!(kinds(&no_reason).len(), 1);
-        let too_far = format!("// clientwall:allow(hardcoded-secret): x\n\nlet t = \"{TOKEN}\";");
+        let too_far = format!("// clientwall:allow(hardcoded-secret): x\n\nlet t = \"{token}\";");
         assert_eq!(kinds(&too_far).len(), 1);
     }
 }
