@@ -639,12 +639,23 @@ const STEPS: [&str; 6] = [
     "certificate",
 ];
 
-/// Abort the run at `step:when` (as a kill would), and check it died there.
-fn killed_at(ws: &Workspace, args: &[&str], env: &Env, point: &str) {
+/// Abort the run at `step:when` (as a kill would), and check it died there, leaving a journal
+/// that holds none of `secrets`.
+fn killed_at(ws: &Workspace, args: &[&str], env: &Env, point: &str, secrets: &[&str]) {
     let run = ws.offboard(args, &env.with("CLIENTWALL_OFFBOARD_ABORT_AT", point));
     assert_eq!(run.code, None, "{point}: the run was not killed:\n{run}");
     let journal = std::fs::read_to_string(ws.root.join(".offboard.journal"))
         .unwrap_or_else(|e| panic!("{point}: no journal ({e})"));
+    for secret in secrets {
+        assert!(
+            !journal.contains(secret),
+            "{point}: the journal holds a secret"
+        );
+        assert!(
+            !run.to_string().contains(secret),
+            "{point}: a secret in the output"
+        );
+    }
     let journal: serde_json::Value = serde_json::from_str(&journal).unwrap();
     let step = point.split(':').next().unwrap();
     assert!(
@@ -672,7 +683,13 @@ fn an_sqlite_offboarding_killed_at_every_step_is_continued_by_the_same_command()
 
     for step in STEPS {
         for when in ["before", "after"] {
-            killed_at(&ws, &args, &env, &format!("{step}:{when}"));
+            killed_at(
+                &ws,
+                &args,
+                &env,
+                &format!("{step}:{when}"),
+                &[&mock.client_secret],
+            );
         }
         // A dry run in between says where it stands, and touches nothing.
         let before = tree(&ws.root);
@@ -971,8 +988,20 @@ fn a_postgres_client_without_drop_rights_or_credentials_killed_around_the_destro
     // The offboarding runs without the Shopify credentials.
     let env = Env::new(vec![("GLOBEX_DATABASE_URL".into(), pg.url())]);
 
-    killed_at(&ws, &["globex", "--yes"], &env, "destroy:before");
-    killed_at(&ws, &["globex", "--yes"], &env, "destroy:after");
+    killed_at(
+        &ws,
+        &["globex", "--yes"],
+        &env,
+        "destroy:before",
+        &[&pg.password],
+    );
+    killed_at(
+        &ws,
+        &["globex", "--yes"],
+        &env,
+        "destroy:after",
+        &[&pg.password],
+    );
     assert!(pg.tables().is_empty(), "{:?}", pg.tables());
     let run = ws.offboard(&["globex", "--yes"], &env.pairs());
     assert_eq!(run.code, Some(0), "{run}");
@@ -1080,4 +1109,15 @@ exclude = [] # SQLite, standalone
     );
     assert!(c.data.verified && c.data.removed.is_empty(), "{:?}", c.data);
     assert!(c.check.passed, "{:?}", c.check);
+}
+
+#[test]
+fn help_text() {
+    let output = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .args(["clientwall", "offboard", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    insta::assert_snapshot!("offboard_help", String::from_utf8(output.stdout).unwrap());
 }

@@ -312,3 +312,22 @@ fn attest_knows_offboarded_clients() {
     let (code, out) = attest(&fixture, "nobody", "md");
     assert_eq!(code, Some(2), "{out}");
 }
+
+/// The certificate as the client reads it.
+#[test]
+fn certificate_markdown() {
+    let mut c = certificate(
+        "acme",
+        "2026-06-30",
+        Some("~/.local/share/clientwall/acme/acme.sqlite3"),
+        None,
+        "/home/consultant/.local/share/clientwall/acme/acme.sqlite3",
+    );
+    c.remaining_duties = vec![
+        "Delete or let expire every backup and snapshot that holds the client's data.".into(),
+        "Commit this removal.".into(),
+    ];
+    c.code.manifest_edits = vec!["removed \"clients/acme\" from `workspace.members`".into()];
+    c.seal();
+    insta::assert_snapshot!("certificate_md", offboarded::markdown(&c));
+}

@@ -497,3 +497,43 @@ fn remove_stale_temp_files(root: &Utf8Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(status: &str, uninstalled: bool, refused: bool) -> RevokeReport {
+        RevokeReport {
+            status: status.into(),
+            shop: "acme.myshopify.com".into(),
+            api_version: Some("2026-10".into()),
+            uninstalled,
+            app: uninstalled.then(|| "gid://shopify/App/1".into()),
+            token_refused: refused,
+            refusal: refused.then(|| "HTTP 400 invalid_client".into()),
+            missing: vec!["ACME_SHOPIFY_CLIENT_SECRET".into()],
+        }
+    }
+
+    #[test]
+    fn a_revocation_counts_only_when_the_grant_refuses() {
+        let revoked = revocation(&report("revoked", true, true), 0, false).unwrap();
+        assert_eq!(revoked.outcome, RevocationOutcome::Revoked);
+        assert!(
+            revoked.detail.contains("(Admin API 2026-10)"),
+            "{}",
+            revoked.detail
+        );
+        let err = revocation(&report("revoked", true, false), 0, false).unwrap_err();
+        assert!(err.contains("access is NOT revoked"), "{err}");
+        let refused = revocation(&report("already-refused", false, true), 0, true).unwrap();
+        assert_eq!(refused.outcome, RevocationOutcome::AlreadyRefused);
+        assert!(refused.detail.contains("interrupted first attempt"));
+        let missing = revocation(&report("credentials-missing", false, false), 3, false).unwrap();
+        assert_eq!(missing.outcome, RevocationOutcome::ClientToDo);
+        assert!(missing.detail.contains("ACME_SHOPIFY_CLIENT_SECRET"));
+        // A status that does not go with its exit code, or an unknown one, is not believed.
+        assert!(revocation(&report("credentials-missing", false, false), 0, false).is_err());
+        assert!(revocation(&report("maybe", false, false), 0, false).is_err());
+    }
+}
