@@ -1121,3 +1121,44 @@ fn help_text() {
     assert!(output.status.success());
     insta::assert_snapshot!("offboard_help", String::from_utf8(output.stdout).unwrap());
 }
+
+/// The last client under the `members` glob: cargo cannot load a workspace whose glob matches
+/// nothing, so the check after it cannot run; the plan and the certificate say so, and it is a
+/// duty left to the consultant, not a failure.
+#[test]
+fn the_last_client_under_a_glob_leaves_the_check_to_the_next_client() {
+    let ws = Workspace::with_manifest("[workspace]\nresolver = \"2\"\nmembers = [\"clients/*\"]\n");
+    std::fs::remove_dir_all(ws.root.join("clients/globex")).unwrap();
+    ws.commit("only acme");
+    let (_data, db) = data_dir();
+    let env = Env::new(vec![("ACME_DATABASE_PATH".into(), db.to_string())]);
+    let plan = ws.offboard(&["acme"], &env.pairs());
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("note: it is the last crate the glob \"clients/*\" matches"),
+        "{plan}"
+    );
+    let run = ws.offboard(&["acme", "--yes"], &env.pairs());
+    assert_eq!(run.code, Some(0), "{run}");
+    let c = certificate(&ws, "acme").certificate;
+    assert!(!c.check.ran, "{:?}", c.check);
+    assert!(
+        c.check
+            .summary
+            .starts_with("not run: `acme` was the last crate"),
+        "{}",
+        c.check.summary
+    );
+    assert!(
+        c.remaining_duties
+            .iter()
+            .any(|d| d.starts_with("Run `cargo clientwall check` once the workspace has a client")),
+        "{:?}",
+        c.remaining_duties
+    );
+    assert_eq!(
+        c.code.manifest_edits,
+        ["nothing to edit: the `members` glob \"clients/*\" covers `clients/acme`"]
+    );
+}
