@@ -1162,3 +1162,20 @@ fn the_last_client_under_a_glob_leaves_the_check_to_the_next_client() {
         ["nothing to edit: the `members` glob \"clients/*\" covers `clients/acme`"]
     );
 }
+
+/// Started from inside the client's own directory, which it deletes, the run still finishes.
+#[test]
+fn an_offboarding_started_inside_the_client_finishes() {
+    let ws = Workspace::new();
+    let (_data, db) = data_dir();
+    let output = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .current_dir(ws.root.join("clients/acme/src"))
+        .args(["clientwall", "offboard", "acme", "--yes"])
+        .envs(Env::new(vec![("ACME_DATABASE_PATH".into(), db.to_string())]).pairs())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(!ws.root.join("clients/acme").exists());
+    assert!(certificate(&ws, "acme").certificate.check.passed);
+}
