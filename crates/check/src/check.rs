@@ -264,8 +264,19 @@ fn full(options: &CheckOptions) -> Result<Run> {
         }
         _ => file_part(layout, &targets, false, options)?,
     };
-    // Cargo may have written lock files while the early scan ran: those are read now.
-    files.scan.scan_deferred(&files.layout)?;
+    // Cargo may have written lock files while the early scan ran: those are read now, the
+    // lock file of every loaded workspace among them whether or not it existed when the files
+    // were listed, so the count of files never depends on the race.
+    let written_by_cargo: Vec<PathBuf> = loaded
+        .workspaces
+        .iter()
+        .map(|w| w.workspace_root.join("Cargo.lock").into_std_path_buf())
+        .filter(|lock| match files.layout.owner(lock) {
+            Some(area) => files.selection.owns(&area.name),
+            None => files.selection.reads_outside(),
+        })
+        .collect();
+    files.scan.scan_deferred(&files.layout, &written_by_cargo)?;
     let exposure = Exposure::new(&graph, &files.layout);
     let mut excuses = SecretExcuses::new(&loaded.config.allow, options.today);
     let history_secrets = history.as_ref().map(|h| excuses.history(&h.secrets));

@@ -98,6 +98,8 @@ pub struct ScanOutput {
     pub target_dirs: TargetDirs,
     /// `Cargo.lock` files left for [`ScanOutput::scan_deferred`].
     pub deferred: Vec<PathBuf>,
+    /// Whether this scan left every `Cargo.lock` for [`ScanOutput::scan_deferred`].
+    pub lockfiles_deferred: bool,
 }
 
 /// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`, the files of
@@ -133,6 +135,7 @@ pub fn scan_workspace(
     output.tracked = selection.tracked;
     output.target_dirs = target_dirs.clone();
     output.deferred = deferred;
+    output.lockfiles_deferred = defer_lockfiles;
     output.sort();
     Ok(output)
 }
@@ -160,12 +163,24 @@ pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
 }
 
 impl ScanOutput {
-    /// Scan the files [`scan_workspace`] deferred (cargo has run since).
-    pub fn scan_deferred(&mut self, layout: &Layout) -> Result<()> {
-        if self.deferred.is_empty() {
+    /// Scan the files [`scan_workspace`] deferred (cargo has run since), and the lock files in
+    /// `written_by_cargo` that exist now (cargo may have created them after the listing).
+    pub fn scan_deferred(&mut self, layout: &Layout, written_by_cargo: &[PathBuf]) -> Result<()> {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        let candidates = if self.lockfiles_deferred {
+            written_by_cargo
+        } else {
+            &[]
+        };
+        for lock in candidates {
+            let regular = lock.symlink_metadata().is_ok_and(|m| m.file_type().is_file());
+            if regular && !deferred.contains(lock) {
+                deferred.push(lock.clone());
+            }
+        }
+        if deferred.is_empty() {
             return Ok(());
         }
-        let deferred = std::mem::take(&mut self.deferred);
         let more = scan_parallel(layout, &deferred)?;
         self.append(more);
         self.sort();
