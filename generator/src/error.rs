@@ -43,6 +43,17 @@ pub enum Error {
     /// Interrupted by a signal; the client was removed again.
     #[error("interrupted; the new client was removed")]
     Interrupted,
+    /// `offboard` refused before touching anything.
+    #[error("refusing to offboard `{client}`: {reasons}")]
+    OffboardRefused { client: String, reasons: String },
+    /// A step of `offboard` failed or was interrupted; the journal keeps what was done, and
+    /// the same command again continues from this step.
+    #[error("offboarding `{client}` stopped at step `{step}`: {message}")]
+    OffboardStep {
+        client: String,
+        step: &'static str,
+        message: String,
+    },
 }
 
 impl Error {

@@ -149,7 +149,7 @@ fn member_entries(root: &Utf8Path) -> Result<Vec<String>> {
 }
 
 /// The directories with a `Cargo.toml` that a `members` entry (path or glob) names.
-fn member_dirs(root: &Utf8Path, entry: &str) -> Result<Vec<Utf8PathBuf>> {
+pub(crate) fn member_dirs(root: &Utf8Path, entry: &str) -> Result<Vec<Utf8PathBuf>> {
     let depth = entry.split('/').count();
     let matcher = globset::GlobBuilder::new(entry)
         .literal_separator(true)

@@ -43,6 +43,30 @@ enum Command {
     /// Bring clients to the current template: locked files replaced, managed files merged
     /// three-way, migrations run (exit 0 done, 1 behind/conflicts, 2 refused or error).
     Upgrade(UpgradeArgs),
+    /// End an engagement: revoke the app, optionally export the data, destroy it, remove the
+    /// crate and its registration, re-check, and write offboarded/CLIENT-DATE.md and .json, a
+    /// SHA-256 sealed deletion certificate. Without --yes it only prints the plan.
+    ///
+    /// Resumable: a run killed at any step is continued by the same command. The client's own
+    /// binary does what needs its credentials or its database (`revoke`, `export`, `destroy`),
+    /// so run it in the environment that holds them.
+    Offboard(OffboardArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OffboardArgs {
+    /// The client to offboard.
+    client: String,
+    /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<Utf8PathBuf>,
+    /// Do it. Without this flag the plan is printed and nothing is touched.
+    #[arg(long)]
+    yes: bool,
+    /// Before destroying the data, export the client's tables to DIR (outside the workspace)
+    /// as JSONL, with a manifest of row counts and SHA-256 sums.
+    #[arg(long, value_name = "DIR")]
+    export: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -232,6 +256,7 @@ fn main() -> ExitCode {
         Command::Init(args) => return init(args),
         Command::New(args) => return new(args),
         Command::Upgrade(args) => return upgrade(args),
+        Command::Offboard(args) => return offboard(args),
     };
     result.unwrap_or_else(fail)
 }
@@ -261,10 +286,10 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
 
 fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     use clientwall::signing;
-    let attestation = clientwall::attest::attest(args.manifest_path, &args.client)?;
+    let attestation = clientwall::attest::attest_any(args.manifest_path, &args.client)?;
     let text = match args.format {
-        AttestFormat::Md => clientwall::attest::markdown(&attestation),
-        AttestFormat::Json => clientwall::attest::json(&attestation),
+        AttestFormat::Md => attestation.markdown(),
+        AttestFormat::Json => attestation.json(),
     };
     match (&args.output, &args.sign) {
         (Some(output), Some(key_path)) => {
@@ -278,7 +303,7 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
         }
         (None, _) => print(&text),
     }
-    Ok(ExitCode::from(if attestation.passed {
+    Ok(ExitCode::from(if attestation.passed() {
         exit_codes::CLEAN
     } else {
         exit_codes::VIOLATIONS
@@ -335,6 +360,43 @@ fn init(args: InitArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::new(err));
+            ExitCode::from(exit_codes::ERROR as u8)
+        }
+    }
+}
+
+fn offboard(args: OffboardArgs) -> ExitCode {
+    use generator::offboard;
+    let workspace = match workspace_root(args.manifest_path.clone()) {
+        Ok(root) => root,
+        Err(err) => return fail(err),
+    };
+    let options = offboard::Options {
+        client: args.client,
+        workspace: workspace.clone(),
+        export: args.export,
+    };
+    let result = if args.yes {
+        generator::install_interrupt_handler();
+        offboard::run(&options, &mut std::io::stdout()).map(|outcome| {
+            print(&offboard::render_outcome(&outcome, &workspace));
+            let check = &outcome.certificate.check;
+            if check.ran && !check.passed {
+                exit_codes::VIOLATIONS
+            } else {
+                exit_codes::CLEAN
+            }
+        })
+    } else {
+        offboard::preview(&options).map(|preview| {
+            print(&offboard::render_preview(&preview));
+            exit_codes::CLEAN
+        })
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             eprintln!("error: {:#}", anyhow::Error::new(err));
             ExitCode::from(exit_codes::ERROR as u8)

@@ -10,6 +10,7 @@ use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
+use crate::offboarded;
 use crate::rules::{self, RULES, RuleCode, Subject, format_path};
 use crate::source::PackageSource;
 use serde::Serialize;
@@ -32,9 +33,254 @@ pub struct Attestation {
     pub secrets: Secrets,
     pub rules: Vec<RuleResult>,
     pub passed: bool,
+    /// Earlier engagements with a client of this name that ended with `offboard`: their
+    /// deletion certificates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offboarded_before: Vec<CertificateSummary>,
     /// SHA-256 checksum of this document with this field empty: equal copies have equal
     /// checksums. It is not a signature.
     pub checksum_sha256: String,
+}
+
+/// What `attest CLIENT` reports on: a client of the workspace, or one that was offboarded and
+/// is known only from its deletion certificates.
+#[derive(Debug, Clone)]
+pub enum Attested {
+    Client(Box<Attestation>),
+    Offboarded(OffboardedAttestation),
+}
+
+impl Attested {
+    pub fn passed(&self) -> bool {
+        match self {
+            Attested::Client(a) => a.passed,
+            Attested::Offboarded(a) => a.passed,
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        match self {
+            Attested::Client(a) => markdown(a),
+            Attested::Offboarded(a) => offboarded_markdown(a),
+        }
+    }
+
+    pub fn json(&self) -> String {
+        match self {
+            Attested::Client(a) => json(a),
+            Attested::Offboarded(a) => {
+                serde_json::to_string_pretty(a).expect("attestation serializes") + "\n"
+            }
+        }
+    }
+}
+
+/// The attestation of a client that is no longer in the workspace: its deletion certificates
+/// verified, and the workspace checked for anything of it coming back.
+#[derive(Debug, Clone, Serialize)]
+pub struct OffboardedAttestation {
+    pub client: String,
+    pub offboarded: bool,
+    /// The commit the workspace is at now.
+    pub commit: Option<String>,
+    #[serde(skip)]
+    pub no_commit_reason: &'static str,
+    pub certificates: Vec<CertificateSummary>,
+    /// A crate named like the client is in the workspace again.
+    pub crate_in_workspace: bool,
+    /// Findings of clients that name a database the certificates say was destroyed.
+    pub destroyed_data_named_by: Vec<String>,
+    pub passed: bool,
+    /// SHA-256 checksum of this document with this field empty.
+    pub checksum_sha256: String,
+}
+
+/// One deletion certificate, as an attestation cites it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateSummary {
+    pub file: String,
+    /// The `.md` beside it is exactly the rendering of the `.json`.
+    pub markdown_matches: bool,
+    /// The certificate's own checksum, which matched its content when it was read.
+    pub checksum_sha256: String,
+    pub completed_at: String,
+    pub revocation: crate::offboarded::RevocationOutcome,
+    pub data_verified: bool,
+    pub rows_destroyed: u64,
+    pub check_passed: bool,
+    pub remaining_duties: usize,
+}
+
+impl CertificateSummary {
+    fn new(stored: &offboarded::Stored, root: &camino::Utf8Path) -> CertificateSummary {
+        let c = &stored.certificate;
+        CertificateSummary {
+            file: crate::location::relative_path(&stored.json_path, root),
+            markdown_matches: stored.markdown_matches,
+            checksum_sha256: c.checksum_sha256.clone(),
+            completed_at: c.completed_at.clone(),
+            revocation: c.revocation.outcome,
+            data_verified: c.data.verified,
+            rows_destroyed: c.data.rows_before.iter().map(|t| t.rows).sum(),
+            check_passed: c.check.passed,
+            remaining_duties: c.remaining_duties.len(),
+        }
+    }
+}
+
+/// `attest CLIENT`: the attestation of a client of the workspace, or, for a name known only
+/// from deletion certificates under `offboarded/`, of an offboarded client.
+pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attested> {
+    let certificates = certificates_of(manifest_path.as_deref(), client)?;
+    if certificates.is_empty() {
+        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
+    }
+    let checked = check::run_detailed(&CheckOptions {
+        manifest_path: manifest_path.clone(),
+        ..CheckOptions::default()
+    })?;
+    if checked.layout.client(client).is_some() {
+        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
+    }
+    let root = utf8_root(&checked.layout.root)?;
+    let graph = checked.graph.as_ref().expect("a full run keeps its graph");
+    let destroyed_data_named_by: Vec<String> = checked
+        .report
+        .violations
+        .iter()
+        .filter(|v| {
+            matches!(&v.subject, Subject::OffboardedDatabase { offboarded, .. } if offboarded == client)
+        })
+        .map(|v| {
+            format!(
+                "{} ({}:{})",
+                v.message,
+                v.location.relative_file(&checked.report.root),
+                v.location.line
+            )
+        })
+        .collect();
+    let certificates: Vec<CertificateSummary> = certificates
+        .iter()
+        .map(|stored| CertificateSummary::new(stored, &root))
+        .collect();
+    let crate_in_workspace = graph
+        .nodes
+        .iter()
+        .any(|n| n.name == client && n.source.is_local());
+    let mut attestation = OffboardedAttestation {
+        client: client.to_owned(),
+        offboarded: true,
+        commit: commit(&checked.layout.root),
+        no_commit_reason: no_commit_reason(&checked.layout.root),
+        passed: !crate_in_workspace
+            && destroyed_data_named_by.is_empty()
+            && certificates.iter().all(|c| c.markdown_matches),
+        certificates,
+        crate_in_workspace,
+        destroyed_data_named_by,
+        checksum_sha256: String::new(),
+    };
+    attestation.checksum_sha256 = sha256_of_json(&{
+        let mut content = attestation.clone();
+        content.checksum_sha256.clear();
+        content
+    });
+    Ok(Attested::Offboarded(attestation))
+}
+
+/// The deletion certificates of `client` in the workspace of `manifest_path`.
+fn certificates_of(
+    manifest_path: Option<&camino::Utf8Path>,
+    client: &str,
+) -> Result<Vec<offboarded::Stored>> {
+    let Some(root) = crate::discover::expected_root(manifest_path) else {
+        return Ok(Vec::new());
+    };
+    Ok(offboarded::load_all(&root)?
+        .into_iter()
+        .filter(|s| s.certificate.client == client)
+        .collect())
+}
+
+fn utf8_root(root: &std::path::Path) -> Result<camino::Utf8PathBuf> {
+    camino::Utf8PathBuf::from_path_buf(root.to_owned()).map_err(|p| Error::Layout {
+        message: format!("{} is not a UTF-8 path", p.display()),
+        help: None,
+    })
+}
+
+fn sha256_of_json(value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).expect("attestation serializes");
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The attestation of an offboarded client as Markdown.
+pub fn offboarded_markdown(a: &OffboardedAttestation) -> String {
+    let yes_no = |ok: bool| if ok { "yes" } else { "**no**" };
+    let mut out = format!("# Offboarding attestation: `{}`\n\n", a.client);
+    out.push_str(&format!(
+        "Made by clientwall {} at commit `{}`. `{}` is not a client of this workspace: it was offboarded, and these deletion certificates say so.\n\n",
+        env!("CARGO_PKG_VERSION"),
+        a.commit
+            .clone()
+            .unwrap_or_else(|| format!("({})", a.no_commit_reason)),
+        a.client
+    ));
+    out.push_str(&format!(
+        "**Result: {}**\n\n",
+        if a.passed {
+            "nothing of the offboarded client is back"
+        } else {
+            "FAILED: see below"
+        }
+    ));
+    out.push_str("## Deletion certificates\n\n");
+    out.push_str("| certificate | completed | access | data destroyed and verified | rows destroyed | check after | duties left to the consultant | SHA-256 | `.md` matches |\n|---|---|---|---|---|---|---|---|---|\n");
+    for c in &a.certificates {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} | `{}` | {} |\n",
+            c.file,
+            c.completed_at,
+            match c.revocation {
+                crate::offboarded::RevocationOutcome::Revoked => "revoked",
+                crate::offboarded::RevocationOutcome::AlreadyRefused => "refused",
+                crate::offboarded::RevocationOutcome::ClientToDo => "**the client's to do**",
+            },
+            yes_no(c.data_verified),
+            c.rows_destroyed,
+            if c.check_passed {
+                "passed"
+            } else {
+                "**not passed**"
+            },
+            c.remaining_duties,
+            c.checksum_sha256,
+            yes_no(c.markdown_matches)
+        ));
+    }
+    out.push_str("\nEvery certificate's checksum matches its content (a changed one stops `attest` and `check`).\n");
+    out.push_str("\n## Nothing of it is back\n\n");
+    out.push_str(&format!(
+        "- No crate named `{}` in the workspace: {}\n",
+        a.client,
+        yes_no(!a.crate_in_workspace)
+    ));
+    out.push_str(&format!(
+        "- No client names its destroyed database (`shared-database`): {}\n",
+        yes_no(a.destroyed_data_named_by.is_empty())
+    ));
+    for finding in &a.destroyed_data_named_by {
+        out.push_str(&format!("  - {finding}\n"));
+    }
+    out.push_str(&format!(
+        "\nSHA-256 checksum of this attestation's content: `{}`\n",
+        a.checksum_sha256
+    ));
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -200,6 +446,12 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         .collect();
     shared_with.sort();
     shared_with.dedup();
+    let root = utf8_root(&checked.layout.root)?;
+    let offboarded_before = offboarded::load_all(&root)?
+        .iter()
+        .filter(|s| s.certificate.client == client)
+        .map(|s| CertificateSummary::new(s, &root))
+        .collect();
     let secrets = secrets_statement(&checked, history_unread);
     let mut attestation = Attestation {
         client: client.to_owned(),
@@ -232,6 +484,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         passed: rules.iter().all(|r| r.passed || !r.applicable),
         rules,
         dependencies,
+        offboarded_before,
         checksum_sha256: String::new(),
     };
     attestation.checksum_sha256 = checksum(&attestation);
@@ -283,7 +536,8 @@ pub fn checksum(attestation: &Attestation) -> String {
         .collect()
 }
 
-fn commit(root: &std::path::Path) -> Option<String> {
+/// The commit the repository at `root` is at, with `+dirty` when it has uncommitted changes.
+pub fn commit(root: &std::path::Path) -> Option<String> {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
@@ -301,7 +555,8 @@ fn commit(root: &std::path::Path) -> Option<String> {
     Some(if dirty { format!("{head}+dirty") } else { head })
 }
 
-fn no_commit_reason(root: &std::path::Path) -> &'static str {
+/// Why [`commit`] found none: not a git repository, or one without commits yet.
+pub fn no_commit_reason(root: &std::path::Path) -> &'static str {
     let in_git = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -452,6 +707,15 @@ pub fn markdown(a: &Attestation) -> String {
         out.push_str(&format!("\n### `{}`\n\n", r.rule));
         for f in &r.findings {
             out.push_str(&format!("- {f}\n"));
+        }
+    }
+    if !a.offboarded_before.is_empty() {
+        out.push_str("\n## Earlier engagements\n\n");
+        for c in &a.offboarded_before {
+            out.push_str(&format!(
+                "- Offboarded at {} (`{}`, SHA-256 `{}`); `shared-database` checks that this client names none of the databases destroyed then.\n",
+                c.completed_at, c.file, c.checksum_sha256
+            ));
         }
     }
     out.push_str(&format!(

@@ -19,6 +19,7 @@ use crate::graph::CrateGraph;
 use crate::history::{self, HistoryScan, HistorySecret};
 use crate::layout::Layout;
 use crate::manifest::Manifest;
+use crate::offboarded;
 use crate::report::{Report, Share, Summary};
 use crate::rules::{self, GraphContext, Subject, Violation};
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
@@ -667,7 +668,8 @@ impl<'a> SecretExcuses<'a> {
 
 /// The rules that read the selected clients' `client.toml`. `shared-database` compares each
 /// selected client with every other one, so it reads every client's file, and reports only
-/// about the selected ones.
+/// about the selected ones; it also compares them with the deletion certificates under
+/// `offboarded/`.
 fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<ClientToml>> {
         layout
@@ -686,8 +688,13 @@ fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>
     } else {
         read(&|_| true)?
     };
+    let root = camino::Utf8Path::from_path(&layout.root).ok_or_else(|| Error::Layout {
+        message: format!("{} is not a UTF-8 path", layout.root.display()),
+        help: None,
+    })?;
+    let offboarded = offboarded::load_all(root)?;
     found.extend(
-        rules::shared_database::check(&everyone, layout)
+        rules::shared_database::check(&everyone, layout, &offboarded)
             .into_iter()
             .filter(|v| selection.owns(&v.client)),
     );

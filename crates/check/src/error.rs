@@ -63,6 +63,10 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// A deletion certificate under `offboarded/` is unreadable or was changed after it was
+    /// written.
+    #[error("invalid deletion certificate {path}: {message}")]
+    Certificate { path: Utf8PathBuf, message: String },
     /// The workspace layout is not one clientwall can check.
     #[error("{}", Redacted(message))]
     Layout {

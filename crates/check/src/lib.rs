@@ -25,6 +25,7 @@ pub mod layout;
 pub mod location;
 pub mod manifest;
 pub mod map;
+pub mod offboarded;
 pub mod redact;
 pub mod report;
 pub mod rules;

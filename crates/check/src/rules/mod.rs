@@ -240,6 +240,13 @@ pub enum Subject {
         location: String,
         shared_with: Vec<String>,
     },
+    /// A database location (path or URL variable) that a deletion certificate under
+    /// `offboarded/` says was destroyed, the offboarded client, and the certificate.
+    OffboardedDatabase {
+        location: String,
+        offboarded: String,
+        certificate: String,
+    },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
     /// A file from the client's template: a locked file `edited` or `missing`, or a file

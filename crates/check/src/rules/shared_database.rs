@@ -3,11 +3,12 @@
 use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::client_toml::{ClientToml, Located, env_prefix};
 use crate::layout::Layout;
+use crate::offboarded::Stored;
 use std::collections::BTreeMap;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::SharedDatabase,
-    summary: "two clients point at the same database, or a client's database URL variable is not its own",
+    summary: "two clients point at the same database, a client's database URL variable is not its own, or a client names an offboarded client's destroyed database",
     doc: r#"## What it does
 Reads `[database]` in each client's `client.toml`. Fails when two clients name the same SQLite
 `path` (after `~` expansion and normalization) or the same `url_env`, and when a `url_env` is
@@ -15,10 +16,18 @@ not the client's own: it must start with the client's prefix (`ACME_` for `acme`
 fall in another client's longer prefix (`ACME_CORP_DATABASE_URL` is `acme-corp`'s variable, not
 `acme`'s).
 
+It also reads the deletion certificates that `cargo clientwall offboard` wrote under
+`offboarded/`, and fails when a client names the `path` or `url_env` of a database a
+certificate says was destroyed: typically an offboarded client's name reappearing with the old
+client's data paths (a half-restored client: its crate brought back from git history or a
+backup). A certificate whose checksum does not match its content stops the check (exit 2).
+
 ## Why is this bad?
 A database shared by two clients is one query away from mixing their orders and customers, and
 one leaked credential away from exposing both. Each client gets its own database, reached
-through its own variable.
+through its own variable. A client pointed at an offboarded client's database writes into the
+place a deletion certificate promised is empty, and a restored copy of the old crate would
+start filling it again with the data the consultant certified deleted.
 
 ## Example
 ```toml
@@ -30,11 +39,15 @@ url_env = "DATABASE_URL"
 
 ## How to fix
 Give each client its own database and its own variable: `url_env = "ACME_DATABASE_URL"`, and a
-per-client SQLite path such as `~/.local/share/clientwall/acme/acme.sqlite3`.
+per-client SQLite path such as `~/.local/share/clientwall/acme/acme.sqlite3`. A restored copy of
+an offboarded client is removed again; a new engagement with the same client gets a database
+of its own (a new `path`, or a new `url_env` such as `ACME_2027_DATABASE_URL`).
 "#,
 };
 
-pub fn check(configs: &[ClientToml], layout: &Layout) -> Vec<Violation> {
+/// The findings about `configs`, the clients of `layout`. `offboarded` are the workspace's
+/// deletion certificates.
+pub fn check(configs: &[ClientToml], layout: &Layout, offboarded: &[Stored]) -> Vec<Violation> {
     let prefixes: Vec<(String, &str)> = layout
         .clients
         .iter()
@@ -108,6 +121,76 @@ pub fn check(configs: &[ClientToml], layout: &Layout) -> Vec<Violation> {
                     ),
                     "give every client a database of its own".to_owned(),
                 ));
+            }
+        }
+    }
+    let root = camino::Utf8Path::from_path(&layout.root).unwrap_or(camino::Utf8Path::new(""));
+    violations.extend(destroyed(configs, offboarded, root));
+    violations
+}
+
+/// Clients that name a database a deletion certificate says was destroyed.
+fn destroyed(
+    configs: &[ClientToml],
+    offboarded: &[Stored],
+    root: &camino::Utf8Path,
+) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    for config in configs {
+        for stored in offboarded {
+            let old = &stored.certificate;
+            let data = &old.data;
+            let same_path = config.database_path.as_ref().filter(|path| {
+                let path = normalize_db_path(&path.value);
+                data.declared_path.as_deref().map(normalize_db_path) == Some(path.clone())
+                    || (data.engine == "sqlite" && normalize_db_path(&data.location) == path)
+            });
+            let same_env = config
+                .database_url_env
+                .as_ref()
+                .filter(|env| data.declared_url_env.as_deref() == Some(env.value.as_str()));
+            let certificate = crate::location::relative_path(&stored.json_path, root);
+            for (what, at) in [
+                ("database path", same_path),
+                ("database URL variable", same_env),
+            ] {
+                let Some(at) = at else { continue };
+                let message = if config.client == old.client {
+                    format!(
+                        "the offboarded client `{}` is back with its old {what} `{}`, whose data {certificate} certifies destroyed on {}",
+                        old.client,
+                        at.value,
+                        old.date()
+                    )
+                } else {
+                    format!(
+                        "client `{}` names the {what} `{}` of the offboarded client `{}`, whose data {certificate} certifies destroyed on {}",
+                        config.client,
+                        at.value,
+                        old.client,
+                        old.date()
+                    )
+                };
+                violations.push(Violation {
+                    rule: &RULE,
+                    subject: Subject::OffboardedDatabase {
+                        location: at.value.clone(),
+                        offboarded: old.client.clone(),
+                        certificate: certificate.clone(),
+                    },
+                    client: config.client.clone(),
+                    path: Vec::new(),
+                    location: at.location.clone(),
+                    message,
+                    help: format!(
+                        "a restored copy of `{}` is removed again (`cargo clientwall offboard {}`); a new engagement gets a database of its own: a new `path`, or a new `url_env` (still `{}_`-prefixed)",
+                        old.client,
+                        config.client,
+                        env_prefix(&config.client)
+                    ),
+                    allow_key: None,
+                    show_source: true,
+                });
             }
         }
     }

@@ -173,7 +173,9 @@ impl ScanOutput {
             &[]
         };
         for lock in candidates {
-            let regular = lock.symlink_metadata().is_ok_and(|m| m.file_type().is_file());
+            let regular = lock
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_file());
             if regular && !deferred.contains(lock) {
                 deferred.push(lock.clone());
             }

@@ -5,16 +5,21 @@ pub mod backfill;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod destroy;
+pub mod export;
 pub mod http;
 pub mod limiter;
 pub mod money;
+pub mod offboard;
 pub mod onboarding;
 pub mod report;
+pub mod revoke;
 pub mod scopes;
 pub mod secret;
 pub mod shopify;
 pub mod store;
 pub mod sync;
+pub mod tables;
 pub mod token;
 
 /// This client's name, as the lint and the workspace know it.

@@ -13,7 +13,7 @@ use client::clock::SystemClock;
 use client::config::{self, ClientConfig, Credentials};
 use client::shopify::Shopify;
 use client::store::{Resource, Store};
-use client::{backfill, onboarding, report, scopes, sync};
+use client::{backfill, offboard, onboarding, report, revoke, scopes, sync};
 
 /// A Shopify audit with read-only access, a 24-hour in-memory token and its own database.
 #[derive(Debug, Parser)]
@@ -45,6 +45,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// End this access: the app uninstalls itself from the shop (`appUninstall`, with a fresh
+    /// token), then a token is asked for again and must be refused. Without `--yes` it only
+    /// says what it would do. Exit code 3 when the credentials are not set.
+    Revoke {
+        #[arg(long)]
+        yes: bool,
+        /// One JSON document (what `cargo clientwall offboard` reads).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every table of this client's database as DIR/TABLE.jsonl, with a manifest.json of row
+    /// counts and SHA-256 sums: the data returned to the client before it is destroyed.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy this client's data, then verify that nothing of it remains. Without `--yes` it
+    /// only counts the rows and says what it would remove.
+    Destroy {
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -60,6 +86,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
+            if err.downcast_ref::<revoke::NoCredentials>().is_some() {
+                return ExitCode::from(revoke::EXIT_NO_CREDENTIALS);
+            }
             ExitCode::FAILURE
         }
     }
@@ -75,6 +104,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync { backfill: false } => run_sync(&config),
         Command::Sync { backfill: true } => run_backfill(&config),
         Command::Report { format } => show_report(&config, format),
+        Command::Revoke { yes, json } => offboard::revoke_command(&config, yes, json),
+        Command::Export { dir, json } => offboard::export_command(&config, &dir, json),
+        Command::Destroy { yes, json } => offboard::destroy_command(&config, yes, json),
     }
 }
 

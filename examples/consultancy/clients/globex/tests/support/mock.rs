@@ -98,6 +98,10 @@ pub struct Log {
     pub throttled: usize,
     /// Set while a paused download waits.
     pub paused: bool,
+    /// `appUninstall` mutations served: the app uninstalled itself.
+    pub uninstalls: usize,
+    /// Token requests refused because the app is no longer installed.
+    pub refused_grants: usize,
 }
 
 struct Operation {
@@ -124,6 +128,8 @@ struct State {
     files: HashMap<(bool, usize), PathBuf>,
     dir: tempfile::TempDir,
     url: String,
+    /// Cleared by `appUninstall`: from then on the grant refuses, and no token works.
+    installed: bool,
 }
 
 pub struct MockShopify {
@@ -151,6 +157,7 @@ impl MockShopify {
             files: HashMap::new(),
             dir: tempfile::tempdir().expect("a temporary directory"),
             url: url.clone(),
+            installed: true,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let release = Arc::new(AtomicBool::new(false));
@@ -429,6 +436,14 @@ fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> Reply {
     {
         return json_reply(400, json!({ "error": "invalid_client" }));
     }
+    if !state.installed {
+        // Shopify issues no token for an app that is not installed on the shop.
+        state.log.refused_grants += 1;
+        return json_reply(
+            400,
+            json!({ "error": "invalid_client", "error_description": "the app is not installed on this shop" }),
+        );
+    }
     let token = format!(
         "shpat_{:032x}",
         0xc0ffee_u128 * 1_000_003 + state.log.issued.len() as u128
@@ -531,7 +546,9 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
             cost_extension(cost, available - cost, maximum, rate)
         }
     };
-    let mut reply = if query.contains("bulkOperationRunQuery") {
+    let mut reply = if query.contains("appUninstall") {
+        uninstall(state)
+    } else if query.contains("bulkOperationRunQuery") {
         run_bulk(state, &request)
     } else if query.contains("currentBulkOperation") {
         current_bulk(state)
@@ -641,6 +658,14 @@ impl State {
             .as_ref()
             .map_or(super::CLOCK_START, |(c, _)| c.now())
     }
+}
+
+/// `appUninstall`: the app uninstalls itself; every token it held stops working.
+fn uninstall(state: &mut State) -> Value {
+    state.installed = false;
+    state.tokens.clear();
+    state.log.uninstalls += 1;
+    json!({ "data": { "appUninstall": { "app": { "id": "gid://shopify/App/7001" }, "userErrors": [] } } })
 }
 
 fn run_bulk(state: &mut State, request: &Value) -> Value {
