@@ -381,43 +381,43 @@ fn main() -> Result<()> {
     }
 
     if wanted("P7") {
-    // P7: `upgrade --check` and `upgrade --dry-run` across 1,000 clients generated at template
-    // 0.1.0, behind the fixture version 0.1.1 (a managed file and a locked file changed).
-    let p7_clients = if smoke { 100 } else { 1000 };
-    let (releases, p7_root) = upgrade_workspace(&scratch, p7_clients)?;
-    for (mode, codes) in [("--check", [1]), ("--dry-run", [0])] {
-        let upgrade = || {
-            let mut c = Command::new(&bin);
-            c.args([
-                "clientwall",
-                "upgrade",
-                mode,
-                "--template-releases",
-                releases.as_str(),
-            ])
-            .current_dir(&p7_root);
-            c
-        };
-        run_timed(&mut upgrade(), &codes)?;
-        let mut samples = (0..runs)
-            .map(|_| run_timed(&mut upgrade(), &codes))
-            .collect::<Result<Vec<_>>>()?;
-        let sample = Sample::median(&mut samples);
-        let per_client = sample.seconds * 1e3 / p7_clients as f64;
-        rows.push(Row {
-            id: "P7",
-            what: format!("`upgrade {mode}`, {p7_clients} clients at 0.1.0 behind 0.1.1"),
-            measured: format!(
-                "{per_client:.2} ms per client ({:.0} ms)",
-                sample.seconds * 1e3
-            ),
-            baseline: "".to_owned(),
-            ratio: None,
-            target: "≤ 5 ms per client",
-            met: per_client <= 5.0,
-            peak_rss_kib: Some(sample.peak_rss_kib),
-        });
-    }
+        // P7: `upgrade --check` and `upgrade --dry-run` across 1,000 clients generated at template
+        // 0.1.0, behind the fixture version 0.1.1 (a managed file and a locked file changed).
+        let p7_clients = if smoke { 100 } else { 1000 };
+        let (releases, p7_root) = upgrade_workspace(&scratch, p7_clients)?;
+        for (mode, codes) in [("--check", [1]), ("--dry-run", [0])] {
+            let upgrade = || {
+                let mut c = Command::new(&bin);
+                c.args([
+                    "clientwall",
+                    "upgrade",
+                    mode,
+                    "--template-releases",
+                    releases.as_str(),
+                ])
+                .current_dir(&p7_root);
+                c
+            };
+            run_timed(&mut upgrade(), &codes)?;
+            let mut samples = (0..runs)
+                .map(|_| run_timed(&mut upgrade(), &codes))
+                .collect::<Result<Vec<_>>>()?;
+            let sample = Sample::median(&mut samples);
+            let per_client = sample.seconds * 1e3 / p7_clients as f64;
+            rows.push(Row {
+                id: "P7",
+                what: format!("`upgrade {mode}`, {p7_clients} clients at 0.1.0 behind 0.1.1"),
+                measured: format!(
+                    "{per_client:.2} ms per client ({:.0} ms)",
+                    sample.seconds * 1e3
+                ),
+                baseline: "".to_owned(),
+                ratio: None,
+                target: "≤ 5 ms per client",
+                met: per_client <= 5.0,
+                peak_rss_kib: Some(sample.peak_rss_kib),
+            });
+        }
     }
 
     write_results(&repo, smoke || !only.is_empty(), &rows, &growth)?;

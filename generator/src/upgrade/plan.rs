@@ -195,7 +195,9 @@ pub fn plan(
         let locked = declaration.is_locked(path);
         let (action, contents) = if locked {
             match (current, base_contents) {
-                (None, _) => (
+                // New in the template: added, not restored.
+                (None, None) => (Some(Action::Added), Some(new.clone())),
+                (None, Some(_)) => (
                     Some(Action::Restored { was_missing: true }),
                     Some(new.clone()),
                 ),

@@ -8,6 +8,10 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::Path;
 
+/// The prefix of every environment variable this crate reads: credentials and the database URL
+/// come only from variables that carry it.
+pub const ENV_PREFIX: &str = "ACME";
+
 /// The `client.toml` beside this crate's `Cargo.toml`, as it was when the binary was built.
 pub const EMBEDDED: &str = include_str!("../client.toml");
 
@@ -108,7 +112,7 @@ impl Credentials {
 
 /// `<PREFIX>_<NAME>`: this client's own variable.
 pub fn env_name(name: &str) -> String {
-    format!("{}_{name}", crate::ENV_PREFIX)
+    format!("{}_{name}", ENV_PREFIX)
 }
 
 /// An optional variable of this client; set but empty counts as not set.

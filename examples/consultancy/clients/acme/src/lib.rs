@@ -26,5 +26,6 @@ pub mod token;
 pub const CLIENT: &str = "acme";
 /// The client's name for people.
 pub const DISPLAY_NAME: &str = "Acme Outdoor";
-/// The prefix of every environment variable this crate reads.
-pub const ENV_PREFIX: &str = "ACME";
+/// The prefix of every environment variable this crate reads (defined in the locked
+/// `config.rs`, which confines credentials to it).
+pub use config::ENV_PREFIX;

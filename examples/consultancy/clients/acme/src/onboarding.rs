@@ -12,7 +12,7 @@ pub const GENERATED: &str = include_str!("../ONBOARDING.md");
 pub fn checklist(config: &ClientConfig) -> String {
     let name = crate::DISPLAY_NAME;
     let shop = &config.shopify.shop;
-    let prefix = crate::ENV_PREFIX;
+    let prefix = crate::config::ENV_PREFIX;
     let mut out = format!(
         "# Onboarding {name}\n\n\
          Shopify grants a client-credentials token only to an app that the store's own \

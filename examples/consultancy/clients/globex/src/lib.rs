@@ -26,5 +26,6 @@ pub mod token;
 pub const CLIENT: &str = "globex";
 /// The client's name for people.
 pub const DISPLAY_NAME: &str = "Globex Home";
-/// The prefix of every environment variable this crate reads.
-pub const ENV_PREFIX: &str = "GLOBEX";
+/// The prefix of every environment variable this crate reads (defined in the locked
+/// `config.rs`, which confines credentials to it).
+pub use config::ENV_PREFIX;

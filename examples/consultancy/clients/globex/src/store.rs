@@ -286,7 +286,7 @@ impl Store {
             .url_env
             .as_deref()
             .context("client.toml [database] has no url_env")?;
-        let own = format!("{}_", crate::ENV_PREFIX);
+        let own = format!("{}_", crate::config::ENV_PREFIX);
         let Some(name) = var.strip_prefix(&own) else {
             bail!("url_env `{var}` is not one of this client's variables ({own}*)");
         };

@@ -22,7 +22,7 @@ pub fn locate(config: &ClientConfig) -> Result<Location> {
         .url_env
         .as_deref()
         .context("client.toml [database] has no url_env")?;
-    let own = format!("{}_", crate::ENV_PREFIX);
+    let own = format!("{}_", crate::config::ENV_PREFIX);
     let Some(name) = var.strip_prefix(&own) else {
         bail!("url_env `{var}` is not one of this client's variables ({own}*)");
     };
