@@ -25,6 +25,10 @@ fn tree(root: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// cargo-generate fills its `authors` placeholder from `$USER` and stops when it is unset,
+/// as it is in CI containers; the template does not use it, so any name does.
+const STOCK_USER: &str = "clientwall-tests";
+
 fn compare(name: &str, database: &str) {
     let on_path = std::env::var_os("PATH").is_some_and(|path| {
         std::env::split_paths(&path).any(|dir| dir.join("cargo-generate").is_file())
@@ -51,7 +55,8 @@ fn compare(name: &str, database: &str) {
             "none",
             "--silent",
         ])
-        .args(["--destination", stock_root.as_str()]);
+        .args(["--destination", stock_root.as_str()])
+        .env("USER", STOCK_USER);
     for (key, value) in [
         ("client", &vars.client),
         ("display_name", &vars.display_name),
@@ -102,7 +107,8 @@ fn stock(name: &str, defines: &[(&str, &str)]) -> (bool, String) {
         .args(["generate", "--path", template.as_str(), "--name", name])
         .args(["--vcs", "none", "--silent", "--destination"])
         .arg(out.path())
-        .env("RUST_BACKTRACE", "0");
+        .env("RUST_BACKTRACE", "0")
+        .env("USER", STOCK_USER);
     for (key, value) in defines {
         command.arg("--define").arg(format!("{key}={value}"));
     }
