@@ -308,7 +308,8 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     } else if is_config {
         match area {
             Some(area) => {
-                let references = crate::cargo_config::references(&file, &text, &area.dir)?;
+                let references =
+                    crate::cargo_config::references(&file, &text, &area.dir, &layout.root)?;
                 push_references(layout, &area.name, &file, &text, references, out);
             }
             None => shared_cargo_config(layout, path, &file, &text, out)?,
@@ -388,7 +389,7 @@ fn shared_cargo_config(
     text: &str,
     out: &mut ScanOutput,
 ) -> Result<()> {
-    let references = crate::cargo_config::references(file, text, path)?;
+    let references = crate::cargo_config::references(file, text, path, &layout.root)?;
     let base = path
         .parent()
         .and_then(Path::parent)
