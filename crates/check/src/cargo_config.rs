@@ -5,10 +5,17 @@
 //!
 //! The keys read: `paths` (path overrides), `[patch.<registry>.<name>] path`/`git`,
 //! `[source.<name>] directory`/`local-registry`/`registry`/`git` (source replacement),
-//! `[registries.<name>] index`, `[env.<NAME>] value` with `relative = true`, and `include`
-//! (followed into included files that stay inside the client). As cargo does, paths are
-//! relative to the directory above the one holding the file (`include` paths to the file's
-//! own directory), and `file://` URLs name local paths.
+//! `[registries.<name>] index`, `[env.<NAME>] value` with `relative = true` (and any absolute
+//! value), `include` (followed into included files that stay inside the client), the programs
+//! cargo runs (`build.rustc`, `rustc-wrapper`, `rustc-workspace-wrapper`, `rustdoc`,
+//! `target.<t>.linker`/`runner`, `host.linker`), the paths rustc is handed
+//! (`rustflags`/`rustdocflags` in `[build]`, `[host]` and `[target.<t>]`: `-L`, `--extern`,
+//! `-C link-arg(s)`, `@argfile`; `[target.<t>.<links>] rustc-link-search`/`rustc-flags`). As
+//! cargo does, paths are relative to the directory above the one holding the file (`include`
+//! paths to the file's own directory), and `file://` URLs name local paths; a program with no
+//! `/` in its name is looked up on `PATH`. Flags are resolved as rustc does, against its
+//! working directory: the workspace root (for a member) or the directory above `.cargo` (a
+//! workspace of its own); both are tried.
 
 use crate::error::Result;
 use crate::manifest::Manifest;
@@ -27,14 +34,31 @@ pub fn is_config_file(path: &Path) -> bool {
             .is_some_and(|d| d == ".cargo")
 }
 
-/// The paths in the configuration file `file` (contents `text`) that leave `home_dir`. Spans
-/// are in `text`; a path found in an included file is located at the `include` entry.
-pub fn references(file: &Utf8Path, text: &str, home_dir: &Path) -> Result<Vec<Reference>> {
+/// The paths in the configuration file `file` (contents `text`) that leave `home_dir`, for a
+/// workspace rooted at `workspace_root`. Spans are in `text`; a path found in an included file
+/// is located at the `include` entry.
+pub fn references(
+    file: &Utf8Path,
+    text: &str,
+    home_dir: &Path,
+    workspace_root: &Path,
+) -> Result<Vec<Reference>> {
     let config = Manifest::parse(file, text.to_owned())?;
     let mut found = Vec::new();
-    collect(&config, home_dir, None, 0, &mut found);
+    let context = Context {
+        home_dir,
+        workspace_root,
+    };
+    collect(&config, &context, None, 0, &mut found);
     found.retain(|r| !r.resolved.starts_with(home_dir));
+    found.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved);
     Ok(found)
+}
+
+/// What every file of one configuration chain is read against.
+struct Context<'a> {
+    home_dir: &'a Path,
+    workspace_root: &'a Path,
 }
 
 /// A place in the top file that findings are reported at: the key's span there, and the key
@@ -49,11 +73,12 @@ const MAX_INCLUDE_DEPTH: usize = 8;
 
 fn collect(
     config: &Manifest,
-    home_dir: &Path,
+    context: &Context,
     anchor: Option<&Anchor>,
     depth: usize,
     found: &mut Vec<Reference>,
 ) {
+    let home_dir = context.home_dir;
     let file = config.path.as_std_path();
     let file_dir = file.parent().unwrap_or(Path::new(""));
     // Relative paths in cargo configuration are relative to the parent of `.cargo`.
@@ -148,6 +173,105 @@ fn collect(
             );
         }
     }
+    // An absolute value names that path whatever `relative` says.
+    for (name, var) in tables(root.get("env")) {
+        let (key, value) = match var.as_table_like() {
+            Some(table) if table.get("relative").and_then(Item::as_bool) == Some(true) => continue,
+            Some(table) => (format!("env.{name}.value"), table.get("value")),
+            None => (format!("env.{name}"), Some(var)),
+        };
+        if let Some(value) = value
+            && let Some(written) = value.as_str()
+            && Path::new(written).is_absolute()
+        {
+            push(key, value, written, normalize(Path::new(written)));
+        }
+    }
+    // Programs cargo runs: a name with a `/` is a path relative to `base`.
+    let mut programs: Vec<(String, &Item)> = Vec::new();
+    if let Some(build) = root.get("build").and_then(Item::as_table_like) {
+        for key in [
+            "rustc",
+            "rustc-wrapper",
+            "rustc-workspace-wrapper",
+            "rustdoc",
+        ] {
+            if let Some(item) = build.get(key) {
+                programs.push((format!("build.{key}"), item));
+            }
+        }
+    }
+    let mut flag_lists: Vec<(String, &Item)> = Vec::new();
+    for section in ["build", "host"] {
+        if let Some(table) = root.get(section).and_then(Item::as_table_like) {
+            for key in ["rustflags", "rustdocflags"] {
+                if let Some(item) = table.get(key) {
+                    flag_lists.push((format!("{section}.{key}"), item));
+                }
+            }
+            if let Some(item) = table.get("linker") {
+                programs.push((format!("{section}.linker"), item));
+            }
+        }
+    }
+    for (target, table) in tables(root.get("target")) {
+        let Some(table) = table.as_table_like() else {
+            continue;
+        };
+        for (key, item) in table.iter() {
+            match key {
+                "linker" | "runner" => programs.push((format!("target.{target}.{key}"), item)),
+                "rustflags" | "rustdocflags" => {
+                    flag_lists.push((format!("target.{target}.{key}"), item))
+                }
+                // `[target.<t>.<links>]`: a build script's output, overridden.
+                _ => {
+                    if let Some(links) = item.as_table_like() {
+                        if let Some(search) = links.get("rustc-link-search") {
+                            for (written, spanned) in strings(search) {
+                                let path = written
+                                    .split_once('=')
+                                    .filter(|(kind, _)| LINK_KINDS.contains(kind))
+                                    .map_or(written.as_str(), |(_, p)| p);
+                                for resolved in flag_path(path, base, context.workspace_root) {
+                                    push(
+                                        format!("target.{target}.{key}.rustc-link-search"),
+                                        spanned,
+                                        &written,
+                                        resolved,
+                                    );
+                                }
+                            }
+                        }
+                        if let Some(flags) = links.get("rustc-flags") {
+                            flag_lists.push((format!("target.{target}.{key}.rustc-flags"), flags));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (key, item) in programs {
+        let program = match item.as_array() {
+            Some(list) => list.get(0).and_then(Value::as_str),
+            None => item.as_str().and_then(|s| s.split_whitespace().next()),
+        };
+        if let Some(program) = program.filter(|p| p.contains('/')) {
+            let written = program.to_owned();
+            push(key, item, &written, normalize(&base.join(program)));
+        }
+    }
+    for (key, item) in flag_lists {
+        let words: Vec<String> = strings(item)
+            .into_iter()
+            .flat_map(|(s, _)| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        for path in flag_paths(&words) {
+            for resolved in flag_path(&path, base, context.workspace_root) {
+                push(key.clone(), item, &path, resolved);
+            }
+        }
+    }
     for (written, item) in includes(root.get("include")) {
         let path = resolve(&file_dir.join(&written));
         let entry_anchor = anchor.cloned().unwrap_or_else(|| Anchor {
@@ -171,7 +295,7 @@ fn collect(
         if let Ok(included) = Manifest::parse(&utf8, text) {
             collect(
                 &included,
-                home_dir,
+                context,
                 Some(&entry_anchor),
                 depth + 1,
                 &mut nested,
@@ -180,6 +304,83 @@ fn collect(
     }
     found.append(&mut out);
     found.append(&mut nested);
+}
+
+/// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
+const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
+
+/// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `-C link-arg(s)=..`
+/// (each word that looks like a path, `-L` stripped) and `@ARGFILE`.
+fn flag_paths(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i].as_str();
+        let mut value = |flag: &str| -> Option<String> {
+            if word == flag {
+                i += 1;
+                words.get(i).cloned()
+            } else {
+                word.strip_prefix(flag)
+                    .map(|rest| rest.strip_prefix('=').unwrap_or(rest).to_owned())
+            }
+        };
+        if let Some(search) = value("-L") {
+            let path = search
+                .split_once('=')
+                .filter(|(kind, _)| LINK_KINDS.contains(kind))
+                .map_or(search.as_str(), |(_, p)| p);
+            out.push(path.to_owned());
+        } else if let Some(extern_) = value("--extern") {
+            if let Some((_, path)) = extern_.split_once('=') {
+                out.push(path.to_owned());
+            }
+        } else if let Some(codegen) = value("-C") {
+            if let Some(args) = codegen
+                .strip_prefix("link-args=")
+                .or_else(|| codegen.strip_prefix("link-arg="))
+            {
+                for arg in args.split_whitespace() {
+                    let arg = arg.strip_prefix("-L").unwrap_or(arg);
+                    if arg.contains('/') {
+                        out.push(arg.to_owned());
+                    }
+                }
+            }
+        } else if let Some(file) = word.strip_prefix('@') {
+            out.push(file.to_owned());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Where a path rustc is handed lands: itself when absolute, else against rustc's working
+/// directory, which is the workspace root or `base`.
+fn flag_path(path: &str, base: &Path, workspace_root: &Path) -> Vec<PathBuf> {
+    if path.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![normalize(&base.join(path))];
+    let from_root = normalize(&workspace_root.join(path));
+    if !out.contains(&from_root) {
+        out.push(from_root);
+    }
+    out
+}
+
+/// The strings of an item: itself, or each string of an array, with the item to locate each.
+fn strings(item: &Item) -> Vec<(String, &dyn Spanned)> {
+    if let Some(s) = item.as_str() {
+        return vec![(s.to_owned(), item as &dyn Spanned)];
+    }
+    item.as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| Some((v.as_str()?.to_owned(), v as &dyn Spanned)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The `(key, item)` pairs of a table (inline or not); nothing for anything else.
@@ -264,7 +465,7 @@ DATA = { value = "../globex/data", relative = true }
 PLAIN = "../globex/not-a-path-to-cargo"
 "#;
         let file = Utf8Path::new("/w/clients/acme/.cargo/config.toml");
-        let found = references(file, text, Path::new("/w/clients/acme")).unwrap();
+        let found = references(file, text, Path::new("/w/clients/acme"), Path::new("/w")).unwrap();
         let got: Vec<(String, String, usize)> = found
             .iter()
             .map(|r| {

@@ -571,9 +571,16 @@ fn graph_rules(
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
     let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
+    let target_findings = targets::findings(loaded, graph, layout)?;
     kept.extend(rules::cross_client_file_reference::check(
-        &targets::findings(loaded, graph, layout)?,
+        &target_findings,
         layout,
+    ));
+    // A shared crate whose target lies in a client.
+    kept.extend(rules::cross_client_file_reference::check_shared(
+        &target_findings,
+        layout,
+        Some(&Exposure::new(graph, layout)),
     ));
     Ok((kept, used))
 }

@@ -128,11 +128,19 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
 ///
 /// Local (path) packages: a crate inside a client's directory is that client's, whatever its
 /// marker; otherwise its `role` marker, then the credential-helper name globs; everything else
-/// local is shared. Registry and git packages are never clients here, whatever their name (a
-/// git checkout of this very repository is claimed later, by the graph): only
-/// credential-helper name globs apply to them.
+/// local is shared. Registry and git packages are never clients by name (a git checkout of this
+/// very repository is claimed later, by the graph): only credential-helper name globs apply to
+/// them, unless cargo takes their sources from inside a client's directory (a `[source]`
+/// replacement by a `directory` there, a vendored copy): then they are that client's code.
 pub fn classify(package: &Package, loaded: &Loaded, layout: &Layout) -> Result<Class> {
     if package.source.is_some() {
+        let dir = package.manifest_path.parent().unwrap_or(&loaded.root);
+        let owner = layout
+            .owner(dir.as_std_path())
+            .or_else(|| layout.owner(&canonical_or_lexical(dir.as_std_path())));
+        if let Some(area) = owner {
+            return Ok(Class::client(&area.name));
+        }
         return Ok(Class::of(
             if loaded.config.is_credential_helper_name(&package.name) {
                 Kind::CredentialHelper

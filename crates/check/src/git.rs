@@ -253,6 +253,26 @@ fn entries(
         }
         return Err(failed(&args[0].to_string_lossy(), dir, &stderr));
     }
+    // git lists what it can and only warns about a directory it cannot open: the files in it
+    // would go unscanned, so that is an error (the check fails closed).
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if let Some(line) = stderr
+        .lines()
+        .find(|l| l.contains("could not open directory"))
+    {
+        return Err(Error::Layout {
+            message: format!(
+                "git {} in {} could not read every directory: {}",
+                args[0].to_string_lossy(),
+                dir.display(),
+                line.trim().trim_start_matches("warning: ")
+            ),
+            help: Some(
+                "make the directory readable by the user running the check (its files would go unscanned)"
+                    .into(),
+            ),
+        });
+    }
     Ok(Some(
         output
             .stdout

@@ -9,10 +9,12 @@ use std::borrow::Cow;
 /// `text` with every secret replaced by its redacted form (`shpat_0123… (38 characters)`, a
 /// URL's password by `****`). Borrows when there is nothing to mask.
 pub fn text(text: &str) -> Cow<'_, str> {
-    let found = secrets::find_all(text.as_bytes());
+    let mut found = secrets::find_all(text.as_bytes());
     if found.is_empty() {
         return Cow::Borrowed(text);
     }
+    // A URL's password comes after a secret in its user part: mask in order of place.
+    found.sort_by_key(|(secret, _)| secret.mask.start);
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for (secret, _) in found {

@@ -1,7 +1,9 @@
 //! Every compile input cargo reports for a client's crates: each target's source file (`[lib]`,
 //! `[[bin]]`, `[[test]]`, `[[example]]`, `[[bench]]` and the build script, at whatever path the
 //! manifest gives) must lie inside the client. A target path that leads into another client's
-//! directory or the shared tree compiles that file into this client's crate.
+//! directory or the shared tree compiles that file into this client's crate. A shared crate's
+//! target must not lie in a client: every client using the crate would compile that client's
+//! file.
 
 use crate::discover::Loaded;
 use crate::error::Result;
@@ -14,7 +16,8 @@ use crate::scan::{Finding, Landing};
 use std::collections::{HashMap, HashSet};
 
 /// A finding for every target of a client's local crate whose source file lies outside the
-/// client (but inside the workspace), located at the manifest key that names it.
+/// client (but inside the workspace), and of a shared crate whose source file lies in a
+/// client, located at the manifest key that names it.
 pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<Vec<Finding>> {
     let owners: HashMap<&str, &str> = graph
         .nodes
@@ -31,15 +34,16 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
         .flat_map(|m| &m.packages)
         .filter(|p| p.source.is_none());
     for package in packages {
+        if !seen.insert(package.manifest_path.as_str()) {
+            continue;
+        }
         let Some(&client) = owners.get(package.manifest_path.as_str()) else {
+            found.extend(shared_targets(package, layout, &mut manifests)?);
             continue;
         };
         let Some(area) = layout.client(client) else {
             continue;
         };
-        if !seen.insert(package.manifest_path.as_str()) {
-            continue;
-        }
         for target in &package.targets {
             // Lexically inside needs no file-system call (a symlink on the way out of the
             // client is a finding of its own).
@@ -86,6 +90,56 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
                 landing,
             });
         }
+    }
+    Ok(found)
+}
+
+/// The targets of a crate outside every client whose source file lies in a client.
+fn shared_targets(
+    package: &cargo_metadata::Package,
+    layout: &Layout,
+    manifests: &mut ManifestCache,
+) -> Result<Vec<Finding>> {
+    let mut found = Vec::new();
+    let Some(crate_dir) = package.manifest_path.parent() else {
+        return Ok(found);
+    };
+    for target in &package.targets {
+        let resolved = resolve(target.src_path.as_std_path());
+        let Landing::Client(client) = layout.landing(&resolved) else {
+            continue;
+        };
+        let kind = target
+            .kind
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let manifest = manifests.get(&package.manifest_path)?;
+        let (key, location) = manifest
+            .target_path(&kind, &target.name, target.src_path.as_std_path())
+            .unwrap_or_else(|| {
+                (
+                    format!("{kind} target"),
+                    Location::start_of(&package.manifest_path),
+                )
+            });
+        let written = manifest.text[location.span.clone()]
+            .trim_matches(['"', '\''])
+            .to_owned();
+        found.push(Finding::SharedReference {
+            crate_dir: resolve(crate_dir.as_std_path()),
+            client,
+            reference: Reference {
+                via: Via::Target(key),
+                written,
+                resolved,
+                partial: false,
+                reading: Reading::Always,
+                start: location.span.start,
+                end: location.span.end,
+            },
+            location,
+        });
     }
     Ok(found)
 }

@@ -122,6 +122,52 @@ pub fn check(findings: &[Finding], layout: &Layout) -> Vec<Violation> {
         .collect()
 }
 
+/// A cargo configuration file outside every client whose path lands in `client`: every cargo
+/// run below its directory reads it, so every other client below it reaches `client`.
+fn shared_cargo_config(
+    layout: &Layout,
+    base: &std::path::Path,
+    client: &str,
+    location: &crate::location::Location,
+    reference: &crate::scan::references::Reference,
+) -> Violation {
+    let compiled_by: Vec<String> = layout
+        .clients
+        .iter()
+        .filter(|a| a.dir.starts_with(base) && a.name != client)
+        .map(|a| a.name.clone())
+        .collect();
+    let path = layout.display(&reference.resolved);
+    let file = layout.display(location.file.as_std_path());
+    let who = match compiled_by.len() {
+        0 => String::new(),
+        _ => format!(
+            ", and so into {}",
+            crate::exposure::name_list(&compiled_by, 8)
+        ),
+    };
+    Violation {
+        rule: &RULE,
+        subject: Subject::PulledIntoShared {
+            in_crate: file.clone(),
+            path: path.clone(),
+            compiled_by,
+        },
+        client: client.to_owned(),
+        path: Vec::new(),
+        location: location.clone(),
+        message: format!(
+            "cargo configuration `{file}` pulls client `{client}`'s `{path}` through {} into every build below it{who}",
+            reference.via.describe()
+        ),
+        help: format!(
+            "keep `{client}`'s paths out of cargo configuration that other clients' builds read; put it in `{client}`'s own `.cargo/config.toml` if `{client}` needs it"
+        ),
+        allow_key: None,
+        show_source: true,
+    }
+}
+
 /// Shared crates' references that land in a client: one violation each, concerning the client
 /// whose file is pulled in, naming every client that compiles the shared crate (`exposure`;
 /// `None` when cargo did not run).
@@ -136,6 +182,9 @@ pub fn check_shared(
             let Finding::SharedReference { crate_dir, client, location, reference } = finding else {
                 return None;
             };
+            if let crate::scan::references::Via::CargoConfig(_) = &reference.via {
+                return Some(shared_cargo_config(layout, crate_dir, client, location, reference));
+            }
             let node = exposure.and_then(|e| e.crate_of(crate_dir));
             let name = match (node, exposure) {
                 (Some(node), Some(e)) => e.name(node).to_owned(),

@@ -23,14 +23,35 @@ pub struct Spanned<'a> {
 
 /// Tokenize `src`, skipping whitespace and comments.
 pub fn tokenize(src: &str) -> Vec<Spanned<'_>> {
+    tokenize_with_docs(src).0
+}
+
+/// [`tokenize`], and the byte range of every doc comment's text (`///`, `//!`, `/** */`,
+/// `/*! */`, markers excluded): rustdoc compiles the code in them as doctests.
+pub fn tokenize_with_docs(src: &str) -> (Vec<Spanned<'_>>, Vec<std::ops::Range<usize>>) {
     let mut lexer = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
         out: Vec::new(),
+        docs: Vec::new(),
     };
     lexer.run();
-    lexer.out
+    (lexer.out, lexer.docs)
+}
+
+/// `src` with everything but the text of `docs` blanked out (newlines kept), so the doc
+/// comments tokenize as code at the byte offsets they have in `src`.
+pub fn doc_text(src: &str, docs: &[std::ops::Range<usize>]) -> String {
+    let mut bytes: Vec<u8> = src
+        .bytes()
+        .map(|b| if b == b'\n' { b'\n' } else { b' ' })
+        .collect();
+    for range in docs {
+        bytes[range.clone()].copy_from_slice(&src.as_bytes()[range.clone()]);
+    }
+    // Doc ranges start and end next to ASCII comment markers: whole characters are copied.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 struct Lexer<'a> {
@@ -38,6 +59,7 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     out: Vec<Spanned<'a>>,
+    docs: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Lexer<'a> {
@@ -111,12 +133,36 @@ impl<'a> Lexer<'a> {
     }
 
     fn line_comment(&mut self) {
+        let start = self.pos;
+        let doc = matches!(
+            (self.peek(2), self.peek(3)),
+            (Some(b'/'), Some(b)) if b != b'/'
+        ) || matches!((self.peek(2), self.peek(3)), (Some(b'/'), None))
+            || self.peek(2) == Some(b'!');
         while self.peek(0).is_some_and(|b| b != b'\n') {
             self.pos += 1;
+        }
+        if doc {
+            self.docs.push((start + 3).min(self.pos)..self.pos);
         }
     }
 
     fn block_comment(&mut self) {
+        let start = self.pos;
+        let doc = matches!((self.peek(2), self.peek(3)), (Some(b'*'), Some(b)) if b != b'*' && b != b'/')
+            || self.peek(2) == Some(b'!');
+        self.block_comment_body();
+        if doc && self.pos >= start + 5 {
+            let end = if self.bytes.get(self.pos - 2..self.pos) == Some(b"*/") {
+                self.pos - 2
+            } else {
+                self.pos
+            };
+            self.docs.push(start + 3..end.max(start + 3));
+        }
+    }
+
+    fn block_comment_body(&mut self) {
         self.pos += 2;
         let mut depth = 1;
         while depth > 0 {

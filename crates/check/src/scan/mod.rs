@@ -253,10 +253,11 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
         Err(e) => return Err(Error::io(file, e)),
     };
     if meta.file_type().is_symlink() {
+        let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
         let Some(area) = area else {
+            shared_symlink(layout, path, &file, &link, out);
             return Ok(());
         };
-        let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
         let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
         if !target.starts_with(&area.dir) {
             let landing = layout.landing(&target);
@@ -272,7 +273,15 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     if meta.is_dir() {
         return Ok(());
     }
-    let bytes = match read::read(path, &meta).map_err(|e| Error::io(file.clone(), e))? {
+    let is_rust = path.extension().is_some_and(|e| e == "rs");
+    let is_config = crate::cargo_config::is_config_file(path);
+    // What rustc or cargo reads whatever it holds is read whatever it holds.
+    let contents = if is_rust || is_config {
+        read::read_source(path, &meta)
+    } else {
+        read::read(path, &meta)
+    };
+    let bytes = match contents.map_err(|e| Error::io(file.clone(), e))? {
         read::Contents::Text(bytes) => bytes,
         read::Contents::Skipped(why) => {
             out.notes
@@ -283,10 +292,10 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     out.files += 1;
     let text = String::from_utf8_lossy(&bytes);
     let mut secrets = secrets::find(&bytes);
-    if path.extension().is_some_and(|e| e == "rs") {
+    if is_rust {
         let joined = match area {
-            Some(area) => client_rust_file(layout, area, path, &file, &text, out),
-            None => shared_rust_file(layout, path, &file, &text, out),
+            Some(area) => client_rust_file(layout, area, path, &file, &text, out)?,
+            None => shared_rust_file(layout, path, &file, &text, out)?,
         };
         for secret in joined {
             if !secrets
@@ -296,11 +305,17 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
                 secrets.push(secret);
             }
         }
-    } else if let Some(area) = area
-        && crate::cargo_config::is_config_file(path)
-    {
-        let references = crate::cargo_config::references(&file, &text, &area.dir)?;
-        push_references(layout, &area.name, &file, &text, references, out);
+    } else if is_config {
+        match area {
+            Some(area) => {
+                let references =
+                    crate::cargo_config::references(&file, &text, &area.dir, &layout.root)?;
+                push_references(layout, &area.name, &file, &text, references, out);
+            }
+            None => shared_cargo_config(layout, path, &file, &text, out)?,
+        }
+    } else if !is_manifest_or_lock(path) {
+        other_text_file(layout, area, path, &file, &text, out)?;
     }
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
@@ -309,6 +324,132 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
             location,
             secret,
         });
+    }
+    Ok(())
+}
+
+/// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.
+fn is_manifest_or_lock(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == "Cargo.toml" || n == "Cargo.lock")
+}
+
+/// The error for a file whose path expressions take more evaluation than the scan allows.
+fn too_complex(layout: &Layout, path: &Path) -> Error {
+    Error::Layout {
+        message: format!(
+            "{}: its path expressions take more evaluation than any real source does, so what it reads cannot be told",
+            layout.display(path)
+        ),
+        help: Some(
+            "write the paths it reads as literals (or `concat!` of literals and `env!(\"CARGO_MANIFEST_DIR\")`)"
+                .into(),
+        ),
+    }
+}
+
+/// A symlink outside every client that points into a client, inside a package: the package
+/// compiles (or its build reads) that client's file, and every client that compiles the
+/// package carries it.
+fn shared_symlink(
+    layout: &Layout,
+    path: &Path,
+    file: &Utf8PathBuf,
+    link: &Path,
+    out: &mut ScanOutput,
+) {
+    let target = resolve(&path.parent().unwrap_or(&layout.root).join(link));
+    let (Landing::Client(client), Some(krate)) = (layout.landing(&target), layout.package_of(path))
+    else {
+        return;
+    };
+    out.findings.push(Finding::SharedReference {
+        crate_dir: krate.dir,
+        client,
+        location: Location::start_of(file),
+        reference: Reference {
+            via: references::Via::Symlink,
+            written: link.to_string_lossy().into_owned(),
+            resolved: target,
+            partial: false,
+            reading: references::Reading::Always,
+            start: 0,
+            end: 0,
+        },
+    });
+}
+
+/// A cargo configuration file outside every client (the root's, or one in `clients/`): every
+/// cargo run below its directory reads it, so a path in it that lands in a client reaches that
+/// client from every other client below it.
+fn shared_cargo_config(
+    layout: &Layout,
+    path: &Path,
+    file: &Utf8PathBuf,
+    text: &str,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    let references = crate::cargo_config::references(file, text, path, &layout.root)?;
+    let base = path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(&layout.root)
+        .to_owned();
+    for reference in references {
+        if let Landing::Client(client) = layout.landing(&reference.resolved) {
+            let location = Location::from_span(file, text, reference.start..reference.end);
+            out.findings.push(Finding::SharedReference {
+                crate_dir: base.clone(),
+                client,
+                location,
+                reference,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A text file that is neither Rust nor cargo's own: read as the Rust it can be compiled as
+/// (`include!("gen.txt")`, `#[path = "x.txt"]`, a README included as documentation). A
+/// client's file must not name an existing path outside the client; a file of a shared crate
+/// must not name a client's.
+fn other_text_file(
+    layout: &Layout,
+    area: Option<&crate::layout::Area>,
+    path: &Path,
+    file: &Utf8PathBuf,
+    text: &str,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    match area {
+        Some(area) => {
+            let krate = layout.crate_of(area, path);
+            let found = rust::scan_other(path, text, &area.dir, &krate.dir);
+            if found.too_complex {
+                return Err(too_complex(layout, path));
+            }
+            push_references(layout, &area.name, file, text, found.references, out);
+        }
+        None => {
+            let Some(krate) = layout.package_of(path) else {
+                return Ok(());
+            };
+            let found = rust::scan_other(path, text, path, &krate.dir);
+            if found.too_complex {
+                return Err(too_complex(layout, path));
+            }
+            for reference in found.references {
+                if let Landing::Client(client) = layout.landing(&reference.resolved) {
+                    let location = Location::from_span(file, text, reference.start..reference.end);
+                    out.findings.push(Finding::SharedReference {
+                        crate_dir: krate.dir.clone(),
+                        client,
+                        location,
+                        reference,
+                    });
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -322,11 +463,14 @@ fn client_rust_file(
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
-) -> Vec<Secret> {
+) -> Result<Vec<Secret>> {
     let krate = layout.crate_of(area, path);
     let rust = rust::scan(path, text, &area.dir, &krate.dir, krate.is_build_script);
+    if rust.too_complex {
+        return Err(too_complex(layout, path));
+    }
     push_references(layout, &area.name, file, text, rust.references, out);
-    rust.joined_secrets
+    Ok(rust.joined_secrets)
 }
 
 /// Findings for references that leave the client, except those that leave the workspace.
@@ -361,15 +505,18 @@ fn shared_rust_file(
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
-) -> Vec<Secret> {
+) -> Result<Vec<Secret>> {
     // A shared file has no directory of its own to stay in: every reference is judged by where
     // it lands, so the file itself is its only "home".
     let Some(krate) = layout.package_of(path) else {
         // Not part of any package: cargo compiles it nowhere. Its secrets still count.
         let dir = path.parent().unwrap_or(path);
-        return rust::scan(path, text, path, dir, false).joined_secrets;
+        return Ok(rust::scan(path, text, path, dir, false).joined_secrets);
     };
     let rust = rust::scan(path, text, path, &krate.dir, krate.is_build_script);
+    if rust.too_complex {
+        return Err(too_complex(layout, path));
+    }
     for reference in rust.references {
         if let Landing::Client(client) = layout.landing(&reference.resolved) {
             let location = Location::from_span(file, text, reference.start..reference.end);
@@ -381,7 +528,7 @@ fn shared_rust_file(
             });
         }
     }
-    rust.joined_secrets
+    Ok(rust.joined_secrets)
 }
 
 /// Canonical form when the path exists (symlinks resolved), else the lexical normal form.

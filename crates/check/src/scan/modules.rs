@@ -36,8 +36,8 @@ pub struct ModDecl {
     pub paths: Vec<PathAttr>,
     /// `mod x { .. }` rather than `mod x;`.
     pub inline: bool,
-    /// The enclosing scopes, outermost first.
-    pub scope: Vec<Scope>,
+    /// The innermost enclosing scope (an index of the file's scope tree), `None` at the top.
+    pub scope: Option<usize>,
 }
 
 /// What encloses an item.
@@ -56,6 +56,9 @@ pub struct Modules {
     /// `path = "..."` in attributes that are not on a `mod` item (e.g. a derive helper's
     /// template path): resolved against the file's directory.
     pub other_paths: Vec<PathAttr>,
+    /// Every scope opened, with its parent: the enclosing scopes of an item are a walk up from
+    /// its innermost one (one entry per brace, never a copy per item).
+    scopes: Vec<(Option<usize>, Scope)>,
 }
 
 /// How a file is loaded, which decides where its inline modules' directories start.
@@ -85,7 +88,8 @@ impl Modules {
     /// early at worst.
     pub fn parse(tokens: &[Spanned]) -> Modules {
         let mut modules = Modules::default();
-        let mut open: Vec<Scope> = Vec::new();
+        // The open scopes, innermost last, as indices of `modules.scopes`.
+        let mut open: Vec<usize> = Vec::new();
         // The inline module whose body was just opened, for a following `#![path]`.
         let mut fresh_inline: Option<usize> = None;
         let mut pending: Vec<PathAttr> = Vec::new();
@@ -120,7 +124,7 @@ impl Modules {
                                     name,
                                     paths: std::mem::take(&mut pending),
                                     inline: false,
-                                    scope: open.clone(),
+                                    scope: open.last().copied(),
                                 });
                                 fresh_inline = None;
                                 i = after + 1;
@@ -132,9 +136,9 @@ impl Modules {
                                     name,
                                     paths: std::mem::take(&mut pending),
                                     inline: true,
-                                    scope: open.clone(),
+                                    scope: open.last().copied(),
                                 });
-                                open.push(Scope::Module(index));
+                                modules.open(&mut open, Scope::Module(index));
                                 fresh_inline = Some(index);
                                 i = after + 1;
                                 continue;
@@ -145,7 +149,7 @@ impl Modules {
                     fresh_inline = None;
                 }
                 Token::Punct('{') => {
-                    open.push(Scope::Block);
+                    modules.open(&mut open, Scope::Block);
                     modules.other_paths.append(&mut pending);
                     fresh_inline = None;
                 }
@@ -163,6 +167,24 @@ impl Modules {
         }
         modules.other_paths.append(&mut pending);
         modules
+    }
+
+    fn open(&mut self, open: &mut Vec<usize>, scope: Scope) {
+        self.scopes.push((open.last().copied(), scope));
+        open.push(self.scopes.len() - 1);
+    }
+
+    /// The scopes enclosing an item whose innermost scope is `scope`, outermost first.
+    pub fn enclosing(&self, scope: Option<usize>) -> Vec<Scope> {
+        let mut chain = Vec::new();
+        let mut next = scope;
+        while let Some(node) = next {
+            let (parent, scope) = self.scopes[node];
+            chain.push(scope);
+            next = parent;
+        }
+        chain.reverse();
+        chain
     }
 
     /// The directories the module enclosing `scope` can have, in a file at `file_dir` loaded
@@ -318,6 +340,8 @@ pub fn attribute(tokens: &[Spanned], i: usize) -> Option<(usize, bool, Vec<PathA
 /// `MAX_FILES` files.
 pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
     const MAX_FILES: usize = 4096;
+    const MAX_WORK: usize = 1_000_000;
+    let mut work = 0usize;
     let target = canonical(file);
     let mut kinds = BTreeSet::new();
     let mut queue: VecDeque<(PathBuf, FileKind)> = target_roots(crate_dir)
@@ -341,7 +365,13 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
         let file_dir = path.parent().unwrap_or(Path::new(""));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         for decl in modules.decls.iter().filter(|d| !d.inline) {
-            for reading in modules.module_dirs(&decl.scope, file_dir, &kind, stem) {
+            let scope = modules.enclosing(decl.scope);
+            work += scope.len() + 1;
+            if work > MAX_WORK {
+                // Past any real crate: how the file is loaded is not known (both readings).
+                return BTreeSet::new();
+            }
+            for reading in modules.module_dirs(&scope, file_dir, &kind, stem) {
                 for choice in path_choices(&decl.paths) {
                     match choice {
                         Some(p) => queue.push_back((reading.dir.join(p), FileKind::ModRs)),
@@ -426,7 +456,7 @@ mod tests {
             .iter()
             .map(|d| {
                 let dirs = modules
-                    .module_dirs(&d.scope, Path::new("/c/src"), &kind, "a")
+                    .module_dirs(&modules.enclosing(d.scope), Path::new("/c/src"), &kind, "a")
                     .into_iter()
                     .map(|r| r.dir.display().to_string())
                     .collect();

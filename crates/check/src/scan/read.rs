@@ -11,6 +11,10 @@ use std::path::Path;
 /// source.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Rust sources and cargo configuration files larger than this stop the check: cargo and rustc
+/// read them whatever their size or content, so the scan must too, or fail.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// How far into a file a NUL byte makes it binary (git looks at the first 8000 bytes).
 pub const BINARY_PROBE: usize = 8000;
 
@@ -57,11 +61,38 @@ pub fn too_large(len: u64) -> String {
 
 /// Read the regular file at `path` (whose `symlink_metadata` is `meta`).
 pub fn read(path: &Path, meta: &Metadata) -> std::io::Result<Contents> {
+    read_as(path, meta, false)
+}
+
+/// Read a file the compiler reads whatever it holds (a Rust source, a cargo configuration
+/// file): a NUL byte does not make it binary, and one larger than [`MAX_SOURCE_BYTES`] is an
+/// error rather than a note, so nothing cargo compiles is passed unread.
+pub fn read_source(path: &Path, meta: &Metadata) -> std::io::Result<Contents> {
+    read_as(path, meta, true)
+}
+
+fn read_as(path: &Path, meta: &Metadata, source: bool) -> std::io::Result<Contents> {
     if let Some(kind) = special_kind(meta) {
         return Ok(Contents::Skipped(format!("{kind}, never opened")));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Ok(Contents::Skipped(too_large(meta.len())));
+    let limit = if source {
+        MAX_SOURCE_BYTES
+    } else {
+        MAX_FILE_BYTES
+    };
+    let source_too_large = |len: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{len} bytes, larger than the {MAX_SOURCE_BYTES} bytes the scan reads of a file cargo compiles or reads; the check cannot pass what it did not read"
+            ),
+        )
+    };
+    if meta.len() > limit {
+        return match source {
+            true => Err(source_too_large(meta.len())),
+            false => Ok(Contents::Skipped(too_large(meta.len()))),
+        };
     }
     let file = open_nonblocking(path)?;
     // The path may have been replaced since it was looked at: judge what was opened.
@@ -70,12 +101,15 @@ pub fn read(path: &Path, meta: &Metadata) -> std::io::Result<Contents> {
         let kind = special_kind(&opened).unwrap_or("not a regular file");
         return Ok(Contents::Skipped(format!("{kind}, not read")));
     }
-    let mut bytes = Vec::with_capacity(opened.len().min(MAX_FILE_BYTES) as usize);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Ok(Contents::Skipped(too_large(bytes.len() as u64)));
+    let mut bytes = Vec::with_capacity(opened.len().min(limit) as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return match source {
+            true => Err(source_too_large(bytes.len() as u64)),
+            false => Ok(Contents::Skipped(too_large(bytes.len() as u64))),
+        };
     }
-    if is_binary(&bytes) {
+    if !source && is_binary(&bytes) {
         return Ok(Contents::Skipped("binary file".to_owned()));
     }
     Ok(Contents::Text(bytes))

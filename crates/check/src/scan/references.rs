@@ -10,7 +10,7 @@
 use super::lexer::{Spanned, Token};
 use super::modules::{FileKind, Modules};
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 /// How a file is pulled in.
@@ -23,6 +23,13 @@ pub enum Via {
     Target(String),
     /// A key of a cargo configuration file (`.cargo/config.toml`), e.g. `patch.crates-io.x.path`.
     CargoConfig(String),
+    /// A string literal naming an existing file or directory, given to a macro that is not
+    /// one of the standard library's formatting macros (a `macro_rules!` forwarding to
+    /// `include_str!`, a proc macro such as `sqlx::migrate!` or `include_dir!`) or written in
+    /// an attribute (`#[folder = ".."]`).
+    MacroArgument(String),
+    /// A symlink (outside every client) that points into a client.
+    Symlink,
 }
 
 impl Via {
@@ -33,6 +40,11 @@ impl Via {
             Via::BuildScript(call) => format!("build script call `{call}`"),
             Via::Target(key) => format!("the manifest's `{key}`"),
             Via::CargoConfig(key) => format!("cargo configuration `{key}`"),
+            Via::MacroArgument(name) if name.starts_with('#') => {
+                format!("a path in the attribute `{name}`")
+            }
+            Via::MacroArgument(name) => format!("a path given to `{name}!`"),
+            Via::Symlink => "a symlink".to_owned(),
         }
     }
 }
@@ -67,7 +79,51 @@ pub struct Reference {
 }
 
 const INCLUDE_MACROS: [&str; 3] = ["include_str", "include_bytes", "include"];
-/// Calls whose first argument a build script reads, writes or resolves as a path.
+/// Built-in macros the evaluator understands, which `use std::include_str as grab;` can rename.
+const RENAMABLE_MACROS: [&str; 5] = ["include_str", "include_bytes", "include", "concat", "env"];
+/// Macros (the standard library's, `log`'s) that never read a file: their string arguments are
+/// messages, not paths.
+const NON_READING_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "env",
+    "eprint",
+    "eprintln",
+    "error",
+    "file",
+    "format",
+    "format_args",
+    "info",
+    "line",
+    "log",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "todo",
+    "trace",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "warn",
+    "write",
+    "writeln",
+];
+/// Calls whose first argument a build script reads, writes or resolves as a path, or hands to
+/// a program it runs.
 const BUILD_SCRIPT_CALLS: &[&str] = &[
     "read_to_string",
     "read",
@@ -86,63 +142,295 @@ const BUILD_SCRIPT_CALLS: &[&str] = &[
     "exists",
     "is_file",
     "is_dir",
+    "arg",
+    "current_dir",
 ];
+/// Evaluation steps every file may take whatever its size; a file may take more in proportion
+/// to its tokens. Real path expressions take a handful each: a file past this is built to
+/// make evaluation explode (bindings that double at every step).
+const STEP_BUDGET: usize = 1_000_000;
+/// No path is longer: a value past it is known only by its prefix.
+const MAX_PATH_BYTES: usize = 4096;
+
+/// What [`find`] found in a file.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub references: Vec<Reference>,
+    /// The file's path expressions were nested deeper, or needed more evaluation, than any real
+    /// source's ([`STEP_BUDGET`]): what some of them name is not known, and the file cannot be
+    /// judged.
+    pub too_complex: bool,
+}
 
 /// Every reference in `tokens` of the file `file`, inside the crate rooted at `crate_dir` (the
 /// directory of the nearest `Cargo.toml`, which `env!("CARGO_MANIFEST_DIR")` names).
-pub fn find(
-    tokens: &[Spanned],
-    file: &Path,
-    crate_dir: &Path,
-    build_script: bool,
-) -> Vec<Reference> {
+pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: bool) -> Found {
     let file_dir = file.parent().unwrap_or(crate_dir);
-    let mut found = module_paths(tokens, file, file_dir);
-    let bindings = build_script.then(|| Bindings::collect(tokens));
+    let (mut found, modules_too_complex) = module_paths(tokens, file, file_dir);
+    let closes = closing_brackets(tokens);
+    let bindings = build_script.then(|| Bindings::collect(tokens, &closes));
+    let aliases = macro_aliases(tokens);
     let eval = Evaluator {
         tokens,
         crate_dir,
         bindings: bindings.as_ref(),
+        closes: &closes,
+        aliases: &aliases,
         depth: Cell::new(0),
+        steps: Cell::new(0),
+        budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
+        exhausted: Cell::new(false),
     };
     for (i, token) in tokens.iter().enumerate() {
         let Token::Ident(name) = &token.token else {
             continue;
         };
+        let name = eval.canonical(name);
         if is_macro_call(tokens, i) {
-            if let Some(&mac) = INCLUDE_MACROS.iter().find(|m| *m == name) {
+            if let Some(&mac) = INCLUDE_MACROS.iter().find(|m| **m == name) {
                 let value = eval.value(i + 3);
                 found.extend(reference(Via::Macro(mac), value, file_dir, token));
+            } else if build_script && matches!(name, "println" | "print") {
+                found.extend(directive(eval.format(i + 3), crate_dir, token));
             }
         } else if build_script
-            && BUILD_SCRIPT_CALLS.contains(name)
             && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('(')))
         {
             // Build scripts run in the crate directory.
-            let value = eval.value(i + 2);
-            found.extend(reference(
-                Via::BuildScript(name.to_string()),
-                value,
-                crate_dir,
-                token,
-            ));
+            if BUILD_SCRIPT_CALLS.contains(&name) {
+                let value = eval.value(i + 2);
+                found.extend(reference(
+                    Via::BuildScript(name.to_string()),
+                    value,
+                    crate_dir,
+                    token,
+                ));
+            } else if name == "args" {
+                for start in eval.list_elements(i + 2) {
+                    let value = eval.value(start);
+                    found.extend(reference(
+                        Via::BuildScript("args".into()),
+                        value,
+                        crate_dir,
+                        token,
+                    ));
+                }
+            }
         }
     }
+    found.extend(argument_paths(&eval, file_dir));
     found.sort_by_key(|r| r.start);
-    found
+    found.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved && a.via == b.via);
+    Found {
+        references: found,
+        too_complex: eval.exhausted.get() || modules_too_complex,
+    }
+}
+
+/// String literals that name an existing file or directory, given to a macro that may read it
+/// (anything but the standard formatting macros and the include macros, which [`find`] reads
+/// itself) or written in an attribute: `sqlx::migrate!("..")`, `include_dir!("..")`, a
+/// `macro_rules!` that forwards its argument to `include_str!`, `#[folder = ".."]`. Such a
+/// macro resolves the path against the file's directory (`include_str!` inside a macro) or the
+/// crate's (proc macros): both are tried. A literal naming nothing on disk is a message, not a
+/// path, and is not kept.
+fn argument_paths(eval: &Evaluator, file_dir: &Path) -> Vec<Reference> {
+    let tokens = eval.tokens;
+    let mut out: Vec<Reference> = Vec::new();
+    let mut region: Option<(usize, String)> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        if region.as_ref().is_some_and(|(end, _)| i >= *end) {
+            region = None;
+        }
+        let token = &tokens[i];
+        match &token.token {
+            Token::Ident(name) if is_macro_call(tokens, i) => {
+                let name = eval.canonical(name);
+                let close = eval.close_of(i + 2);
+                if INCLUDE_MACROS.contains(&name) {
+                    // Read by `find` as an include: its pieces are not separate paths.
+                    i = close;
+                    continue;
+                }
+                if let Some((_, outer)) = &region {
+                    if name == "concat" {
+                        let outer = outer.clone();
+                        push_existing(&mut out, eval, &outer, eval.value(i), file_dir, token);
+                        i = close;
+                        continue;
+                    }
+                } else if !NON_READING_MACROS.contains(&name) {
+                    region = Some((close, name.to_owned()));
+                    i += 3;
+                    continue;
+                }
+            }
+            Token::Punct('#') if region.is_none() => {
+                let open = match tokens.get(i + 1).map(|t| &t.token) {
+                    Some(Token::Punct('!')) => i + 2,
+                    _ => i + 1,
+                };
+                if matches!(tokens.get(open).map(|t| &t.token), Some(Token::Punct('['))) {
+                    let name = match tokens.get(open + 1).map(|t| &t.token) {
+                        Some(Token::Ident(name)) => format!("#[{name}]"),
+                        _ => "#[..]".to_owned(),
+                    };
+                    region = Some((eval.close_of(open), name));
+                    i = open + 1;
+                    continue;
+                }
+            }
+            Token::Str(text) => {
+                // `path = ".."` in an attribute is `#[path]`, resolved by `module_paths`.
+                let after_path = i >= 2
+                    && matches!(tokens[i - 1].token, Token::Punct('='))
+                    && matches!(tokens[i - 2].token, Token::Ident("path"));
+                if let (Some((_, name)), false) = (&region, after_path) {
+                    let name = name.clone();
+                    let value = Value::known(text.clone());
+                    push_existing(&mut out, eval, &name, value, file_dir, token);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A [`Via::MacroArgument`] reference for `value`, against the file's directory and the
+/// crate's, where it names something that exists outside the crate.
+fn push_existing(
+    out: &mut Vec<Reference>,
+    eval: &Evaluator,
+    name: &str,
+    mut value: Value,
+    file_dir: &Path,
+    at: &Spanned,
+) {
+    for prefix in ["$CARGO_MANIFEST_DIR", "${CARGO_MANIFEST_DIR}"] {
+        if let Some(rest) = value.text.strip_prefix(prefix) {
+            value.shown = format!("$CARGO_MANIFEST_DIR{rest}");
+            value.text = format!("{}{rest}", eval.crate_dir.to_string_lossy());
+        }
+    }
+    for base in [file_dir, eval.crate_dir] {
+        let via = Via::MacroArgument(name.to_owned());
+        let Some(reference) = reference(via, value.clone(), base, at) else {
+            continue;
+        };
+        // Inside the crate needs no look at the disk (a symlink out is a finding of its own).
+        if reference.resolved.starts_with(eval.crate_dir) || !reference.resolved.exists() {
+            continue;
+        }
+        if !out
+            .iter()
+            .any(|r| r.start == reference.start && r.resolved == reference.resolved)
+        {
+            out.push(reference);
+        }
+    }
+}
+
+/// A `cargo:` instruction a build script prints that hands rustc a path:
+/// `rustc-link-search=[KIND=]PATH` (another crate's libraries to link) and
+/// `rustc-env=NAME=VALUE` (a value `include_str!(env!("NAME"))` can read).
+fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Reference> {
+    fn cut(line: &str) -> Option<(&str, usize)> {
+        let rest = line
+            .strip_prefix("cargo::")
+            .or_else(|| line.strip_prefix("cargo:"))?;
+        let (key, after) = rest.split_once('=')?;
+        let skip = match key {
+            "rustc-link-search" => match after.split_once('=') {
+                Some((kind, _))
+                    if ["native", "dependency", "crate", "framework", "all"].contains(&kind) =>
+                {
+                    kind.len() + 1
+                }
+                _ => 0,
+            },
+            "rustc-env" => after.find('=')? + 1,
+            _ => return None,
+        };
+        Some((key, line.len() - after.len() + skip))
+    }
+    let (key, at_text) = cut(&value.text)?;
+    let (_, at_shown) = cut(&value.shown)?;
+    let path = Value {
+        at_dir: value.at_dir && value.text.len() > at_text,
+        text: value.text[at_text..].to_owned(),
+        shown: value.shown[at_shown..].to_owned(),
+        complete: value.complete,
+    };
+    if path.text.is_empty() {
+        return None;
+    }
+    reference(
+        Via::BuildScript(format!("cargo:{key}")),
+        path,
+        crate_dir,
+        at,
+    )
+}
+
+/// For every opening bracket, the index of its closing one (the end of the tokens when it is
+/// never closed); `None` for every other token. One pass, so no later walk is quadratic.
+fn closing_brackets(tokens: &[Spanned]) -> Vec<Option<usize>> {
+    let mut closes = vec![None; tokens.len()];
+    let mut open = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        match token.token {
+            Token::Punct('(' | '[' | '{') => open.push(i),
+            Token::Punct(')' | ']' | '}') => {
+                if let Some(o) = open.pop() {
+                    closes[o] = Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in open {
+        closes[o] = Some(tokens.len());
+    }
+    closes
+}
+
+/// `use std::include_str as grab;` (any path, in a group too): `grab` is `include_str`.
+fn macro_aliases<'a>(tokens: &[Spanned<'a>]) -> HashMap<&'a str, &'static str> {
+    tokens
+        .windows(3)
+        .filter_map(|w| match (&w[0].token, &w[1].token, &w[2].token) {
+            (Token::Ident(original), Token::Ident("as"), Token::Ident(alias)) => RENAMABLE_MACROS
+                .iter()
+                .find(|m| *m == original)
+                .map(|&m| (*alias, m)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The `#[path]`s of the file's `mod` items, each resolved against the directory of its
-/// enclosing module, and `path = ".."` in other attributes against the file's directory.
-fn module_paths(tokens: &[Spanned], file: &Path, file_dir: &Path) -> Vec<Reference> {
+/// enclosing module, and `path = ".."` in other attributes against the file's directory; and
+/// whether its `#[path]` items sit under more enclosing scopes, all told, than any real file's.
+fn module_paths(tokens: &[Spanned], file: &Path, file_dir: &Path) -> (Vec<Reference>, bool) {
+    /// Enclosing scopes walked for `#[path]` items, at most, in one file.
+    const MAX_WORK: usize = 1_000_000;
     let modules = Modules::parse(tokens);
+    let mut work = 0usize;
     let mut found = Vec::new();
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let is_mod_rs = file.file_name().is_some_and(|n| n == "mod.rs");
     for decl in modules.decls.iter().filter(|d| !d.paths.is_empty()) {
+        let scope = modules.enclosing(decl.scope);
+        work += (scope.len() + 1) * decl.paths.len();
+        if work > MAX_WORK {
+            return (found, true);
+        }
         let dirs = |kind: &FileKind| -> BTreeSet<PathBuf> {
             modules
-                .module_dirs(&decl.scope, file_dir, kind, stem)
+                .module_dirs(&scope, file_dir, kind, stem)
                 .into_iter()
                 .map(|r| r.dir)
                 .collect()
@@ -186,7 +474,7 @@ fn module_paths(tokens: &[Spanned], file: &Path, file_dir: &Path) -> Vec<Referen
             end: attr.end,
         });
     }
-    found
+    (found, false)
 }
 
 /// A reference from an evaluated path expression: the whole path, or the directory its known
@@ -272,9 +560,15 @@ impl Value {
         }
     }
 
-    /// Append the next piece; nothing is appended after an unknown piece.
+    /// Append the next piece; nothing is appended after an unknown piece, and nothing past
+    /// [`MAX_PATH_BYTES`] (the value is then known by its prefix only).
     fn push(&mut self, piece: Value) {
         if !self.complete {
+            return;
+        }
+        if self.text.len() + piece.text.len() > MAX_PATH_BYTES {
+            self.complete = false;
+            self.at_dir = false;
             return;
         }
         if !piece.text.is_empty() {
@@ -286,14 +580,22 @@ impl Value {
     }
 }
 
-/// `const`/`static`/`let` bindings of a file: name, position, start of the initializer.
-struct Bindings {
-    entries: Vec<(String, usize, usize)>,
+/// `const`/`static`/`let` bindings of a file: for each name, in file order, the position of
+/// each binding, the start of its initializer and the end of its statement.
+struct Bindings<'a> {
+    by_name: HashMap<&'a str, Vec<Binding>>,
 }
 
-impl Bindings {
-    fn collect(tokens: &[Spanned]) -> Bindings {
-        let mut entries = Vec::new();
+#[derive(Debug, Clone, Copy)]
+struct Binding {
+    pos: usize,
+    init: usize,
+    end: usize,
+}
+
+impl<'a> Bindings<'a> {
+    fn collect(tokens: &[Spanned<'a>], closes: &[Option<usize>]) -> Bindings<'a> {
+        let mut by_name: HashMap<&'a str, Vec<Binding>> = HashMap::new();
         for (i, token) in tokens.iter().enumerate() {
             if !matches!(token.token, Token::Ident("const" | "static" | "let")) {
                 continue;
@@ -314,33 +616,63 @@ impl Bindings {
                 _ => None,
             };
             if let Some(init) = init {
-                entries.push((name.to_string(), j, init));
+                let end = statement_end(tokens, closes, init);
+                by_name
+                    .entry(*name)
+                    .or_default()
+                    .push(Binding { pos: j, init, end });
             }
         }
-        Bindings { entries }
+        Bindings { by_name }
     }
 
-    /// The initializer of `name` as seen at token `at`: the last binding before it, else the
-    /// first after it (items may be declared after their use).
+    /// The initializer of `name` as seen at token `at`: the last binding whose statement ended
+    /// before it (`let p = p.join(..)` reads the previous `p`), else the first after it (items
+    /// may be declared after their use).
     fn lookup(&self, name: &str, at: usize) -> Option<usize> {
-        let named = self.entries.iter().filter(|(n, _, _)| n == name);
-        named
-            .clone()
-            .rfind(|(_, pos, _)| *pos < at)
-            .or_else(|| named.clone().find(|(_, pos, _)| *pos > at))
-            .map(|&(_, _, init)| init)
+        /// How many enclosing initializers of the same name are stepped out of, at most.
+        const MAX_ENCLOSING: usize = 64;
+        let named = self.by_name.get(name)?;
+        let before = named.partition_point(|b| b.pos < at);
+        named[..before]
+            .iter()
+            .rev()
+            .take(MAX_ENCLOSING)
+            .find(|b| b.end < at)
+            .or_else(|| named.get(before))
+            .map(|b| b.init)
     }
+}
+
+/// The `;` that ends the statement whose initializer starts at `init` (groups stepped over
+/// whole), or the bracket that closes the enclosing group.
+fn statement_end(tokens: &[Spanned], closes: &[Option<usize>], mut i: usize) -> usize {
+    while let Some(token) = tokens.get(i) {
+        match token.token {
+            Token::Punct(';' | ')' | ']' | '}') => return i,
+            Token::Punct('(' | '[' | '{') => {
+                i = closes.get(i).copied().flatten().map_or(i + 1, |c| c + 1)
+            }
+            _ => i += 1,
+        }
+    }
+    tokens.len()
 }
 
 /// After `name:`, skip the type to the `=` of the initializer (none before a `;`).
 fn initializer_after_type(tokens: &[Spanned], mut i: usize) -> Option<usize> {
+    /// Longer than any real type: past it, no initializer is looked for (no walk is quadratic).
+    const MAX_TYPE_TOKENS: usize = 1024;
     let mut depth = 0usize;
-    while let Some(token) = tokens.get(i) {
+    let last = i.saturating_add(MAX_TYPE_TOKENS);
+    while let Some(token) = tokens.get(i).filter(|_| i < last) {
         match token.token {
             Token::Punct('(' | '[' | '{') => depth += 1,
             Token::Punct(')' | ']' | '}') => depth = depth.checked_sub(1)?,
             Token::Punct('=') if depth == 0 => return Some(i + 1),
             Token::Punct(';') if depth == 0 => return None,
+            // No type holds these: the binding had no initializer.
+            Token::Ident("let" | "const" | "static" | "fn") => return None,
             _ => {}
         }
         i += 1;
@@ -353,8 +685,18 @@ struct Evaluator<'t, 'a> {
     tokens: &'t [Spanned<'a>],
     crate_dir: &'t Path,
     /// `Some` in build scripts, where bindings and function calls are evaluated.
-    bindings: Option<&'t Bindings>,
+    bindings: Option<&'t Bindings<'a>>,
+    /// [`closing_brackets`] of `tokens`.
+    closes: &'t [Option<usize>],
+    /// Renamed built-in macros ([`macro_aliases`]).
+    aliases: &'t HashMap<&'a str, &'static str>,
     depth: Cell<usize>,
+    /// Evaluation steps taken, and how many the file may take.
+    steps: Cell<usize>,
+    budget: usize,
+    /// An expression was nested deeper, or took more steps, than any real one: its value is
+    /// not known.
+    exhausted: Cell<bool>,
 }
 
 impl Evaluator<'_, '_> {
@@ -362,10 +704,40 @@ impl Evaluator<'_, '_> {
         self.tokens.get(i).map(|t| &t.token)
     }
 
+    /// The built-in macro a name stands for (`grab` after `use std::include_str as grab;`).
+    fn canonical<'n>(&self, name: &'n str) -> &'n str {
+        self.aliases.get(name).copied().unwrap_or(name)
+    }
+
+    /// The index after the group the bracket at `open` starts (`open + 1` if it is none).
+    fn close_of(&self, open: usize) -> usize {
+        match self.closes.get(open).copied().flatten() {
+            Some(close) => close + 1,
+            None => open + 1,
+        }
+    }
+
+    /// The elements of an array or `vec!` literal starting at `i` (`&[..]`, `vec![..]`): the
+    /// start of each.
+    fn list_elements(&self, mut i: usize) -> Vec<usize> {
+        if matches!(self.token(i), Some(Token::Punct('&'))) {
+            i += 1;
+        }
+        if matches!(self.token(i), Some(Token::Ident("vec"))) && is_macro_call(self.tokens, i) {
+            i += 2;
+        }
+        match self.token(i) {
+            Some(Token::Punct('[')) => self.arguments(i + 1),
+            _ => Vec::new(),
+        }
+    }
+
     /// The value of the expression starting at `i`.
     fn value(&self, i: usize) -> Value {
-        const MAX_DEPTH: usize = 32;
-        if self.depth.get() >= MAX_DEPTH {
+        const MAX_DEPTH: usize = 64;
+        self.steps.set(self.steps.get() + 1);
+        if self.depth.get() >= MAX_DEPTH || self.steps.get() > self.budget {
+            self.exhausted.set(true);
             return Value::unknown();
         }
         self.depth.set(self.depth.get() + 1);
@@ -380,7 +752,7 @@ impl Evaluator<'_, '_> {
             Some(Token::Punct('&' | '(')) => self.value(i + 1),
             Some(Token::Ident(_)) => {
                 let (segments, last) = self.path(i);
-                let name = segments.last().copied().unwrap_or_default();
+                let name = self.canonical(segments.last().copied().unwrap_or_default());
                 match self.token(last + 1) {
                     Some(Token::Punct('!')) if is_macro_call(self.tokens, last) => match name {
                         "concat" => self.concat(last + 3),
@@ -425,26 +797,28 @@ impl Evaluator<'_, '_> {
     }
 
     /// The arguments of a call or macro whose opening bracket is just before `i`: the start of
-    /// each.
+    /// each. Nested groups are stepped over whole, so this is linear in the arguments.
     fn arguments(&self, i: usize) -> Vec<usize> {
+        let Some(end) = i
+            .checked_sub(1)
+            .and_then(|open| self.closes.get(open).copied().flatten())
+        else {
+            return Vec::new();
+        };
         let mut starts = Vec::new();
-        let mut depth = 0usize;
         let mut at_start = true;
-        for (j, token) in self.tokens.iter().enumerate().skip(i) {
-            match token.token {
-                Token::Punct(')' | ']' | '}') if depth == 0 => break,
-                Token::Punct('(' | '[' | '{') => depth += 1,
-                Token::Punct(')' | ']' | '}') => depth -= 1,
-                Token::Punct(',') if depth == 0 => {
-                    at_start = true;
-                    continue;
-                }
-                _ => {}
+        let mut j = i;
+        while j < end {
+            if matches!(self.token(j), Some(Token::Punct(','))) {
+                at_start = true;
+                j += 1;
+                continue;
             }
             if at_start {
                 starts.push(j);
                 at_start = false;
             }
+            j = self.close_of(j);
         }
         starts
     }
@@ -578,6 +952,7 @@ mod tests {
             Path::new("/ws/clients/acme"),
             build_script,
         )
+        .references
         .into_iter()
         .map(|r| (r.via.describe(), r.resolved.display().to_string()))
         .collect()
@@ -647,6 +1022,7 @@ mod tests {
             Path::new("/ws/clients/acme"),
             build_script,
         )
+        .references
         .into_iter()
         .map(|r| {
             (

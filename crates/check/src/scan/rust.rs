@@ -1,6 +1,9 @@
 //! One Rust file: the files it pulls in from outside its home directory (`#[path]`,
-//! `include*!`, build-script reads), and secrets that only appear once its string literals are
-//! assembled (escapes processed, `concat!` joined).
+//! `include*!`, build-script reads, paths given to other macros; in its code and in the code of
+//! its doc comments, which rustdoc compiles as doctests), and secrets that only appear once its
+//! string literals are assembled (escapes processed, `concat!` joined). Any other text file of
+//! a crate can be compiled as Rust too (`include!("gen.txt")`, `#[path = "x.txt"]`, a README
+//! included as documentation): [`scan_other`] reads it the same way.
 
 use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
@@ -15,6 +18,9 @@ pub struct RustFile {
     /// the target exists.
     pub references: Vec<Reference>,
     pub joined_secrets: Vec<Secret>,
+    /// Some path expression took more evaluation than any real one does: the file cannot be
+    /// judged (see [`references::Found::too_complex`]).
+    pub too_complex: bool,
 }
 
 /// What a Rust file must contain to hold a file reference: an include macro, or `path =`
@@ -24,6 +30,14 @@ pub const REFERENCE_HINT_SOURCE: &str = r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\
 static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(REFERENCE_HINT_SOURCE).expect("hint pattern compiles")
 });
+
+/// Could a macro argument or an attribute in `bytes` name a path outside its crate? It needs a
+/// macro call or an attribute, and a `..`, or a string starting with `/`, `$` or an escape.
+fn may_name_a_path(bytes: &[u8]) -> bool {
+    let find = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    (memchr::memchr(b'!', bytes).is_some() || find(b"#["))
+        && (find(b"..") || find(b"\"/") || find(b"\"$") || find(b"\"\\"))
+}
 
 /// Scan the Rust file `file` with contents `text`.
 ///
@@ -41,21 +55,23 @@ pub fn scan(
     let bytes = text.as_bytes();
     // Tokenize only files that can hold what is looked for: an include macro or a `path =`
     // inside an attribute, or a fragment of a secret that literals might assemble.
-    let wants_refs = is_build_script || REFERENCE_HINT.is_match(text);
+    let wants_refs = is_build_script || REFERENCE_HINT.is_match(text) || may_name_a_path(bytes);
     let wants_joins = secrets::NEEDLES
         .iter()
         .any(|n| memchr::memmem::find(bytes, n).is_some());
     if !(wants_refs || wants_joins) {
         return RustFile::default();
     }
-    let tokens = lexer::tokenize(text);
+    let (tokens, docs) = lexer::tokenize_with_docs(text);
+    let mut too_complex = false;
     let references = if wants_refs {
-        leaving(
-            references::find(&tokens, file, crate_dir, is_build_script),
-            file,
-            home_dir,
-            crate_dir,
-        )
+        let found = references::find(&tokens, file, crate_dir, is_build_script);
+        too_complex |= found.too_complex;
+        let mut all = found.references;
+        let (in_docs, complex) = doc_references(text, &docs, &[file], crate_dir);
+        too_complex |= complex;
+        all.extend(in_docs);
+        leaving(all, file, home_dir, crate_dir)
     } else {
         Vec::new()
     };
@@ -75,7 +91,74 @@ pub fn scan(
     RustFile {
         references,
         joined_secrets,
+        too_complex,
     }
+}
+
+/// A text file that is not a `.rs` file, read as the Rust it may be compiled as: the references
+/// in it (and in its doc comments) that name an existing path outside `home_dir`. Its own
+/// directory and the crate's `src/` (for a README that `src/lib.rs` includes as documentation,
+/// whose doctests resolve paths from there) are both tried as the directory paths are relative
+/// to.
+pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) -> RustFile {
+    if !REFERENCE_HINT.is_match(text) && !text.contains('!') {
+        return RustFile::default();
+    }
+    let (tokens, docs) = lexer::tokenize_with_docs(text);
+    let includer = crate_dir.join("src").join("lib.rs");
+    let mut found = Vec::new();
+    let mut too_complex = false;
+    for as_file in [file, includer.as_path()] {
+        let code = references::find(&tokens, as_file, crate_dir, false);
+        too_complex |= code.too_complex;
+        found.extend(code.references);
+    }
+    let (in_docs, complex) = doc_references(text, &docs, &[file, &includer], crate_dir);
+    too_complex |= complex;
+    found.extend(in_docs);
+    let mut references: Vec<Reference> = found
+        .into_iter()
+        .filter(|r| !r.partial && r.resolved.exists())
+        .collect();
+    references.sort_by_key(|r| r.start);
+    references.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved);
+    RustFile {
+        references: leaving(references, file, home_dir, crate_dir),
+        joined_secrets: Vec::new(),
+        too_complex,
+    }
+}
+
+/// The references in the code of doc comments (doctests), read as if each of `as_files` held
+/// them, that name an existing path: prose that merely mentions a path names nothing.
+fn doc_references(
+    text: &str,
+    docs: &[std::ops::Range<usize>],
+    as_files: &[&Path],
+    crate_dir: &Path,
+) -> (Vec<Reference>, bool) {
+    if docs.is_empty()
+        || !docs
+            .iter()
+            .any(|d| REFERENCE_HINT.is_match(&text[d.clone()]) || text[d.clone()].contains('!'))
+    {
+        return (Vec::new(), false);
+    }
+    let masked = lexer::doc_text(text, docs);
+    let tokens = lexer::tokenize(&masked);
+    let mut out = Vec::new();
+    let mut too_complex = false;
+    for file in as_files {
+        let found = references::find(&tokens, file, crate_dir, false);
+        too_complex |= found.too_complex;
+        out.extend(
+            found
+                .references
+                .into_iter()
+                .filter(|r| !r.partial && r.resolved.exists()),
+        );
+    }
+    (out, too_complex)
 }
 
 /// The references that leave `home_dir`, with their targets resolved through symlinks. A

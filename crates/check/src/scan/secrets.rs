@@ -67,8 +67,10 @@ pub const PATTERN_SOURCE: &str = concat!(
     r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
     r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
     r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
-    // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`).
-    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>]*:(?P<password>[^\s/@'"`<>]+)@[^\s'"`<>]+)"#,
+    // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`). The
+    // password runs to the last `@` (as URL parsers read `p@ss@host`), the host to a separator
+    // (a list of URLs is each URL).
+    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>]*:(?P<password>[^\s/'"`<>]+)@[^\s'"`<>,;]+)"#,
     // The header's value wherever a header is set: `Name: value` (HTTP, YAML, curl -H),
     // `"Name": "value"` (JSON, YAML, JS, Python), `Name = "value"` (TOML), `["Name"] = "value"`,
     // `"Name" => "value"` (Ruby, PHP), `("Name", "value")` and `HeaderValue::from_static(..)`
@@ -142,10 +144,29 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
                 (SecretKind::SupabaseServiceRoleJwt, redacted, m, m.range())
             })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
+            // A secret in the user part (`https://shpat_…:x@host`) is a secret of its own, and
+            // the URL's redacted form must not show it.
+            let user = url.start()..password.start();
+            let inner = find_all(&text[user.clone()]);
+            let mut shown = String::new();
+            let mut copied = user.start;
+            for (secret, _) in &inner {
+                let at = user.start + secret.mask.start;
+                shown.push_str(&String::from_utf8_lossy(&text[copied..at]));
+                shown.push_str(&secret.redacted);
+                copied = user.start + secret.mask.end;
+            }
+            shown.push_str(&String::from_utf8_lossy(&text[copied..user.end]));
+            for (mut secret, mut whole) in inner {
+                for range in [&mut whole] {
+                    *range = range.start + user.start..range.end + user.start;
+                }
+                secret.start += user.start;
+                secret.end += user.start;
+                secret.mask = secret.mask.start + user.start..secret.mask.end + user.start;
+                found.push((secret, whole));
+            }
             is_literal_password(password.as_bytes()).then(|| {
-                let mut shown =
-                    String::from_utf8_lossy(&url.as_bytes()[..password.start() - url.start()])
-                        .into_owned();
                 shown.push_str("****@…");
                 (SecretKind::PasswordUrl, shown, url, password.range())
             })
