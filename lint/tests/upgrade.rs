@@ -549,25 +549,47 @@ fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
 /// `examples/consultancy` as a client pair generated before records existed (template 0.1.0
 /// wrote only `template-version` into Cargo.toml): its answers are recovered from its own
 /// files, and the record its first upgrade writes is exactly what `new-client` records today.
+/// The clients of the README's consultancy as release 0.1.0 generated them: no
+/// `.clientwall-template.toml` yet (0.1.0 wrote none), with their display names and databases.
+const FIRST_RELEASE_CLIENTS: [(&str, &str, &str); 2] = [
+    ("acme", "Acme Outdoor", "sqlite"),
+    ("globex", "Globex Home", "postgres"),
+];
+
 #[test]
 fn clients_older_than_records_are_recovered_from_their_own_files() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap().join("ws")).unwrap();
-    copy_dir(&repo_root().join("examples/consultancy"), &root);
-    let mut records = BTreeMap::new();
-    for name in ["acme", "globex"] {
-        let record = root
-            .join("clients")
-            .join(name)
-            .join(".clientwall-template.toml");
-        records.insert(name, std::fs::read(&record).unwrap());
-        std::fs::remove_file(&record).unwrap();
+    let base = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+    let root = base.join("ws");
+    let fresh = base.join("fresh");
+    for ws in [&root, &fresh] {
+        std::fs::create_dir_all(ws).unwrap();
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(
+                repo_root().join("examples/consultancy").join(file),
+                ws.join(file),
+            )
+            .unwrap();
+        }
     }
-    let releases = root.with_file_name("releases");
-    fixture::write_releases(&releases).unwrap();
+    for (name, display, database) in FIRST_RELEASE_CLIENTS {
+        let vars = Variables::new(
+            name,
+            Some(display.to_owned()),
+            None,
+            Some(database.to_owned()),
+        )
+        .unwrap();
+        let files: Vec<_> = scaffold::client_files_at(Catalog::embedded(), "0.1.0", &vars, false)
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.path != ".clientwall-template.toml")
+            .collect();
+        write_files(&root.join("clients").join(name), &files);
+    }
     let ws = Workspace {
         _dir: dir,
-        releases,
+        releases: base.join("unused"),
         root,
     };
     ws.git(&["init", "-q"]);
@@ -576,13 +598,23 @@ fn clients_older_than_records_are_recovered_from_their_own_files() {
     // The check recovers the answers to render the locked files: clean, then a tamper fails.
     let check = ws.clientwall(&["check", "--format", "json"]);
     assert_eq!(check.status.code(), Some(0), "{:?}", text(&check));
-    ws.edit("acme", "src/connect.rs", "0o600", "0o644");
+    ws.edit("acme", "src/scopes.rs", TAMPER.0, TAMPER.1);
     let check = ws.clientwall(&["check", "--format", "json"]);
-    assert_eq!(check.status.code(), Some(1));
-    assert_eq!(violations(&check)[0].0, "template-drift");
-    assert_eq!(violations(&check)[0].2, "clients/acme/src/connect.rs");
-    ws.git(&["checkout", "--", "."]);
+    assert_eq!(check.status.code(), Some(1), "{:?}", text(&check));
+    assert_eq!(
+        violations(&check)
+            .into_iter()
+            .map(|(rule, client, file, _)| (rule, client, file))
+            .collect::<Vec<_>>(),
+        [(
+            "template-drift".to_owned(),
+            "acme".to_owned(),
+            "clients/acme/src/scopes.rs".to_owned()
+        )]
+    );
+    assert!(ws.git(&["checkout", "--", "."]).status.success());
 
+    // The built-in template versions: 0.1.0 up to the current template.
     let out = ws.clientwall(&["upgrade"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
@@ -590,15 +622,25 @@ fn clients_older_than_records_are_recovered_from_their_own_files() {
         stdout.contains("answers recovered from the client's own files"),
         "{stdout}"
     );
-    for (name, record) in records {
-        assert_eq!(
-            ws.read(name, ".clientwall-template.toml").as_bytes(),
-            record,
-            "{name}: the recovered record differs from what new-client records"
+
+    // What they became is, byte for byte, what `new` generates today with the same answers.
+    for (name, display, database) in FIRST_RELEASE_CLIENTS {
+        let out = Command::new(cargo_bin("cargo-clientwall"))
+            .args(["clientwall", "new", name, "--workspace", fresh.as_str()])
+            .args(["--display-name", display, "--database", database, "--no-check"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{:?}", text(&out));
+        assert_same_tree(
+            &tree(&ws.client(name)),
+            &tree(&fresh.join("clients").join(name)),
+            &format!("{name} upgraded from 0.1.0 against {name} generated today"),
         );
     }
-    // Now they are current, with their records.
+    // Now they are current, with their records, and clean.
     let check = ws.clientwall(&["upgrade", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{:?}", text(&check));
+    let check = ws.clientwall(&["check"]);
     assert_eq!(check.status.code(), Some(0), "{:?}", text(&check));
 }
 
