@@ -45,7 +45,7 @@ enum Command {
     Upgrade(UpgradeArgs),
     /// End an engagement: revoke the app, optionally export the data, destroy it, remove the
     /// crate and its registration, re-check, and write offboarded/CLIENT-DATE.md and .json, a
-    /// SHA-256 sealed deletion certificate. Without --yes it only prints the plan.
+    /// deletion certificate with a SHA-256 checksum. Without --yes it only prints the plan.
     ///
     /// Resumable: a run killed at any step is continued by the same command. The client's own
     /// binary does what needs its credentials or its database (`revoke`, `export`, `destroy`),

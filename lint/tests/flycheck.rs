@@ -18,6 +18,9 @@ fn flycheck(manifest: &Utf8Path) -> (i32, String, String) {
             "--manifest-path",
             manifest.as_str(),
         ])
+        // The fixture builds in its own target dir: in a shared one, another fixture's crate of
+        // the same name and layout would look up to date.
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     (
@@ -103,6 +106,7 @@ fn cargos_messages_pass_through_unchanged() {
         ])
         .arg("--manifest-path")
         .arg(fixture.manifest())
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     assert!(!direct.status.success());

@@ -3,8 +3,8 @@
 //! engagement ends. A certificate states what was deleted (paths, database identifiers, row
 //! counts before), how, when, at which commit and by which clientwall version, the revocation
 //! result, and what the tool could not do (the consultant's remaining duties). It holds no
-//! secret and no client data, and it is sealed with a SHA-256 checksum of its content, as an
-//! attestation is.
+//! secret and no client data, and it carries a SHA-256 checksum of its content, as an attestation
+//! does (an edit shows; signing is what proves who wrote it).
 //!
 //! The check reads the certificates to fail when an offboarded client's data paths come back
 //! (`shared-database`), and `attest` reports on an offboarded client from them. A certificate

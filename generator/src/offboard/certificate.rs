@@ -6,7 +6,7 @@ use clientwall_check::offboarded::{
     Certificate, CheckResult, FORMAT, Revocation, RevocationOutcome,
 };
 
-/// The sealed certificate of a journal whose steps are all done.
+/// The checksummed certificate of a journal whose steps are all done.
 pub fn build(journal: &Journal) -> Certificate {
     let revocation = journal.revocation.clone().expect("revoke is done");
     let data = journal.data.clone().expect("destroy is done");

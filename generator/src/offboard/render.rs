@@ -152,7 +152,7 @@ fn plan_text(p: &Plan, yes: bool) -> String {
         6,
         "certificate",
         &[format!(
-            "write offboarded/{}-YYYY-MM-DD.md and .json: what was deleted, how, when, the revocation result, the remaining duties, sealed with a SHA-256 checksum",
+            "write offboarded/{}-YYYY-MM-DD.md and .json: what was deleted, how, when, the revocation result, the remaining duties, with a SHA-256 checksum",
             p.client
         )],
     );
