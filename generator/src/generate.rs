@@ -75,6 +75,20 @@ pub fn plan(options: &Options) -> Result<Plan> {
     plan_in(&root, options)
 }
 
+/// An offboarding that was stopped part-way (its journal is still there) is finished before a
+/// client is added: the workspace is between two states, and the check that ends the offboarding
+/// must see what it removed, not a new client.
+fn refuse_during_offboarding(root: &Utf8Path) -> Result<()> {
+    match crate::offboard::journal::Journal::load(root)? {
+        Some(journal) => Err(Error::Workspace(format!(
+            "the offboarding of `{client}` is not finished ({file} at {root}): finish it first with `cargo clientwall offboard {client} --yes`",
+            client = journal.client,
+            file = crate::offboard::journal::JOURNAL_FILE,
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Generate the client. On any error nothing is left behind.
 ///
 /// The order matters: take the lock, roll back whatever a killed run left (its manifest entry
@@ -84,6 +98,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     let root = canonical_root(&options.workspace)?;
     let _lock = Lock::acquire(&root)?;
     crate::transaction::recover(&root)?;
+    refuse_during_offboarding(&root)?;
     let plan = plan_in(&root, options)?;
     let manifest_path = plan.root.join("Cargo.toml");
     let client_dir = plan.root.join(&plan.relative_dir);

@@ -23,6 +23,9 @@ pub const GITIGNORE_LINES: &[&str] = &[
     "*.sqlite3",
     "*.sqlite3-*",
     ".new-client.lock",
+    ".new-client.journal",
+    ".offboard.journal",
+    ".offboard-trash/",
 ];
 
 /// The pre-commit framework's configuration `init` writes when there is none.

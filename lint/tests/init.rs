@@ -67,7 +67,13 @@ fn an_empty_directory_becomes_a_workspace_and_a_second_run_changes_nothing() {
         ]
     );
     assert_eq!(files["Cargo.toml"], generator::init::NEW_MANIFEST);
-    for line in [".new-client.lock", "/target/", ".env", "*.sqlite3"] {
+    for line in [
+        ".new-client.lock",
+        ".offboard.journal",
+        "/target/",
+        ".env",
+        "*.sqlite3",
+    ] {
         assert!(files[".gitignore"].lines().any(|l| l == line), "{line}");
     }
     let (code, out) = init(&root, &[]);
