@@ -14,7 +14,7 @@ pub mod rust;
 pub mod secrets;
 pub mod select;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use crate::layout::Layout;
 use crate::location::Location;
 use camino::Utf8PathBuf;
@@ -250,13 +250,13 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
         Ok(meta) => meta,
         // Tracked but deleted in the work tree: nothing here to read (history has it).
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(file, e)),
+        Err(e) => return Err(Error::io(IoAction::Read, file, e)),
     };
     if meta.file_type().is_symlink() {
         let Some(area) = area else {
             return Ok(());
         };
-        let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
+        let link = std::fs::read_link(path).map_err(|e| Error::io(IoAction::Read, file.clone(), e))?;
         let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
         if !target.starts_with(&area.dir) {
             let landing = layout.landing(&target);
@@ -272,7 +272,7 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     if meta.is_dir() {
         return Ok(());
     }
-    let bytes = match read::read(path, &meta).map_err(|e| Error::io(file.clone(), e))? {
+    let bytes = match read::read(path, &meta).map_err(|e| Error::io(IoAction::Read, file.clone(), e))? {
         read::Contents::Text(bytes) => bytes,
         read::Contents::Skipped(why) => {
             out.notes
