@@ -75,7 +75,7 @@ pub fn workspace_packages(root: &Utf8Path, config: &Config) -> Result<BTreeSet<S
         Err(_) => explicit_member_names(root)?,
     };
     let client_manifests =
-        clientwall_check::discover::client_manifests(root, config).map_err(Error::Policy)?;
+        clientwall_check::workspace::client_dirs(root, config).map_err(Error::Policy)?;
     for path in client_manifests {
         names.extend(package_name(&path)?);
     }

@@ -126,7 +126,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
 fn canonical_root(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
     let root = workspace
         .canonicalize_utf8()
-        .map_err(|e| Error::io("open", workspace, e))?;
+        .map_err(|e| Error::io("resolve", workspace, e))?;
     if !root.join("Cargo.toml").is_file() {
         return Err(Error::Workspace(format!(
             "{root} has no Cargo.toml; make it a consultancy workspace with `cargo clientwall init`"

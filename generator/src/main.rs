@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     match generator::cli::run(cli.args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {:#}", anyhow::Error::new(err));
+            use std::io::IsTerminal;
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", clientwall_check::report::error::render(&err, color));
             ExitCode::from(2)
         }
     }

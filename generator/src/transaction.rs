@@ -232,7 +232,7 @@ fn remove_stale_temp_files(path: &Utf8Path) -> Result<()> {
         return Ok(());
     };
     let prefix = format!(".{name}.new-client-");
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read", dir, e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();

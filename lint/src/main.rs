@@ -262,13 +262,24 @@ fn main() -> ExitCode {
 }
 
 fn fail(err: clientwall::Error) -> ExitCode {
-    let mut text = match err.help().map(str::to_owned) {
-        Some(help) => format!("error: {:#}\n  help: {help}\n", anyhow::Error::new(err)),
-        None => format!("error: {:#}\n", anyhow::Error::new(err)),
-    };
-    text = redact::text(&text).into_owned();
+    fail_colored(&err, stderr_color(Color::Auto))
+}
+
+/// Print an error (config problems as diagnostics, then the chain of causes and the help,
+/// redacted) and exit 2.
+fn fail_colored(err: &(dyn std::error::Error + 'static), color: bool) -> ExitCode {
+    let text = report::error::render(err, color);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
     ExitCode::from(exit_codes::ERROR as u8)
+}
+
+/// Whether to colour what goes to stderr.
+fn stderr_color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
 fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
@@ -360,10 +371,7 @@ fn init(args: InitArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(err) => {
-            eprintln!("error: {:#}", anyhow::Error::new(err));
-            ExitCode::from(exit_codes::ERROR as u8)
-        }
+        Err(err) => fail_with(err),
     }
 }
 
@@ -397,10 +405,7 @@ fn offboard(args: OffboardArgs) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
-        Err(err) => {
-            eprintln!("error: {:#}", anyhow::Error::new(err));
-            ExitCode::from(exit_codes::ERROR as u8)
-        }
+        Err(err) => fail_with(err),
     }
 }
 
@@ -445,7 +450,7 @@ fn new(args: generator::cli::NewArgs) -> ExitCode {
 fn upgrade(args: UpgradeArgs) -> ExitCode {
     let run = || -> Result<generator::upgrade::Report, generator::Error> {
         let workspace = workspace_root(args.manifest_path.clone())
-            .map_err(|e| generator::Error::Workspace(format!("{e:#}")))?;
+            .map_err(|e| generator::Error::Workspace(report::error::message(&e)))?;
         let templates = args
             .template_releases
             .as_deref()
@@ -514,8 +519,7 @@ fn workspace_root(manifest_path: Option<Utf8PathBuf>) -> Result<Utf8PathBuf, cli
 }
 
 fn fail_with(err: generator::Error) -> ExitCode {
-    eprintln!("error: {:#}", anyhow::Error::new(err));
-    ExitCode::from(exit_codes::ERROR as u8)
+    fail_colored(&err, stderr_color(Color::Auto))
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -559,7 +563,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 eprintln!("{}", checked.report.summary.line());
                 ExitCode::from(checked.report.exit_code() as u8)
             }
-            Err(err) => fail(err),
+            Err(err) => fail_colored(&err, stderr_color(args.color)),
         };
     }
     match clientwall::run(&options) {
@@ -567,7 +571,7 @@ fn check(args: CheckArgs) -> ExitCode {
             print(&render(&report, args.format, args.color));
             ExitCode::from(report.exit_code() as u8)
         }
-        Err(err) => fail(err),
+        Err(err) => fail_colored(&err, stderr_color(args.color)),
     }
 }
 

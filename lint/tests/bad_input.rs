@@ -33,19 +33,81 @@ fn missing_member_directory() {
 fn config_typo_names_file_line_and_the_right_key() {
     let err = error_of("config-typo");
     match &err {
-        Error::Config {
-            file,
-            line,
-            message,
-            help,
-        } => {
-            assert!(file.ends_with("Cargo.toml"));
-            assert_eq!(*line, 7);
-            assert!(message.contains("`credential-helper`"), "{message}");
-            assert_eq!(help.as_deref(), Some("did you mean `credential-helpers`?"));
+        Error::Config(errors) => {
+            let [problem] = errors.problems.as_slice() else {
+                panic!("one problem: {errors:?}");
+            };
+            assert!(problem.location.file.ends_with("Cargo.toml"));
+            assert_eq!(problem.location.line, 7);
+            assert!(
+                problem.message.contains("`credential-helper`"),
+                "{}",
+                problem.message
+            );
+            assert_eq!(
+                problem.help.as_deref(),
+                Some("did you mean `credential-helpers`?")
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// A config with three problems: all three are reported, each with its file and line, by the
+/// library and by the binary (as codespan diagnostics, the renderer of `--format human`), and
+/// the exit code is 2.
+#[test]
+fn every_config_problem_is_reported_at_once_with_its_line() {
+    let fixture = Fixture::new("config-problems");
+    let err = fixture.check().unwrap_err();
+    let Error::Config(errors) = &err else {
+        panic!("unexpected {err:?}");
+    };
+    let found: Vec<(String, usize, &str)> = errors
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.location.relative_file(&fixture.root),
+                p.location.line,
+                p.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "Cargo.toml".to_owned(),
+                7,
+                "unknown key `credential-helper` in `workspace.metadata.clientwall`"
+            ),
+            (
+                "Cargo.toml".to_owned(),
+                8,
+                "`workspace.metadata.clientwall.template` must be a string"
+            ),
+            (
+                "Cargo.toml".to_owned(),
+                14,
+                "`expires` must be a date like 2027-03-01, found `next spring`"
+            ),
+        ]
+    );
+    let run = support::run_cli(
+        &fixture.root,
+        &["clientwall", "check", "--color", "never"],
+        std::time::Duration::from_secs(120),
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    for place in ["Cargo.toml:7:1", "Cargo.toml:8:12", "Cargo.toml:14:11"] {
+        assert!(
+            run.stderr.contains(place),
+            "{place} missing:\n{}",
+            run.stderr
+        );
+    }
+    insta::assert_snapshot!("config_problems_stderr", run.stderr);
 }
 
 #[test]
@@ -124,5 +186,66 @@ fn unreadable_member_manifest_during_location_fails_closed() {
     assert!(
         err.to_string().contains("clients/acme/Cargo.toml"),
         "the error names the manifest: {err}"
+    );
+}
+
+/// An I/O error names what was being done: a pre-commit hook that cannot be written (a
+/// directory stands where it goes) is "failed to write", not "failed to read".
+#[test]
+fn a_failed_write_names_write() {
+    use clientwall::error::IoAction;
+    let fixture = Fixture::new("one-client");
+    support::git_ok(&fixture.root, &["init", "-q"]);
+    let hook = fixture.root.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(&hook).unwrap();
+    let err = clientwall::hook::install(fixture.root.as_std_path(), true).unwrap_err();
+    match &err {
+        Error::Io {
+            action: IoAction::Write,
+            path,
+            ..
+        } => assert!(path.ends_with(".git/hooks/pre-commit"), "{path}"),
+        other => panic!("expected a write error, got {other:?}"),
+    }
+    assert_eq!(err.to_string(), format!("failed to write {hook}"));
+    let run = support::run_cli(
+        &fixture.root,
+        &["install-hook", "--force"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: failed to write {hook}: ")),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A git command that fails is a typed error carrying its arguments, exit code and stderr
+/// (git runs under `LC_ALL=C`, so the text is git's English).
+#[test]
+fn a_failing_git_command_is_a_typed_error() {
+    let fixture = Fixture::new("one-client");
+    support::git_ok(&fixture.root, &["init", "-q"]);
+    // No commit yet: HEAD names no tree to list.
+    let err = clientwall::git::head_blobs(fixture.root.as_std_path()).unwrap_err();
+    let Error::Git(git) = &err else {
+        panic!("expected a git error, got {err:?}");
+    };
+    assert_eq!(git.args, ["ls-tree", "-r", "-z", "HEAD"]);
+    assert_eq!(git.dir, fixture.root.as_std_path());
+    assert_eq!(git.status, Some(128));
+    assert!(
+        git.stderr.contains("Not a valid object name HEAD"),
+        "{}",
+        git.stderr
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "`git ls-tree -r -z HEAD` failed in {}: fatal: ",
+            fixture.root
+        )),
+        "{err}"
     );
 }

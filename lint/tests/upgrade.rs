@@ -627,7 +627,13 @@ fn clients_older_than_records_are_recovered_from_their_own_files() {
     for (name, display, database) in FIRST_RELEASE_CLIENTS {
         let out = Command::new(cargo_bin("cargo-clientwall"))
             .args(["clientwall", "new", name, "--workspace", fresh.as_str()])
-            .args(["--display-name", display, "--database", database, "--no-check"])
+            .args([
+                "--display-name",
+                display,
+                "--database",
+                database,
+                "--no-check",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{:?}", text(&out));

@@ -161,10 +161,8 @@ fn main() -> Result<()> {
                 plant_violations: true,
             },
         )?;
-        let config = clientwall::config::Config::from_manifest(
-            &clientwall::manifest::Manifest::load(&root.join("Cargo.toml"))?,
-        )?;
-        let layout = clientwall::layout::Layout::from_globs(&root, &config)?;
+        let workspace = clientwall::workspace::Workspace::load(&root)?;
+        let layout = clientwall::layout::Layout::from_globs(&workspace)?;
         let targets = clientwall::scan::TargetDirs::predicted(&layout);
         // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
         let pattern = format!(

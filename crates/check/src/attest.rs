@@ -171,7 +171,7 @@ pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> R
     let mut attestation = OffboardedAttestation {
         client: client.to_owned(),
         offboarded: true,
-        commit: commit(&checked.layout.root),
+        commit: commit(&checked.layout.root)?,
         no_commit_reason: no_commit_reason(&checked.layout.root),
         passed: !crate_in_workspace
             && destroyed_data_named_by.is_empty()
@@ -456,7 +456,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     let mut attestation = Attestation {
         client: client.to_owned(),
         crate_dir: checked.layout.display(&area.dir),
-        commit: commit(&checked.layout.root),
+        commit: commit(&checked.layout.root)?,
         no_commit_reason: no_commit_reason(&checked.layout.root),
         access: config.as_ref().map(|c| Access {
             shop: c.shop.as_ref().map(|s| s.value.clone()),
@@ -536,37 +536,24 @@ pub fn checksum(attestation: &Attestation) -> String {
         .collect()
 }
 
-/// The commit the repository at `root` is at, with `+dirty` when it has uncommitted changes.
-pub fn commit(root: &std::path::Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-    };
-    let head = String::from_utf8(git(&["rev-parse", "HEAD"])?.stdout)
-        .ok()?
-        .trim()
-        .to_owned();
-    let dirty = git(&["status", "--porcelain"]).is_some_and(|o| !o.stdout.is_empty());
-    Some(if dirty { format!("{head}+dirty") } else { head })
+/// The commit the repository at `root` is at, with `+dirty` when it has uncommitted changes;
+/// `None` outside git or before the first commit ([`no_commit_reason`] says which). A git
+/// command that fails otherwise is an error: an attestation never calls a tree clean that git
+/// could not look at.
+pub fn commit(root: &std::path::Path) -> Result<Option<String>> {
+    Ok(
+        crate::git::head_state(root)?.map(|(head, dirty)| match dirty {
+            true => format!("{head}+dirty"),
+            false => head,
+        }),
+    )
 }
 
 /// Why [`commit`] found none: not a git repository, or one without commits yet.
 pub fn no_commit_reason(root: &std::path::Path) -> &'static str {
-    let in_git = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--git-dir"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if in_git {
-        "no commits yet"
-    } else {
-        "not in git"
+    match crate::git::repository(root) {
+        Ok(crate::git::Repository::Unborn) => "no commits yet",
+        _ => "not in git",
     }
 }
 

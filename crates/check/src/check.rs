@@ -12,19 +12,19 @@ use crate::client_toml::{self, ClientToml};
 use crate::config::{AllowEntry, Config};
 use crate::date::Date;
 use crate::discover::{self, Loaded};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use crate::exposure::Exposure;
 use crate::git;
 use crate::graph::CrateGraph;
 use crate::history::{self, HistoryScan, HistorySecret};
 use crate::layout::Layout;
-use crate::manifest::Manifest;
 use crate::offboarded;
 use crate::report::{Report, Share, Summary};
 use crate::rules::{self, GraphContext, Subject, Violation};
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use crate::suggest;
 use crate::targets;
+use crate::workspace;
 use camino::Utf8PathBuf;
 use scaffold::Catalog;
 use std::collections::BTreeSet;
@@ -219,25 +219,31 @@ fn concerned_clients(v: &Violation) -> impl Iterator<Item = &str> {
 }
 
 fn full(options: &CheckOptions) -> Result<Run> {
-    // While cargo resolves the graph, scan the workspace with the client directories the globs
-    // name and the target directories cargo is expected to report: in the usual case they are
-    // exactly what cargo reports, and the scan is then already done. The history, if asked
-    // for, is read at the same time.
-    let expected = discover::expected_root(options.manifest_path.as_deref());
-    let (loaded, early, early_history) = std::thread::scope(|scope| {
-        let cargo = scope.spawn(|| discover::load(options.manifest_path.as_deref()));
-        let history = match (&options.history, &expected) {
-            (Some(range), Some(root)) => {
+    // `cargo metadata` for the root runs on a thread. Meanwhile this one reads the workspace it
+    // expects cargo to report (the root manifest parsed once, the client globs walked once) and
+    // scans its files with the glob-found clients and the target directories cargo is expected
+    // to report: in the usual case they are exactly what cargo reports, and the scan is then
+    // already done. The history, if asked for, is read on a third thread.
+    let manifest_path = options.manifest_path.as_deref();
+    let (root_metadata, expected, early, early_history) = std::thread::scope(|scope| {
+        let cargo = scope.spawn(|| discover::metadata(manifest_path));
+        let found = workspace::find(manifest_path);
+        let history = match (&options.history, &found) {
+            (Some(range), Some(found)) => {
+                let root = found.root.clone();
                 Some(scope.spawn(move || history::scan(root.as_std_path(), range)))
             }
             _ => None,
         };
-        let early = expected.as_deref().map(|root| {
-            let config = Config::from_manifest(&Manifest::load(&root.join("Cargo.toml"))?)?;
-            let layout = Layout::from_globs(root, &config)?;
-            let targets = TargetDirs::predicted(&layout);
-            file_part(layout, &targets, true, options, &config)
-        });
+        let expected = found.map(workspace::Found::read);
+        let early = expected
+            .as_ref()
+            .and_then(|e| e.workspace.as_ref().ok())
+            .map(|workspace| {
+                let layout = Layout::from_globs(workspace)?;
+                let targets = TargetDirs::predicted(&layout);
+                file_part(layout, &targets, true, options, &workspace.config)
+            });
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<HistoryScan>>| {
             h.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -246,19 +252,22 @@ fn full(options: &CheckOptions) -> Result<Run> {
             cargo
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            expected,
             early,
             history.map(join),
         )
     });
-    let loaded = loaded?;
+    let expected_root = expected.as_ref().map(|e| e.root.clone());
+    let loaded = discover::finish(expected, root_metadata)?;
     let history = match (&options.history, early_history) {
         (None, _) => None,
-        (Some(_), Some(scan)) if expected.as_deref() == Some(loaded.root.as_path()) => Some(scan?),
+        (Some(_), Some(scan)) if expected_root.as_deref() == Some(loaded.root.as_path()) => {
+            Some(scan?)
+        }
         (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
     };
     let layout = classify::client_layout(&loaded)?;
     let graph = CrateGraph::build(&loaded, &layout)?;
-    let (mut violations, mut used) = graph_rules(&loaded, &graph, &layout, options.today)?;
     let targets = TargetDirs::new(
         loaded
             .workspaces
@@ -286,22 +295,20 @@ fn full(options: &CheckOptions) -> Result<Run> {
         })
         .collect();
     files.scan.scan_deferred(&files.layout, &written_by_cargo)?;
-    let exposure = Exposure::new(&graph, &files.layout);
-    let mut excuses = SecretExcuses::new(&loaded.config.allow, options.today);
-    let history_secrets = history.as_ref().map(|h| excuses.history(&h.secrets));
-    let findings = excuses.current(&files.scan.findings, &files.layout);
-    violations.extend(file_rules(
-        &findings,
-        &files.layout,
-        files.scan.tracked.as_deref().unwrap_or_default(),
-        Some(&exposure),
-        history_secrets.as_deref(),
-    ));
-    violations.extend(config_rules(&files.layout, &files.selection)?);
-    violations.append(&mut files.drift);
-    for (used, excused) in used.iter_mut().zip(excuses.used) {
-        *used |= excused;
-    }
+    let (violations, used) = run_rules(
+        Evidence {
+            cargo: Some((&loaded, &graph)),
+            config: &loaded.config,
+            layout: &files.layout,
+            selection: &files.selection,
+            findings: &files.scan.findings,
+            indexed: files.scan.tracked.as_deref().unwrap_or_default(),
+            history: history.as_ref().map(|h| h.secrets.as_slice()),
+            client_tomls: true,
+            drift: std::mem::take(&mut files.drift),
+        },
+        options.today,
+    )?;
     if files.scan.tracked.is_none() {
         files
             .notes
@@ -323,7 +330,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         root: loaded.root,
         config: loaded.config,
         violations,
-        allow_used: Some(used),
+        allow_used: used,
         workspaces: loaded.workspaces.len(),
         crates: graph.nodes.len(),
         scan: files.scan,
@@ -396,32 +403,31 @@ fn file_part(
 }
 
 fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run> {
-    let root =
-        discover::expected_root(options.manifest_path.as_deref()).ok_or_else(|| Error::Layout {
-            message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
-            help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
-        })?;
-    // Ask git for the staged files while the client directories are walked: the two are
-    // independent, and a pre-commit run is mostly these two waits.
-    let (files, glob_layout) = std::thread::scope(|scope| {
+    let found = workspace::find(options.manifest_path.as_deref()).ok_or_else(|| Error::Layout {
+        message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
+        help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
+    })?;
+    let root = found.root.clone();
+    // Ask git for the staged files while the workspace is read (its client globs walked): the
+    // two are independent, and a pre-commit run is mostly these two waits.
+    let (files, expected) = std::thread::scope(|scope| {
         let files = scope.spawn(|| -> Result<Vec<PathBuf>> {
             match selection {
                 FileSelection::Staged => git::staged_files(root.as_std_path()),
                 FileSelection::Only(files) => {
-                    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+                    let cwd = std::env::current_dir()
+                        .map_err(|e| Error::io(IoAction::Resolve, ".", e))?;
                     Ok(files.iter().map(|f| cwd.join(f)).collect())
                 }
                 FileSelection::All => unreachable!("full runs do not come here"),
             }
         });
-        let glob_layout = Manifest::load(&root.join("Cargo.toml"))
-            .and_then(|m| Config::from_manifest(&m))
-            .and_then(|config| Ok((Layout::from_globs(&root, &config)?, config)));
+        let expected = found.read();
         (
             files
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            glob_layout,
+            expected,
         )
     });
     let files = files?;
@@ -430,32 +436,40 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             .iter()
             .any(|f| f.file_name().is_some_and(|n| n == name))
     };
-    let mut violations = Vec::new();
-    let mut kept_graph = None;
-    let (config, layout, allow_used, workspaces, crates) =
-        if named("Cargo.toml") || named("Cargo.lock") {
-            // A hook run leaves the working tree as it found it: cargo may rewrite a
-            // `Cargo.lock` for a staged manifest that is not staged with it.
-            let _restore = LockFiles::save(&root, glob_layout.as_ref().ok().map(|(l, _)| l));
-            let loaded = discover::load(Some(&root.join("Cargo.toml")))?;
-            let layout = classify::client_layout(&loaded)?;
-            let graph = CrateGraph::build(&loaded, &layout)?;
-            let (found, used) = graph_rules(&loaded, &graph, &layout, options.today)?;
-            violations = found;
-            let crates = graph.nodes.len();
-            kept_graph = Some(graph);
-            (
-                loaded.config,
-                layout,
-                Some(used),
-                loaded.workspaces.len(),
-                crates,
-            )
-        } else {
-            let (layout, config) = glob_layout?;
-            (config, layout, None, 0, 0)
-        };
-    let mut scan = scan::scan_files(&layout, &files)?;
+    // The graph rules run only when a manifest or lock file is among the files.
+    let cargo = if named("Cargo.toml") || named("Cargo.lock") {
+        // A hook run leaves the working tree as it found it: cargo may rewrite a
+        // `Cargo.lock` for a staged manifest that is not staged with it.
+        let client_dirs = expected.workspace.as_ref().ok().map(|w| {
+            w.clients
+                .iter()
+                .map(|c| c.dir().as_std_path().to_owned())
+                .collect()
+        });
+        let _restore = LockFiles::save(&root, client_dirs.unwrap_or_default());
+        let loaded = discover::finish(
+            Some(expected),
+            discover::metadata(Some(&root.join("Cargo.toml"))),
+        )?;
+        let layout = classify::client_layout(&loaded)?;
+        let graph = CrateGraph::build(&loaded, &layout)?;
+        Cargo::Ran {
+            loaded: Box::new(loaded),
+            graph,
+            layout,
+        }
+    } else {
+        let workspace = expected.workspace?;
+        Cargo::NotRun {
+            layout: Layout::from_globs(&workspace)?,
+            config: workspace.config,
+        }
+    };
+    let (layout, config) = match &cargo {
+        Cargo::Ran { layout, loaded, .. } => (layout, &loaded.config),
+        Cargo::NotRun { layout, config } => (layout, config),
+    };
+    let scan = scan::scan_files(layout, &files)?;
     let env_files: Vec<PathBuf> = files
         .iter()
         .filter(|f| rules::env_file_committed::is_env_file(f) && f.exists())
@@ -466,13 +480,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
     } else {
         git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
     };
-    let mut excuses = SecretExcuses::new(&config.allow, options.today);
-    scan.findings = excuses.current(&scan.findings, &layout);
-    violations.extend(file_rules(&scan.findings, &layout, &indexed, None, None));
-    let selection = Selection::new(options, &layout)?;
-    if named(client_toml::FILE_NAME) {
-        violations.extend(config_rules(&layout, &selection)?);
-    }
+    let selection = Selection::new(options, layout)?;
     // Template drift, for the clients that own a given file.
     let owners: BTreeSet<String> = files
         .iter()
@@ -481,14 +489,50 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             layout.owner(&f).map(|a| a.name.clone())
         })
         .collect();
-    if !owners.is_empty() {
-        violations.extend(rules::template_drift::check(
-            &layout,
+    let drift = if owners.is_empty() {
+        Vec::new()
+    } else {
+        rules::template_drift::check(
+            layout,
             catalog(options),
             config.template.is_some(),
             |name| owners.contains(name) && selection.owns(name),
-        )?);
-    }
+        )?
+    };
+    let (violations, allow_used) = run_rules(
+        Evidence {
+            cargo: match &cargo {
+                Cargo::Ran { loaded, graph, .. } => Some((&**loaded, graph)),
+                Cargo::NotRun { .. } => None,
+            },
+            config,
+            layout,
+            selection: &selection,
+            findings: &scan.findings,
+            indexed: &indexed,
+            history: None,
+            client_tomls: named(client_toml::FILE_NAME),
+            drift,
+        },
+        options.today,
+    )?;
+    let (config, layout, graph, workspaces, crates) = match cargo {
+        Cargo::Ran {
+            loaded,
+            graph,
+            layout,
+        } => {
+            let crates = graph.nodes.len();
+            (
+                loaded.config,
+                layout,
+                Some(graph),
+                loaded.workspaces.len(),
+                crates,
+            )
+        }
+        Cargo::NotRun { layout, config } => (config, layout, None, 0, 0),
+    };
     Ok(Run {
         selection,
         root,
@@ -499,10 +543,24 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         crates,
         scan,
         notes: Vec::new(),
-        graph: kept_graph,
+        graph,
         layout,
         history: None,
     })
+}
+
+/// What an incremental run knows of the workspace: cargo's graph when a manifest or lock file
+/// is among its files, else the client globs alone.
+enum Cargo {
+    Ran {
+        loaded: Box<Loaded>,
+        graph: CrateGraph,
+        layout: Layout,
+    },
+    NotRun {
+        layout: Layout,
+        config: Config,
+    },
 }
 
 /// The `Cargo.lock` files of the root and of every client directory as they were, put back
@@ -512,12 +570,8 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
 struct LockFiles(Vec<(std::path::PathBuf, Option<Vec<u8>>)>);
 
 impl LockFiles {
-    fn save(root: &camino::Utf8Path, layout: Option<&Layout>) -> LockFiles {
-        let dirs = std::iter::once(root.as_std_path().to_owned()).chain(
-            layout
-                .into_iter()
-                .flat_map(|l| l.clients.iter().map(|a| a.dir.clone())),
-        );
+    fn save(root: &camino::Utf8Path, client_dirs: Vec<PathBuf>) -> LockFiles {
+        let dirs = std::iter::once(root.as_std_path().to_owned()).chain(client_dirs);
         LockFiles(
             dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
@@ -583,6 +637,70 @@ fn graph_rules(
         Some(&Exposure::new(graph, layout)),
     ));
     Ok((kept, used))
+}
+
+/// What a run gathered for the rules to read.
+struct Evidence<'a> {
+    /// The loaded workspaces and their crate graph, when cargo ran.
+    cargo: Option<(&'a Loaded, &'a CrateGraph)>,
+    config: &'a Config,
+    layout: &'a Layout,
+    selection: &'a Selection,
+    /// The file scan's findings.
+    findings: &'a [Finding],
+    /// The files in git's index, for `env-file-committed`.
+    indexed: &'a [PathBuf],
+    /// The secrets `--history` found.
+    history: Option<&'a [HistorySecret]>,
+    /// Read the selected clients' `client.toml` (every run but an incremental one not given any).
+    client_tomls: bool,
+    /// `template-drift`'s findings, made beside the scan.
+    drift: Vec<Violation>,
+}
+
+/// Every rule over what a run gathered, `allow` entries applied: the one rules pipeline of full
+/// and incremental runs. Also which `allow` entries excused something, when the graph rules ran
+/// (only then can an entry be judged stale).
+fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<Vec<bool>>)> {
+    let Evidence {
+        cargo,
+        config,
+        layout,
+        selection,
+        findings,
+        indexed,
+        history,
+        client_tomls,
+        drift,
+    } = evidence;
+    let (mut violations, mut used) = match cargo {
+        Some((loaded, graph)) => {
+            let (found, used) = graph_rules(loaded, graph, layout, today)?;
+            (found, Some(used))
+        }
+        None => (Vec::new(), None),
+    };
+    let exposure = cargo.map(|(_, graph)| Exposure::new(graph, layout));
+    let mut excuses = SecretExcuses::new(&config.allow, today);
+    let history = history.map(|secrets| excuses.history(secrets));
+    let findings = excuses.current(findings, layout);
+    violations.extend(file_rules(
+        &findings,
+        layout,
+        indexed,
+        exposure.as_ref(),
+        history.as_deref(),
+    ));
+    if client_tomls {
+        violations.extend(config_rules(layout, selection)?);
+    }
+    violations.extend(drift);
+    if let Some(used) = &mut used {
+        for (used, excused) in used.iter_mut().zip(excuses.used) {
+            *used |= excused;
+        }
+    }
+    Ok((violations, used))
 }
 
 /// The rules that read the scanned files, git's index and the history's secrets.
@@ -678,14 +796,8 @@ impl<'a> SecretExcuses<'a> {
 /// about the selected ones; it also compares them with the deletion certificates under
 /// `offboarded/`.
 fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
-    let read = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<ClientToml>> {
-        layout
-            .clients
-            .iter()
-            .filter(|a| keep(&a.name))
-            .map(ClientToml::load)
-            .filter_map(Result::transpose)
-            .collect()
+    let read = |keep: &dyn Fn(&str) -> bool| {
+        ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
     };
     let selected = read(&|name| selection.owns(name))?;
     let mut found = rules::write_scope_requested::check(&selected);

@@ -4,7 +4,8 @@
 
 use crate::config::{self, Role};
 use crate::discover::Loaded;
-use crate::error::{Error, Result};
+use crate::error::{ConfigErrors, ConfigProblem, Error, IoAction, Result};
+use crate::git::GitError;
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::suggest;
@@ -68,10 +69,26 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
         .filter(|p| p.source.is_none())
         .map(|p| (p.manifest_path.as_path(), p))
         .collect();
+    // Every package's marker is validated before any is used, so that every malformed one is
+    // reported at once.
+    let mut problems: Option<ConfigErrors> = None;
+    let mut in_path_order: Vec<&&Package> = packages.values().collect();
+    in_path_order.sort_by_key(|p| &p.manifest_path);
+    for package in in_path_order {
+        match (marker_role(package), &mut problems) {
+            (Err(Error::Config(more)), Some(problems)) => problems.append(more),
+            (Err(Error::Config(more)), None) => problems = Some(more),
+            (Err(other), _) => return Err(other),
+            (Ok(_), _) => {}
+        }
+    }
+    if let Some(problems) = problems {
+        return Err(Error::Config(problems));
+    }
     let mut areas: Vec<(String, Utf8PathBuf)> = Vec::new();
-    for manifest in &loaded.client_manifests {
-        let dir = manifest.parent().unwrap_or(manifest);
-        match packages.get(manifest.as_path()) {
+    for client in &loaded.client_manifests {
+        let dir = client.dir();
+        match packages.get(client.path.as_path()) {
             Some(package) => {
                 if matches!(
                     marker_role(package)?,
@@ -81,10 +98,7 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
                 }
                 areas.push((package.name.to_string(), dir.to_owned()));
             }
-            None => areas.push((
-                dir.file_name().unwrap_or(dir.as_str()).to_owned(),
-                dir.to_owned(),
-            )),
+            None => areas.push((client.client_name(), dir.to_owned())),
         }
     }
     let mut marked = Vec::new();
@@ -101,8 +115,8 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
     let virtual_roots: Vec<PathBuf> = loaded
         .client_manifests
         .iter()
-        .filter(|m| !packages.contains_key(m.as_path()))
-        .filter_map(|m| Some(m.parent()?.as_std_path().to_owned()))
+        .filter(|c| !packages.contains_key(c.path.as_path()))
+        .map(|c| c.dir().as_std_path().to_owned())
         .collect();
     let layout = Layout::new(&loaded.root, areas)?;
     // What cargo says about every package's directory and build script, for the file scan.
@@ -201,23 +215,28 @@ pub struct ThisRepository {
 
 impl ThisRepository {
     /// Ask git (once for the top level, once for the remotes) about the repository holding
-    /// `root`. Outside a repository, only `file://` paths inside the workspace match.
-    pub fn of(root: &Path) -> ThisRepository {
-        let git = |args: &[&str]| -> Option<String> {
-            let output = std::process::Command::new("git")
-                .arg("-C")
-                .arg(root)
+    /// `root`. Outside a repository, only `file://` paths inside the workspace match. A git
+    /// command that fails for another reason is an error: a dependency on this repository
+    /// must not pass for an external one because git could not be asked.
+    pub fn of(root: &Path) -> Result<ThisRepository> {
+        let git = |args: &[&str]| -> Result<Option<String>> {
+            let output = crate::git::command(root)
                 .args(args)
                 .output()
-                .ok()?;
-            output
-                .status
-                .success()
-                .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+                .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
+            if output.status.success() {
+                return Ok(Some(String::from_utf8_lossy(&output.stdout).into_owned()));
+            }
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            // Outside a repository; or `config --get-regexp` matching nothing (exit 1, silent).
+            if stderr.contains("not a git repository") || stderr.trim().is_empty() {
+                return Ok(None);
+            }
+            Err(GitError::new(args, root, output.status.code(), &stderr).into())
         };
-        let toplevel = git(&["rev-parse", "--show-toplevel"])
+        let toplevel = git(&["rev-parse", "--show-toplevel"])?
             .map(|t| canonical_or_lexical(Path::new(t.trim())));
-        let mut remotes: Vec<String> = git(&["config", "--get-regexp", r"^remote\..*\.url$"])
+        let mut remotes: Vec<String> = git(&["config", "--get-regexp", r"^remote\..*\.url$"])?
             .unwrap_or_default()
             .lines()
             .filter_map(|line| line.split_whitespace().nth(1))
@@ -225,11 +244,11 @@ impl ThisRepository {
             .collect();
         remotes.sort();
         remotes.dedup();
-        ThisRepository {
+        Ok(ThisRepository {
             root: canonical_or_lexical(root),
             toplevel,
             remotes,
-        }
+        })
     }
 
     /// Is the git source URL (cargo's `git+<url>#<rev>` or a plain URL) this repository?
@@ -295,16 +314,20 @@ fn marker_role(package: &Package) -> Result<Option<Role>> {
         _ => {
             let manifest = Manifest::load(&package.manifest_path)?;
             config::package_role(&manifest)?;
-            Err(Error::Config {
-                file: package.manifest_path.clone(),
-                line: 1,
+            let problem = ConfigProblem {
+                location: manifest.key_location(&["package", "metadata", "clientwall"]),
                 message: "`package.metadata.clientwall` must be a table with a `role` string"
                     .into(),
                 help: Some(suggest::hint(
                     "",
                     &["client", "shared", "credential-helper"],
                 )),
-            })
+            };
+            Err(Error::Config(ConfigErrors::new(
+                &manifest.path,
+                &manifest.text,
+                vec![problem],
+            )))
         }
     }
 }

@@ -2,7 +2,8 @@
 //! with spans so findings point at the line. Keys the lint does not use are allowed (the
 //! template may add more); the keys it uses must have the right type.
 
-use crate::error::{Error, Result};
+use crate::config::Problems;
+use crate::error::{ConfigErrors, Error, Result};
 use crate::layout::Area;
 use crate::location::Location;
 use crate::manifest::Manifest;
@@ -45,37 +46,60 @@ impl ClientToml {
         let manifest = Manifest::load(&path)?;
         let reader = Reader {
             manifest: &manifest,
+            problems: Problems::new(&manifest),
         };
         let scopes = match reader.item(&["shopify", "scopes"]) {
             None => Vec::new(),
             Some(item) => {
-                let array = item.as_array().ok_or_else(|| {
-                    reader.mismatch(&["shopify", "scopes"], "an array of strings")
-                })?;
-                array
-                    .iter()
-                    .map(|v| {
-                        let value = v.as_str().ok_or_else(|| {
-                            reader.mismatch(&["shopify", "scopes"], "an array of strings")
-                        })?;
-                        Ok(Located {
-                            value: value.to_owned(),
-                            location: manifest.locate(v.span()),
+                let scopes = item.as_array().and_then(|array| {
+                    array
+                        .iter()
+                        .map(|v| {
+                            Some(Located {
+                                value: v.as_str()?.to_owned(),
+                                location: manifest.locate(v.span()),
+                            })
                         })
-                    })
-                    .collect::<Result<_>>()?
+                        .collect::<Option<Vec<_>>>()
+                });
+                if scopes.is_none() {
+                    reader.mismatch(&["shopify", "scopes"], item, "an array of strings");
+                }
+                scopes.unwrap_or_default()
             }
         };
-        Ok(Some(ClientToml {
+        let client_toml = ClientToml {
             client: area.name.clone(),
-            shop: reader.string(&["shopify", "shop"])?,
+            shop: reader.string(&["shopify", "shop"]),
             scopes,
-            token_lifetime_hours: reader.integer(&["shopify", "token_lifetime_hours"])?,
-            database_kind: reader.string(&["database", "kind"])?,
-            database_path: reader.string(&["database", "path"])?,
-            database_url_env: reader.string(&["database", "url_env"])?,
+            token_lifetime_hours: reader.integer(&["shopify", "token_lifetime_hours"]),
+            database_kind: reader.string(&["database", "kind"]),
+            database_path: reader.string(&["database", "path"]),
+            database_url_env: reader.string(&["database", "url_env"]),
             path,
-        }))
+        };
+        reader.problems.finish(client_toml).map(Some)
+    }
+
+    /// The `client.toml` of each of `areas` that has one. A file that does not parse stops
+    /// here; keys of the wrong type are collected over every file and reported together.
+    pub fn load_all<'a>(areas: impl IntoIterator<Item = &'a Area>) -> Result<Vec<ClientToml>> {
+        let mut loaded = Vec::new();
+        let mut problems: Option<ConfigErrors> = None;
+        for area in areas {
+            match ClientToml::load(area) {
+                Ok(found) => loaded.extend(found),
+                Err(Error::Config(more)) => match &mut problems {
+                    Some(problems) => problems.append(more),
+                    None => problems = Some(more),
+                },
+                Err(other) => return Err(other),
+            }
+        }
+        match problems {
+            Some(problems) => Err(Error::Config(problems)),
+            None => Ok(loaded),
+        }
     }
 }
 
@@ -86,6 +110,7 @@ pub fn env_prefix(client: &str) -> String {
 
 struct Reader<'m> {
     manifest: &'m Manifest,
+    problems: Problems<'m>,
 }
 
 impl Reader<'_> {
@@ -98,47 +123,41 @@ impl Reader<'_> {
     }
 
     fn location(&self, path: &[&str], item: &Item) -> Location {
-        let span = item.as_value().and_then(|v| v.span());
-        match span {
+        match item.span() {
             Some(span) => self.manifest.locate(Some(span)),
             None => self.manifest.key_location(path),
         }
     }
 
-    fn mismatch(&self, path: &[&str], expected: &str) -> Error {
-        Error::Config {
-            file: self.manifest.path.clone(),
-            line: self.manifest.key_location(path).line,
-            message: format!("`{}` must be {expected}", path.join(".")),
-            help: None,
-        }
+    fn mismatch(&self, path: &[&str], item: &Item, expected: &str) {
+        self.problems.at(
+            self.location(path, item),
+            format!("`{}` must be {expected}", path.join(".")),
+            None,
+        );
     }
 
-    fn string(&self, path: &[&str]) -> Result<Option<Located<String>>> {
-        self.item(path)
-            .map(|item| {
-                let value = item
-                    .as_str()
-                    .ok_or_else(|| self.mismatch(path, "a string"))?;
-                Ok(Located {
-                    value: value.to_owned(),
-                    location: self.location(path, item),
-                })
-            })
-            .transpose()
+    fn string(&self, path: &[&str]) -> Option<Located<String>> {
+        let item = self.item(path)?;
+        let Some(value) = item.as_str() else {
+            self.mismatch(path, item, "a string");
+            return None;
+        };
+        Some(Located {
+            value: value.to_owned(),
+            location: self.location(path, item),
+        })
     }
 
-    fn integer(&self, path: &[&str]) -> Result<Option<Located<i64>>> {
-        self.item(path)
-            .map(|item| {
-                let value = item
-                    .as_integer()
-                    .ok_or_else(|| self.mismatch(path, "an integer"))?;
-                Ok(Located {
-                    value,
-                    location: self.location(path, item),
-                })
-            })
-            .transpose()
+    fn integer(&self, path: &[&str]) -> Option<Located<i64>> {
+        let item = self.item(path)?;
+        let Some(value) = item.as_integer() else {
+            self.mismatch(path, item, "an integer");
+            return None;
+        };
+        Some(Located {
+            value,
+            location: self.location(path, item),
+        })
     }
 }

@@ -2,11 +2,12 @@
 //! an unknown key or a bad value is an error naming the file, the line and the closest key.
 
 use crate::date::Date;
-use crate::error::{Error, Result};
+use crate::error::{ConfigErrors, ConfigProblem, Error, Result};
 use crate::location::Location;
 use crate::manifest::Manifest;
 use crate::suggest;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use std::cell::RefCell;
 use toml_edit::{Item, TableLike, Value};
 
 const WORKSPACE_KEYS: &[&str] = &["clients", "credential-helpers", "template", "allow"];
@@ -94,6 +95,7 @@ pub enum Role {
 
 impl Config {
     /// The policy from the root manifest of a workspace. A missing table means the defaults.
+    /// Every problem is collected (each at its key or value) and reported together.
     pub fn from_manifest(manifest: &Manifest) -> Result<Config> {
         if !manifest.root().contains_key("workspace") {
             return Err(Error::Layout {
@@ -105,11 +107,9 @@ impl Config {
                 ),
             });
         }
-        let reader = Reader { manifest };
-        let table = match lookup(manifest.root(), &CONFIG_PATH) {
-            None => None,
-            Some(item) => Some(reader.table(item, &CONFIG_PATH)?),
-        };
+        let reader = Reader::new(manifest);
+        let table =
+            lookup(manifest.root(), &CONFIG_PATH).and_then(|item| reader.table(item, &CONFIG_PATH));
         let mut clients = vec!["clients/*".to_owned()];
         let mut credential_helpers = Vec::new();
         let mut template = None;
@@ -118,26 +118,33 @@ impl Config {
             for (key, item) in table.iter() {
                 let path = [&CONFIG_PATH[..], &[key]].concat();
                 match key {
-                    "clients" => clients = reader.string_array(item, &path)?,
-                    "credential-helpers" => {
-                        credential_helpers = reader.string_array(item, &path)?
+                    "clients" => {
+                        if let Some(globs) = reader.string_array(item, &path) {
+                            clients = globs;
+                        }
                     }
-                    "template" => template = Some(reader.string(item, &path)?),
-                    "allow" => allow = reader.allow_entries(item, &path)?,
-                    other => return Err(reader.unknown_key(other, &path, WORKSPACE_KEYS)),
+                    "credential-helpers" => {
+                        if let Some(globs) = reader.string_array(item, &path) {
+                            credential_helpers = globs;
+                        }
+                    }
+                    "template" => template = reader.string(item, &path),
+                    "allow" => allow = reader.allow_entries(item, &path),
+                    other => reader.unknown_key(other, &path, WORKSPACE_KEYS),
                 }
             }
         }
         let clients_path = [&CONFIG_PATH[..], &["clients"]].concat();
         let helpers_path = [&CONFIG_PATH[..], &["credential-helpers"]].concat();
-        Ok(Config {
-            client_globs: reader.globset(&clients, &clients_path, true)?,
-            helper_globs: reader.globset(&credential_helpers, &helpers_path, false)?,
+        let config = Config {
+            client_globs: reader.globset(&clients, &clients_path, true),
+            helper_globs: reader.globset(&credential_helpers, &helpers_path, false),
             clients,
             credential_helpers,
             template,
             allow,
-        })
+        };
+        reader.problems.finish(config)
     }
 
     /// Does a directory (relative to the workspace root, `/`-separated) hold a client crate?
@@ -159,38 +166,41 @@ impl Config {
     }
 }
 
-/// The role a package's own `[package.metadata.clientwall]` declares, validated.
+/// The role a package's own `[package.metadata.clientwall]` declares, validated: every problem
+/// in the table is reported together.
 pub fn package_role(manifest: &Manifest) -> Result<Option<Role>> {
     let path = ["package", "metadata", "clientwall"];
     let Some(item) = lookup(manifest.root(), &path) else {
         return Ok(None);
     };
-    let reader = Reader { manifest };
-    let table = reader.table(item, &path)?;
+    let reader = Reader::new(manifest);
     let mut role = None;
-    for (key, item) in table.iter() {
+    for (key, item) in reader.table(item, &path).into_iter().flat_map(|t| t.iter()) {
         let key_path = [&path[..], &[key]].concat();
-        if key == "template-version" {
-            reader.string(item, &key_path)?;
-            continue;
-        }
-        if key != "role" {
-            return Err(reader.unknown_key(key, &key_path, PACKAGE_KEYS));
-        }
-        role = Some(match reader.string(item, &key_path)?.as_str() {
-            "client" => Role::Client,
-            "shared" => Role::Shared,
-            "credential-helper" => Role::CredentialHelper,
-            other => {
-                return Err(reader.error(
-                    &key_path,
-                    format!("unknown role `{other}`"),
-                    Some(suggest::hint(other, ROLES)),
-                ));
+        match key {
+            "template-version" => {
+                reader.string(item, &key_path);
             }
-        });
+            "role" => {
+                role = match reader.string(item, &key_path).as_deref() {
+                    None => None,
+                    Some("client") => Some(Role::Client),
+                    Some("shared") => Some(Role::Shared),
+                    Some("credential-helper") => Some(Role::CredentialHelper),
+                    Some(other) => {
+                        reader.problems.at(
+                            reader.value_location(item, &key_path),
+                            format!("unknown role `{other}`"),
+                            Some(suggest::hint(other, ROLES)),
+                        );
+                        None
+                    }
+                }
+            }
+            other => reader.unknown_key(other, &key_path, PACKAGE_KEYS),
+        }
     }
-    Ok(role)
+    reader.problems.finish(role)
 }
 
 fn lookup<'a>(table: &'a dyn TableLike, path: &[&str]) -> Option<&'a Item> {
@@ -203,122 +213,201 @@ fn lookup<'a>(table: &'a dyn TableLike, path: &[&str]) -> Option<&'a Item> {
     }
 }
 
-/// Typed access to TOML items that turns every mismatch into a located [`Error::Config`].
-struct Reader<'m> {
+/// The problems found while validating one file, collected so that all of them are reported at
+/// once ([`Error::Config`]), each at the key or value it is about.
+pub(crate) struct Problems<'m> {
     manifest: &'m Manifest,
+    found: RefCell<Vec<ConfigProblem>>,
 }
 
-impl<'m> Reader<'m> {
-    fn error(&self, path: &[&str], message: String, help: Option<String>) -> Error {
-        Error::Config {
-            file: self.manifest.path.clone(),
-            line: self.manifest.key_location(path).line,
-            message,
-            help,
+impl<'m> Problems<'m> {
+    pub(crate) fn new(manifest: &'m Manifest) -> Problems<'m> {
+        Problems {
+            manifest,
+            found: RefCell::new(Vec::new()),
         }
     }
 
-    fn unknown_key(&self, key: &str, path: &[&str], known: &[&str]) -> Error {
+    /// Report a problem at `location`.
+    pub(crate) fn at(&self, location: Location, message: String, help: Option<String>) {
+        self.found.borrow_mut().push(ConfigProblem {
+            location,
+            message,
+            help,
+        });
+    }
+
+    /// How many problems were reported so far.
+    pub(crate) fn count(&self) -> usize {
+        self.found.borrow().len()
+    }
+
+    /// `value` when nothing was reported, else every problem, in file order.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T> {
+        let mut found = self.found.into_inner();
+        if found.is_empty() {
+            return Ok(value);
+        }
+        found.sort_by_key(|p| (p.location.span.start, p.location.span.end));
+        Err(Error::Config(ConfigErrors::new(
+            &self.manifest.path,
+            &self.manifest.text,
+            found,
+        )))
+    }
+}
+
+/// Typed access to TOML items: every mismatch is reported to [`Problems`] at its place, and the
+/// reading goes on without the value.
+struct Reader<'m> {
+    manifest: &'m Manifest,
+    problems: Problems<'m>,
+}
+
+impl<'m> Reader<'m> {
+    fn new(manifest: &'m Manifest) -> Reader<'m> {
+        Reader {
+            manifest,
+            problems: Problems::new(manifest),
+        }
+    }
+
+    /// Where the value at `path` is written (the key when the value has no span of its own).
+    fn value_location(&self, item: &Item, path: &[&str]) -> Location {
+        match item.span() {
+            Some(span) => self.manifest.locate(Some(span)),
+            None => self.manifest.key_location(path),
+        }
+    }
+
+    fn unknown_key(&self, key: &str, path: &[&str], known: &[&str]) {
         let table = path[..path.len() - 1].join(".");
-        self.error(
-            path,
+        self.problems.at(
+            self.manifest.key_location(path),
             format!("unknown key `{key}` in `{table}`"),
             Some(suggest::hint(key, known)),
-        )
+        );
     }
 
-    fn mismatch(&self, path: &[&str], expected: &str) -> Error {
-        self.error(
-            path,
+    fn mismatch(&self, item: &Item, path: &[&str], expected: &str) {
+        self.problems.at(
+            self.value_location(item, path),
             format!("`{}` must be {expected}", path.join(".")),
             None,
-        )
+        );
     }
 
-    fn table(&self, item: &'m Item, path: &[&str]) -> Result<&'m dyn TableLike> {
-        item.as_table_like()
-            .ok_or_else(|| self.mismatch(path, "a table"))
+    fn table(&self, item: &'m Item, path: &[&str]) -> Option<&'m dyn TableLike> {
+        let table = item.as_table_like();
+        if table.is_none() {
+            self.mismatch(item, path, "a table");
+        }
+        table
     }
 
-    fn string(&self, item: &Item, path: &[&str]) -> Result<String> {
-        item.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| self.mismatch(path, "a string"))
+    fn string(&self, item: &Item, path: &[&str]) -> Option<String> {
+        let text = item.as_str().map(str::to_owned);
+        if text.is_none() {
+            self.mismatch(item, path, "a string");
+        }
+        text
     }
 
-    fn string_array(&self, item: &Item, path: &[&str]) -> Result<Vec<String>> {
-        let array = item
-            .as_array()
-            .ok_or_else(|| self.mismatch(path, "an array of strings"))?;
-        array
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.mismatch(path, "an array of strings"))
-            })
-            .collect()
+    fn string_array(&self, item: &Item, path: &[&str]) -> Option<Vec<String>> {
+        let strings = item.as_array().and_then(|array| {
+            array
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+        });
+        if strings.is_none() {
+            self.mismatch(item, path, "an array of strings");
+        }
+        strings
     }
 
-    fn globset(&self, globs: &[String], path: &[&str], literal_separator: bool) -> Result<GlobSet> {
+    /// The globs at `path` that compile; each one that does not is reported.
+    fn globset(&self, globs: &[String], path: &[&str], literal_separator: bool) -> GlobSet {
         let mut set = GlobSetBuilder::new();
         for glob in globs {
             let trimmed = glob.trim_end_matches('/');
             let parsed: Result<Glob, _> = GlobBuilder::new(trimmed)
                 .literal_separator(literal_separator)
                 .build();
-            let parsed = parsed.map_err(|e| {
-                self.error(path, format!("invalid glob `{glob}`: {}", e.kind()), None)
-            })?;
-            set.add(parsed);
+            match parsed {
+                Ok(parsed) => {
+                    set.add(parsed);
+                }
+                Err(e) => self.problems.at(
+                    self.manifest.key_location(path),
+                    format!("invalid glob `{glob}`: {}", e.kind()),
+                    None,
+                ),
+            }
         }
-        set.build()
-            .map_err(|e| self.error(path, format!("invalid globs: {e}"), None))
+        set.build().unwrap_or_else(|e| {
+            self.problems.at(
+                self.manifest.key_location(path),
+                format!("invalid globs: {e}"),
+                None,
+            );
+            GlobSet::empty()
+        })
     }
 
-    fn allow_entries(&self, item: &Item, path: &[&str]) -> Result<Vec<AllowEntry>> {
-        let tables = item.as_array_of_tables().ok_or_else(|| {
+    fn allow_entries(&self, item: &Item, path: &[&str]) -> Vec<AllowEntry> {
+        let Some(tables) = item.as_array_of_tables() else {
             self.mismatch(
+                item,
                 path,
                 "an array of tables (`[[workspace.metadata.clientwall.allow]]`)",
-            )
-        })?;
+            );
+            return Vec::new();
+        };
         tables
             .iter()
-            .map(|table| self.allow_entry(table, path))
+            .filter_map(|table| self.allow_entry(table, path))
             .collect()
     }
 
-    fn allow_entry(&self, table: &toml_edit::Table, path: &[&str]) -> Result<AllowEntry> {
+    /// One `allow` entry; `None` when it has problems (each one reported).
+    fn allow_entry(&self, table: &toml_edit::Table, path: &[&str]) -> Option<AllowEntry> {
         let location = self.manifest.locate(table.span());
-        let located = |message: String, help: Option<String>| Error::Config {
-            file: self.manifest.path.clone(),
-            line: location.line,
-            message,
-            help,
+        let problems_before = self.problems.count();
+        let entry_problem = |message: String, help: Option<String>| {
+            self.problems.at(location.clone(), message, help);
         };
         let mut fields: [Option<String>; 5] = Default::default();
         let mut expires = None;
         for (key, item) in table.iter() {
             let key_path = [path, &[key]].concat();
-            match key {
-                "from" => fields[0] = Some(self.allow_string(item, &key_path, &location)?),
-                "to" => fields[1] = Some(self.allow_string(item, &key_path, &location)?),
-                "reason" => fields[2] = Some(self.allow_string(item, &key_path, &location)?),
-                "commit" => fields[3] = Some(self.allow_string(item, &key_path, &location)?),
-                "path" => fields[4] = Some(self.allow_string(item, &key_path, &location)?),
-                "expires" => expires = Some(self.allow_date(item, &location)?),
+            let key_location = self
+                .manifest
+                .locate(table.key(key).and_then(toml_edit::Key::span));
+            let field = match key {
+                "from" => 0,
+                "to" => 1,
+                "reason" => 2,
+                "commit" => 3,
+                "path" => 4,
+                "expires" => {
+                    expires = self.allow_date(item, &key_path);
+                    continue;
+                }
                 other => {
-                    return Err(located(
+                    self.problems.at(
+                        key_location,
                         format!("unknown key `{other}` in an `allow` entry"),
                         Some(suggest::hint(other, ALLOW_KEYS)),
-                    ));
+                    );
+                    continue;
                 }
-            }
+            };
+            fields[field] = self.string(item, &key_path);
         }
         let [from, to, reason, commit, secret_path] = fields;
         let missing = |key: &str| {
-            located(
+            entry_problem(
                 format!("an `allow` entry is missing `{key}`"),
                 Some(
                     "every exception needs `from` and `to` (a dependency) or `commit` and/or \
@@ -327,85 +416,81 @@ impl<'m> Reader<'m> {
                 ),
             )
         };
-        let reason = reason.ok_or_else(|| missing("reason"))?;
-        if reason.trim().is_empty() {
-            return Err(missing("reason"));
+        if reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            missing("reason");
         }
-        if commit.is_some() || secret_path.is_some() {
+        let secret_entry = commit.is_some() || secret_path.is_some();
+        let mut path_matcher = None;
+        if secret_entry {
             if from.is_some() || to.is_some() {
-                return Err(located(
+                entry_problem(
                     "an `allow` entry names either a dependency (`from`, `to`) or a secret \
                      (`commit`, `path`), not both"
                         .into(),
                     None,
-                ));
+                );
             }
             if let Some(commit) = &commit
                 && (commit.len() < 7 || !commit.bytes().all(|b| b.is_ascii_hexdigit()))
             {
-                return Err(located(
+                entry_problem(
                     format!(
                         "`commit` must be a commit id of at least 7 hex digits, found `{commit}`"
                     ),
                     None,
-                ));
+                );
             }
-            let path_matcher = secret_path
-                .as_deref()
-                .map(|glob| {
-                    GlobBuilder::new(glob.trim_start_matches("./"))
-                        .literal_separator(true)
-                        .build()
-                        .map(|g| g.compile_matcher())
-                        .map_err(|e| located(format!("invalid glob `{glob}`: {}", e.kind()), None))
-                })
-                .transpose()?;
-            return Ok(AllowEntry {
-                from: String::new(),
-                to: String::new(),
-                commit,
-                path: secret_path,
-                path_matcher,
-                reason,
-                expires,
-                location,
-            });
+            if let Some(glob) = &secret_path {
+                match GlobBuilder::new(glob.trim_start_matches("./"))
+                    .literal_separator(true)
+                    .build()
+                {
+                    Ok(g) => path_matcher = Some(g.compile_matcher()),
+                    Err(e) => entry_problem(format!("invalid glob `{glob}`: {}", e.kind()), None),
+                }
+            }
+        } else {
+            if from.is_none() {
+                missing("from");
+            }
+            if to.is_none() {
+                missing("to");
+            }
         }
-        Ok(AllowEntry {
-            from: from.ok_or_else(|| missing("from"))?,
-            to: to.ok_or_else(|| missing("to"))?,
-            commit: None,
-            path: None,
-            path_matcher: None,
-            reason,
+        if self.problems.count() > problems_before {
+            return None;
+        }
+        let (from, to) = match secret_entry {
+            true => (String::new(), String::new()),
+            false => (from?, to?),
+        };
+        Some(AllowEntry {
+            from,
+            to,
+            commit,
+            path: secret_path,
+            path_matcher,
+            reason: reason?,
             expires,
             location,
         })
     }
 
-    fn allow_string(&self, item: &Item, path: &[&str], location: &Location) -> Result<String> {
-        item.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| Error::Config {
-                file: self.manifest.path.clone(),
-                line: location.line,
-                message: format!("`{}` must be a string", path.join(".")),
-                help: None,
-            })
-    }
-
-    fn allow_date(&self, item: &Item, location: &Location) -> Result<Date> {
+    fn allow_date(&self, item: &Item, path: &[&str]) -> Option<Date> {
         let text = match item.as_value() {
             Some(Value::String(s)) => s.value().clone(),
             Some(Value::Datetime(d)) => d.value().to_string(),
             _ => String::new(),
         };
-        Date::parse(&text).ok_or_else(|| Error::Config {
-            file: self.manifest.path.clone(),
-            line: location.line,
-            message: format!("`expires` must be a date like 2027-03-01, found `{text}`"),
-            help: None,
-        })
+        let date = Date::parse(&text);
+        if date.is_none() {
+            self.problems.at(
+                self.value_location(item, path),
+                format!("`expires` must be a date like 2027-03-01, found `{text}`"),
+                None,
+            );
+        }
+        date
     }
 }
 
@@ -456,18 +541,66 @@ expires = 2027-03-01
         let err =
             config("[workspace]\n[workspace.metadata.clientwall]\nclient = []\n").unwrap_err();
         match err {
-            Error::Config {
-                line,
-                message,
-                help,
-                ..
-            } => {
-                assert_eq!(line, 3);
-                assert!(message.contains("unknown key `client`"), "{message}");
-                assert_eq!(help.as_deref(), Some("did you mean `clients`?"));
+            Error::Config(errors) => {
+                let [problem] = errors.problems.as_slice() else {
+                    panic!("one problem: {errors:?}");
+                };
+                assert_eq!(problem.location.line, 3);
+                assert!(
+                    problem.message.contains("unknown key `client`"),
+                    "{}",
+                    problem.message
+                );
+                assert_eq!(problem.help.as_deref(), Some("did you mean `clients`?"));
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let err = config(
+            r#"[workspace]
+[workspace.metadata.clientwall]
+clients = "clients/*"
+credential-helper = ["*-credentials"]
+[[workspace.metadata.clientwall.allow]]
+from = "acme"
+reason = "migrating"
+expires = "soon"
+[[workspace.metadata.clientwall.allow]]
+commit = "xyz"
+reason = "a test token"
+"#,
+        )
+        .unwrap_err();
+        let Error::Config(errors) = err else {
+            panic!("unexpected {err:?}");
+        };
+        let found: Vec<(usize, &str)> = errors
+            .problems
+            .iter()
+            .map(|p| (p.location.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    3,
+                    "`workspace.metadata.clientwall.clients` must be an array of strings"
+                ),
+                (
+                    4,
+                    "unknown key `credential-helper` in `workspace.metadata.clientwall`"
+                ),
+                (5, "an `allow` entry is missing `to`"),
+                (8, "`expires` must be a date like 2027-03-01, found `soon`"),
+                (
+                    9,
+                    "`commit` must be a commit id of at least 7 hex digits, found `xyz`"
+                ),
+            ]
+        );
     }
 
     #[test]

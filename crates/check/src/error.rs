@@ -1,38 +1,46 @@
 //! Errors that stop a check. Every one of them maps to exit code 2: the lint fails closed.
 //!
-//! Every message is shown through [`crate::redact`]: an error may quote a manifest line or
-//! cargo's stderr, and either can hold a secret (a git URL with a password).
+//! Every message is shown through [`crate::redact`]: an error may quote a manifest line, cargo's
+//! stderr or git's, and any of them can hold a secret (a git URL with a password).
+//! [`crate::report::error`] prints an error the way the command line shows it.
 
+use crate::location::Location;
 use crate::redact::Redacted;
 use camino::Utf8PathBuf;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use crate::git::GitError;
 
 /// Why a check could not be completed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A `clientwall` config key or value is wrong.
-    #[error("invalid clientwall config at {file}:{line}: {}", Redacted(message))]
-    Config {
-        file: Utf8PathBuf,
-        line: usize,
-        message: String,
-        help: Option<String>,
-    },
-    /// `cargo metadata` failed for a workspace.
+    /// `clientwall` config keys or values are wrong: every problem found, each with its place.
+    #[error("{0}")]
+    Config(ConfigErrors),
+    /// `cargo metadata` failed for a workspace. The message carries cargo's stderr (redacted);
+    /// the source is `cargo_metadata`'s own error, its stderr redacted too.
     #[error(
-        "failed to load the cargo workspace at {manifest}: {}",
-        Redacted(detail)
+        "failed to load the cargo workspace at {manifest}{}",
+        metadata_detail(source)
     )]
     Metadata {
         manifest: Utf8PathBuf,
-        detail: String,
+        #[source]
+        source: cargo_metadata::Error,
     },
-    /// A file or directory could not be read.
-    #[error("failed to read {path}")]
+    /// A file operation, or starting or talking to a program, failed.
+    #[error("failed to {action} {path}")]
     Io {
+        action: IoAction,
+        /// The file or directory; for [`IoAction::Spawn`], the program.
         path: Utf8PathBuf,
         #[source]
         source: std::io::Error,
     },
+    /// A git command failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
     /// A manifest is not valid TOML. The parser's message (which quotes the offending line) is
     /// part of this error's own, redacted, text rather than a source printed as it is.
     #[error("failed to parse {path}: {}", Redacted(parse_error))]
@@ -43,20 +51,6 @@ pub enum Error {
     /// A client's template record, or the template version it names, is not usable.
     #[error(transparent)]
     Template(#[from] scaffold::Error),
-    /// A program could not be started or read from.
-    #[error("failed to run {program}")]
-    Spawn {
-        program: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// A file could not be written.
-    #[error("failed to write {path}")]
-    Write {
-        path: Utf8PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     /// An attestation could not be signed, or a signature does not verify.
     #[error("{message}")]
     Signature {
@@ -75,13 +69,135 @@ pub enum Error {
     },
 }
 
+/// What a file operation was doing when it failed: the verb of "failed to {action} {path}".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoAction {
+    Read,
+    /// Read a directory's entries.
+    List,
+    /// Resolve a path to its canonical form.
+    Resolve,
+    Open,
+    Create,
+    Write,
+    /// Rename into place.
+    Rename,
+    Remove,
+    /// Change a file's permissions.
+    Chmod,
+    Lock,
+    /// Start a program.
+    Spawn,
+    /// Wait for a program to finish.
+    Wait,
+}
+
+impl IoAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IoAction::Read => "read",
+            IoAction::List => "list",
+            IoAction::Resolve => "resolve",
+            IoAction::Open => "open",
+            IoAction::Create => "create",
+            IoAction::Write => "write",
+            IoAction::Rename => "rename into place",
+            IoAction::Remove => "remove",
+            IoAction::Chmod => "chmod",
+            IoAction::Lock => "lock",
+            IoAction::Spawn => "spawn",
+            IoAction::Wait => "wait for",
+        }
+    }
+}
+
+impl std::fmt::Display for IoAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in a configuration file, at the span it is about.
+#[derive(Debug, Clone)]
+pub struct ConfigProblem {
+    pub location: Location,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Every problem that validating configuration files found, in the order they were found, with
+/// the text of each file they are in (for the diagnostics that show the offending lines).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigErrors {
+    pub problems: Vec<ConfigProblem>,
+    sources: BTreeMap<Utf8PathBuf, Arc<str>>,
+}
+
+impl ConfigErrors {
+    /// The problems found in one file whose text is `text`.
+    pub fn new(file: &camino::Utf8Path, text: &str, problems: Vec<ConfigProblem>) -> ConfigErrors {
+        ConfigErrors {
+            problems,
+            sources: BTreeMap::from([(file.to_owned(), Arc::from(text))]),
+        }
+    }
+
+    /// Add another file's problems after these.
+    pub fn append(&mut self, other: ConfigErrors) {
+        self.problems.extend(other.problems);
+        self.sources.extend(other.sources);
+    }
+
+    /// The text of `file`, when a problem is in it.
+    pub fn source(&self, file: &camino::Utf8Path) -> Option<&str> {
+        self.sources.get(file).map(|s| &**s)
+    }
+}
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let line =
+            |p: &ConfigProblem| format!("{}:{}: {}", p.location.file, p.location.line, p.message);
+        let text = match self.problems.as_slice() {
+            [one] => format!(
+                "invalid clientwall config at {}:{}: {}",
+                one.location.file, one.location.line, one.message
+            ),
+            many => {
+                let mut text = format!("invalid clientwall config ({} problems):", many.len());
+                for problem in many {
+                    text.push_str("\n  ");
+                    text.push_str(&line(problem));
+                }
+                text
+            }
+        };
+        write!(f, "{}", Redacted(text))
+    }
+}
+
+/// `: cargo metadata failed:\n<stderr>` when cargo ran and failed (its stderr is redacted when
+/// the error is made); nothing otherwise: the source says what went wrong.
+fn metadata_detail(source: &cargo_metadata::Error) -> String {
+    match source {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            let stderr = stderr.trim();
+            format!(
+                ": cargo metadata failed:\n{}",
+                Redacted(stderr.strip_prefix("error: ").unwrap_or(stderr))
+            )
+        }
+        _ => String::new(),
+    }
+}
+
 impl Error {
     /// A hint to print under the error, if there is one (print it through [`crate::redact`]).
+    /// For config errors, the first problem's.
     pub fn help(&self) -> Option<&str> {
         match self {
-            Error::Config { help, .. }
-            | Error::Layout { help, .. }
-            | Error::Signature { help, .. } => help.as_deref(),
+            Error::Config(errors) => errors.problems.iter().find_map(|p| p.help.as_deref()),
+            Error::Layout { help, .. } | Error::Signature { help, .. } => help.as_deref(),
             _ => None,
         }
     }
@@ -93,31 +209,40 @@ impl Error {
         }
     }
 
+    /// `cargo metadata` failed; cargo's stderr is redacted before it is kept.
     pub(crate) fn metadata(
         manifest: impl Into<Utf8PathBuf>,
         source: cargo_metadata::Error,
     ) -> Self {
-        let detail = match source {
+        let source = match source {
             cargo_metadata::Error::CargoMetadata { stderr } => {
-                let stderr = stderr.trim();
-                format!(
-                    "cargo metadata failed:\n{}",
-                    stderr.strip_prefix("error: ").unwrap_or(stderr)
-                )
+                cargo_metadata::Error::CargoMetadata {
+                    stderr: crate::redact::text(&stderr).into_owned(),
+                }
             }
-            other => other.to_string(),
+            other => other,
         };
         Error::Metadata {
             manifest: manifest.into(),
-            detail,
+            source,
         }
     }
 
-    pub(crate) fn io(path: impl Into<Utf8PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: IoAction,
+        path: impl Into<Utf8PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io {
+            action,
             path: path.into(),
             source,
         }
+    }
+
+    /// An I/O error on a path that need not be UTF-8.
+    pub(crate) fn io_at(action: IoAction, path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::io(action, path.to_string_lossy().into_owned(), source)
     }
 }
 

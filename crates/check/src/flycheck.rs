@@ -10,7 +10,7 @@
 //! message quoting a source line must not show a secret whole either.
 
 use crate::check::{self, CheckOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use crate::report::message_format;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -83,10 +83,7 @@ fn cargo_check(options: &FlycheckOptions, out: &mut dyn Write) -> Result<bool> {
     } else {
         command.args(&options.cargo_args);
     }
-    let spawn_error = |source| Error::Spawn {
-        program: format!("{cargo} check"),
-        source,
-    };
+    let spawn_error = |source| Error::io(IoAction::Spawn, format!("{cargo} check"), source);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -146,10 +143,7 @@ fn is_build_finished(line: &str) -> bool {
 fn write(out: &mut dyn Write, text: &str) -> Result<()> {
     out.write_all(crate::redact::text(text).as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|source| Error::Write {
-            path: "standard output".into(),
-            source,
-        })
+        .map_err(|source| Error::io(IoAction::Write, "standard output", source))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! one per file; git runs with `LC_ALL=C` so that the messages it is judged by are English.
 //! History is read by [`crate::history`], streaming from git.
 
-use crate::error::{Error, Result};
-use std::ffi::OsString;
+use crate::error::{Error, IoAction, Result};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,6 +22,58 @@ pub fn command(dir: &Path) -> Command {
         .env_remove("GIT_EXTERNAL_DIFF");
     command
 }
+
+/// A git command that failed: its arguments, the directory it ran in, its exit code and what it
+/// wrote to stderr (redacted when the error is made, so no output shows a secret git quoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitError {
+    /// The arguments after `git` (without the `-C` and `-c` options every command gets).
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    /// `None` when git was stopped by a signal.
+    pub status: Option<i32>,
+    pub stderr: String,
+}
+
+impl GitError {
+    pub fn new(
+        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+        dir: &Path,
+        status: Option<i32>,
+        stderr: &str,
+    ) -> GitError {
+        GitError {
+            args: args
+                .into_iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect(),
+            dir: dir.to_owned(),
+            status,
+            stderr: crate::redact::text(stderr.trim()).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let command = format!("git {}", self.args.join(" "));
+        let stderr = match self.stderr.as_str() {
+            "" => match self.status {
+                Some(code) => format!("exit code {code}"),
+                None => "stopped by a signal".to_owned(),
+            },
+            text => text.to_owned(),
+        };
+        let text = format!(
+            "`{}` failed in {}: {stderr}",
+            command.trim_end(),
+            self.dir.display()
+        );
+        f.write_str(&crate::redact::text(&text))
+    }
+}
+
+impl std::error::Error for GitError {}
 
 /// A path from git's `-z` output (raw bytes; not necessarily UTF-8).
 pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
@@ -123,7 +175,7 @@ pub fn staged_files(dir: &Path) -> Result<Vec<PathBuf>> {
     match run(dir, &args) {
         Ok(Some(files)) => Ok(files.iter().map(|p| dir.join(path_from_bytes(p))).collect()),
         Ok(None) => Err(not_a_repo()),
-        Err(Error::Layout { message, .. }) if message.contains("--no-index") => Err(not_a_repo()),
+        Err(Error::Git(e)) if e.stderr.contains("--no-index") => Err(not_a_repo()),
         Err(e) => Err(e),
     }
 }
@@ -153,7 +205,7 @@ pub fn repository(dir: &Path) -> Result<Repository> {
             "HEAD^{commit}",
         ])
         .output()
-        .map_err(|e| Error::io("git", e))?;
+        .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
     let shallow = lines.next();
@@ -166,11 +218,46 @@ pub fn repository(dir: &Path) -> Result<Repository> {
         if shallow.is_some() && head.is_none() && stderr.trim().is_empty() {
             return Ok(Repository::Unborn);
         }
-        return Err(failed("rev-parse", dir, &stderr));
+        return Err(GitError::new(
+            [
+                "rev-parse",
+                "--is-shallow-repository",
+                "--verify",
+                "-q",
+                "HEAD^{commit}",
+            ],
+            dir,
+            output.status.code(),
+            &stderr,
+        )
+        .into());
     }
     Ok(Repository::Head {
         shallow: shallow == Some("true"),
     })
+}
+
+/// HEAD's commit id, and whether the work tree differs from it (`git status --porcelain`:
+/// modified, staged, deleted or untracked files); `None` outside a work tree or before the
+/// first commit.
+pub fn head_state(dir: &Path) -> Result<Option<(String, bool)>> {
+    let args = ["rev-parse", "--verify", "-q", "HEAD^{commit}"];
+    let output = command(dir)
+        .args(args)
+        .output()
+        .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // `-q` makes a missing HEAD (no commit yet) a silent exit 1.
+        if stderr.contains("not a git repository") || stderr.trim().is_empty() {
+            return Ok(None);
+        }
+        return Err(GitError::new(args, dir, output.status.code(), &stderr).into());
+    }
+    let head = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let status = ["status", "--porcelain", "-z"].map(OsString::from);
+    let changes = run(dir, &status)?.unwrap_or_default();
+    Ok(Some((head, !changes.is_empty())))
 }
 
 /// The full id of the commit `rev` names; an error naming `rev` when it names none.
@@ -179,7 +266,7 @@ pub fn resolve_commit(dir: &Path, rev: &str) -> Result<String> {
         .args(["rev-parse", "--verify", "-q", "--end-of-options"])
         .arg(format!("{rev}^{{commit}}"))
         .output()
-        .map_err(|e| Error::io("git", e))?;
+        .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
     if !output.status.success() {
         return Err(Error::Layout {
             message: format!(
@@ -217,7 +304,7 @@ fn run(dir: &Path, args: &[OsString]) -> Result<Option<Vec<Vec<u8>>>> {
     let output = command(dir)
         .args(args)
         .output()
-        .map_err(|e| Error::io("git", e))?;
+        .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
     entries(dir, args, output)
 }
 
@@ -229,7 +316,7 @@ fn run_watched(
 ) -> Result<Option<Vec<Vec<u8>>>> {
     match crate::watch::output(command(dir).args(args), blocker) {
         Ok(output) => entries(dir, args, output),
-        Err(crate::watch::Stopped::Io(e)) => Err(Error::io("git", e)),
+        Err(crate::watch::Stopped::Io(e)) => Err(Error::io(IoAction::Spawn, "git", e)),
         Err(crate::watch::Stopped::BlockedBy(path)) => Err(Error::Layout {
             message: format!(
                 "{} is not a regular file: git blocks reading it as an ignore file",
@@ -251,7 +338,7 @@ fn entries(
         if stderr.contains("not a git repository") {
             return Ok(None);
         }
-        return Err(failed(&args[0].to_string_lossy(), dir, &stderr));
+        return Err(GitError::new(args, dir, output.status.code(), &stderr).into());
     }
     // git lists what it can and only warns about a directory it cannot open: the files in it
     // would go unscanned, so that is an error (the check fails closed).
@@ -281,11 +368,4 @@ fn entries(
             .map(<[u8]>::to_vec)
             .collect(),
     ))
-}
-
-pub(crate) fn failed(what: &str, dir: &Path, stderr: &str) -> Error {
-    Error::Layout {
-        message: format!("git {what} failed in {}: {}", dir.display(), stderr.trim()),
-        help: None,
-    }
 }

@@ -80,7 +80,7 @@ impl CrateGraph {
         for metadata in &loaded.workspaces {
             graph.add_workspace(metadata, loaded, layout)?;
         }
-        graph.claim_checkouts_of_this_repository(loaded, layout);
+        graph.claim_checkouts_of_this_repository(loaded, layout)?;
         graph.sort_outgoing();
         Ok(graph)
     }
@@ -231,14 +231,18 @@ impl CrateGraph {
     /// the client with a crate of that name, else the client whose directory the checked-out
     /// manifest sits in within the working tree. Git is asked about the repository only when
     /// some crate comes from git.
-    fn claim_checkouts_of_this_repository(&mut self, loaded: &Loaded, layout: &Layout) {
+    fn claim_checkouts_of_this_repository(
+        &mut self,
+        loaded: &Loaded,
+        layout: &Layout,
+    ) -> Result<()> {
         let git_nodes: Vec<NodeId> = (0..self.nodes.len())
             .filter(|&n| matches!(self.nodes[n].source, PackageSource::Git(_)))
             .collect();
         if git_nodes.is_empty() {
-            return;
+            return Ok(());
         }
-        let repository = ThisRepository::of(loaded.root.as_std_path());
+        let repository = ThisRepository::of(loaded.root.as_std_path())?;
         let client_of_crate: HashMap<String, String> = self
             .nodes
             .iter()
@@ -265,6 +269,7 @@ impl CrateGraph {
                 self.nodes[node].client = Some(owner);
             }
         }
+        Ok(())
     }
 
     fn insert_node(&mut self, identity: String, node: Node) -> NodeId {

@@ -7,8 +7,8 @@
 //! and binary blobs are skipped with a note, as in the file scan. Merges contribute what differs
 //! from their first parent (an evil merge's own content).
 
-use crate::error::{Error, Result};
-use crate::git;
+use crate::error::{Error, IoAction, Result};
+use crate::git::{self, GitError};
 use crate::location::line_column;
 use crate::scan::read::{MAX_FILE_BYTES, is_binary, too_large};
 use crate::scan::secrets::{self, SecretKind};
@@ -156,6 +156,31 @@ fn describe(range: &Range) -> String {
     }
 }
 
+/// `git log`'s arguments: each commit's changed paths, oldest first, merges against their first
+/// parent.
+fn log_args(revs: &[String]) -> Vec<&str> {
+    let mut args = vec![
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--no-renames",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--root",
+        "--diff-merges=first-parent",
+        "--no-color",
+        "--no-show-signature",
+        "--relative",
+        "--format=commit %H %cs",
+    ];
+    args.extend(revs.iter().map(String::as_str));
+    args.push("--");
+    args
+}
+
+const CAT_ARGS: [&str; 2] = ["cat-file", "--batch"];
+
 /// A blob to read, and where it first appeared.
 struct Wanted {
     commit: Arc<Commit>,
@@ -177,30 +202,14 @@ struct Reader {
 impl Reader {
     fn run(self, dir: &Path, revs: &[String]) -> Result<Reader> {
         let mut log = git::command(dir)
-            .args([
-                "log",
-                "--reverse",
-                "--topo-order",
-                "--no-renames",
-                "--raw",
-                "-z",
-                "--no-abbrev",
-                "--root",
-                "--diff-merges=first-parent",
-                "--no-color",
-                "--no-show-signature",
-                "--relative",
-                "--format=commit %H %cs",
-            ])
-            .args(revs)
-            .arg("--")
+            .args(log_args(revs))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| Error::io("git", e))?;
+            .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
         let mut cat = match git::command(dir)
-            .args(["cat-file", "--batch"])
+            .args(CAT_ARGS)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -210,7 +219,7 @@ impl Reader {
             Err(e) => {
                 let _ = log.kill();
                 let _ = log.wait();
-                return Err(Error::io("git", e));
+                return Err(Error::io(IoAction::Spawn, "git", e));
             }
         };
         let (log_out, log_err) = (log.stdout.take(), log.stderr.take());
@@ -237,13 +246,14 @@ impl Reader {
         let log_status = wait(&mut log)?;
         let cat_status = wait(&mut cat)?;
         if !log_status.success() {
-            return Err(git::failed("log", dir, &log_err));
+            return Err(GitError::new(log_args(revs), dir, log_status.code(), &log_err).into());
         }
         let mut reader = read?;
         if !cat_status.success() {
-            return Err(git::failed("cat-file", dir, &cat_err));
+            return Err(GitError::new(CAT_ARGS, dir, cat_status.code(), &cat_err).into());
         }
-        reader.commits = listed.map_err(|e| Error::io("git log", e))?;
+        reader.commits =
+            listed.map_err(|e| Error::io(IoAction::Read, "the output of git log", e))?;
         Ok(reader)
     }
 
@@ -272,7 +282,7 @@ impl Reader {
         for blob in wanted.iter() {
             header.clear();
             out.read_until(b'\n', &mut header)
-                .map_err(|e| Error::io("git cat-file", e))?;
+                .map_err(|e| Error::io(IoAction::Read, "the output of git cat-file", e))?;
             let text = String::from_utf8_lossy(&header);
             let mut fields = text.split_whitespace();
             let (id, kind, size) = (fields.next(), fields.next(), fields.next());
@@ -298,7 +308,7 @@ impl Reader {
             self.blobs += 1;
             if size > MAX_FILE_BYTES {
                 std::io::copy(&mut out.take(size + 1), &mut std::io::sink())
-                    .map_err(|e| Error::io("git cat-file", e))?;
+                    .map_err(|e| Error::io(IoAction::Read, "the output of git cat-file", e))?;
                 self.large.push(format!(
                     "history: skipped `{}` at {} ({})",
                     blob.path,
@@ -310,7 +320,7 @@ impl Reader {
             content.clear();
             out.take(size + 1)
                 .read_to_end(&mut content)
-                .map_err(|e| Error::io("git cat-file", e))?;
+                .map_err(|e| Error::io(IoAction::Read, "the output of git cat-file", e))?;
             content.pop(); // the newline after the content
             if is_binary(&content) {
                 self.binary += 1;
@@ -489,7 +499,9 @@ fn drain(stream: Option<impl Read>) -> String {
 }
 
 fn wait(child: &mut Child) -> Result<std::process::ExitStatus> {
-    child.wait().map_err(|e| Error::io("git", e))
+    child
+        .wait()
+        .map_err(|e| Error::io(IoAction::Wait, "git", e))
 }
 
 #[cfg(test)]

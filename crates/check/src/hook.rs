@@ -1,7 +1,8 @@
 //! `cargo clientwall install-hook`: a git pre-commit hook that runs the incremental check on
 //! the staged files, for repositories that do not use the pre-commit framework.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
+use crate::git::GitError;
 use std::path::{Path, PathBuf};
 
 /// The line that marks a hook as ours.
@@ -19,17 +20,19 @@ pub enum Installed {
 /// replaced only with `force`.
 pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
     let git = |args: &[&str]| -> Result<String> {
-        let output = std::process::Command::new("git")
-            .arg("-C")
-            .arg(workspace_root)
+        let output = crate::git::command(workspace_root)
             .args(args)
             .output()
-            .map_err(|e| Error::io("git", e))?;
+            .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;
         if !output.status.success() {
-            return Err(Error::Layout {
-                message: format!("{} is not in a git repository", workspace_root.display()),
-                help: Some("run `git init` first".into()),
-            });
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if stderr.contains("not a git repository") {
+                return Err(Error::Layout {
+                    message: format!("{} is not in a git repository", workspace_root.display()),
+                    help: Some("run `git init` first".into()),
+                });
+            }
+            return Err(GitError::new(args, workspace_root, output.status.code(), &stderr).into());
         }
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     };
@@ -42,10 +45,10 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
     ])?);
     let workspace = workspace_root
         .canonicalize()
-        .map_err(|e| Error::io(workspace_root.display().to_string(), e))?;
+        .map_err(|e| Error::io_at(IoAction::Resolve, workspace_root, e))?;
     let toplevel = toplevel
         .canonicalize()
-        .map_err(|e| Error::io(toplevel.display().to_string(), e))?;
+        .map_err(|e| Error::io_at(IoAction::Resolve, &toplevel, e))?;
     let manifest = workspace
         .strip_prefix(&toplevel)
         .unwrap_or(Path::new(""))
@@ -73,13 +76,13 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
         Some(_) => Installed::Replaced(path.clone()),
         None => Installed::New(path.clone()),
     };
-    std::fs::create_dir_all(&hooks).map_err(|e| Error::io(hooks.display().to_string(), e))?;
-    std::fs::write(&path, script).map_err(|e| Error::io(path.display().to_string(), e))?;
+    std::fs::create_dir_all(&hooks).map_err(|e| Error::io_at(IoAction::Create, &hooks, e))?;
+    std::fs::write(&path, script).map_err(|e| Error::io_at(IoAction::Write, &path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| Error::io(path.display().to_string(), e))?;
+            .map_err(|e| Error::io_at(IoAction::Chmod, &path, e))?;
     }
     Ok(outcome)
 }

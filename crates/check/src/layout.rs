@@ -2,9 +2,10 @@
 //! whose manifest lies there, every file). Also which crate a file belongs to, for what rustc
 //! and cargo resolve relative to a crate's directory.
 
-use crate::config::{Config, Role};
-use crate::error::{Error, Result};
+use crate::config::Role;
+use crate::error::{Error, IoAction, Result};
 use crate::scan::Landing;
+use crate::workspace::Workspace;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -120,50 +121,31 @@ impl Layout {
         }
     }
 
-    /// Client directories from the `clients` globs alone, without cargo: for incremental runs.
-    /// Names come from each manifest's `[package] name` (the directory's name for a virtual
-    /// workspace); a directory whose package is marked `role = "shared"` or
-    /// `"credential-helper"` is not a client. The walk starts at the canonical root and follows
-    /// no symlinks, so the directories it finds are canonical already: one read per client and
-    /// no path resolution. Clients marked by `role = "client"` outside the globs need cargo.
-    pub fn from_globs(root: &Utf8Path, config: &Config) -> Result<Layout> {
-        let root = Utf8PathBuf::from_path_buf(canonical(root.as_std_path())?).map_err(|p| {
-            Error::Layout {
-                message: format!("{} is not a UTF-8 path", p.display()),
-                help: None,
+    /// Client directories from the client globs alone, without cargo: for the scan that runs
+    /// while cargo does, and for incremental runs. Each directory the walk of [`Workspace`]
+    /// found is named after its package (its directory for a virtual workspace), from the
+    /// manifest it parsed; one whose package is marked `role = "shared"` or
+    /// `"credential-helper"` is not a client. The walk started at the canonical root and
+    /// followed no symlinks, so the directories are canonical already: no path resolution.
+    /// Clients marked by `role = "client"` outside the globs need cargo.
+    pub fn from_globs(workspace: &Workspace) -> Result<Layout> {
+        let mut areas = Vec::with_capacity(workspace.clients.len());
+        let mut seeds = Vec::with_capacity(workspace.clients.len());
+        for client in &workspace.clients {
+            if matches!(client.role()?, Some(Role::Shared | Role::CredentialHelper)) {
+                continue;
             }
-        })?;
-        let areas = crate::discover::client_manifests(&root, config)?
-            .into_iter()
-            .filter_map(|manifest| {
-                let text = match crate::scan::read::read_regular_to_string(manifest.as_std_path()) {
-                    Ok(text) => text,
-                    Err(e) => return Some(Err(Error::io(&manifest, e))),
-                };
-                if matches!(
-                    marker_role(&text),
-                    Some(Role::Shared | Role::CredentialHelper)
-                ) {
-                    return None;
-                }
-                let dir = manifest.parent().unwrap_or(&manifest);
-                let name = package_name(&text)
-                    .or_else(|| dir.file_name().map(str::to_owned))
-                    .unwrap_or_default();
-                let package = package_dir_from_text(dir.as_std_path(), &text);
-                Some(Ok((
-                    Area {
-                        name,
-                        dir: dir.as_std_path().to_owned(),
-                    },
-                    package,
-                )))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let (areas, packages): (Vec<Area>, Vec<Option<PackageDir>>) = areas.into_iter().unzip();
-        let seeds: Vec<(PathBuf, Option<PackageDir>)> =
-            areas.iter().map(|a| a.dir.clone()).zip(packages).collect();
-        let layout = Layout::from_areas(root.into_std_path_buf(), areas);
+            let dir = client.dir().as_std_path().to_owned();
+            seeds.push((
+                dir.clone(),
+                package_dir_from_table(&dir, client.manifest.root()),
+            ));
+            areas.push(Area {
+                name: client.client_name(),
+                dir,
+            });
+        }
+        let layout = Layout::from_areas(workspace.root.clone().into_std_path_buf(), areas);
         layout.seed(seeds);
         Ok(layout)
     }
@@ -308,7 +290,14 @@ fn package_dir_from_text(dir: &Path, text: &str) -> Option<PackageDir> {
     let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
         return Some(default());
     };
-    let package = doc.get("package").or_else(|| doc.get("project"))?;
+    package_dir_from_table(dir, doc.as_table())
+}
+
+/// [`read_package_dir`] for a manifest already parsed.
+fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<PackageDir> {
+    let package = manifest
+        .get("package")
+        .or_else(|| manifest.get("project"))?;
     let paths = |item: &toml_edit::Item| -> Vec<PathBuf> {
         if let Some(path) = item.as_str() {
             return vec![crate::scan::references::normalize(&dir.join(path))];
@@ -340,62 +329,7 @@ static BUILD_KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
     regex::Regex::new(r#"(?m)(?:^|[{,.])\s*["']?build["']?\s*="#).expect("pattern compiles")
 });
 
-/// The `role` of a manifest's `[package.metadata.clientwall]` table, read without a full TOML
-/// parse (cargo validates it in full runs).
-pub fn marker_role(text: &str) -> Option<Role> {
-    let mut in_marker = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_marker =
-                line.split_whitespace().collect::<String>() == "[package.metadata.clientwall]";
-        } else if in_marker
-            && let Some(value) = line
-                .strip_prefix("role")
-                .map(str::trim_start)
-                .and_then(|l| l.strip_prefix('='))
-        {
-            return match value.trim().trim_matches('"') {
-                "client" => Some(Role::Client),
-                "shared" => Some(Role::Shared),
-                "credential-helper" => Some(Role::CredentialHelper),
-                _ => None,
-            };
-        }
-    }
-    None
-}
-
-/// The `name` of a manifest's `[package]` table, read without a full TOML parse.
-pub fn package_name(text: &str) -> Option<String> {
-    let mut in_package = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package
-            && let Some(value) = line
-                .strip_prefix("name")
-                .map(str::trim_start)
-                .and_then(|l| l.strip_prefix('='))
-        {
-            return Some(value.trim().trim_matches('"').to_owned());
-        }
-    }
-    None
-}
-
 pub fn canonical(path: &Path) -> Result<PathBuf> {
     path.canonicalize()
-        .map_err(|e| Error::io(path.to_string_lossy().into_owned(), e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn package_name_without_a_parser() {
-        let text = "[workspace]\nname = \"no\"\n[package]\nversion = \"1\"\nname = \"acme-corp\"\n";
-        assert_eq!(package_name(text).as_deref(), Some("acme-corp"));
-        assert_eq!(package_name("[workspace]\n"), None);
-    }
+        .map_err(|e| Error::io_at(IoAction::Resolve, path, e))
 }

@@ -35,6 +35,7 @@ pub mod source;
 pub mod suggest;
 pub mod targets;
 pub mod watch;
+pub mod workspace;
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

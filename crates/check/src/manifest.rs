@@ -1,6 +1,6 @@
 //! Cargo.toml files re-parsed with spans, so diagnostics point at the exact key to change.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::DependencyKind;
@@ -19,7 +19,7 @@ impl Manifest {
     /// Read and parse a TOML file, failing with the file name on any error.
     pub fn load(path: &Utf8Path) -> Result<Manifest> {
         let text = crate::scan::read::read_regular_to_string(path.as_std_path())
-            .map_err(|e| Error::io(path, e))?;
+            .map_err(|e| Error::io(IoAction::Read, path, e))?;
         Manifest::parse(path, text)
     }
 

@@ -11,7 +11,7 @@
 //! whose checksum does not match its content is an error: the check fails closed.
 
 use crate::date::Date;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -350,11 +350,11 @@ pub fn load_all(root: &Utf8Path) -> Result<Vec<Stored>> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(&dir, e)),
+        Err(e) => return Err(Error::io(IoAction::List, &dir, e)),
     };
     let mut paths = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let entry = entry.map_err(|e| Error::io(IoAction::List, &dir, e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if name.ends_with(".json") && !name.starts_with('.') {
@@ -371,7 +371,8 @@ pub fn load(json_path: &Utf8Path) -> Result<Stored> {
         path: json_path.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(json_path).map_err(|e| Error::io(json_path, e))?;
+    let text =
+        std::fs::read_to_string(json_path).map_err(|e| Error::io(IoAction::Read, json_path, e))?;
     let certificate: Certificate = serde_json::from_str(&text)
         .map_err(|e| invalid(format!("not a deletion certificate: {e}")))?;
     if certificate.format != FORMAT {

@@ -11,7 +11,7 @@
 //! where `allowed_signers` holds the line [`allowed_signers_line`] prints for the consultant's
 //! public key. Ed25519 and ECDSA (P-256, P-384) keys are supported, encrypted or not.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 use std::io::Write;
@@ -30,7 +30,7 @@ pub fn load_private_key(
     path: &Utf8Path,
     passphrase: impl FnOnce() -> Result<String>,
 ) -> Result<PrivateKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(IoAction::Read, path, e))?;
     let key = PrivateKey::from_openssh(&text).map_err(|e| Error::Signature {
         message: format!("{path} is not an OpenSSH private key: {e}"),
         help: Some(
@@ -155,13 +155,13 @@ pub fn write_atomically(path: &Utf8Path, text: &str) -> Result<()> {
         Some(dir) if !dir.as_str().is_empty() => dir,
         _ => Utf8Path::new("."),
     };
-    let write_error = |source| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-    temp.write_all(text.as_bytes()).map_err(write_error)?;
-    temp.persist(path).map_err(|e| write_error(e.error))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io(IoAction::Create, format!("a temporary file in {dir}"), e))?;
+    temp.write_all(text.as_bytes())
+        .and_then(|()| temp.flush())
+        .map_err(|e| Error::io(IoAction::Write, path, e))?;
+    temp.persist(path)
+        .map_err(|e| Error::io(IoAction::Rename, path, e.error))?;
     Ok(())
 }
 

@@ -58,7 +58,7 @@ pub enum Preview {
 pub(crate) fn canonical_root(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
     let root = workspace
         .canonicalize_utf8()
-        .map_err(|e| Error::io("open", workspace, e))?;
+        .map_err(|e| Error::io("resolve", workspace, e))?;
     if !root.join("Cargo.toml").is_file() {
         return Err(Error::Workspace(format!("{root} has no Cargo.toml")));
     }
@@ -191,7 +191,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         }
         None => None,
     };
-    let commit = clientwall_check::attest::commit(root.as_std_path());
+    let commit = clientwall_check::attest::commit(root.as_std_path()).map_err(Error::Policy)?;
     Ok(Plan {
         root: root.to_owned(),
         client: client.clone(),
@@ -314,7 +314,7 @@ pub(crate) fn absolute(dir: &Utf8Path) -> Result<Utf8PathBuf> {
     if dir.is_absolute() {
         return Ok(dir.to_owned());
     }
-    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let cwd = std::env::current_dir().map_err(|e| Error::io("resolve", ".", e))?;
     let cwd = Utf8PathBuf::from_path_buf(cwd)
         .map_err(|p| Error::Workspace(format!("{} is not a UTF-8 path", p.display())))?;
     Ok(cwd.join(dir))
@@ -331,7 +331,7 @@ fn export_dir(root: &Utf8Path, dir: &Utf8Path) -> Result<Utf8PathBuf> {
         .unwrap_or(Utf8Path::new("/"));
     let canonical = existing
         .canonicalize_utf8()
-        .map_err(|e| Error::io("open", existing, e))?;
+        .map_err(|e| Error::io("resolve", existing, e))?;
     if canonical.starts_with(root) {
         return Err(Error::Value {
             flag: "--export",
@@ -418,7 +418,7 @@ impl LockFiles {
         let mut paths = vec![root.join("Cargo.lock")];
         if let Ok(manifest) = Manifest::load(&root.join("Cargo.toml"))
             && let Ok(config) = Config::from_manifest(&manifest)
-            && let Ok(dirs) = clientwall_check::discover::client_manifests(root, &config)
+            && let Ok(dirs) = clientwall_check::workspace::client_dirs(root, &config)
         {
             paths.extend(dirs.iter().map(|m| m.with_file_name("Cargo.lock")));
         }

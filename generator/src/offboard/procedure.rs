@@ -323,7 +323,10 @@ impl Context<'_> {
                     return Err(self.failed(
                         journal,
                         Step::Check,
-                        format!("the check failed to run: {:#}", anyhow::Error::new(err)),
+                        format!(
+                            "the check failed to run: {}",
+                            clientwall_check::report::error::message(&err)
+                        ),
                     ));
                 }
                 CheckResult {

@@ -15,9 +15,8 @@ pub mod plan;
 use crate::error::{Error, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_check::check::CheckOptions;
-use clientwall_check::config::Config;
 use clientwall_check::layout::Layout;
-use clientwall_check::manifest::Manifest;
+use clientwall_check::workspace::Workspace;
 use plan::ClientPlan;
 use scaffold::Catalog;
 use scaffold::record::Origin;
@@ -109,10 +108,10 @@ pub fn run(options: &Options) -> Result<Report> {
     let root = options
         .workspace
         .canonicalize_utf8()
-        .map_err(|e| Error::io("open", &options.workspace, e))?;
-    let manifest = Manifest::load(&root.join("Cargo.toml")).map_err(Error::Policy)?;
-    let config = Config::from_manifest(&manifest).map_err(Error::Policy)?;
-    let layout = Layout::from_globs(&root, &config).map_err(Error::Policy)?;
+        .map_err(|e| Error::io("resolve", &options.workspace, e))?;
+    let workspace = Workspace::load(&root).map_err(Error::Policy)?;
+    let layout = Layout::from_globs(&workspace).map_err(Error::Policy)?;
+    let config = workspace.config;
     let catalog: &Catalog = options
         .templates
         .as_deref()
@@ -286,8 +285,8 @@ fn write(root: &Utf8Path, outcomes: &mut [ClientOutcome], allow_dirty: bool) {
                 }
             }
             Err(e) => Status::Refused(format!(
-                "{:#}; nothing of it was written",
-                anyhow::Error::new(e)
+                "{}; nothing of it was written",
+                clientwall_check::report::error::message(&e)
             )),
         };
     }
@@ -314,7 +313,7 @@ fn post_check(root: &Utf8Path, outcomes: &[ClientOutcome], options: &Options) ->
                 report.violations.len(),
                 clientwall_check::report::human::render(&report, false),
             ),
-            Err(e) => PostCheck::Failed(format!("{:#}", anyhow::Error::new(e))),
+            Err(e) => PostCheck::Failed(clientwall_check::report::error::message(&e)),
         },
     )
 }

@@ -1,5 +1,6 @@
 //! The result of a check, and its output formats.
 
+pub mod error;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -14,7 +14,7 @@ pub mod rust;
 pub mod secrets;
 pub mod select;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoAction, Result};
 use crate::layout::Layout;
 use crate::location::Location;
 use camino::Utf8PathBuf;
@@ -250,10 +250,11 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
         Ok(meta) => meta,
         // Tracked but deleted in the work tree: nothing here to read (history has it).
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(file, e)),
+        Err(e) => return Err(Error::io(IoAction::Read, file, e)),
     };
     if meta.file_type().is_symlink() {
-        let link = std::fs::read_link(path).map_err(|e| Error::io(file.clone(), e))?;
+        let link =
+            std::fs::read_link(path).map_err(|e| Error::io(IoAction::Read, file.clone(), e))?;
         let Some(area) = area else {
             shared_symlink(layout, path, &file, &link, out);
             return Ok(());
@@ -281,7 +282,7 @@ fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
     } else {
         read::read(path, &meta)
     };
-    let bytes = match contents.map_err(|e| Error::io(file.clone(), e))? {
+    let bytes = match contents.map_err(|e| Error::io(IoAction::Read, file.clone(), e))? {
         read::Contents::Text(bytes) => bytes,
         read::Contents::Skipped(why) => {
             out.notes
