@@ -302,9 +302,12 @@ impl CrateGraph {
     /// dev-dependency does not (cargo never builds a dependency's dev-dependencies). A path
     /// stops at the first forbidden crate on it: what lies beyond is that crate's own finding.
     ///
-    /// Linear in the graph: one reverse sweep marks the crates from which anything forbidden is
-    /// reachable, and each client's search (from all its crates at once) only enters marked
-    /// crates, so a clean client costs the size of its crates' direct dependency lists.
+    /// Cost: one reverse sweep (linear in the graph) marks the crates from which anything
+    /// forbidden is reachable; then each client's search (from all its crates at once) enters
+    /// only marked crates. A clean client costs the size of its crates' direct dependency
+    /// lists; a client that reaches the marked part costs that part it reaches. So a clean
+    /// workspace is linear, and the worst case (a shared crate every client uses leads to a
+    /// client) is clients × the marked subgraph, each client then having a finding to report.
     pub fn forbidden_reaches(&self) -> Vec<Reach> {
         let leads_to_forbidden = self.leads_to_forbidden();
         let mut reaches = Vec::new();

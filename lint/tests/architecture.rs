@@ -1,0 +1,54 @@
+//! ARCHITECTURE.md's code map names every module of every crate, so it cannot fall behind the
+//! code silently: a new file without its paragraph fails here.
+
+use std::path::Path;
+
+/// The source directories the code map covers.
+const SOURCE_DIRS: &[&str] = &[
+    "crates/check/src",
+    "crates/scaffold/src",
+    "generator/src",
+    "lint/src",
+    "xtask/src",
+    "template/src",
+];
+
+#[test]
+fn the_code_map_names_every_module() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let architecture = std::fs::read_to_string(repo.join("ARCHITECTURE.md")).unwrap();
+    let mut modules = 0;
+    let mut missing = Vec::new();
+    for dir in SOURCE_DIRS {
+        for entry in walkdir::WalkDir::new(repo.join(dir)) {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !entry.file_type().is_file() || !name.ends_with(".rs") {
+                continue;
+            }
+            // A crate root or a directory module is named by its directory's paragraph.
+            if matches!(name.as_str(), "lib.rs" | "main.rs" | "mod.rs") {
+                continue;
+            }
+            modules += 1;
+            if !architecture.contains(&name) {
+                missing.push(
+                    entry
+                        .path()
+                        .strip_prefix(repo)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    assert!(
+        modules > 50,
+        "only {modules} modules found: wrong directories?"
+    );
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map does not name these modules: {missing:?}"
+    );
+}
