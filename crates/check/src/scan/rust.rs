@@ -129,8 +129,9 @@ pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) ->
     }
 }
 
-/// The references in the code of doc comments (doctests), read as if each of `as_files` held
-/// them, that name an existing path: prose that merely mentions a path names nothing.
+/// The references in the code blocks of doc comments (doctests, as rustdoc finds them), read as
+/// if each of `as_files` held them, that name an existing path: prose that merely mentions a
+/// path names nothing.
 fn doc_references(
     text: &str,
     docs: &[std::ops::Range<usize>],
@@ -144,7 +145,11 @@ fn doc_references(
     {
         return (Vec::new(), false);
     }
-    let masked = lexer::doc_text(text, docs);
+    let code = super::doctest::code_ranges(text, docs);
+    if code.is_empty() {
+        return (Vec::new(), false);
+    }
+    let masked = lexer::doc_text(text, &code);
     let tokens = lexer::tokenize(&masked);
     let mut out = Vec::new();
     let mut too_complex = false;

@@ -1,0 +1,193 @@
+//! The code rustdoc compiles out of doc comments: the code blocks of the Markdown that each
+//! item's doc comments make, read with the Markdown parser rustdoc itself uses
+//! (`pulldown-cmark`). Prose that mentions `include_str!("..")` is not compiled; a fenced block
+//! with no language, `rust`, or rustdoc's own attributes (`no_run`, `compile_fail`, `ignore`,
+//! `edition2021`, ..) and an indented block are. `ignore` blocks count: `cargo test --doc --
+//! --include-ignored` compiles them.
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// Where a Markdown byte came from in the source file; `None` for a line break that joins two
+/// doc comments (no source byte of its own).
+type Origin = Option<usize>;
+
+/// The byte ranges of `src`, within the doc comment texts `docs` (from
+/// [`super::lexer::tokenize_with_docs`]), that rustdoc compiles as doctest code.
+pub fn code_ranges(src: &str, docs: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for block in blocks(src, docs) {
+        let (markdown, origins) = unindented(src, block);
+        let mut compiled = false;
+        for (event, range) in Parser::new(&markdown).into_offset_iter() {
+            match event {
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    compiled = match kind {
+                        CodeBlockKind::Indented => true,
+                        CodeBlockKind::Fenced(info) => is_rust(&info),
+                    }
+                }
+                Event::End(TagEnd::CodeBlock) => compiled = false,
+                Event::Text(_) if compiled => push_origins(&origins[range], &mut out),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Does rustdoc compile a fenced block with this info string? As rustdoc's `LangString`: an
+/// empty string, or any token rustdoc knows, makes it Rust; only unknown tokens (`text`,
+/// `toml`, `sh`) make it something else.
+fn is_rust(info: &str) -> bool {
+    let tokens: Vec<&str> = info
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let known = |t: &&str| {
+        matches!(
+            *t,
+            "rust"
+                | "ignore"
+                | "should_panic"
+                | "no_run"
+                | "compile_fail"
+                | "test_harness"
+                | "standalone_crate"
+                | "allow_fail"
+        ) || t.starts_with("edition")
+            || t.starts_with("ignore-")
+            || t.starts_with("E0")
+    };
+    tokens.is_empty() || tokens.iter().any(known)
+}
+
+/// The doc comments of one item: ranges separated only by whitespace and comment markers.
+fn blocks<'d>(src: &str, docs: &'d [Range<usize>]) -> Vec<&'d [Range<usize>]> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    for i in 1..=docs.len() {
+        let joined = i < docs.len()
+            && src
+                .get(docs[i - 1].end..docs[i].start)
+                .is_some_and(|between| {
+                    between
+                        .bytes()
+                        .all(|b| b.is_ascii_whitespace() || b == b'/' || b == b'!' || b == b'*')
+                });
+        if !joined {
+            out.push(&docs[first..i]);
+            first = i;
+        }
+    }
+    out.retain(|b| !b.is_empty());
+    out
+}
+
+/// One item's doc comments as the Markdown rustdoc reads (one line per comment line, the
+/// common indentation removed), with the source offset of every byte.
+fn unindented(src: &str, block: &[Range<usize>]) -> (String, Vec<Origin>) {
+    let mut lines: Vec<Vec<(u8, Origin)>> = Vec::new();
+    for range in block {
+        let mut line = Vec::new();
+        for (i, b) in src.as_bytes()[range.clone()].iter().enumerate() {
+            if *b == b'\n' {
+                lines.push(std::mem::take(&mut line));
+            } else {
+                line.push((*b, Some(range.start + i)));
+            }
+        }
+        lines.push(line);
+    }
+    let indent = |line: &[(u8, Origin)]| line.iter().take_while(|(b, _)| *b == b' ').count();
+    let common = lines
+        .iter()
+        .filter(|l| l.iter().any(|(b, _)| !b.is_ascii_whitespace()))
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let mut bytes = Vec::new();
+    let mut origins = Vec::new();
+    for line in &lines {
+        for &(b, origin) in line.iter().skip(common.min(indent(line))) {
+            bytes.push(b);
+            origins.push(origin);
+        }
+        bytes.push(b'\n');
+        origins.push(None);
+    }
+    // Whole lines of a `&str`, cut only after ASCII spaces: still UTF-8.
+    let markdown = String::from_utf8(bytes).unwrap_or_default();
+    (markdown, origins)
+}
+
+/// Add the source ranges the Markdown bytes with `origins` came from, contiguous runs merged.
+fn push_origins(origins: &[Origin], out: &mut Vec<Range<usize>>) {
+    for origin in origins.iter().flatten() {
+        match out.last_mut() {
+            Some(last) if last.end == *origin => last.end += 1,
+            _ => out.push(*origin..origin + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::lexer;
+
+    fn code(src: &str) -> Vec<&str> {
+        let (_, docs) = lexer::tokenize_with_docs(src);
+        code_ranges(src, &docs)
+            .into_iter()
+            .map(|r| &src[r])
+            .collect()
+    }
+
+    #[test]
+    fn prose_is_not_compiled() {
+        let src = "//! Mentions include_str!(\"../../other/x.csv\") in prose.\n//! And more.\nfn f() {}\n";
+        assert!(code(src).is_empty(), "{:?}", code(src));
+    }
+
+    #[test]
+    fn a_fenced_block_is_compiled_line_by_line() {
+        let src = "/// Example:\n///\n/// ```\n/// let x = include_str!(\"../a\");\n/// # let y = 1;\n/// ```\nfn f() {}\n";
+        assert_eq!(
+            code(src),
+            ["let x = include_str!(\"../a\");", "# let y = 1;"]
+        );
+    }
+
+    #[test]
+    fn info_strings_decide_as_rustdoc_does() {
+        for (info, compiled) in [
+            ("", true),
+            ("rust", true),
+            ("no_run", true),
+            ("ignore", true),
+            ("compile_fail,E0308", true),
+            ("edition2021", true),
+            ("text", false),
+            ("toml", false),
+            ("sh", false),
+            ("rust,text", true),
+        ] {
+            let src = format!("//! ```{info}\n//! include_str!(\"x\");\n//! ```\n");
+            assert_eq!(!code(&src).is_empty(), compiled, "```{info}");
+        }
+    }
+
+    #[test]
+    fn an_indented_block_is_compiled_and_items_are_separate_documents() {
+        let src = "/// Text.\n///\n///     include_str!(\"../a\");\nfn f() {}\n/// ```\nfn g() {}\n/// include_str!(\"../b\");\nfn h() {}\n";
+        // The fence left open on `g` does not reach `h`'s docs.
+        assert_eq!(code(src), ["include_str!(\"../a\");"]);
+    }
+
+    #[test]
+    fn block_doc_comments_and_inner_docs() {
+        let src = "/*!\n```\ninclude_str!(\"../a\");\n```\n*/\n";
+        assert_eq!(code(src), ["include_str!(\"../a\");"]);
+    }
+}
