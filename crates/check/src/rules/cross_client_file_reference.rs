@@ -195,6 +195,11 @@ pub fn check_shared(
                 _ => Vec::new(),
             };
             let path = layout.display(&reference.resolved);
+            let thing = if reference.partial || reference.resolved.is_dir() {
+                "directory"
+            } else {
+                "file"
+            };
             let who = match compiled_by.len() {
                 0 if exposure.is_some() => ", which no client compiles yet".to_owned(),
                 0 => String::new(),
@@ -211,7 +216,7 @@ pub fn check_shared(
                 path: Vec::new(),
                 location: location.clone(),
                 message: format!(
-                    "shared crate `{name}` pulls client `{client}`'s file `{path}` through {} into itself{who}",
+                    "shared crate `{name}` pulls client `{client}`'s {thing} `{path}` through {} into itself{who}",
                     reference.via.describe()
                 ),
                 help: format!(
