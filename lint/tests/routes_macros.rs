@@ -206,6 +206,12 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
                 18,
                 "client `acme` pulls in client `globex`'s directory `clients/globex` through build script call `current_dir`",
             ),
+            (
+                XREF,
+                build,
+                21,
+                "client `acme` pulls in client `globex`'s file `clients/globex/margins.csv` through build script call `cargo:rustc-env`",
+            ),
         ])
     );
 
@@ -221,7 +227,13 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
     let search = format!("-L native={}/clients/acme/../globex/lib", fixture.root);
     assert!(run.stderr.contains(&search), "{}", run.stderr);
     let compiled = support::compiler::compiled_sources(&target, &fixture.root);
-    assert!(compiled.contains(&canonical(&fixture.root.join("clients/globex/rates.csv"))));
+    for file in ["rates.csv", "margins.csv"] {
+        let path = canonical(&fixture.root.join("clients/globex").join(file));
+        assert!(
+            compiled.contains(&path),
+            "rustc read globex's {file}: {compiled:?}"
+        );
+    }
     let output = build_script_output(&target);
     assert!(output.contains("ACME_ORDERS=globex-order"), "{output}");
     assert!(
@@ -250,6 +262,8 @@ fn build_script_instructions_and_commands_inside_the_client_are_clean() {
     assert!(output.contains("ACME_ORDERS=acme-order"), "{output}");
     assert!(output.contains("ACME_CUSTOMERS=acme-customer"), "{output}");
     let compiled = support::compiler::compiled_sources(&target, &fixture.root);
+    // The relative `rustc-env` value is read from `src/`: acme's own margins.
+    assert!(compiled.contains(&canonical(&fixture.root.join("clients/acme/margins.csv"))));
     let acme = canonical(&fixture.root.join("clients/acme"));
     assert!(all_inside(&compiled, &fixture.root, &acme), "{compiled:?}");
 }

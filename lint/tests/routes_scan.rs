@@ -177,3 +177,54 @@ fn a_directory_git_can_open_is_scanned() {
         .collect();
     assert_eq!(found, [(SECRET, "clients/acme/private/notes.txt")]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rust sources are read whatever their size: cargo compiles them all.
+
+/// A Rust source past the 8 MiB other files are read to is still read: the reference in it is
+/// found (any other file that size is skipped with a note).
+#[test]
+fn a_rust_source_larger_than_other_files_are_read_to_is_read() {
+    let fixture = Fixture::new("budget-clean");
+    let mut text =
+        String::from("pub const X: &str = include_str!(\"../../globex/src/lib.rs\");\n// ");
+    text.push_str(&"a".repeat(9 * 1024 * 1024));
+    text.push('\n');
+    write(&fixture.root, "clients/acme/src/big.rs", &text);
+    write(&fixture.root, "clients/acme/big.txt", &text);
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    assert_eq!(
+        checked.rows(),
+        rows(&[(
+            "cross-client-file-reference",
+            "clients/acme/src/big.rs",
+            1,
+            "client `acme` pulls in client `globex`'s file `clients/globex/src/lib.rs` through `include_str!`",
+        )])
+    );
+    let notes = checked.doc["notes"].to_string();
+    assert!(
+        notes.contains("clients/acme/big.txt"),
+        "the text file is skipped: {notes}"
+    );
+}
+
+/// A Rust source past what the scan reads at all (64 MiB) stops the check, naming the file.
+#[test]
+fn a_rust_source_past_what_the_scan_reads_stops_the_check() {
+    let fixture = Fixture::new("budget-clean");
+    let path = fixture.root.join("clients/acme/src/huge.rs");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(65 * 1024 * 1024).unwrap();
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(2), "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("clients/acme/src/huge.rs")
+            && checked
+                .stderr
+                .contains("larger than the 67108864 bytes the scan reads of a file cargo compiles"),
+        "{}",
+        checked.stderr
+    );
+}
