@@ -64,7 +64,7 @@ proptest! {
             prop_assert!(t.start <= t.end && t.end <= src.len());
         }
         for build_script in [false, true] {
-            for r in references::find(&tokens, Path::new("/ws/clients/acme/src/lib.rs"), Path::new("/ws/clients/acme"), build_script) {
+            for r in references::find(&tokens, Path::new("/ws/clients/acme/src/lib.rs"), Path::new("/ws/clients/acme"), build_script).references {
                 prop_assert!(r.end <= src.len());
             }
         }

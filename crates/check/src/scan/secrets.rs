@@ -158,9 +158,7 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
             }
             shown.push_str(&String::from_utf8_lossy(&text[copied..user.end]));
             for (mut secret, mut whole) in inner {
-                for range in [&mut whole] {
-                    *range = range.start + user.start..range.end + user.start;
-                }
+                whole = whole.start + user.start..whole.end + user.start;
                 secret.start += user.start;
                 secret.end += user.start;
                 secret.mask = secret.mask.start + user.start..secret.mask.end + user.start;
