@@ -25,8 +25,9 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   literal given to any other macro (a `macro_rules!` forwarding it to `include_str!`,
   `sqlx::migrate!`, `include_dir!`) or written in an attribute (`#[folder = ".."]`) is a path
   when it names an existing file or directory outside the crate, from the file's directory or
-  the crate's; the formatting and assertion macros' strings are messages. The code in doc
-  comments is read the same way (rustdoc compiles it as doctests), and so is any other text file
+  the crate's; the formatting and assertion macros' strings are messages. The Rust code blocks
+  of doc comments are read the same way (rustdoc compiles them as doctests; prose and ```` ```text ````
+  blocks are not code), and so is any other text file
   of the crate (`#[path = "gen.txt"]`, `include!("table.in")`, a README included as
   documentation, whose doctests resolve from `src/`). Rust sources are read whatever they hold
   (a NUL byte does not make them binary) and up to 64 MiB; a larger one stops the check.

@@ -144,7 +144,11 @@ fn doc_references(
     {
         return (Vec::new(), false);
     }
-    let masked = lexer::doc_text(text, docs);
+    let code = doctest_code(text, docs);
+    if code.is_empty() {
+        return (Vec::new(), false);
+    }
+    let masked = lexer::doc_text(text, &code);
     let tokens = lexer::tokenize(&masked);
     let mut out = Vec::new();
     let mut too_complex = false;
@@ -159,6 +163,72 @@ fn doc_references(
         );
     }
     (out, too_complex)
+}
+
+/// The parts of the doc comments `docs` rustdoc compiles: the lines of fenced code blocks
+/// (```` ``` ```` or `~~~`) whose info string is empty, says `rust`, or holds only rustdoc's
+/// own attributes (`no_run`, `should_panic`, `compile_fail`, `ignore`, `edition2021`, ...).
+/// Prose and blocks in another language (```` ```text ````, ```` ```toml ````) are not code. A
+/// block runs on through the doc comments of one item; code between them ends it.
+fn doctest_code(text: &str, docs: &[std::ops::Range<usize>]) -> Vec<std::ops::Range<usize>> {
+    /// (fence character, fence length, whether the block is compiled).
+    type Fence = (u8, usize, bool);
+    let mut code = Vec::new();
+    let mut fence: Option<Fence> = None;
+    let mut previous_end = None;
+    for range in docs {
+        // Anything but comment markers and whitespace since the last doc comment ends a block.
+        if let Some(end) = previous_end
+            && text
+                .get(end..range.start)
+                .is_none_or(|between| between.bytes().any(|b| !b"/!* \t\r\n".contains(&b)))
+        {
+            fence = None;
+        }
+        previous_end = Some(range.end);
+        let mut start = range.start;
+        for line in text[range.clone()].split_inclusive('\n') {
+            let line_range = start..start + line.len();
+            start += line.len();
+            let trimmed = line.trim_start_matches([' ', '\t', '*']).trim_end();
+            let marker = trimmed.bytes().next().filter(|b| *b == b'`' || *b == b'~');
+            let run = marker.map_or(0, |m| trimmed.bytes().take_while(|b| *b == m).count());
+            match (fence, marker) {
+                (None, Some(m)) if run >= 3 => {
+                    fence = Some((m, run, is_rust_block(&trimmed[run..])));
+                }
+                (Some((m, len, _)), Some(c))
+                    if c == m && run >= len && trimmed[run..].is_empty() =>
+                {
+                    fence = None;
+                }
+                (Some((_, _, true)), _) => code.push(line_range),
+                _ => {}
+            }
+        }
+    }
+    code
+}
+
+/// Does a fenced block with this info string hold Rust that rustdoc compiles?
+fn is_rust_block(info: &str) -> bool {
+    const ATTRIBUTES: &[&str] = &[
+        "should_panic",
+        "no_run",
+        "compile_fail",
+        "ignore",
+        "test_harness",
+        "standalone_crate",
+        "allow_fail",
+    ];
+    let tags: Vec<&str> = info
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.contains(&"rust")
+        || tags
+            .iter()
+            .all(|t| ATTRIBUTES.contains(t) || t.starts_with("ignore-") || t.starts_with("edition"))
 }
 
 /// The references that leave `home_dir`, with their targets resolved through symlinks. A
@@ -217,4 +287,40 @@ fn assembled_literals(text: &str, tokens: &[Spanned]) -> Vec<(String, usize, usi
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The doc text [`doctest_code`] keeps of `src`, line by line.
+    fn kept(src: &str) -> Vec<String> {
+        let (_, docs) = lexer::tokenize_with_docs(src);
+        doctest_code(src, &docs)
+            .into_iter()
+            .map(|r| src[r].trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn only_rust_code_blocks_of_doc_comments_are_doctests() {
+        let src = "//! prose: include_str!(\"a\") is not read\n//! ```\n//! include_str!(\"b\");\n//! ```\n/// ```text\n/// include_str!(\"c\")\n/// ```\n/// ```no_run,edition2021\n/// include_str!(\"d\");\n/// ```\n/// ~~~rust,ignore\n/// include_str!(\"e\");\n/// ~~~\nfn f() {}\n";
+        assert_eq!(
+            kept(src),
+            [
+                "include_str!(\"b\");",
+                "include_str!(\"d\");",
+                "include_str!(\"e\");"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_comment_and_an_unclosed_block_end_with_their_item() {
+        let src = "/**\n * ```\n * include_str!(\"a\");\n * ```\n */\nfn f() {}\n/// ```\n/// include_str!(\"b\");\nfn g() {}\n/// include_str!(\"c\")\nfn h() {}\n";
+        assert_eq!(
+            kept(src),
+            ["* include_str!(\"a\");", "include_str!(\"b\");"]
+        );
+    }
 }
