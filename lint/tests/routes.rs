@@ -12,6 +12,10 @@ use clientwall::report::Report;
 use clientwall::rules::RuleCode;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use support::compiler::{
+    all_inside, build_script_output, canonical, cargo, check_for_real, compiled_sources,
+    resolved_manifests,
+};
 use support::{Fixture, findings, git_with_path, json, locations};
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -36,88 +40,6 @@ fn git(dir: &Utf8Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Run cargo in `dir` with its own target directory under `target`; panic with its output
-/// unless it succeeds. Returns stdout.
-fn cargo(dir: &Utf8Path, target: &Utf8Path, args: &[&str]) -> String {
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "cargo {args:?} in {dir}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// Every source file rustc read for the builds in `target` (from the dep-info files), as
-/// canonical paths; relative entries are relative to `workspace`, the root cargo built from.
-fn compiled_sources(target: &Utf8Path, workspace: &Utf8Path) -> BTreeSet<PathBuf> {
-    let mut sources = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(target.join("debug")) {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "d") {
-            continue;
-        }
-        let text = std::fs::read_to_string(entry.path()).unwrap();
-        let Some((_, deps)) = text.lines().next().and_then(|l| l.split_once(": ")) else {
-            continue;
-        };
-        for dep in deps.split_whitespace() {
-            let path = workspace.as_std_path().join(dep);
-            sources.insert(path.canonicalize().unwrap_or(path));
-        }
-    }
-    sources
-}
-
-/// `cargo check --offline` of the workspace at `dir` (all targets unless told otherwise), with
-/// a target directory of its own; the sources rustc read.
-fn check_for_real(dir: &Utf8Path, extra: &[&str]) -> BTreeSet<PathBuf> {
-    let target = dir.join("target");
-    let mut args = vec!["check", "--offline", "--quiet"];
-    args.extend_from_slice(extra);
-    cargo(dir, &target, &args);
-    compiled_sources(&target, dir)
-}
-
-fn canonical(path: &Utf8Path) -> PathBuf {
-    path.as_std_path().canonicalize().unwrap()
-}
-
-/// The manifest path of every package named `name` that `cargo metadata`, run in `dir`,
-/// resolves (cargo reads `.cargo/config.toml` from `dir` upwards).
-fn resolved_manifests(dir: &Utf8Path, target: &Utf8Path, name: &str) -> BTreeSet<PathBuf> {
-    let stdout = cargo(
-        dir,
-        target,
-        &["metadata", "--format-version", "1", "--offline"],
-    );
-    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["name"] == name)
-        .map(|p| {
-            let path = PathBuf::from(p["manifest_path"].as_str().unwrap());
-            path.canonicalize().unwrap_or(path)
-        })
-        .collect()
-}
-
-/// Every file of the workspace at `root` among `files` (build output aside) lies in `dir`.
-fn all_inside(files: &BTreeSet<PathBuf>, root: &Utf8Path, dir: &Path) -> bool {
-    files
-        .iter()
-        .filter(|f| f.starts_with(root) && !f.components().any(|c| c.as_os_str() == "target"))
-        .all(|f| f.starts_with(dir))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,12 +338,7 @@ fn target_paths_outside_the_client_are_compiled_in() {
             "cargo compiled {file}: {compiled:?}"
         );
     }
-    let build_output = walkdir::WalkDir::new(fixture.root.join("target/debug/build"))
-        .into_iter()
-        .map(|e| e.unwrap().into_path())
-        .filter(|p| p.ends_with("output"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect::<String>();
+    let build_output = build_script_output(&fixture.root.join("target"));
     assert!(
         build_output.contains("cargo:rustc-env=GLOBEX_ORDERS=2"),
         "initech's custom-path build script really read globex's orders: {build_output}"

@@ -2,6 +2,8 @@
 //! can write its lock file without touching the repository) and checked for real.
 #![allow(dead_code)]
 
+pub mod compiler;
+
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall::check::CheckOptions;
 use clientwall::date::Date;

@@ -21,19 +21,47 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   directory of the enclosing module, where inline `mod x { .. }` blocks add `x/`, a file loaded
   as `foo.rs` (not a crate root, `mod.rs` or `#[path]` file) adds `foo/` first, and a function
   body adds nothing. When the two readings of a file differ, the crate's module tree decides.
+  A renamed include macro (`use std::include_str as grab;`) is still an include. A string
+  literal given to any other macro (a `macro_rules!` forwarding it to `include_str!`,
+  `sqlx::migrate!`, `include_dir!`) or written in an attribute (`#[folder = ".."]`) is a path
+  when it names an existing file or directory outside the crate, from the file's directory or
+  the crate's; the formatting and assertion macros' strings are messages. The Rust code blocks
+  of doc comments are read the same way (rustdoc compiles them as doctests; prose and ```` ```text ````
+  blocks are not code), and so is any other text file
+  of the crate (`#[path = "gen.txt"]`, `include!("table.in")`, a README included as
+  documentation, whose doctests resolve from `src/`). Rust sources are read whatever they hold
+  (a NUL byte does not make them binary) and up to 64 MiB; a larger one stops the check.
 - **Build scripts** (`build.rs`, or the manifest's `build = ".."` at any path): path arguments of
-  file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...), evaluated through literals,
-  `concat!`, `format!` and the file's own `const`, `static` and `let` bindings. Build scripts run
-  in their package's directory.
+  file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...) and of the programs they run
+  (`Command::arg`, `args`, `current_dir`), and the `cargo:` instructions that hand rustc a path
+  (`rustc-link-search`, and `rustc-env` values, which `include_str!(env!(..))` reads), evaluated
+  through literals, `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let`
+  bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
+  from there and from `src/`.
+- **Evaluation budget**: a file whose path expressions take more evaluation than any real one
+  (bindings that double at every step) stops the check (exit 2) naming the file, rather than
+  pass what it could not evaluate.
 - **Partial paths**: when a later piece is known only at build time (`env!("X")`, another
   macro), the known prefix is checked: `concat!("../../globex/", env!("F"))` already leaves.
 - **Target paths**: every target cargo reports (`[lib]`, `[[bin]]`, `[[test]]`, `[[example]]`,
   `[[bench]]` `path`, `build`) must have its source file inside the client.
 - **Cargo configuration** inside the client (`.cargo/config.toml`, `.cargo/config`), which cargo
   honours when building from there: `paths`, `[patch]` paths and `file://` git URLs, `[source]`
-  `directory`/`local-registry` replacements, `[env]` values with `relative = true`, and
-  `include`d files.
-- **Symlinks** in a client's tree that point outside it.
+  `directory`/`local-registry` replacements, `[env]` values with `relative = true` and any
+  absolute value, `include`d files, the programs cargo runs (`build.rustc`, `rustc-wrapper`,
+  `rustc-workspace-wrapper`, `rustdoc`, `target.<t>.linker`/`runner`, `host.linker`; a name
+  without `/` is looked up on `PATH` and is not a path), and the paths in rustc flags
+  (`rustflags`/`rustdocflags`: `-L`, `--extern`, `-C link-arg(s)`, `@file`; a
+  `[target.<t>.<links>]` override's `rustc-link-search`/`rustc-flags`), read from the directory
+  above `.cargo` and from the workspace root (where rustc runs for a member).
+- **Cargo configuration outside every client** (the root's, or one in `clients/`), which every
+  cargo run below it reads: a path in it that lands in a client reaches that client from every
+  other client below it. The finding concerns the client whose files are named.
+- **Sources replaced by a directory inside a client** (a vendored copy): the registry crates
+  cargo takes from there are that client's crates, so depending on one is
+  `client-depends-on-client`.
+- **Symlinks** in a client's tree that point outside it, and symlinks in a shared crate that
+  point into a client.
 
 A path that stays inside the client, a comment, or a string that merely mentions another
 client is not a finding; nor is a path that leaves the workspace altogether.
@@ -61,9 +89,30 @@ const RATES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../globex
 pricing = { path = "../globex/pricing" }
 ```
 
-A shared crate (any crate outside the clients) whose `#[path]` or `include*!` pulls in a file
-of a client fails too: every client that compiles the shared crate compiles that client's file.
+A shared crate (any crate outside the clients) whose `#[path]`, `include*!`, symlink, text
+file or target path (`[lib] path = "../../clients/globex/src/x.rs"`) pulls in a file of a
+client fails too: every client that compiles the shared crate compiles that client's file.
 The finding names the client whose file it is and every client that compiles the crate.
+
+## What it does not see
+The wall reads what cargo and rustc are told, not what a program decides while it runs:
+- paths a program computes at run time: a client's own binary or test reading another client's
+  files with `std::fs` (outside build scripts, file calls are not followed), a build script's
+  path built by a function, read from a file or from an environment variable other than
+  `CARGO_MANIFEST_DIR`, or a directory it walks; and the files a program it runs opens by its
+  own logic (only the arguments it is given are read);
+- paths a `macro_rules!` or a proc macro assembles from pieces none of which names an existing
+  path outside the crate (`stringify!` of identifiers, a path a proc macro reads from its own
+  configuration); a literal given to a macro is a path only when it names something that exists
+  when the check runs, so a file generated later is not seen;
+- a relative `cargo:rustc-link-search` read from the workspace root (build scripts' paths are
+  read from the crate's directory), and a relative `rustc-env` value included by a file in a
+  subdirectory of `src/` (it is read from the crate's directory and from `src/` only);
+- cargo configuration outside the repository (`$CARGO_HOME/config.toml`, directories above the
+  workspace), `CARGO_*`/`RUSTFLAGS`/`RUSTC_WRAPPER` environment variables, and `--config`
+  arguments: they belong to the machine that builds, not to the repository;
+- files git ignores that are not tracked (a local `.cargo/config.toml` listed in `.gitignore`):
+  the check covers what the repository holds. Untracked files git does not ignore are read.
 
 ## How to fix
 Copy what the client really needs into its own directory, or move truly generic code into a
@@ -195,6 +244,11 @@ pub fn check_shared(
                 _ => Vec::new(),
             };
             let path = layout.display(&reference.resolved);
+            let thing = if reference.partial || reference.resolved.is_dir() {
+                "directory"
+            } else {
+                "file"
+            };
             let who = match compiled_by.len() {
                 0 if exposure.is_some() => ", which no client compiles yet".to_owned(),
                 0 => String::new(),
@@ -211,7 +265,7 @@ pub fn check_shared(
                 path: Vec::new(),
                 location: location.clone(),
                 message: format!(
-                    "shared crate `{name}` pulls client `{client}`'s file `{path}` through {} into itself{who}",
+                    "shared crate `{name}` pulls client `{client}`'s {thing} `{path}` through {} into itself{who}",
                     reference.via.describe()
                 ),
                 help: format!(

@@ -89,15 +89,18 @@ fn blocks<'d>(src: &str, docs: &'d [Range<usize>]) -> Vec<&'d [Range<usize>]> {
 fn unindented(src: &str, block: &[Range<usize>]) -> (String, Vec<Origin>) {
     let mut lines: Vec<Vec<(u8, Origin)>> = Vec::new();
     for range in block {
-        let mut line = Vec::new();
+        let mut comment: Vec<Vec<(u8, Origin)>> = vec![Vec::new()];
         for (i, b) in src.as_bytes()[range.clone()].iter().enumerate() {
-            if *b == b'\n' {
-                lines.push(std::mem::take(&mut line));
-            } else {
-                line.push((*b, Some(range.start + i)));
+            match b {
+                b'\n' => comment.push(Vec::new()),
+                _ => comment
+                    .last_mut()
+                    .unwrap()
+                    .push((*b, Some(range.start + i))),
             }
         }
-        lines.push(line);
+        strip_stars(&mut comment);
+        lines.extend(comment);
     }
     let indent = |line: &[(u8, Origin)]| line.iter().take_while(|(b, _)| *b == b' ').count();
     let common = lines
@@ -119,6 +122,31 @@ fn unindented(src: &str, block: &[Range<usize>]) -> (String, Vec<Origin>) {
     // Whole lines of a `&str`, cut only after ASCII spaces: still UTF-8.
     let markdown = String::from_utf8(bytes).unwrap_or_default();
     (markdown, origins)
+}
+
+/// A `/** .. */` comment whose lines all start with `*` (after spaces) loses those stars, as
+/// rustdoc strips them; the first and last lines may be empty.
+fn strip_stars(comment: &mut [Vec<(u8, Origin)>]) {
+    if comment.len() < 2 {
+        return;
+    }
+    let star = |line: &[(u8, Origin)]| {
+        line.iter()
+            .position(|(b, _)| *b != b' ' && *b != b'\t')
+            .filter(|&i| line[i].0 == b'*')
+    };
+    let last = comment.len() - 1;
+    let all = comment.iter().enumerate().all(|(i, line)| {
+        star(line).is_some()
+            || ((i == 0 || i == last) && line.iter().all(|(b, _)| b.is_ascii_whitespace()))
+    });
+    if all {
+        for line in comment.iter_mut() {
+            if let Some(i) = star(line) {
+                line.drain(..=i);
+            }
+        }
+    }
 }
 
 /// Add the source ranges the Markdown bytes with `origins` came from, contiguous runs merged.
@@ -183,6 +211,25 @@ mod tests {
         let src = "/// Text.\n///\n///     include_str!(\"../a\");\nfn f() {}\n/// ```\nfn g() {}\n/// include_str!(\"../b\");\nfn h() {}\n";
         // The fence left open on `g` does not reach `h`'s docs.
         assert_eq!(code(src), ["include_str!(\"../a\");"]);
+    }
+
+    #[test]
+    fn prose_other_languages_and_tildes_in_one_file() {
+        let src = "//! prose: include_str!(\"a\") is not read\n//! ```\n//! include_str!(\"b\");\n//! ```\n/// ```text\n/// include_str!(\"c\")\n/// ```\n/// ```no_run,edition2021\n/// include_str!(\"d\");\n/// ```\n/// ~~~rust,ignore\n/// include_str!(\"e\");\n/// ~~~\nfn f() {}\n";
+        assert_eq!(
+            code(src),
+            [
+                "include_str!(\"b\");",
+                "include_str!(\"d\");",
+                "include_str!(\"e\");"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_starred_block_comment_and_an_unclosed_block_end_with_their_item() {
+        let src = "/**\n * ```\n * include_str!(\"a\");\n * ```\n */\nfn f() {}\n/// ```\n/// include_str!(\"b\");\nfn g() {}\n/// include_str!(\"c\")\nfn h() {}\n";
+        assert_eq!(code(src), ["include_str!(\"a\");", "include_str!(\"b\");"]);
     }
 
     #[test]

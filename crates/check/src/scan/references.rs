@@ -335,8 +335,15 @@ fn push_existing(
 
 /// A `cargo:` instruction a build script prints that hands rustc a path:
 /// `rustc-link-search=[KIND=]PATH` (another crate's libraries to link) and
-/// `rustc-env=NAME=VALUE` (a value `include_str!(env!("NAME"))` can read).
-fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Reference> {
+/// `rustc-env=NAME=VALUE` (a value `include_str!(env!("NAME"))` can read). A relative
+/// `rustc-env` value is read against the crate's directory (where `cargo test` and `cargo run`
+/// run the program) and against `src/` (where `include_str!(env!(..))` in `src/lib.rs` or
+/// `src/main.rs` resolves it): the readings that name an existing path, else the first.
+fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Vec<Reference> {
+    directive_at(value, crate_dir, at).unwrap_or_default()
+}
+
+fn directive_at(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Vec<Reference>> {
     fn cut(line: &str) -> Option<(&str, usize)> {
         let rest = line
             .strip_prefix("cargo::")
@@ -367,12 +374,25 @@ fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Reference> 
     if path.text.is_empty() {
         return None;
     }
-    reference(
-        Via::BuildScript(format!("cargo:{key}")),
-        path,
-        crate_dir,
-        at,
-    )
+    let via = Via::BuildScript(format!("cargo:{key}"));
+    let src = crate_dir.join("src");
+    let bases: &[&Path] = match key {
+        "rustc-env" => &[crate_dir, &src],
+        _ => &[crate_dir],
+    };
+    let readings: Vec<Reference> = bases
+        .iter()
+        .filter_map(|base| reference(via.clone(), path.clone(), base, at))
+        .collect();
+    let existing: Vec<Reference> = readings
+        .iter()
+        .filter(|r| r.resolved.exists())
+        .cloned()
+        .collect();
+    Some(match existing.is_empty() {
+        true => readings.into_iter().take(1).collect(),
+        false => existing,
+    })
 }
 
 /// For every opening bracket, the index of its closing one (the end of the tokens when it is
