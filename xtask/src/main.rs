@@ -275,7 +275,20 @@ fn main() -> Result<()> {
         let p4_root = scratch.join(format!("p1-{p4_clients}"));
         let mut generate_times = Vec::new();
         let mut plan_times = Vec::new();
+        // new-client asks cargo which names the workspace's members take, and once the client
+        // is in place whether cargo counts it as a member: two `cargo metadata --no-deps`.
+        let mut cargo_times = Vec::new();
         for i in 0..runs * 2 {
+            let started = Instant::now();
+            for _ in 0..2 {
+                let status = Command::new(env!("CARGO"))
+                    .args(["metadata", "--format-version", "1", "--no-deps"])
+                    .current_dir(&p4_root)
+                    .stdout(std::process::Stdio::null())
+                    .status()?;
+                anyhow::ensure!(status.success(), "cargo metadata failed in {p4_root}");
+            }
+            cargo_times.push(started.elapsed().as_secs_f64());
             let options = new_client(&format!("bench-client-{i}"), &p4_root);
             let started = Instant::now();
             generator::plan(&options)?;
@@ -286,10 +299,16 @@ fn main() -> Result<()> {
             std::fs::remove_dir_all(p4_root.join(format!("clients/bench-client-{i}")))?;
         }
         let (ours, base) = (median(&mut generate_times), median(&mut plan_times));
+        let cargo = median(&mut cargo_times);
         rows.push(Row {
             id: "P4",
             what: format!("`new-client` render + registration, {p4_clients} clients"),
-            measured: format!("{:.1} ms", ours * 1e3),
+            measured: format!(
+                "{:.1} ms ({:.1} ms beyond its two `cargo metadata --no-deps`, {:.1} ms)",
+                ours * 1e3,
+                (ours - cargo).max(0.0) * 1e3,
+                cargo * 1e3
+            ),
             baseline: format!("{:.1} ms render only (`--dry-run` work)", base * 1e3),
             ratio: Some(ours / base),
             target: "≤ 50 ms",
@@ -579,6 +598,11 @@ Notes:
   reference) in-process with `rg --hidden --count` over the same tree, every file of the
   workspace, with the library's own patterns (`secrets::PATTERN_SOURCE` and
   `scan::REFERENCE_HINT_SOURCE`, not a copy).
+- P4 is not met at 1,000 clients, by a deliberate choice: a new client's name is checked against
+  cargo's own view of the workspace (`cargo metadata --no-deps`: every member however deep,
+  which no walk of the globs can promise), and once the client is in place cargo is asked again
+  whether it counts it as a member. Those two cargo runs are most of the time; the row shows
+  new-client's own work beyond them, which is what the 50 ms target was set for.
 - P5's baseline fetches the same pages one after another without storing them; `sync` fetches
   the next page while it writes the current one, which is why its ratio is above 1.
 - P6 runs `sync --backfill`'s library path in a child process against the mock's bulk operation

@@ -131,7 +131,9 @@ pub fn scan_workspace(
             !lock
         });
     }
-    let mut output = scan_parallel(layout, &selection.files)?;
+    // Beside a running `cargo metadata` (which lockfiles are deferred for), leave cargo a core:
+    // the scan finishes long before cargo does, and cargo is what the run waits for.
+    let mut output = scan_parallel(layout, &selection.files, usize::from(defer_lockfiles))?;
     output.notes.extend(selection.notes);
     output.tracked = selection.tracked;
     output.target_dirs = target_dirs.clone();
@@ -158,7 +160,7 @@ pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
             _ => {}
         }
     }
-    let mut output = scan_parallel(layout, &paths)?;
+    let mut output = scan_parallel(layout, &paths, 0)?;
     output.sort();
     Ok(output)
 }
@@ -184,7 +186,7 @@ impl ScanOutput {
         if deferred.is_empty() {
             return Ok(());
         }
-        let more = scan_parallel(layout, &deferred)?;
+        let more = scan_parallel(layout, &deferred, 0)?;
         self.append(more);
         self.sort();
         Ok(())
@@ -205,10 +207,11 @@ impl ScanOutput {
     }
 }
 
-/// Scan `files` on every core; the first error stops the others.
-fn scan_parallel(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
+/// Scan `files` on every core but `spare` of them; the first error stops the others.
+fn scan_parallel(layout: &Layout, files: &[PathBuf], spare: usize) -> Result<ScanOutput> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
+        .saturating_sub(spare)
         .min(files.len())
         .max(1);
     let next = AtomicUsize::new(0);
