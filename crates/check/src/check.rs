@@ -371,27 +371,36 @@ fn file_part(
 ) -> Result<FilePart> {
     let selection = Selection::new(options, &layout)?;
     let catalog = catalog(options);
-    // Drift reads records and renders locked files: independent of the scan, so beside it.
-    let (scan, drift) = std::thread::scope(|scope| {
-        let drift = scope.spawn(|| {
-            rules::template_drift::check(&layout, catalog, config.template.is_some(), |name| {
-                selection.owns(name)
-            })
-        });
-        let scan = scan::scan_workspace(
+    let drift = || {
+        rules::template_drift::check(&layout, catalog, config.template.is_some(), |name| {
+            selection.owns(name)
+        })
+    };
+    let scan = || {
+        scan::scan_workspace(
             &layout,
             targets,
             defer_lockfiles,
             &|client| selection.owns(client),
             selection.reads_outside(),
-        );
-        (
-            scan,
-            drift
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         )
-    });
+    };
+    // Drift reads records and renders locked files, independent of the scan. Beside a running
+    // `cargo metadata` (lock files deferred) the two take turns on one core and leave cargo the
+    // other, since cargo is what the run waits for; otherwise drift runs beside the scan.
+    let (scan, drift) = if defer_lockfiles {
+        (scan(), drift())
+    } else {
+        std::thread::scope(|scope| {
+            let drift = scope.spawn(drift);
+            (
+                scan(),
+                drift
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        })
+    };
     let (scan, drift) = (scan?, drift?);
     Ok(FilePart {
         layout,
