@@ -180,6 +180,7 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
         steps: Cell::new(0),
         budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
         exhausted: Cell::new(false),
+        evaluating: std::cell::RefCell::new(Vec::new()),
     };
     for (i, token) in tokens.iter().enumerate() {
         let Token::Ident(name) = &token.token else {
@@ -288,7 +289,7 @@ fn argument_paths(eval: &Evaluator, file_dir: &Path) -> Vec<Reference> {
                     && matches!(tokens[i - 2].token, Token::Ident("path"));
                 if let (Some((_, name)), false) = (&region, after_path) {
                     let name = name.clone();
-                    let value = Value::known(text.clone());
+                    let value = Value::literal(text);
                     push_existing(&mut out, eval, &name, value, file_dir, token);
                 }
             }
@@ -562,6 +563,23 @@ impl Value {
         }
     }
 
+    /// A string literal's value. One longer than any path is known by its first
+    /// [`MAX_PATH_BYTES`] only: evaluating it never copies more than that.
+    fn literal(text: &str) -> Value {
+        if text.len() <= MAX_PATH_BYTES {
+            return Value::known(text.to_owned());
+        }
+        let mut cut = MAX_PATH_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        Value {
+            complete: false,
+            at_dir: false,
+            ..Value::known(text[..cut].to_owned())
+        }
+    }
+
     fn directory(text: String, shown: &str) -> Value {
         Value {
             text,
@@ -611,6 +629,8 @@ struct Binding {
     pos: usize,
     init: usize,
     end: usize,
+    /// A `const` or `static`: an item, visible before it is declared. A `let` is not.
+    item: bool,
 }
 
 impl<'a> Bindings<'a> {
@@ -637,18 +657,21 @@ impl<'a> Bindings<'a> {
             };
             if let Some(init) = init {
                 let end = statement_end(tokens, closes, init);
-                by_name
-                    .entry(*name)
-                    .or_default()
-                    .push(Binding { pos: j, init, end });
+                by_name.entry(*name).or_default().push(Binding {
+                    pos: j,
+                    init,
+                    end,
+                    item: !matches!(token.token, Token::Ident("let")),
+                });
             }
         }
         Bindings { by_name }
     }
 
     /// The initializer of `name` as seen at token `at`: the last binding whose statement ended
-    /// before it (`let p = p.join(..)` reads the previous `p`), else the first after it (items
-    /// may be declared after their use).
+    /// before it (`let p = p.join(..)` reads the previous `p`), else the first `const` or
+    /// `static` after it (items may be declared after their use; a `let` may not, so
+    /// `let out = out.join(..)` with no `out` bound before reads a parameter: unknown).
     fn lookup(&self, name: &str, at: usize) -> Option<usize> {
         /// How many enclosing initializers of the same name are stepped out of, at most.
         const MAX_ENCLOSING: usize = 64;
@@ -659,7 +682,7 @@ impl<'a> Bindings<'a> {
             .rev()
             .take(MAX_ENCLOSING)
             .find(|b| b.end < at)
-            .or_else(|| named.get(before))
+            .or_else(|| named[before..].iter().find(|b| b.item))
             .map(|b| b.init)
     }
 }
@@ -717,6 +740,9 @@ struct Evaluator<'t, 'a> {
     /// An expression was nested deeper, or took more steps, than any real one: its value is
     /// not known.
     exhausted: Cell<bool>,
+    /// The initializers being evaluated: a binding that reaches its own initializer again
+    /// (`const A: &str = B; const B: &str = A;`) has no value, which is not an exhausted budget.
+    evaluating: std::cell::RefCell<Vec<usize>>,
 }
 
 impl Evaluator<'_, '_> {
@@ -766,9 +792,20 @@ impl Evaluator<'_, '_> {
         value
     }
 
+    /// The value of the initializer at `init`, unknown when it is already being evaluated.
+    fn binding_value(&self, init: usize) -> Value {
+        if self.evaluating.borrow().contains(&init) {
+            return Value::unknown();
+        }
+        self.evaluating.borrow_mut().push(init);
+        let value = self.value(init);
+        self.evaluating.borrow_mut().pop();
+        value
+    }
+
     fn value_inner(&self, i: usize) -> Value {
         match self.token(i) {
-            Some(Token::Str(s)) => Value::known(s.clone()),
+            Some(Token::Str(s)) => Value::literal(s),
             Some(Token::Punct('&' | '(')) => self.value(i + 1),
             Some(Token::Ident(_)) => {
                 let (segments, last) = self.path(i);
@@ -794,7 +831,7 @@ impl Evaluator<'_, '_> {
                     _ if segments.len() == 1 => self
                         .bindings
                         .and_then(|b| b.lookup(name, i))
-                        .map_or_else(Value::unknown, |init| self.value(init)),
+                        .map_or_else(Value::unknown, |init| self.binding_value(init)),
                     _ => Value::unknown(),
                 }
             }
@@ -894,6 +931,11 @@ impl Evaluator<'_, '_> {
         let mut literal = String::new();
         let mut chars = template.chars().peekable();
         while let Some(c) = chars.next() {
+            // Past any path's length the rest of the template changes nothing known.
+            if value.text.len() + literal.len() > MAX_PATH_BYTES || !value.complete {
+                value.push(Value::unknown());
+                return value;
+            }
             match c {
                 '{' if chars.peek() == Some(&'{') => {
                     chars.next();
@@ -1170,6 +1212,54 @@ mod tests {
         );
         // Outside build scripts, bindings and function calls are not followed.
         assert!(found(src, "/ws/clients/acme/src/lib.rs", false).is_empty());
+    }
+
+    #[test]
+    fn shadowing_lets_and_item_cycles_are_unknown_not_too_complex() {
+        let src = r#"
+            use std::path::Path;
+            const A: &str = B;
+            const B: &str = A;
+            fn a(out: &Path) { let out = out.join("a"); std::fs::create_dir_all(&out).unwrap(); }
+            fn b(out: &Path) { let out = out.join("b"); std::fs::create_dir_all(&out).unwrap(); }
+            fn c() { std::fs::read(A).unwrap(); let late = "../globex/x"; }
+            fn main() { let p = "../globex/y.csv"; let p = p; std::fs::read(p).unwrap(); }
+        "#;
+        let tokens = tokenize(src);
+        let found = find(
+            &tokens,
+            Path::new("/ws/clients/acme/build.rs"),
+            Path::new("/ws/clients/acme"),
+            true,
+        );
+        assert!(!found.too_complex);
+        // `late` is a `let` after its use in another function: not what `read(A)` reads.
+        let leaving: Vec<String> = found
+            .references
+            .iter()
+            .map(|r| r.resolved.display().to_string())
+            .filter(|r| r.contains("globex"))
+            .collect();
+        assert_eq!(leaving, ["/ws/clients/globex/y.csv"]);
+    }
+
+    #[test]
+    fn a_literal_longer_than_any_path_is_known_by_its_prefix() {
+        let long = "x".repeat(MAX_PATH_BYTES * 4);
+        let src = format!(
+            "const S: &str = \"../globex/{long}\";\nfn main() {{ let a = format!(\"{{S}}{{S}}\"); std::fs::read(a).unwrap(); }}"
+        );
+        let tokens = tokenize(&src);
+        let found = find(
+            &tokens,
+            Path::new("/ws/clients/acme/build.rs"),
+            Path::new("/ws/clients/acme"),
+            true,
+        );
+        assert!(!found.too_complex);
+        assert!(found.references.iter().all(|r| r.partial
+            && r.resolved.as_os_str().len() <= MAX_PATH_BYTES + "/ws/clients/acme/".len()));
+        assert!(!found.references.is_empty());
     }
 
     #[test]

@@ -124,6 +124,9 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
     let mut found = Vec::new();
     for caps in PATTERN.captures_iter(text) {
         let whole = caps.get(0).expect("group 0 always matches");
+        // Secrets inside the host, path or query of a URL the pattern took whole
+        // (`https://u:pw@shop/admin?access_token=shpat_…`), found after the URL's own.
+        let mut after = Vec::new();
         let secret = if let Some(m) = caps.name("shopify") {
             Some((
                 SecretKind::ShopifyToken,
@@ -157,13 +160,10 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
                 copied = user.start + secret.mask.end;
             }
             shown.push_str(&String::from_utf8_lossy(&text[copied..user.end]));
-            for (mut secret, mut whole) in inner {
-                whole = whole.start + user.start..whole.end + user.start;
-                secret.start += user.start;
-                secret.end += user.start;
-                secret.mask = secret.mask.start + user.start..secret.mask.end + user.start;
-                found.push((secret, whole));
-            }
+            found.extend(shifted(inner, user.start));
+            // The `@` ends the password; what follows is the host, path and query.
+            let rest = password.end() + 1..url.end();
+            after = shifted(find_all(&text[rest.clone()]), rest.start);
             is_literal_password(password.as_bytes()).then(|| {
                 shown.push_str("****@…");
                 (SecretKind::PasswordUrl, shown, url, password.range())
@@ -190,8 +190,25 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
                 whole.range(),
             ));
         }
+        found.append(&mut after);
     }
     found
+}
+
+/// Secrets found in a slice that starts at `offset`, moved to the whole text's offsets.
+fn shifted(
+    inner: Vec<(Secret, std::ops::Range<usize>)>,
+    offset: usize,
+) -> Vec<(Secret, std::ops::Range<usize>)> {
+    inner
+        .into_iter()
+        .map(|(mut secret, whole)| {
+            secret.start += offset;
+            secret.end += offset;
+            secret.mask = secret.mask.start + offset..secret.mask.end + offset;
+            (secret, whole.start + offset..whole.end + offset)
+        })
+        .collect()
 }
 
 /// Is there an allow marker with a non-empty reason on the line of `offset` or the line above?
@@ -332,6 +349,32 @@ mod tests {
         assert_eq!(found[0].redacted, "redis://:****@…");
         assert!(kinds("redis://cache.internal:6379/0").is_empty());
         assert!(kinds("redis://user:@cache/0").is_empty(), "no password");
+    }
+
+    #[test]
+    fn secrets_after_a_urls_password_are_found_and_redacted() {
+        let token = &*TOKEN;
+        let key = format!("sb_{}_abcdefghijklmnopq", "secret");
+        for (url, expected) in [
+            (
+                format!("https://u:pw@shop.example.com/admin?access_token={token}"),
+                vec![
+                    "URL with an embedded password",
+                    "Shopify access token or secret",
+                ],
+            ),
+            (
+                format!("postgres://app:${{PW}}@db/x?key={key}"),
+                vec!["Supabase secret key"],
+            ),
+        ] {
+            assert_eq!(kinds(&url), expected, "{url}");
+            let shown = crate::redact::text(&url);
+            assert!(
+                !shown.contains(token.as_str()) && !shown.contains(&key),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
