@@ -72,6 +72,7 @@ pub fn plan(options: &Options) -> Result<Plan> {
             root.join(crate::transaction::JOURNAL_FILE)
         )));
     }
+    refuse_during_offboarding(&root)?;
     plan_in(&root, options)
 }
 

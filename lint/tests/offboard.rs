@@ -709,19 +709,22 @@ fn an_sqlite_offboarding_killed_at_every_step_is_continued_by_the_same_command()
                 "{other}"
             );
             // Nor a client added before the offboarding is finished.
-            let added = Command::cargo_bin("cargo-clientwall")
-                .unwrap()
-                .current_dir(&ws.root)
-                .args(["clientwall", "new", "initech", "--no-check"])
-                .output()
-                .unwrap();
-            let added_err = String::from_utf8_lossy(&added.stderr);
-            assert_eq!(added.status.code(), Some(2), "{added_err}");
-            assert!(
-                added_err.contains("the offboarding of `acme` is not finished")
-                    && added_err.contains("cargo clientwall offboard acme --yes"),
-                "{added_err}"
-            );
+            for dry_run in [&["--dry-run"][..], &[]] {
+                let added = Command::cargo_bin("cargo-clientwall")
+                    .unwrap()
+                    .current_dir(&ws.root)
+                    .args(["clientwall", "new", "initech", "--no-check"])
+                    .args(dry_run)
+                    .output()
+                    .unwrap();
+                let added_err = String::from_utf8_lossy(&added.stderr);
+                assert_eq!(added.status.code(), Some(2), "{dry_run:?}: {added_err}");
+                assert!(
+                    added_err.contains("the offboarding of `acme` is not finished")
+                        && added_err.contains("cargo clientwall offboard acme --yes"),
+                    "{added_err}"
+                );
+            }
             assert!(!ws.root.join("clients/initech").exists());
             let changed = ws.offboard(&["acme", "--yes"], &env.pairs());
             assert_eq!(changed.code, Some(2), "{changed}");

@@ -309,8 +309,9 @@ fn collect(
 /// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
 const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
 
-/// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `-C link-arg(s)=..`
-/// (each word that looks like a path, `-L` stripped) and `@ARGFILE`.
+/// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `--sysroot PATH`,
+/// `-C linker=PATH`, `-C profile-use=PATH`, `-C link-arg(s)=..` (each word that looks like a
+/// path, `-L` stripped) and `@ARGFILE`.
 fn flag_paths(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -335,8 +336,16 @@ fn flag_paths(words: &[String]) -> Vec<String> {
             if let Some((_, path)) = extern_.split_once('=') {
                 out.push(path.to_owned());
             }
+        } else if let Some(sysroot) = value("--sysroot") {
+            out.push(sysroot);
         } else if let Some(codegen) = value("-C") {
-            if let Some(args) = codegen
+            // Programs and files a codegen option names: `-C linker=..`, `-C profile-use=..`.
+            if let Some(path) = codegen
+                .strip_prefix("linker=")
+                .or_else(|| codegen.strip_prefix("profile-use="))
+            {
+                out.push(path.to_owned());
+            } else if let Some(args) = codegen
                 .strip_prefix("link-args=")
                 .or_else(|| codegen.strip_prefix("link-arg="))
             {
@@ -434,6 +443,32 @@ impl Spanned for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rustc_flags_that_name_files_and_programs() {
+        let words: Vec<String> = [
+            "-C",
+            "linker=../globex/ld",
+            "-Cprofile-use=../globex/merged.profdata",
+            "--sysroot",
+            "../globex/sysroot",
+            "-C",
+            "opt-level=3",
+            "-L",
+            "native=../globex/lib",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            flag_paths(&words),
+            [
+                "../globex/ld",
+                "../globex/merged.profdata",
+                "../globex/sysroot",
+                "../globex/lib"
+            ]
+        );
+    }
 
     #[test]
     fn only_config_files_in_a_cargo_directory() {

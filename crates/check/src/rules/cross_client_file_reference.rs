@@ -34,7 +34,8 @@ sub-crates and the members of a client that is a virtual workspace are checked t
 - **Build scripts** (`build.rs`, or the manifest's `build = ".."` at any path): path arguments of
   file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...) and of the programs they run
   (`Command::arg`, `args`, `current_dir`), and the `cargo:` instructions that hand rustc a path
-  (`rustc-link-search`, and `rustc-env` values, which `include_str!(env!(..))` reads), evaluated
+  (`rustc-link-search`, `rustc-link-arg*` and `rustc-flags` paths, and `rustc-env` values, which
+  `include_str!(env!(..))` reads), evaluated
   through literals, `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let`
   bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
   from there and from `src/`.
@@ -51,7 +52,8 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   absolute value, `include`d files, the programs cargo runs (`build.rustc`, `rustc-wrapper`,
   `rustc-workspace-wrapper`, `rustdoc`, `target.<t>.linker`/`runner`, `host.linker`; a name
   without `/` is looked up on `PATH` and is not a path), and the paths in rustc flags
-  (`rustflags`/`rustdocflags`: `-L`, `--extern`, `-C link-arg(s)`, `@file`; a
+  (`rustflags`/`rustdocflags`: `-L`, `--extern`, `--sysroot`, `-C linker`, `-C profile-use`,
+  `-C link-arg(s)`, `@file`; a
   `[target.<t>.<links>]` override's `rustc-link-search`/`rustc-flags`), read from the directory
   above `.cargo` and from the workspace root (where rustc runs for a member).
 - **Cargo configuration outside every client** (the root's, or one in `clients/`), which every
@@ -112,7 +114,11 @@ The wall reads what cargo and rustc are told, not what a program decides while i
   workspace), `CARGO_*`/`RUSTFLAGS`/`RUSTC_WRAPPER` environment variables, and `--config`
   arguments: they belong to the machine that builds, not to the repository;
 - files git ignores that are not tracked (a local `.cargo/config.toml` listed in `.gitignore`):
-  the check covers what the repository holds. Untracked files git does not ignore are read.
+  the check covers what the repository holds. Untracked files git does not ignore are read;
+- doctests written as `#[doc = "..."]` attributes (doc comments' code blocks are read, as rustdoc
+  finds them), and in doctests a path known only by its prefix;
+- the references inside a file other than a `.rs` file larger than 8 MiB (a generated
+  `include!("table.in")`): it is skipped with a note, where a `.rs` file is read up to 64 MiB.
 
 ## How to fix
 Copy what the client really needs into its own directory, or move truly generic code into a

@@ -5,6 +5,7 @@
 //! `edition2021`, ..) and an indented block are. `ignore` blocks count: `cargo test --doc --
 //! --include-ignored` compiles them.
 
+use super::lexer::{self, Token};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -36,9 +37,9 @@ pub fn code_ranges(src: &str, docs: &[Range<usize>]) -> Vec<Range<usize>> {
     out
 }
 
-/// Does rustdoc compile a fenced block with this info string? As rustdoc's `LangString`: an
-/// empty string, or any token rustdoc knows, makes it Rust; only unknown tokens (`text`,
-/// `toml`, `sh`) make it something else.
+/// Does rustdoc compile a fenced block with this info string? An empty string, `rust`, or only
+/// tokens rustdoc knows (`no_run`, `ignore`, `edition2021`, ..) make it Rust; an unknown token
+/// (`text`, `toml`, `sh`) without `rust` makes it something else.
 fn is_rust(info: &str) -> bool {
     let tokens: Vec<&str> = info
         .split(|c: char| c == ',' || c.is_whitespace())
@@ -59,22 +60,26 @@ fn is_rust(info: &str) -> bool {
             || t.starts_with("ignore-")
             || t.starts_with("E0")
     };
-    tokens.is_empty() || tokens.iter().any(known)
+    // As rustdoc's `LangString::parse`: `rust` makes a block Rust; any other unknown tag makes
+    // it something else (`text,ignore` is text), whatever known tags are beside it.
+    tokens.is_empty()
+        || tokens.contains(&"rust")
+        || (tokens.iter().all(known) && !tokens.is_empty())
 }
 
-/// The doc comments of one item: ranges separated only by whitespace and comment markers.
+/// The doc comments of one item, as rustdoc joins them: consecutive comments of the same kind
+/// (inner `//!`, `/*!` or outer `///`, `/**`) with nothing between them but whitespace,
+/// ordinary comments and attributes (`#[allow(..)]` between two `///` lines does not end the
+/// item's documentation).
 fn blocks<'d>(src: &str, docs: &'d [Range<usize>]) -> Vec<&'d [Range<usize>]> {
     let mut out = Vec::new();
     let mut first = 0;
     for i in 1..=docs.len() {
         let joined = i < docs.len()
+            && is_inner(src, &docs[i - 1]) == is_inner(src, &docs[i])
             && src
                 .get(docs[i - 1].end..docs[i].start)
-                .is_some_and(|between| {
-                    between
-                        .bytes()
-                        .all(|b| b.is_ascii_whitespace() || b == b'/' || b == b'!' || b == b'*')
-                });
+                .is_some_and(only_attributes);
         if !joined {
             out.push(&docs[first..i]);
             first = i;
@@ -82,6 +87,48 @@ fn blocks<'d>(src: &str, docs: &'d [Range<usize>]) -> Vec<&'d [Range<usize>]> {
     }
     out.retain(|b| !b.is_empty());
     out
+}
+
+/// Is this doc comment an inner one (`//!`, `/*!`), documenting what encloses it?
+fn is_inner(src: &str, doc: &Range<usize>) -> bool {
+    matches!(
+        src.as_bytes().get(doc.start.saturating_sub(3)..doc.start),
+        Some(b"//!" | b"/*!")
+    )
+}
+
+/// Does `between` hold nothing but comments, whitespace, comment markers and whole attributes?
+fn only_attributes(between: &str) -> bool {
+    // The markers of the next doc comment are not tokens of their own: drop them first.
+    let between = between.trim_end_matches(['/', '!', '*']);
+    let tokens = lexer::tokenize(between);
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].token != Token::Punct('#') {
+            return false;
+        }
+        i += 1;
+        if tokens.get(i).map(|t| &t.token) == Some(&Token::Punct('!')) {
+            i += 1;
+        }
+        if tokens.get(i).map(|t| &t.token) != Some(&Token::Punct('[')) {
+            return false;
+        }
+        let mut depth = 0usize;
+        loop {
+            match tokens.get(i).map(|t| &t.token) {
+                None => return false,
+                Some(Token::Punct('[')) => depth += 1,
+                Some(Token::Punct(']')) => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+    true
 }
 
 /// One item's doc comments as the Markdown rustdoc reads (one line per comment line, the
@@ -200,6 +247,7 @@ mod tests {
             ("toml", false),
             ("sh", false),
             ("rust,text", true),
+            ("text,ignore", false),
         ] {
             let src = format!("//! ```{info}\n//! include_str!(\"x\");\n//! ```\n");
             assert_eq!(!code(&src).is_empty(), compiled, "```{info}");
@@ -230,6 +278,19 @@ mod tests {
     fn a_starred_block_comment_and_an_unclosed_block_end_with_their_item() {
         let src = "/**\n * ```\n * include_str!(\"a\");\n * ```\n */\nfn f() {}\n/// ```\n/// include_str!(\"b\");\nfn g() {}\n/// include_str!(\"c\")\nfn h() {}\n";
         assert_eq!(code(src), ["include_str!(\"a\");", "include_str!(\"b\");"]);
+    }
+
+    #[test]
+    fn comments_and_attributes_between_doc_comments_do_not_end_the_item() {
+        let src = "/// ```\n// note\n#[allow(unused)]\n/// include_str!(\"../a\");\n/// ```\npub fn f() {}\n";
+        assert_eq!(code(src), ["include_str!(\"../a\");"]);
+        // Inner docs belong to the module, outer ones to the item: a block left open in one
+        // does not swallow the other.
+        let src = "//! ```text\n/// ```\n/// include_str!(\"../b\");\n/// ```\nfn g() {}\n";
+        assert_eq!(code(src), ["include_str!(\"../b\");"]);
+        // Code between two doc comments ends the first item's documentation.
+        let src = "/// ```\nfn f() {}\n/// include_str!(\"../c\");\nfn g() {}\n";
+        assert!(code(src).is_empty());
     }
 
     #[test]

@@ -360,16 +360,60 @@ fn directive_at(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Vec<Refe
                 _ => 0,
             },
             "rustc-env" => after.find('=')? + 1,
+            // A linker argument that names a file: `cargo:rustc-link-arg=../x/lib.o`,
+            // `-L../x`, and `rustc-link-arg-bin=BIN=ARG`.
+            "rustc-link-arg"
+            | "rustc-link-arg-bins"
+            | "rustc-link-arg-tests"
+            | "rustc-link-arg-examples"
+            | "rustc-link-arg-benches"
+            | "rustc-link-arg-cdylib"
+            | "rustc-cdylib-link-arg"
+            | "rustc-link-arg-bin" => {
+                let arg_at = match key {
+                    "rustc-link-arg-bin" => after.find('=')? + 1,
+                    _ => 0,
+                };
+                let arg = &after[arg_at..];
+                let flag = if arg.starts_with("-L") { 2 } else { 0 };
+                if !arg[flag..].contains('/') {
+                    return None;
+                }
+                arg_at + flag
+            }
+            // `cargo:rustc-flags=-L [KIND=]PATH ..`: the first `-L`'s path.
+            "rustc-flags" => {
+                let flag = after.find("-L")? + 2;
+                let path_at = flag + (after.len() - flag - after[flag..].trim_start().len());
+                match after[path_at..].split_once('=') {
+                    Some((kind, _))
+                        if ["native", "dependency", "crate", "framework", "all"]
+                            .contains(&kind) =>
+                    {
+                        path_at + kind.len() + 1
+                    }
+                    _ => path_at,
+                }
+            }
             _ => return None,
         };
         Some((key, line.len() - after.len() + skip))
     }
     let (key, at_text) = cut(&value.text)?;
     let (_, at_shown) = cut(&value.shown)?;
+    // `rustc-flags` holds more flags after the path: the path ends at a space.
+    let word = |rest: &str| match key {
+        "rustc-flags" => rest
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        _ => rest.to_owned(),
+    };
     let path = Value {
         at_dir: value.at_dir && value.text.len() > at_text,
-        text: value.text[at_text..].to_owned(),
-        shown: value.shown[at_shown..].to_owned(),
+        text: word(&value.text[at_text..]),
+        shown: word(&value.shown[at_shown..]),
         complete: value.complete,
     };
     if path.text.is_empty() {
@@ -532,7 +576,16 @@ fn reference(via: Via, value: Value, base: &Path, at: &Spanned) -> Option<Refere
 
 /// `name ! (` / `[` / `{`.
 fn is_macro_call(tokens: &[Spanned], i: usize) -> bool {
-    matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!')))
+    /// Rust's strict keywords: no macro has one as its name, so `if ![..]` (a shell script's
+    /// `if ! [ -f .. ]` read as Rust) is not a call.
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while",
+    ];
+    !matches!(tokens.get(i).map(|t| &t.token), Some(Token::Ident(name)) if KEYWORDS.contains(name))
+        && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!')))
         && matches!(
             tokens.get(i + 2).map(|t| &t.token),
             Some(Token::Punct('(' | '[' | '{'))
@@ -1241,6 +1294,36 @@ mod tests {
             .filter(|r| r.contains("globex"))
             .collect();
         assert_eq!(leaving, ["/ws/clients/globex/y.csv"]);
+    }
+
+    #[test]
+    fn link_arguments_and_rustc_flags_of_build_scripts_are_paths() {
+        let src = r#"fn main() {
+            println!("cargo:rustc-link-arg=../globex/lib.o");
+            println!("cargo::rustc-link-arg-bin=tool=-L../globex/native");
+            println!("cargo:rustc-flags=-L native=../globex/flags -lfoo");
+            println!("cargo:rustc-link-arg=-lm");
+        }"#;
+        let got: Vec<String> = found(src, "/ws/clients/acme/build.rs", true)
+            .into_iter()
+            .map(|(_, resolved, _, _)| resolved)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "/ws/clients/globex/lib.o",
+                "/ws/clients/globex/native",
+                "/ws/clients/globex/flags",
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_are_not_macro_names() {
+        let tokens = tokenize(r#"if ! [ -f "../../shared/common/Cargo.toml" ]; then x; fi"#);
+        assert!(!is_macro_call(&tokens, 0));
+        let tokens = tokenize(r#"dbg![ "../../shared/common/Cargo.toml" ]"#);
+        assert!(is_macro_call(&tokens, 0));
     }
 
     #[test]
