@@ -192,24 +192,30 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
                 XREF,
                 build,
                 8,
+                "client `acme` pulls in client `globex`'s directory `clients/globex/data` through build script call `cargo:rustc-flags`",
+            ),
+            (
+                XREF,
+                build,
+                9,
                 "client `acme` pulls in client `globex`'s file `clients/globex/orders.csv` through build script call `arg`",
             ),
             (
                 XREF,
                 build,
-                13,
+                14,
                 "client `acme` pulls in client `globex`'s file `clients/globex/data/customers.csv` through build script call `args`",
             ),
             (
                 XREF,
                 build,
-                18,
+                19,
                 "client `acme` pulls in client `globex`'s directory `clients/globex` through build script call `current_dir`",
             ),
             (
                 XREF,
                 build,
-                21,
+                22,
                 "client `acme` pulls in client `globex`'s file `clients/globex/margins.csv` through build script call `cargo:rustc-env`",
             ),
         ])
@@ -224,8 +230,10 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
         &["check", "--offline", "-v", "-p", "acme"],
         &[],
     );
-    let search = format!("-L native={}/clients/acme/../globex/lib", fixture.root);
-    assert!(run.stderr.contains(&search), "{}", run.stderr);
+    for dir in ["lib", "data"] {
+        let search = format!("-L native={}/clients/acme/../globex/{dir}", fixture.root);
+        assert!(run.stderr.contains(&search), "{}", run.stderr);
+    }
     let compiled = support::compiler::compiled_sources(&target, &fixture.root);
     for file in ["rates.csv", "margins.csv"] {
         let path = canonical(&fixture.root.join("clients/globex").join(file));
