@@ -99,6 +99,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     let root = canonical_root(&options.workspace)?;
     let _lock = Lock::acquire(&root)?;
     crate::transaction::recover(&root)?;
+    crate::upgrade::apply::recover(&root)?;
     refuse_during_offboarding(&root)?;
     let plan = plan_in(&root, options)?;
     let manifest_path = plan.root.join("Cargo.toml");

@@ -26,6 +26,8 @@ pub const GITIGNORE_LINES: &[&str] = &[
     ".new-client.journal",
     ".offboard.journal",
     ".offboard-trash/",
+    ".clientwall-upgrade/",
+    ".new-client.*.backup",
 ];
 
 /// The pre-commit framework's configuration `init` writes when there is none.

@@ -650,6 +650,59 @@ fn clients_older_than_records_are_recovered_from_their_own_files() {
     assert_eq!(check.status.code(), Some(0), "{:?}", text(&check));
 }
 
+/// The record cannot unlock what the template locks, nor lend a client another's answers: the
+/// locked files would then be rendered (and compared) with another client's variables.
+#[test]
+fn a_record_edited_to_unlock_a_file_or_borrow_answers_is_drift() {
+    let ws = Workspace::new(&["acme", "globex"]);
+    let check = |ws: &Workspace| {
+        let out = ws.check(&["--format", "json"]);
+        let found: Vec<(String, String, String)> = match out.status.code() {
+            Some(0) => Vec::new(),
+            Some(1) => violations(&out)
+                .into_iter()
+                .map(|(rule, client, file, _)| (rule, client, file))
+                .collect(),
+            other => panic!("{other:?}: {:?}", text(&out)),
+        };
+        found
+    };
+    let drift = |file: &str| {
+        vec![(
+            "template-drift".to_owned(),
+            "acme".to_owned(),
+            format!("clients/acme/{file}"),
+        )]
+    };
+    assert_eq!(check(&ws), []);
+
+    // "managed" in the record does not make a locked security file the client's to change.
+    ws.edit(
+        "acme",
+        ".clientwall-template.toml",
+        "\"src/scopes.rs\" = \"locked\"",
+        "\"src/scopes.rs\" = \"managed\"",
+    );
+    ws.edit("acme", "src/scopes.rs", TAMPER.0, TAMPER.1);
+    assert_eq!(check(&ws), drift("src/scopes.rs"));
+    assert!(ws.git(&["checkout", "--", "."]).status.success());
+
+    // Another client's prefix: acme's locked config would read globex's credentials.
+    for (from, to) in [
+        ("env_prefix = \"ACME\"", "env_prefix = \"GLOBEX\""),
+        ("client = \"acme\"", "client = \"globex\""),
+    ] {
+        ws.edit("acme", ".clientwall-template.toml", from, to);
+        let found = check(&ws);
+        assert!(
+            found.contains(&drift(".clientwall-template.toml")[0]),
+            "{to}: {found:?}"
+        );
+        assert!(ws.git(&["checkout", "--", "."]).status.success());
+    }
+    assert_eq!(check(&ws), []);
+}
+
 #[test]
 fn unknown_clients_and_broken_records_fail_closed() {
     let ws = Workspace::new(&["acme", "globex"]);

@@ -19,6 +19,14 @@ pub enum Problem {
     Missing,
     /// An unresolved conflict starts at this line.
     ConflictMarkers { line: usize },
+    /// The record's answer for `key` (at this line of the record) is not the client's own:
+    /// locked files rendered with it would read another client's variables.
+    ForeignAnswer {
+        line: usize,
+        key: &'static str,
+        recorded: String,
+        expected: String,
+    },
 }
 
 /// One drifted file.
@@ -42,9 +50,17 @@ pub fn inspect(
     if record.origin == Origin::Custom {
         return Ok(Vec::new());
     }
-    let mut found = Vec::new();
+    let mut found = foreign_answers(client_dir, client);
     let template = catalog.template(&record.template_version)?;
-    let locked = |p: &str| record.files.get(p) == Some(&FileKind::Locked);
+    // Locked is what the record says or what the template version declares: a record edited
+    // to call a security file managed does not unlock it.
+    let declared = if template.declaration().locked.is_empty() {
+        catalog.current()?.declaration().locked.clone()
+    } else {
+        template.declaration().locked.clone()
+    };
+    let locked =
+        |p: &str| record.files.get(p) == Some(&FileKind::Locked) || declared.contains_key(p);
     let mut rendered = template.render_where(&record.variables(), locked)?;
     if record.standalone && rendered.iter().any(|f| f.path == "Cargo.toml") {
         template::make_standalone(&mut rendered)?;
@@ -92,6 +108,47 @@ pub fn inspect(
         }
     }
     Ok(found)
+}
+
+/// The answers derived from the client's name that are not: the crate name and the prefix of
+/// the environment variables its credentials are read from.
+pub fn foreign_answers(client_dir: &Utf8Path, client: &TemplateClient) -> Vec<Drift> {
+    let vars = client.record.variables();
+    // A client older than records has its answers recovered from its own files.
+    let Ok(record_text) = std::fs::read_to_string(client_dir.join(crate::record::FILE_NAME)) else {
+        return Vec::new();
+    };
+    let line_of = |key: &str| {
+        record_text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{key} =")))
+            .map_or(1, |i| i + 1)
+    };
+    [
+        (
+            "crate_name",
+            &vars.crate_name,
+            crate::names::snake(&vars.client),
+        ),
+        (
+            "env_prefix",
+            &vars.env_prefix,
+            crate::names::shouty(&vars.client),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, recorded, expected)| *recorded != expected)
+    .map(|(key, recorded, expected)| Drift {
+        path: crate::record::FILE_NAME.to_owned(),
+        problem: Problem::ForeignAnswer {
+            line: line_of(key),
+            key,
+            recorded: recorded.clone(),
+            expected,
+        },
+        reason: None,
+    })
+    .collect()
 }
 
 /// The 1-based line where `a` and `b` first differ.

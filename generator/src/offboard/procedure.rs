@@ -44,6 +44,9 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<Outcome> {
     let root = plan::canonical_root(&options.workspace)?;
     let _lock = Lock::acquire(&root)?;
     crate::transaction::recover(&root)?;
+    // A killed upgrade is rolled back before anything is read: otherwise its backups would
+    // bring the client's files back on the next upgrade, after the certificate.
+    crate::upgrade::apply::recover(&root)?;
     remove_stale_temp_files(&root)?;
     let (mut journal, resumed) = match Journal::load(&root)? {
         Some(journal) => {

@@ -60,6 +60,29 @@ pub fn check(
         let Some(client) = client::read(&dir, catalog, legacy)? else {
             continue;
         };
+        let recorded = &client.record.answers.client;
+        if client.record.origin == Origin::Clientwall
+            && recorded != &area.name
+            && dir.join(scaffold::record::FILE_NAME).is_file()
+        {
+            let record = std::fs::read_to_string(dir.join(scaffold::record::FILE_NAME))
+                .map_err(|e| crate::Error::io(crate::error::IoAction::Read, &dir, e))?;
+            let line = record
+                .lines()
+                .position(|l| l.trim_start().starts_with("client ="))
+                .map_or(1, |i| i + 1);
+            let drift = drift::Drift {
+                path: scaffold::record::FILE_NAME.to_owned(),
+                problem: Problem::ForeignAnswer {
+                    line,
+                    key: "client",
+                    recorded: recorded.clone(),
+                    expected: area.name.clone(),
+                },
+                reason: None,
+            };
+            found.push(violation(layout, &area.name, &dir, &client, drift)?);
+        }
         for drift in drift::inspect(&dir, &client, catalog)? {
             found.push(violation(layout, &area.name, &dir, &client, drift)?);
         }
@@ -112,6 +135,21 @@ fn violation(
             format!("client `{name}`'s locked file `{shown}` is missing"),
             format!("{because}restore it with `cargo clientwall upgrade {name}`"),
             "missing",
+        ),
+        Problem::ForeignAnswer {
+            line,
+            key,
+            recorded,
+            expected,
+        } => (
+            at_line(&file, line)?,
+            format!(
+                "client `{name}`'s template record gives `{key} = \"{recorded}\"`, not the client's own `{expected}`"
+            ),
+            format!(
+                "the locked files are rendered with the record's answers: a foreign `{key}` would read another client's variables; set it back to `{expected}`"
+            ),
+            "foreign-answer",
         ),
         Problem::ConflictMarkers { line } => (
             at_line(&file, line)?,
