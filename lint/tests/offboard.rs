@@ -691,6 +691,32 @@ fn an_sqlite_offboarding_killed_at_every_step_is_continued_by_the_same_command()
                 &[&mock.client_secret],
             );
         }
+        if step == "destroy" {
+            // Resumed without the client's database variable, `destroy` would look at the
+            // default path, find nothing and certify it: refused, nothing touched.
+            let before = tree(&ws.root);
+            let pairs: Vec<(&str, &str)> = env
+                .pairs()
+                .into_iter()
+                .filter(|(k, _)| *k != "ACME_DATABASE_PATH")
+                .collect();
+            let elsewhere = ws.offboard(&args, &pairs);
+            assert_eq!(elsewhere.code, Some(2), "{elsewhere}");
+            assert!(
+                elsewhere
+                    .stderr
+                    .contains("when this offboarding began, but `destroy` now looks at"),
+                "{elsewhere}"
+            );
+            assert!(!ws.root.join("offboarded").exists());
+            assert!(
+                changed_paths(&before, &tree(&ws.root))
+                    .iter()
+                    .all(|p| p == ".offboard.journal" || p == ".new-client.lock"),
+                "{:?}",
+                changed_paths(&before, &tree(&ws.root))
+            );
+        }
         // A dry run in between says where it stands, and touches nothing.
         let before = tree(&ws.root);
         let preview = ws.offboard(&["acme"], &env.pairs());

@@ -207,6 +207,19 @@ impl Context<'_> {
             .run_json::<DestroyReport>(&["destroy", "--yes", "--json"], &[0])
             .map_err(|m| self.failed(journal, Step::Destroy, m))?;
         abort_point(Step::Destroy, "after");
+        // The inventory was taken where the data was; a run resumed with another environment
+        // (an unset `*_DATABASE_PATH`, another database URL) looks elsewhere, finds nothing and
+        // would certify what it never touched.
+        if report.location != inventory.location {
+            return Err(self.failed(
+                journal,
+                Step::Destroy,
+                format!(
+                    "the client's data was at {} when this offboarding began, but `destroy` now looks at {}: run it again with the client's environment as it was",
+                    inventory.location, report.location
+                ),
+            ));
+        }
         if !report.verified || report.dry_run {
             return Err(self.failed(
                 journal,
