@@ -53,6 +53,9 @@ pub fn parse_granted(scope: &str) -> Vec<String> {
 /// stops the run before a single record is read. A write scope also grants read in Shopify, so
 /// read-only is verified here, not assumed.
 pub fn check_grant(granted: &[String], configured: &[String]) -> Result<()> {
+    if granted.is_empty() {
+        bail!("the token grant lists no scopes: read-only access cannot be verified");
+    }
     let writes: Vec<&str> = granted
         .iter()
         .map(String::as_str)
@@ -92,6 +95,7 @@ mod tests {
     fn guard() {
         let configured = v(&["read_orders", "read_customers"]);
         assert!(check_grant(&v(&["read_orders"]), &configured).is_ok());
+        assert!(check_grant(&v(&[]), &configured).is_err());
         assert!(check_grant(&v(&["read_orders", "write_orders"]), &configured).is_err());
         assert!(check_grant(&v(&["read_products"]), &configured).is_err());
         assert!(check_grant(&v(&["unauthenticated_read_checkouts"]), &configured).is_err());

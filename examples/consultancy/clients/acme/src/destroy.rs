@@ -81,7 +81,7 @@ fn plan(location: &tables::Location) -> Result<Destroyed> {
             destroyed.tables.push(TableRows { table, rows });
         }
     }
-    for file in files.iter().filter(|f| f.exists()) {
+    for file in files.iter().filter(|f| f.symlink_metadata().is_ok()) {
         destroyed.objects.push(Object {
             kind: "file",
             name: file.display().to_string(),
@@ -120,10 +120,16 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Overwrite a file with zeros and sync it, then unlink it.
+/// Overwrite a file with zeros and sync it, then unlink it. A symlink is unlinked, never
+/// written through: what it points at is not the client's data.
 fn overwrite_and_remove(path: &Path) -> Result<()> {
     use std::io::Write;
-    let length = std::fs::metadata(path)?.len();
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        std::fs::remove_file(path)?;
+        return Ok(());
+    }
+    let length = meta.len();
     let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
     let zeros = vec![0u8; 64 * 1024];
     let mut left = length;
@@ -150,7 +156,10 @@ pub fn destroy(config: &ClientConfig) -> Result<Destroyed> {
     }
     if let Some(dir) = dir.as_ref().filter(|d| d.exists()) {
         for entry in walk(dir) {
-            if entry.is_file() {
+            if entry
+                .symlink_metadata()
+                .is_ok_and(|m| !m.file_type().is_dir())
+            {
                 overwrite_and_remove(&entry)
                     .map_err(|e| e.context(format!("failed to destroy {}", entry.display())))?;
             }

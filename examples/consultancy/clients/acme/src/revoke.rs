@@ -191,7 +191,13 @@ fn grant(
                 let backoff = Duration::from_secs(1 << attempt);
                 clock.sleep(http::retry_after(&response).unwrap_or(backoff));
             }
-            400..=499 => {
+            // Still throttled or failing after every retry: not an answer about the credentials.
+            429 | 500..=599 => {
+                bail!("the token endpoint answered HTTP {status} after {RETRIES} retries")
+            }
+            // A refusal of the credentials themselves; any other 4xx (a wrong shop, a proxy's
+            // 403) says nothing about them.
+            400 | 401 => {
                 let body: Value = response.body_mut().read_json().unwrap_or(Value::Null);
                 // Only a short error code is kept: nothing the shop sends is echoed whole.
                 let code = body["error"]
