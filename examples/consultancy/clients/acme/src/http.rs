@@ -9,13 +9,13 @@ use std::time::Duration;
 
 /// The agent for `endpoint`.
 pub fn agent(config: &ClientConfig, endpoint: &Endpoint) -> Result<ureq::Agent> {
-    let proxy =
-        match (&config.shopify.proxy, endpoint.loopback) {
-            (Some(url), false) => Some(ureq::Proxy::new(url).with_context(|| {
-                format!("client.toml [shopify] proxy `{url}` is not a proxy URL")
-            })?),
-            _ => None,
-        };
+    let proxy = match (&config.shopify.proxy, endpoint.loopback) {
+        // The URL may carry the proxy's password: it is not repeated.
+        (Some(url), false) => Some(
+            ureq::Proxy::new(url).context("client.toml [shopify] `proxy` is not a proxy URL")?,
+        ),
+        _ => None,
+    };
     Ok(ureq::Agent::config_builder()
         .proxy(proxy)
         .max_redirects(0)

@@ -6,7 +6,7 @@
 
 use crate::config::ClientConfig;
 use crate::tables;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -48,6 +48,14 @@ pub fn export(config: &ClientConfig, dir: &Path) -> Result<Exported> {
     let mut exported = Vec::new();
     if let Some(mut database) = tables::open(&location)? {
         for table in database.tables()? {
+            // A table name becomes a file name in `dir`: nothing in it may lead elsewhere.
+            if table.is_empty()
+                || !table
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                bail!("refusing to export table {table:?}: its name is not a plain file name");
+            }
             let file = format!("{table}.jsonl");
             let (rows, sha256) = write_hashed(&dir.join(&file), &mut |out| {
                 database.each_row(&table, &mut |line| {
