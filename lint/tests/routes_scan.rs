@@ -121,13 +121,29 @@ fn with_private_directory() -> Fixture {
 /// `cargo clientwall check --format json` in `root` without the capabilities that let root
 /// read any directory, so a directory's permissions hold for the check and the git it runs.
 fn check_without_override(root: &Utf8Path) -> (Option<i32>, String, String) {
-    let output = std::process::Command::new("setpriv")
-        .args([
-            "--inh-caps=-dac_override,-dac_read_search",
-            "--bounding-set=-dac_override,-dac_read_search",
-            "--",
-        ])
-        .arg(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
+    // Only root has the capabilities to drop; another user is held by the permissions already
+    // (and may not change its bounding set).
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let uids = status.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
+            Some(uids.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false);
+    let mut command = if is_root {
+        let mut setpriv = std::process::Command::new("setpriv");
+        setpriv
+            .args([
+                "--inh-caps=-dac_override,-dac_read_search",
+                "--bounding-set=-dac_override,-dac_read_search",
+                "--",
+            ])
+            .arg(assert_cmd::cargo::cargo_bin("cargo-clientwall"));
+        setpriv
+    } else {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
+    };
+    let output = command
         .args(["check", "--format", "json"])
         .current_dir(root)
         .stdin(std::process::Stdio::null())
