@@ -307,7 +307,7 @@ fn collect(
 }
 
 /// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
-const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
+pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
 
 /// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `--sysroot PATH`,
 /// `-C linker=PATH`, `-C profile-use=PATH`, `-C link-arg(s)=..` (each word that looks like a

@@ -39,18 +39,20 @@ pub struct Drift {
     pub reason: Option<String>,
 }
 
-/// Every drifted file of a client. A client from a custom template is not checked; a recorded
-/// version this clientwall does not know is an error (the check fails closed).
+/// Every drifted file of the client whose package is `package`. A client from a custom
+/// template is not checked; a recorded version this clientwall does not know is an error (the
+/// check fails closed).
 pub fn inspect(
     client_dir: &Utf8Path,
     client: &TemplateClient,
     catalog: &Catalog,
+    package: &str,
 ) -> Result<Vec<Drift>> {
     let record = &client.record;
     if record.origin == Origin::Custom {
         return Ok(Vec::new());
     }
-    let mut found = foreign_answers(client_dir, client);
+    let mut found = foreign_answers(client_dir, client, package);
     let template = catalog.template(&record.template_version)?;
     // Locked is what the record says or what the template version declares: a record edited
     // to call a security file managed does not unlock it.
@@ -110,9 +112,10 @@ pub fn inspect(
     Ok(found)
 }
 
-/// The answers derived from the client's name that are not: the crate name and the prefix of
-/// the environment variables its credentials are read from.
-pub fn foreign_answers(client_dir: &Utf8Path, client: &TemplateClient) -> Vec<Drift> {
+/// The recorded answers that are not the client's own: its name (the package's), and what
+/// derives from it, the crate name and the prefix of the environment variables its credentials
+/// are read from.
+fn foreign_answers(client_dir: &Utf8Path, client: &TemplateClient, package: &str) -> Vec<Drift> {
     let vars = client.record.variables();
     // A client older than records has its answers recovered from its own files.
     let Ok(record_text) = std::fs::read_to_string(client_dir.join(crate::record::FILE_NAME)) else {
@@ -125,6 +128,7 @@ pub fn foreign_answers(client_dir: &Utf8Path, client: &TemplateClient) -> Vec<Dr
             .map_or(1, |i| i + 1)
     };
     [
+        ("client", &vars.client, package.to_owned()),
         (
             "crate_name",
             &vars.crate_name,

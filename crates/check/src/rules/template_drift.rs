@@ -60,30 +60,7 @@ pub fn check(
         let Some(client) = client::read(&dir, catalog, legacy)? else {
             continue;
         };
-        let recorded = &client.record.answers.client;
-        if client.record.origin == Origin::Clientwall
-            && recorded != &area.name
-            && dir.join(scaffold::record::FILE_NAME).is_file()
-        {
-            let record = std::fs::read_to_string(dir.join(scaffold::record::FILE_NAME))
-                .map_err(|e| crate::Error::io(crate::error::IoAction::Read, &dir, e))?;
-            let line = record
-                .lines()
-                .position(|l| l.trim_start().starts_with("client ="))
-                .map_or(1, |i| i + 1);
-            let drift = drift::Drift {
-                path: scaffold::record::FILE_NAME.to_owned(),
-                problem: Problem::ForeignAnswer {
-                    line,
-                    key: "client",
-                    recorded: recorded.clone(),
-                    expected: area.name.clone(),
-                },
-                reason: None,
-            };
-            found.push(violation(layout, &area.name, &dir, &client, drift)?);
-        }
-        for drift in drift::inspect(&dir, &client, catalog)? {
+        for drift in drift::inspect(&dir, &client, catalog, &area.name)? {
             found.push(violation(layout, &area.name, &dir, &client, drift)?);
         }
     }

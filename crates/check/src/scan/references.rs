@@ -344,6 +344,14 @@ fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Vec<Reference> {
     directive_at(value, crate_dir, at).unwrap_or_default()
 }
 
+/// The length of a `KIND=` prefix (`native=`, `dependency=`, ..) of a link search path.
+fn link_kind_len(search: &str) -> usize {
+    match search.split_once('=') {
+        Some((kind, _)) if crate::cargo_config::LINK_KINDS.contains(&kind) => kind.len() + 1,
+        _ => 0,
+    }
+}
+
 fn directive_at(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Vec<Reference>> {
     fn cut(line: &str) -> Option<(&str, usize)> {
         let rest = line
@@ -351,14 +359,7 @@ fn directive_at(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Vec<Refe
             .or_else(|| line.strip_prefix("cargo:"))?;
         let (key, after) = rest.split_once('=')?;
         let skip = match key {
-            "rustc-link-search" => match after.split_once('=') {
-                Some((kind, _))
-                    if ["native", "dependency", "crate", "framework", "all"].contains(&kind) =>
-                {
-                    kind.len() + 1
-                }
-                _ => 0,
-            },
+            "rustc-link-search" => link_kind_len(after),
             "rustc-env" => after.find('=')? + 1,
             // A linker argument that names a file: `cargo:rustc-link-arg=../x/lib.o`,
             // `-L../x`, and `rustc-link-arg-bin=BIN=ARG`.
@@ -385,15 +386,7 @@ fn directive_at(value: Value, crate_dir: &Path, at: &Spanned) -> Option<Vec<Refe
             "rustc-flags" => {
                 let flag = after.find("-L")? + 2;
                 let path_at = flag + (after.len() - flag - after[flag..].trim_start().len());
-                match after[path_at..].split_once('=') {
-                    Some((kind, _))
-                        if ["native", "dependency", "crate", "framework", "all"]
-                            .contains(&kind) =>
-                    {
-                        path_at + kind.len() + 1
-                    }
-                    _ => path_at,
-                }
+                path_at + link_kind_len(&after[path_at..])
             }
             _ => return None,
         };
