@@ -221,13 +221,16 @@ pub struct Run {
 }
 
 /// Run `cargo-clientwall ARGS` in `dir`, killed (and the test failed) if it takes longer than
-/// `limit`: a check must always finish.
+/// `limit`: a check must always finish. The caller's own target-directory setting is not passed
+/// on: the fixtures state where cargo builds.
 pub fn run_cli(dir: &Utf8Path, args: &[&str], limit: std::time::Duration) -> Run {
     use std::io::Read;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
         .args(args)
         .current_dir(dir)
         .env("CARGO_NET_RETRY", "0")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
