@@ -267,6 +267,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
     };
     let layout = classify::client_layout(&loaded)?;
+    require_clients(&loaded, &layout)?;
     let graph = CrateGraph::build(&loaded, &layout)?;
     let targets = TargetDirs::new(
         loaded
@@ -309,6 +310,11 @@ fn full(options: &CheckOptions) -> Result<Run> {
         },
         options.today,
     )?;
+    let mut violations = violations;
+    violations.extend(rules::stale_allow::check_client_globs(
+        &loaded.config,
+        &loaded.unmatched_globs,
+    ));
     if files.scan.tracked.is_none() {
         files
             .notes
@@ -338,6 +344,38 @@ fn full(options: &CheckOptions) -> Result<Run> {
         graph: Some(graph),
         layout: files.layout,
         history: history.map(|h| (h.commits, h.range)),
+    })
+}
+
+/// A full check that finds no client has checked nothing a client could break: it stops (exit
+/// 2), naming each client glob and what it matched, rather than pass.
+fn require_clients(loaded: &Loaded, layout: &Layout) -> Result<()> {
+    if !layout.clients.is_empty() {
+        return Ok(());
+    }
+    let config = &loaded.config;
+    let globs: Vec<String> = config
+        .client_globs_written
+        .iter()
+        .enumerate()
+        .map(|(i, glob)| {
+            let matched = match loaded.unmatched_globs.contains(&i) {
+                true => "no directory",
+                false => "no directory holding a client crate",
+            };
+            let default = match glob.location {
+                Some(_) => "",
+                None => " (the default)",
+            };
+            format!("`{}`{default} matched {matched}", glob.written)
+        })
+        .collect();
+    Err(Error::NoClients {
+        root: loaded.root.clone(),
+        globs: match globs.is_empty() {
+            true => "`workspace.metadata.clientwall.clients` names no glob".to_owned(),
+            false => globs.join(", "),
+        },
     })
 }
 
@@ -942,11 +980,21 @@ fn select(requested: &[String], clients: &BTreeSet<String>) -> Result<Option<BTr
     for name in requested {
         if !clients.contains(name) {
             let known: Vec<&str> = clients.iter().map(String::as_str).collect();
+            let close = suggest::closest(name, known.iter().copied(), 3);
+            let quoted = |names: &[&str]| {
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             return Err(Error::Layout {
                 message: format!("no client named `{name}` in this workspace"),
-                help: Some(match suggest::did_you_mean(name, known.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("clients: {}", known.join(", ")),
+                help: Some(match (close.as_slice(), known.is_empty()) {
+                    ([best], _) => format!("did you mean `{best}`?"),
+                    ([], true) => "this workspace has no client".to_owned(),
+                    ([], false) => format!("clients: {}", quoted(&known)),
+                    (close, _) => format!("the closest clients: {}", quoted(close)),
                 }),
             });
         }

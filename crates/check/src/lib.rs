@@ -26,6 +26,7 @@ pub mod location;
 pub mod manifest;
 pub mod map;
 pub mod offboarded;
+pub mod policy_glob;
 pub mod redact;
 pub mod report;
 pub mod rules;

@@ -249,6 +249,8 @@ pub enum Subject {
     },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
+    /// A `clients` glob that matches no directory, as the policy writes it.
+    ClientGlob { glob: String },
     /// A file from the client's template: a locked file `edited` or `missing`, or a file
     /// holding `conflict-markers`.
     TemplateFile {
