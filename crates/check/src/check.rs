@@ -464,7 +464,10 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
                 FileSelection::Only(files) => {
                     let cwd = std::env::current_dir()
                         .map_err(|e| Error::io(IoAction::Resolve, ".", e))?;
-                    Ok(files.iter().map(|f| cwd.join(f)).collect())
+                    files
+                        .iter()
+                        .map(|f| given_file(&root, &cwd.join(f), f))
+                        .collect()
                 }
                 FileSelection::All => unreachable!("full runs do not come here"),
             }
@@ -516,10 +519,16 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         Cargo::Ran { layout, loaded, .. } => (layout, &loaded.config),
         Cargo::NotRun { layout, config } => (layout, config),
     };
-    let scan = scan::scan_files(layout, &files)?;
+    // A hook checks what the commit will contain: the staged content, not the working tree.
+    let staged = match selection {
+        FileSelection::Staged => Some(crate::staged::read(root.as_std_path(), &files)?),
+        _ => None,
+    };
+    let staged_run = staged.is_some();
+    let scan = scan::scan_files(layout, &files, staged)?;
     let env_files: Vec<PathBuf> = files
         .iter()
-        .filter(|f| rules::env_file_committed::is_env_file(f) && f.exists())
+        .filter(|f| rules::env_file_committed::is_env_file(f) && (staged_run || f.exists()))
         .cloned()
         .collect();
     let indexed = if env_files.is_empty() {
@@ -594,6 +603,38 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         layout,
         history: None,
     })
+}
+
+/// A file named on the command line, which must exist inside the workspace: a path that
+/// cannot be read or lies outside is never a pass (exit 2, naming it as given).
+fn given_file(
+    root: &camino::Utf8Path,
+    path: &std::path::Path,
+    given: &Utf8PathBuf,
+) -> Result<PathBuf> {
+    let meta = path.symlink_metadata().map_err(|e| Error::Layout {
+        message: format!("cannot check `{given}`: {e}"),
+        help: Some("name files that exist inside the workspace".into()),
+    })?;
+    // The directory is resolved, not the file: a symlink is checked as the link it is.
+    let parent = path.parent().and_then(|p| p.canonicalize().ok());
+    let inside = match (&parent, path.file_name()) {
+        (Some(parent), Some(_)) => parent.starts_with(root.as_std_path()),
+        _ => false,
+    };
+    if !inside {
+        return Err(Error::Layout {
+            message: format!("cannot check `{given}`: it is outside the workspace at {root}"),
+            help: Some("name files inside the workspace, or pass its --manifest-path".into()),
+        });
+    }
+    if meta.is_dir() {
+        return Err(Error::Layout {
+            message: format!("cannot check `{given}`: it is a directory"),
+            help: Some("name the files to check (or run the full check)".into()),
+        });
+    }
+    Ok(path.to_owned())
 }
 
 /// What an incremental run knows of the workspace: cargo's graph when a manifest or lock file

@@ -33,6 +33,7 @@ pub mod rules;
 pub mod scan;
 pub mod signing;
 pub mod source;
+pub mod staged;
 pub mod suggest;
 pub mod targets;
 pub mod watch;
