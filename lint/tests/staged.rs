@@ -10,9 +10,13 @@ use support::{Fixture, fake_shopify_token, git_ok, write};
 /// `cargo clientwall check ARGS` in `dir`, cargo replaced by a program that always fails (an
 /// incremental run without a staged manifest must not need it): (exit, stdout, stderr).
 fn run(dir: &Utf8Path, args: &[&str]) -> (i32, String, String) {
+    run_with_cargo(dir, args, "false")
+}
+
+fn run_with_cargo(dir: &Utf8Path, args: &[&str], cargo: &str) -> (i32, String, String) {
     let output = Command::cargo_bin("cargo-clientwall")
         .unwrap()
-        .env("CARGO", "false")
+        .env("CARGO", cargo)
         .current_dir(dir)
         .args(["clientwall", "check", "--color", "never"])
         .args(args)
@@ -156,4 +160,73 @@ fn named_files_that_cannot_be_checked_stop_the_check() {
         &["clients/acme/src/lib.rs", "clients/globex/src/lib.rs"],
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+const ACME: &str = "clients/acme/Cargo.toml";
+
+fn acme_manifest(dependencies: &str) -> String {
+    format!(
+        "[package]\nname = \"acme\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{dependencies}"
+    )
+}
+
+/// `direct` committed without acme's dependency on globex.
+fn committed_clean() -> Fixture {
+    let fixture = committed("direct");
+    write(&fixture.root, ACME, acme_manifest(""));
+    git_ok(&fixture.root, &["commit", "-qam", "no dependency"]);
+    fixture
+}
+
+#[test]
+fn a_staged_manifest_is_judged_as_staged_not_as_in_the_working_tree() {
+    let fixture = committed_clean();
+    write(
+        &fixture.root,
+        ACME,
+        acme_manifest("globex = { path = \"../globex\" }\n"),
+    );
+    git_ok(&fixture.root, &["add", ACME]);
+    // Reverted in the working tree only: the commit still makes acme depend on globex.
+    write(&fixture.root, ACME, acme_manifest(""));
+    let before = std::fs::read_to_string(fixture.root.join(ACME)).unwrap();
+    let (code, stdout, stderr) = run_with_cargo(
+        &fixture.root,
+        &["--staged", "--format", "json"],
+        env!("CARGO"),
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["violations"][0]["rule"], "client-depends-on-client");
+    // Located in the workspace, at the staged manifest's line.
+    assert_eq!(doc["violations"][0]["file"], ACME);
+    assert_eq!(doc["violations"][0]["line"], 8);
+    assert!(!stdout.contains("clientwall-index-"), "{stdout}");
+    // The working tree is as it was, and no lock file was written into it.
+    assert_eq!(
+        std::fs::read_to_string(fixture.root.join(ACME)).unwrap(),
+        before
+    );
+    assert!(!fixture.root.join("Cargo.lock").exists());
+    // Human output too names the workspace's file.
+    let (code, stdout, _) = run_with_cargo(&fixture.root, &["--staged"], env!("CARGO"));
+    assert_eq!(code, 1);
+    assert!(stdout.contains(ACME), "{stdout}");
+}
+
+#[test]
+fn a_dependency_only_in_the_working_tree_is_not_in_the_commit() {
+    let fixture = committed_clean();
+    write(&fixture.root, ACME, acme_manifest("\n"));
+    git_ok(&fixture.root, &["add", ACME]);
+    write(
+        &fixture.root,
+        ACME,
+        acme_manifest("globex = { path = \"../globex\" }\n"),
+    );
+    let (code, stdout, stderr) = run_with_cargo(&fixture.root, &["--staged"], env!("CARGO"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // The working tree itself fails the full check.
+    let (code, _, _) = run_with_cargo(&fixture.root, &[], env!("CARGO"));
+    assert_eq!(code, 1);
 }

@@ -143,7 +143,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
                 help: None,
             });
         }
-        (selection, None) => incremental(options, selection)?,
+        (selection, None) => incremental(options, selection, false)?,
     };
     let selection = &run.selection;
     run.violations.retain(|v| selection.reports(v));
@@ -449,7 +449,9 @@ fn file_part(
     })
 }
 
-fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run> {
+/// An incremental run. `in_index`: the workspace is the index written out as a tree, so every
+/// file in it is in the index.
+fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool) -> Result<Run> {
     let found = workspace::find(options.manifest_path.as_deref()).ok_or_else(|| Error::Layout {
         message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
         help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
@@ -486,6 +488,11 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             .iter()
             .any(|f| f.file_name().is_some_and(|n| n == name))
     };
+    // A staged manifest or lock file: cargo must judge the staged manifests, so the whole run
+    // is made on the index written out as a tree.
+    if *selection == FileSelection::Staged && (named("Cargo.toml") || named("Cargo.lock")) {
+        return staged_manifests(options, &root, &files);
+    }
     // The graph rules run only when a manifest or lock file is among the files.
     let cargo = if named("Cargo.toml") || named("Cargo.lock") {
         // A hook run leaves the working tree as it found it: cargo may rewrite a
@@ -533,6 +540,8 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         .collect();
     let indexed = if env_files.is_empty() {
         Vec::new()
+    } else if in_index {
+        env_files
     } else {
         git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
     };
@@ -603,6 +612,80 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         layout,
         history: None,
     })
+}
+
+/// `--staged` with a staged manifest or lock file: the index is written out as a tree (what
+/// the commit will hold, manifests and sources alike), the staged files are checked there
+/// with cargo asked about that tree, and the findings are placed back in the workspace.
+fn staged_manifests(
+    options: &CheckOptions,
+    root: &camino::Utf8Path,
+    files: &[PathBuf],
+) -> Result<Run> {
+    let tree = crate::staged::IndexTree::write(root.as_std_path())?;
+    let not_utf8 = |path: &std::path::Path| Error::Layout {
+        message: format!("{} is not a UTF-8 path", path.display()),
+        help: None,
+    };
+    let tree_root = Utf8PathBuf::from_path_buf(tree.root.clone()).map_err(|p| not_utf8(&p))?;
+    if !tree_root.join("Cargo.toml").is_file() {
+        return Err(Error::Layout {
+            message: format!(
+                "the index holds no {}: the commit would not be a cargo workspace, and its \
+                 staged manifests cannot be checked",
+                root.join("Cargo.toml")
+            ),
+            help: Some("stage the workspace's Cargo.toml (`git add Cargo.toml`)".into()),
+        });
+    }
+    let in_tree = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(root).ok())
+        .map(|rest| {
+            let path = tree_root.as_std_path().join(rest);
+            Utf8PathBuf::from_path_buf(path).map_err(|p| not_utf8(&p))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tree_options = CheckOptions {
+        manifest_path: Some(tree_root.join("Cargo.toml")),
+        ..options.clone()
+    };
+    let mut run = incremental(&tree_options, &FileSelection::Only(in_tree), true)?;
+    run.relocate(&tree_root, root);
+    Ok(run)
+}
+
+impl Run {
+    /// Place a run made on a copy of the workspace at `from` back at `to`: every location,
+    /// message, note and the layout.
+    fn relocate(&mut self, from: &camino::Utf8Path, to: &camino::Utf8Path) {
+        let moved = |file: &mut Utf8PathBuf| {
+            if let Ok(rest) = file.strip_prefix(from) {
+                *file = to.join(rest);
+            }
+        };
+        let text = |s: &mut String| {
+            if s.contains(from.as_str()) {
+                *s = s.replace(from.as_str(), to.as_str());
+            }
+        };
+        for v in &mut self.violations {
+            moved(&mut v.location.file);
+            for hop in &mut v.path {
+                if let Some(location) = &mut hop.location {
+                    moved(&mut location.file);
+                }
+            }
+            text(&mut v.message);
+            text(&mut v.help);
+        }
+        self.notes.iter_mut().for_each(text);
+        self.scan.notes.iter_mut().for_each(text);
+        self.root = to.to_owned();
+        self.layout = self.layout.relocated(from.as_std_path(), to.as_std_path());
+        // The graph describes the copy, which is gone with the run.
+        self.graph = None;
+    }
 }
 
 /// A file named on the command line, which must exist inside the workspace: a path that

@@ -226,3 +226,50 @@ fn cat_blobs(dir: &Path, entries: &[&Entry]) -> Result<Vec<Contents>> {
     }
     Ok(contents)
 }
+
+/// The index written out as a tree of its own, in a temporary directory removed when dropped:
+/// exactly the files the commit will contain. When a manifest or lock file is staged, cargo
+/// is asked about this tree, so the graph rules judge the staged manifests, not the working
+/// tree's.
+pub struct IndexTree {
+    _dir: tempfile::TempDir,
+    /// The workspace root inside the tree (the workspace may be a subdirectory of the
+    /// repository).
+    pub root: PathBuf,
+}
+
+impl IndexTree {
+    /// Write every stage-0 entry of the index of the repository holding `root` (one
+    /// `git checkout-index`; symlinks as symlinks, submodules not at all).
+    pub fn write(root: &Path) -> Result<IndexTree> {
+        let dir = tempfile::Builder::new()
+            .prefix("clientwall-index-")
+            .tempdir()
+            .map_err(|e| Error::io(IoAction::Create, "a temporary directory", e))?;
+        let base = dir
+            .path()
+            .canonicalize()
+            .map_err(|e| Error::io_at(IoAction::Resolve, dir.path(), e))?;
+        let show = |what: &str| -> Result<String> {
+            let args = [OsString::from("rev-parse"), OsString::from(what)];
+            let out = run_with_input(root, &args, Vec::new())?;
+            Ok(String::from_utf8_lossy(&out)
+                .trim_end_matches('\n')
+                .to_owned())
+        };
+        let top = PathBuf::from(show("--show-toplevel")?);
+        let prefix = show("--show-prefix")?;
+        let mut target = base.as_os_str().to_owned();
+        target.push("/");
+        let mut arg = OsString::from("--prefix=");
+        arg.push(&target);
+        let args = [
+            OsString::from("checkout-index"),
+            OsString::from("--all"),
+            arg,
+        ];
+        run_with_input(&top, &args, Vec::new())?;
+        let root = base.join(prefix.trim_end_matches('/'));
+        Ok(IndexTree { _dir: dir, root })
+    }
+}
