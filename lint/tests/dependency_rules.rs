@@ -188,6 +188,60 @@ fn role_marker_wins_over_globs() {
     );
 }
 
+/// The breach twin of `role-marker`: without the root policy's `allow` entry, a crate under a
+/// client glob that declares itself shared (or a credential helper) is a finding.
+#[test]
+fn role_override_without_an_allow_entry_is_a_finding() {
+    let fixture = Fixture::new("role-marker");
+    let manifest = fixture.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let policy = text
+        .split("\n[[workspace.metadata.clientwall.allow]]")
+        .next()
+        .unwrap();
+    std::fs::write(&manifest, policy).unwrap();
+    let report = fixture.report();
+    let overrides: Vec<_> = report
+        .violations
+        .iter()
+        .filter(|v| v.rule.code.as_str() == "role-override")
+        .collect();
+    let [finding] = overrides.as_slice() else {
+        panic!("one role-override: {:?}", findings(&report));
+    };
+    assert_eq!(finding.client, "client-tools");
+    assert_eq!(
+        finding.location.relative_file(&report.root),
+        "clients/tools/Cargo.toml"
+    );
+    assert_eq!(finding.location.line, 8);
+    assert!(
+        finding.message.contains("declares it `shared`"),
+        "{}",
+        finding.message
+    );
+    assert_eq!(report.exit_code(), 1);
+
+    // A credential-helper marker is an override too; the entry must name the role declared.
+    let tools = fixture.root.join("clients/tools/Cargo.toml");
+    let marked = std::fs::read_to_string(&tools)
+        .unwrap()
+        .replace("role = \"shared\"", "role = \"credential-helper\"");
+    std::fs::write(&tools, marked).unwrap();
+    std::fs::write(&manifest, &text).unwrap();
+    let report = fixture.report();
+    let codes: Vec<&str> = report
+        .violations
+        .iter()
+        .map(|v| v.rule.code.as_str())
+        .collect();
+    assert!(codes.contains(&"role-override"), "{codes:?}");
+    assert!(
+        codes.contains(&"stale-allow"),
+        "the entry naming `shared` excuses nothing now: {codes:?}"
+    );
+}
+
 #[test]
 fn standalone_client_is_checked_with_its_own_metadata() {
     let (_fixture, report) = assert_fixture(

@@ -795,6 +795,10 @@ fn graph_rules(
     let mut found = rules::client_depends_on_client::check(&ctx)?;
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
+    found.extend(rules::role_override::check(
+        &loaded.config,
+        &loaded.client_manifests,
+    )?);
     let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
     let target_findings = targets::findings(loaded, graph, layout)?;
     kept.extend(rules::cross_client_file_reference::check(
