@@ -186,6 +186,30 @@ fn role_marker_wins_over_globs() {
         report.summary.clients, 2,
         "acme and the marked oldco; client-tools is shared"
     );
+    // Allowed, the override is still shown: in every client's attestation and on the map.
+    let shown = "`client-tools` (`clients/tools`) declares itself `shared`: allowed by the policy";
+    let (attestation, dot, mermaid) = attest_and_map(&_fixture);
+    assert!(attestation.contains(shown), "{attestation}");
+    assert!(dot.contains(shown), "{dot}");
+    assert!(
+        mermaid.contains("role override: `client-tools`"),
+        "{mermaid}"
+    );
+}
+
+/// The attestation of `acme` (Markdown) and the map (DOT, Mermaid) of a fixture.
+fn attest_and_map(fixture: &Fixture) -> (String, String, String) {
+    let attestation = clientwall::attest::attest(Some(fixture.manifest()), "acme").unwrap();
+    let checked = clientwall::check::run_detailed(&clientwall::CheckOptions {
+        manifest_path: Some(fixture.manifest()),
+        ..Default::default()
+    })
+    .unwrap();
+    (
+        clientwall::attest::markdown(&attestation),
+        clientwall::map::dot(&checked),
+        clientwall::map::mermaid(&checked),
+    )
 }
 
 /// The breach twin of `role-marker`: without the root policy's `allow` entry, a crate under a
@@ -220,6 +244,10 @@ fn role_override_without_an_allow_entry_is_a_finding() {
         "{}",
         finding.message
     );
+    let (attestation, dot, _) = attest_and_map(&fixture);
+    let shown = "`client-tools` (`clients/tools`) declares itself `shared`: not allowed";
+    assert!(attestation.contains(shown), "{attestation}");
+    assert!(dot.contains(shown), "{dot}");
     assert_eq!(report.exit_code(), 1);
 
     // A credential-helper marker is an override too; the entry must name the role declared.

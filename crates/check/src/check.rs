@@ -131,6 +131,8 @@ pub struct Checked {
     pub history: Option<(usize, String)>,
     /// The workspace's `[workspace.metadata.clientwall]`.
     pub config: Config,
+    /// The crates under the client globs that declare another role (full runs).
+    pub role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// [`run`], keeping the graph, the layout and the configuration.
@@ -183,6 +185,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         layout: run.layout,
         history: run.history,
         config: run.config,
+        role_overrides: run.role_overrides,
     })
 }
 
@@ -203,6 +206,7 @@ struct Run {
     layout: Layout,
     /// What `--history` read: `(commits, range)`.
     history: Option<(usize, String)>,
+    role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// The `client` and the other clients a violation concerns (for `--client`): a secret outside
@@ -331,7 +335,14 @@ fn full(options: &CheckOptions) -> Result<Run> {
         ));
         files.notes.extend(history.notes.iter().cloned());
     }
+    let role_overrides = rules::role_override::overrides(
+        &loaded.root,
+        &loaded.config,
+        &loaded.client_manifests,
+        options.today,
+    )?;
     Ok(Run {
+        role_overrides,
         selection: files.selection,
         root: loaded.root,
         config: loaded.config,
@@ -599,6 +610,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool
         Cargo::NotRun { layout, config } => (config, layout, None, 0, 0),
     };
     Ok(Run {
+        role_overrides: Vec::new(),
         selection,
         root,
         config,

@@ -4,7 +4,10 @@ use super::{RuleCode, RuleInfo, Subject, Violation};
 use crate::classify::Kind;
 use crate::config::{Config, Role};
 use crate::error::Result;
+use crate::location::relative_path;
 use crate::workspace::ClientManifest;
+use camino::Utf8Path;
+use serde::Serialize;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::RoleOverride,
@@ -85,6 +88,63 @@ pub fn check(config: &Config, client_manifests: &[ClientManifest]) -> Result<Vec
             ),
             allow_key: Some((name, role.to_owned())),
             show_source: true,
+        });
+    }
+    Ok(found)
+}
+
+/// A crate the client globs match that declares another role: what `attest` and `graph` show,
+/// whether or not an `allow` entry excuses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleOverride {
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// Its directory, relative to the workspace root.
+    pub dir: String,
+    /// `shared` or `credential-helper`.
+    pub role: String,
+    /// The reason of the `allow` entry that excuses it; `None`: a `role-override` finding.
+    pub allowed: Option<String>,
+}
+
+impl RoleOverride {
+    /// `client-tools` (`clients/tools`) declares itself `shared`: allowed, "…" / a finding.
+    pub fn describe(&self) -> String {
+        let verdict = match &self.allowed {
+            Some(reason) => format!("allowed by the policy: \"{reason}\""),
+            None => "not allowed (`role-override`)".to_owned(),
+        };
+        format!(
+            "`{}` (`{}`) declares itself `{}`: {verdict}",
+            self.crate_name, self.dir, self.role
+        )
+    }
+}
+
+/// Every role override of the workspace, with the `allow` entry that excuses it, if one does
+/// (unexpired on `today`).
+pub fn overrides(
+    root: &Utf8Path,
+    config: &Config,
+    client_manifests: &[ClientManifest],
+    today: crate::date::Date,
+) -> Result<Vec<RoleOverride>> {
+    let mut found = Vec::new();
+    for client in client_manifests {
+        let Some((role, _)) = client.role()?.and_then(role_name) else {
+            continue;
+        };
+        let crate_name = client.client_name();
+        let allowed = config
+            .allow
+            .iter()
+            .find(|e| e.from == crate_name && e.to == role && e.expires.is_none_or(|d| d >= today))
+            .map(|e| e.reason.clone());
+        found.push(RoleOverride {
+            dir: relative_path(client.dir(), root),
+            crate_name,
+            role: role.to_owned(),
+            allowed,
         });
     }
     Ok(found)
