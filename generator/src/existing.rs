@@ -71,7 +71,9 @@ pub fn taken(root: &Utf8Path, config: &Config, candidate: &str) -> Result<Option
 pub fn workspace_packages(root: &Utf8Path, config: &Config) -> Result<BTreeSet<String>> {
     let mut names = match members(root) {
         Ok(members) => members.into_values().collect(),
-        Err(err) if unmatched_globs(root)?.is_empty() => return Err(err),
+        Err(err) if unmatched_globs(root)?.is_empty() && missing_members(root)?.is_empty() => {
+            return Err(err);
+        }
         Err(_) => explicit_member_names(root)?,
     };
     let client_manifests =
@@ -116,6 +118,17 @@ pub fn unmatched_globs(root: &Utf8Path) -> Result<Vec<String>> {
         }
     }
     Ok(unmatched)
+}
+
+/// The `workspace.members` entries that name a directory (no glob) holding no `Cargo.toml`
+/// yet: a client registered before it is generated. Cargo cannot load the workspace until it
+/// exists.
+pub fn missing_members(root: &Utf8Path) -> Result<Vec<String>> {
+    Ok(member_entries(root)?
+        .into_iter()
+        .filter(|entry| !entry.contains(['*', '?', '[']))
+        .filter(|entry| !root.join(entry).join("Cargo.toml").is_file())
+        .collect())
 }
 
 /// The package names of the directories the `members` entries name (globs expanded).

@@ -45,10 +45,14 @@ pub fn register(manifest: &str, relative_dir: &str, standalone: bool) -> Result<
     Ok(doc.to_string())
 }
 
-/// Does a `members` entry (a path or a glob, as cargo reads it) cover `dir`?
+/// Does a `members` entry (a path or a glob, as cargo reads it: `./clients/*/` is
+/// `clients/*`) cover `dir`?
 pub fn glob_covers(pattern: &str, dir: &str) -> bool {
-    let pattern = pattern.trim_end_matches('/');
-    GlobBuilder::new(pattern)
+    let Ok(pattern) = clientwall_check::policy_glob::normalize(pattern, camino::Utf8Path::new(""))
+    else {
+        return false;
+    };
+    GlobBuilder::new(&pattern)
         .literal_separator(true)
         .build()
         .is_ok_and(|glob| glob.compile_matcher().is_match(dir))

@@ -445,6 +445,67 @@ fn the_first_client_under_a_glob_that_matches_nothing_yet() {
     assert!(!root.join("clients/initech").exists());
 }
 
+/// A client listed in `members` before it is generated (`members = ["clients/acme"]`, in any
+/// spelling cargo accepts): cargo cannot load the workspace before, `new-client acme` generates
+/// it, adds no second entry, and cargo loads the workspace after.
+#[test]
+fn a_client_registered_before_it_is_generated() {
+    for entry in ["clients/acme", "./clients/acme/"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+        let manifest = std::fs::read_to_string(example().join("Cargo.toml"))
+            .unwrap()
+            .replace(
+                "members = [\"clients/*\"]",
+                &format!("members = [\"{entry}\"]"),
+            );
+        std::fs::write(root.join("Cargo.toml"), &manifest).unwrap();
+        std::fs::copy(example().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+        assert!(cargo_metadata_succeeds(&root).is_err(), "{entry}");
+        let output = new_client_command(&root, &["acme", "--no-check"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{entry}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(root.join("clients/acme/Cargo.toml").is_file(), "{entry}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("Cargo.toml")).unwrap(),
+            manifest,
+            "{entry}: already registered, nothing added"
+        );
+        cargo_metadata_succeeds(&root).unwrap();
+    }
+}
+
+/// Its twin: a registered directory that is not the client asked for still stops `new-client`
+/// (cargo cannot load the workspace after generating either), and nothing is left.
+#[test]
+fn another_missing_member_is_still_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+    let manifest = std::fs::read_to_string(example().join("Cargo.toml"))
+        .unwrap()
+        .replace(
+            "members = [\"clients/*\"]",
+            "members = [\"clients/*\", \"clients/gone\"]",
+        );
+    std::fs::write(root.join("Cargo.toml"), &manifest).unwrap();
+    let output = new_client_command(&root, &["acme", "--no-check"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("clients/gone"), "{stderr}");
+    assert!(!root.join("clients/acme").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.join("Cargo.toml")).unwrap(),
+        manifest
+    );
+}
+
 /// Outside any workspace `new-client` points to `cargo clientwall init`.
 #[test]
 fn outside_a_workspace_it_points_to_init() {

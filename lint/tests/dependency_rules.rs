@@ -186,6 +186,88 @@ fn role_marker_wins_over_globs() {
         report.summary.clients, 2,
         "acme and the marked oldco; client-tools is shared"
     );
+    // Allowed, the override is still shown: in every client's attestation and on the map.
+    let shown = "`client-tools` (`clients/tools`) declares itself `shared`: allowed by the policy";
+    let (attestation, dot, mermaid) = attest_and_map(&_fixture);
+    assert!(attestation.contains(shown), "{attestation}");
+    assert!(dot.contains(shown), "{dot}");
+    assert!(
+        mermaid.contains("role override: `client-tools`"),
+        "{mermaid}"
+    );
+}
+
+/// The attestation of `acme` (Markdown) and the map (DOT, Mermaid) of a fixture.
+fn attest_and_map(fixture: &Fixture) -> (String, String, String) {
+    let attestation = clientwall::attest::attest(Some(fixture.manifest()), "acme").unwrap();
+    let checked = clientwall::check::run_detailed(&clientwall::CheckOptions {
+        manifest_path: Some(fixture.manifest()),
+        ..Default::default()
+    })
+    .unwrap();
+    (
+        clientwall::attest::markdown(&attestation),
+        clientwall::map::dot(&checked),
+        clientwall::map::mermaid(&checked),
+    )
+}
+
+/// The breach twin of `role-marker`: without the root policy's `allow` entry, a crate under a
+/// client glob that declares itself shared (or a credential helper) is a finding.
+#[test]
+fn role_override_without_an_allow_entry_is_a_finding() {
+    let fixture = Fixture::new("role-marker");
+    let manifest = fixture.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let policy = text
+        .split("\n[[workspace.metadata.clientwall.allow]]")
+        .next()
+        .unwrap();
+    std::fs::write(&manifest, policy).unwrap();
+    let report = fixture.report();
+    let overrides: Vec<_> = report
+        .violations
+        .iter()
+        .filter(|v| v.rule.code.as_str() == "role-override")
+        .collect();
+    let [finding] = overrides.as_slice() else {
+        panic!("one role-override: {:?}", findings(&report));
+    };
+    assert_eq!(finding.client, "client-tools");
+    assert_eq!(
+        finding.location.relative_file(&report.root),
+        "clients/tools/Cargo.toml"
+    );
+    assert_eq!(finding.location.line, 8);
+    assert!(
+        finding.message.contains("declares it `shared`"),
+        "{}",
+        finding.message
+    );
+    let (attestation, dot, _) = attest_and_map(&fixture);
+    let shown = "`client-tools` (`clients/tools`) declares itself `shared`: not allowed";
+    assert!(attestation.contains(shown), "{attestation}");
+    assert!(dot.contains(shown), "{dot}");
+    assert_eq!(report.exit_code(), 1);
+
+    // A credential-helper marker is an override too; the entry must name the role declared.
+    let tools = fixture.root.join("clients/tools/Cargo.toml");
+    let marked = std::fs::read_to_string(&tools)
+        .unwrap()
+        .replace("role = \"shared\"", "role = \"credential-helper\"");
+    std::fs::write(&tools, marked).unwrap();
+    std::fs::write(&manifest, &text).unwrap();
+    let report = fixture.report();
+    let codes: Vec<&str> = report
+        .violations
+        .iter()
+        .map(|v| v.rule.code.as_str())
+        .collect();
+    assert!(codes.contains(&"role-override"), "{codes:?}");
+    assert!(
+        codes.contains(&"stale-allow"),
+        "the entry naming `shared` excuses nothing now: {codes:?}"
+    );
 }
 
 #[test]

@@ -201,7 +201,9 @@ fn staged_mode_scans_only_staged_files_without_cargo() {
     assert_eq!(doc["violations"][0]["file"], "clients/acme/build.rs");
 
     // A staged manifest brings the graph rules in, and with them cargo: a failing cargo is exit 2.
-    git(&fixture.root, &["add", "clients/acme/Cargo.toml"]);
+    // Cargo is asked about the index (what the commit holds), so the workspace's other
+    // manifests and sources are staged too, as in any repository that tracks them.
+    git(&fixture.root, &["add", "-A"]);
     let (code, _, _) = run(&["--staged"], "false");
     assert_eq!(
         code, 2,

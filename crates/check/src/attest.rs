@@ -32,6 +32,9 @@ pub struct Attestation {
     pub credential_helpers_in_closure: Vec<String>,
     pub secrets: Secrets,
     pub rules: Vec<RuleResult>,
+    /// Every crate under the client globs that declares itself shared or a credential helper.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub role_overrides: Vec<crate::rules::role_override::RoleOverride>,
     pub passed: bool,
     /// Earlier engagements with a client of this name that ended with `offboard`: their
     /// deletion certificates.
@@ -483,6 +486,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         secrets,
         passed: rules.iter().all(|r| r.passed || !r.applicable),
         rules,
+        role_overrides: checked.role_overrides.clone(),
         dependencies,
         offboarded_before,
         checksum_sha256: String::new(),
@@ -637,6 +641,12 @@ pub fn markdown(a: &Attestation) -> String {
         "- No credential helper in the dependency closure: {}\n",
         yes_no(a.credential_helpers_in_closure.is_empty())
     ));
+    for role_override in &a.role_overrides {
+        out.push_str(&format!(
+            "- Role override under the client globs: {}\n",
+            role_override.describe()
+        ));
+    }
     out.push_str(&format!(
         "- Dependency closure ({} crates):\n\n",
         a.dependencies.len()

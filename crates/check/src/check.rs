@@ -131,6 +131,8 @@ pub struct Checked {
     pub history: Option<(usize, String)>,
     /// The workspace's `[workspace.metadata.clientwall]`.
     pub config: Config,
+    /// The crates under the client globs that declare another role (full runs).
+    pub role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// [`run`], keeping the graph, the layout and the configuration.
@@ -143,7 +145,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
                 help: None,
             });
         }
-        (selection, None) => incremental(options, selection)?,
+        (selection, None) => incremental(options, selection, false)?,
     };
     let selection = &run.selection;
     run.violations.retain(|v| selection.reports(v));
@@ -183,6 +185,7 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
         layout: run.layout,
         history: run.history,
         config: run.config,
+        role_overrides: run.role_overrides,
     })
 }
 
@@ -203,6 +206,7 @@ struct Run {
     layout: Layout,
     /// What `--history` read: `(commits, range)`.
     history: Option<(usize, String)>,
+    role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// The `client` and the other clients a violation concerns (for `--client`): a secret outside
@@ -267,6 +271,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
     };
     let layout = classify::client_layout(&loaded)?;
+    require_clients(&loaded, &layout)?;
     let graph = CrateGraph::build(&loaded, &layout)?;
     let targets = TargetDirs::new(
         loaded
@@ -309,6 +314,11 @@ fn full(options: &CheckOptions) -> Result<Run> {
         },
         options.today,
     )?;
+    let mut violations = violations;
+    violations.extend(rules::stale_allow::check_client_globs(
+        &loaded.config,
+        &loaded.unmatched_globs,
+    ));
     if files.scan.tracked.is_none() {
         files
             .notes
@@ -325,7 +335,14 @@ fn full(options: &CheckOptions) -> Result<Run> {
         ));
         files.notes.extend(history.notes.iter().cloned());
     }
+    let role_overrides = rules::role_override::overrides(
+        &loaded.root,
+        &loaded.config,
+        &loaded.client_manifests,
+        options.today,
+    )?;
     Ok(Run {
+        role_overrides,
         selection: files.selection,
         root: loaded.root,
         config: loaded.config,
@@ -338,6 +355,38 @@ fn full(options: &CheckOptions) -> Result<Run> {
         graph: Some(graph),
         layout: files.layout,
         history: history.map(|h| (h.commits, h.range)),
+    })
+}
+
+/// A full check that finds no client has checked nothing a client could break: it stops (exit
+/// 2), naming each client glob and what it matched, rather than pass.
+fn require_clients(loaded: &Loaded, layout: &Layout) -> Result<()> {
+    if !layout.clients.is_empty() {
+        return Ok(());
+    }
+    let config = &loaded.config;
+    let globs: Vec<String> = config
+        .client_globs_written
+        .iter()
+        .enumerate()
+        .map(|(i, glob)| {
+            let matched = match loaded.unmatched_globs.contains(&i) {
+                true => "no directory",
+                false => "no directory holding a client crate",
+            };
+            let default = match glob.location {
+                Some(_) => "",
+                None => " (the default)",
+            };
+            format!("`{}`{default} matched {matched}", glob.written)
+        })
+        .collect();
+    Err(Error::NoClients {
+        root: loaded.root.clone(),
+        globs: match globs.is_empty() {
+            true => "`workspace.metadata.clientwall.clients` names no glob".to_owned(),
+            false => globs.join(", "),
+        },
     })
 }
 
@@ -411,7 +460,9 @@ fn file_part(
     })
 }
 
-fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run> {
+/// An incremental run. `in_index`: the workspace is the index written out as a tree, so every
+/// file in it is in the index.
+fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool) -> Result<Run> {
     let found = workspace::find(options.manifest_path.as_deref()).ok_or_else(|| Error::Layout {
         message: "no Cargo.toml with a [workspace] table in this directory or above".into(),
         help: Some("run inside the consultancy workspace, or pass --manifest-path".into()),
@@ -426,7 +477,10 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
                 FileSelection::Only(files) => {
                     let cwd = std::env::current_dir()
                         .map_err(|e| Error::io(IoAction::Resolve, ".", e))?;
-                    Ok(files.iter().map(|f| cwd.join(f)).collect())
+                    files
+                        .iter()
+                        .map(|f| given_file(&root, &cwd.join(f), f))
+                        .collect()
                 }
                 FileSelection::All => unreachable!("full runs do not come here"),
             }
@@ -445,6 +499,11 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
             .iter()
             .any(|f| f.file_name().is_some_and(|n| n == name))
     };
+    // A staged manifest or lock file: cargo must judge the staged manifests, so the whole run
+    // is made on the index written out as a tree.
+    if *selection == FileSelection::Staged && (named("Cargo.toml") || named("Cargo.lock")) {
+        return staged_manifests(options, &root, &files);
+    }
     // The graph rules run only when a manifest or lock file is among the files.
     let cargo = if named("Cargo.toml") || named("Cargo.lock") {
         // A hook run leaves the working tree as it found it: cargo may rewrite a
@@ -478,14 +537,22 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         Cargo::Ran { layout, loaded, .. } => (layout, &loaded.config),
         Cargo::NotRun { layout, config } => (layout, config),
     };
-    let scan = scan::scan_files(layout, &files)?;
+    // A hook checks what the commit will contain: the staged content, not the working tree.
+    let staged = match selection {
+        FileSelection::Staged => Some(crate::staged::read(root.as_std_path(), &files)?),
+        _ => None,
+    };
+    let staged_run = staged.is_some();
+    let scan = scan::scan_files(layout, &files, staged)?;
     let env_files: Vec<PathBuf> = files
         .iter()
-        .filter(|f| rules::env_file_committed::is_env_file(f) && f.exists())
+        .filter(|f| rules::env_file_committed::is_env_file(f) && (staged_run || f.exists()))
         .cloned()
         .collect();
     let indexed = if env_files.is_empty() {
         Vec::new()
+    } else if in_index {
+        env_files
     } else {
         git::indexed_files(layout.root.as_path(), &env_files)?.unwrap_or_default()
     };
@@ -543,6 +610,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         Cargo::NotRun { layout, config } => (config, layout, None, 0, 0),
     };
     Ok(Run {
+        role_overrides: Vec::new(),
         selection,
         root,
         config,
@@ -556,6 +624,112 @@ fn incremental(options: &CheckOptions, selection: &FileSelection) -> Result<Run>
         layout,
         history: None,
     })
+}
+
+/// `--staged` with a staged manifest or lock file: the index is written out as a tree (what
+/// the commit will hold, manifests and sources alike), the staged files are checked there
+/// with cargo asked about that tree, and the findings are placed back in the workspace.
+fn staged_manifests(
+    options: &CheckOptions,
+    root: &camino::Utf8Path,
+    files: &[PathBuf],
+) -> Result<Run> {
+    let tree = crate::staged::IndexTree::write(root.as_std_path())?;
+    let not_utf8 = |path: &std::path::Path| Error::Layout {
+        message: format!("{} is not a UTF-8 path", path.display()),
+        help: None,
+    };
+    let tree_root = Utf8PathBuf::from_path_buf(tree.root.clone()).map_err(|p| not_utf8(&p))?;
+    if !tree_root.join("Cargo.toml").is_file() {
+        return Err(Error::Layout {
+            message: format!(
+                "the index holds no {}: the commit would not be a cargo workspace, and its \
+                 staged manifests cannot be checked",
+                root.join("Cargo.toml")
+            ),
+            help: Some("stage the workspace's Cargo.toml (`git add Cargo.toml`)".into()),
+        });
+    }
+    let in_tree = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(root).ok())
+        .map(|rest| {
+            let path = tree_root.as_std_path().join(rest);
+            Utf8PathBuf::from_path_buf(path).map_err(|p| not_utf8(&p))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tree_options = CheckOptions {
+        manifest_path: Some(tree_root.join("Cargo.toml")),
+        ..options.clone()
+    };
+    let mut run = incremental(&tree_options, &FileSelection::Only(in_tree), true)?;
+    run.relocate(&tree_root, root);
+    Ok(run)
+}
+
+impl Run {
+    /// Place a run made on a copy of the workspace at `from` back at `to`: every location,
+    /// message, note and the layout.
+    fn relocate(&mut self, from: &camino::Utf8Path, to: &camino::Utf8Path) {
+        let moved = |file: &mut Utf8PathBuf| {
+            if let Ok(rest) = file.strip_prefix(from) {
+                *file = to.join(rest);
+            }
+        };
+        let text = |s: &mut String| {
+            if s.contains(from.as_str()) {
+                *s = s.replace(from.as_str(), to.as_str());
+            }
+        };
+        for v in &mut self.violations {
+            moved(&mut v.location.file);
+            for hop in &mut v.path {
+                if let Some(location) = &mut hop.location {
+                    moved(&mut location.file);
+                }
+            }
+            text(&mut v.message);
+            text(&mut v.help);
+        }
+        self.notes.iter_mut().for_each(text);
+        self.scan.notes.iter_mut().for_each(text);
+        self.root = to.to_owned();
+        self.layout = self.layout.relocated(from.as_std_path(), to.as_std_path());
+        // The graph describes the copy, which is gone with the run.
+        self.graph = None;
+    }
+}
+
+/// A file named on the command line, which must exist inside the workspace: a path that
+/// cannot be read or lies outside is never a pass (exit 2, naming it as given).
+fn given_file(
+    root: &camino::Utf8Path,
+    path: &std::path::Path,
+    given: &Utf8PathBuf,
+) -> Result<PathBuf> {
+    let meta = path.symlink_metadata().map_err(|e| Error::Layout {
+        message: format!("cannot check `{given}`: {e}"),
+        help: Some("name files that exist inside the workspace".into()),
+    })?;
+    // The directory is resolved, not the file: a symlink is checked as the link it is.
+    let parent = path.parent().and_then(|p| p.canonicalize().ok());
+    let inside = match (&parent, path.file_name()) {
+        (Some(parent), Some(_)) => parent.starts_with(root.as_std_path()),
+        _ => false,
+    };
+    if !inside {
+        return Err(Error::Layout {
+            message: format!("cannot check `{given}`: it is outside the workspace at {root}"),
+            help: Some("name files inside the workspace, or pass its --manifest-path".into()),
+        });
+    }
+    if meta.is_dir() {
+        return Err(Error::Layout {
+            message: format!("cannot check `{given}`: it is a directory"),
+            help: Some("name the files to check (or run the full check)".into()),
+        });
+    }
+    Ok(path.to_owned())
 }
 
 /// What an incremental run knows of the workspace: cargo's graph when a manifest or lock file
@@ -633,6 +807,10 @@ fn graph_rules(
     let mut found = rules::client_depends_on_client::check(&ctx)?;
     found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
     found.extend(rules::shared_depends_on_client::check(&ctx)?);
+    found.extend(rules::role_override::check(
+        &loaded.config,
+        &loaded.client_manifests,
+    )?);
     let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
     let target_findings = targets::findings(loaded, graph, layout)?;
     kept.extend(rules::cross_client_file_reference::check(
@@ -942,11 +1120,21 @@ fn select(requested: &[String], clients: &BTreeSet<String>) -> Result<Option<BTr
     for name in requested {
         if !clients.contains(name) {
             let known: Vec<&str> = clients.iter().map(String::as_str).collect();
+            let close = suggest::closest(name, known.iter().copied(), 3);
+            let quoted = |names: &[&str]| {
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             return Err(Error::Layout {
                 message: format!("no client named `{name}` in this workspace"),
-                help: Some(match suggest::did_you_mean(name, known.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("clients: {}", known.join(", ")),
+                help: Some(match (close.as_slice(), known.is_empty()) {
+                    ([best], _) => format!("did you mean `{best}`?"),
+                    ([], true) => "this workspace has no client".to_owned(),
+                    ([], false) => format!("clients: {}", quoted(&known)),
+                    (close, _) => format!("the closest clients: {}", quoted(close)),
                 }),
             });
         }

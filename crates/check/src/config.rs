@@ -5,7 +5,9 @@ use crate::date::Date;
 use crate::error::{ConfigErrors, ConfigProblem, Error, Result};
 use crate::location::Location;
 use crate::manifest::Manifest;
+use crate::policy_glob;
 use crate::suggest;
+use camino::Utf8Path;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::cell::RefCell;
 use toml_edit::{Item, TableLike, Value};
@@ -19,8 +21,11 @@ const CONFIG_PATH: [&str; 3] = ["workspace", "metadata", "clientwall"];
 /// The workspace-level policy.
 #[derive(Debug)]
 pub struct Config {
-    /// Globs of client crate directories, relative to the workspace root.
+    /// Globs of client crate directories, relative to the workspace root, in the one spelling
+    /// of [`policy_glob::normalize`] (`./clients/*/` is `clients/*`).
     pub clients: Vec<String>,
+    /// The same globs as the policy writes them, with where (`None`: the default, unwritten).
+    pub client_globs_written: Vec<WrittenGlob>,
     client_globs: GlobSet,
     /// Crate-name globs that no client may reach.
     pub credential_helpers: Vec<String>,
@@ -29,6 +34,13 @@ pub struct Config {
     pub template: Option<String>,
     /// Exceptions, each with a reason.
     pub allow: Vec<AllowEntry>,
+}
+
+/// A policy glob as the root manifest spells it, and where.
+#[derive(Debug, Clone)]
+pub struct WrittenGlob {
+    pub written: String,
+    pub location: Option<Location>,
 }
 
 /// One `[[workspace.metadata.clientwall.allow]]` entry: a dependency (`from`, `to`), or a
@@ -110,7 +122,10 @@ impl Config {
         let reader = Reader::new(manifest);
         let table =
             lookup(manifest.root(), &CONFIG_PATH).and_then(|item| reader.table(item, &CONFIG_PATH));
-        let mut clients = vec!["clients/*".to_owned()];
+        let mut clients = vec![WrittenGlob {
+            written: "clients/*".to_owned(),
+            location: None,
+        }];
         let mut credential_helpers = Vec::new();
         let mut template = None;
         let mut allow = Vec::new();
@@ -119,7 +134,7 @@ impl Config {
                 let path = [&CONFIG_PATH[..], &[key]].concat();
                 match key {
                     "clients" => {
-                        if let Some(globs) = reader.string_array(item, &path) {
+                        if let Some(globs) = reader.path_globs(item, &path) {
                             clients = globs;
                         }
                     }
@@ -136,10 +151,16 @@ impl Config {
         }
         let clients_path = [&CONFIG_PATH[..], &["clients"]].concat();
         let helpers_path = [&CONFIG_PATH[..], &["credential-helpers"]].concat();
+        let client_globs_written = clients;
+        let clients: Vec<String> = client_globs_written
+            .iter()
+            .filter_map(|glob| reader.normalize(glob))
+            .collect();
         let config = Config {
             client_globs: reader.globset(&clients, &clients_path, true),
             helper_globs: reader.globset(&credential_helpers, &helpers_path, false),
             clients,
+            client_globs_written,
             credential_helpers,
             template,
             allow,
@@ -150,6 +171,12 @@ impl Config {
     /// Does a directory (relative to the workspace root, `/`-separated) hold a client crate?
     pub fn is_client_dir(&self, relative_dir: &str) -> bool {
         self.client_globs.is_match(relative_dir)
+    }
+
+    /// The client globs (indices into [`Config::clients`]) that match a directory (relative to
+    /// the workspace root, `/`-separated).
+    pub fn client_globs_matching(&self, relative_dir: &str) -> Vec<usize> {
+        self.client_globs.matches(relative_dir)
     }
 
     /// Is a crate with this name a credential helper by the `credential-helpers` globs?
@@ -326,12 +353,56 @@ impl<'m> Reader<'m> {
         strings
     }
 
+    /// An array of path globs, each with the place it is written.
+    fn path_globs(&self, item: &Item, path: &[&str]) -> Option<Vec<WrittenGlob>> {
+        let globs = item.as_array().and_then(|array| {
+            array
+                .iter()
+                .map(|v| {
+                    Some(WrittenGlob {
+                        written: v.as_str()?.to_owned(),
+                        location: Some(match v.span() {
+                            Some(span) => self.manifest.locate(Some(span)),
+                            None => self.manifest.key_location(path),
+                        }),
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+        });
+        if globs.is_none() {
+            self.mismatch(item, path, "an array of strings");
+        }
+        globs
+    }
+
+    /// A path glob in its one spelling ([`policy_glob::normalize`], relative to the directory
+    /// of the manifest read); a glob that names no directory inside the workspace is reported.
+    fn normalize(&self, glob: &WrittenGlob) -> Option<String> {
+        let root = self.manifest.path.parent().unwrap_or(Utf8Path::new(""));
+        match policy_glob::normalize(&glob.written, root) {
+            Ok(normalized) => Some(normalized),
+            Err(why) => {
+                self.problems.at(
+                    glob.location
+                        .clone()
+                        .unwrap_or_else(|| self.manifest.key_location(&CONFIG_PATH)),
+                    format!("the glob `{}` {why}", glob.written),
+                    Some(
+                        "policy globs are relative to the workspace root, as cargo reads \
+                         `members`: e.g. `clients/*`"
+                            .into(),
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     /// The globs at `path` that compile; each one that does not is reported.
     fn globset(&self, globs: &[String], path: &[&str], literal_separator: bool) -> GlobSet {
         let mut set = GlobSetBuilder::new();
         for glob in globs {
-            let trimmed = glob.trim_end_matches('/');
-            let parsed: Result<Glob, _> = GlobBuilder::new(trimmed)
+            let parsed: Result<Glob, _> = GlobBuilder::new(glob)
                 .literal_separator(literal_separator)
                 .build();
             match parsed {
@@ -441,12 +512,20 @@ impl<'m> Reader<'m> {
                 );
             }
             if let Some(glob) = &secret_path {
-                match GlobBuilder::new(glob.trim_start_matches("./"))
-                    .literal_separator(true)
-                    .build()
-                {
-                    Ok(g) => path_matcher = Some(g.compile_matcher()),
-                    Err(e) => entry_problem(format!("invalid glob `{glob}`: {}", e.kind()), None),
+                let written = WrittenGlob {
+                    written: glob.clone(),
+                    location: Some(location.clone()),
+                };
+                if let Some(normalized) = self.normalize(&written) {
+                    match GlobBuilder::new(&normalized)
+                        .literal_separator(true)
+                        .build()
+                    {
+                        Ok(g) => path_matcher = Some(g.compile_matcher()),
+                        Err(e) => {
+                            entry_problem(format!("invalid glob `{glob}`: {}", e.kind()), None)
+                        }
+                    }
                 }
             }
         } else {

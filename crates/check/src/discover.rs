@@ -24,6 +24,8 @@ pub struct Loaded {
     /// Every directory the client globs match, with its `Cargo.toml`, in path order (a virtual
     /// workspace's among them: it has no package in any metadata).
     pub client_manifests: Vec<ClientManifest>,
+    /// The client globs (indices into `config.clients`) that match no directory at all.
+    pub unmatched_globs: Vec<usize>,
     /// The root workspace first, then standalone client workspaces in path order.
     pub workspaces: Vec<Metadata>,
 }
@@ -62,6 +64,7 @@ pub fn finish(expected: Option<Expected>, root_metadata: Result<Metadata>) -> Re
         root_manifest: workspace.manifest,
         config: workspace.config,
         client_manifests: workspace.clients,
+        unmatched_globs: workspace.unmatched_globs,
         workspaces,
     })
 }

@@ -61,6 +61,10 @@ pub enum Error {
     /// written.
     #[error("invalid deletion certificate {path}: {message}")]
     Certificate { path: Utf8PathBuf, message: String },
+    /// A full check found no client: it would have checked nothing a client could break.
+    /// `globs` says, for each client glob, what it matched.
+    #[error("no client found in {root}: {}", Redacted(globs))]
+    NoClients { root: Utf8PathBuf, globs: String },
     /// The workspace layout is not one clientwall can check.
     #[error("{}", Redacted(message))]
     Layout {
@@ -198,6 +202,11 @@ impl Error {
         match self {
             Error::Config(errors) => errors.problems.iter().find_map(|p| p.help.as_deref()),
             Error::Layout { help, .. } | Error::Signature { help, .. } => help.as_deref(),
+            Error::NoClients { .. } => Some(
+                "a check that finds no client checks nothing: correct \
+                 `workspace.metadata.clientwall.clients` (globs relative to the workspace root, \
+                 as cargo reads `members`), or add a client with `cargo clientwall new NAME`",
+            ),
             _ => None,
         }
     }

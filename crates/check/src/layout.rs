@@ -121,6 +121,24 @@ impl Layout {
         }
     }
 
+    /// The same clients with every directory under `from` moved under `to` (a run made on a
+    /// copy of the workspace, placed back).
+    pub fn relocated(&self, from: &Path, to: &Path) -> Layout {
+        let moved = |dir: &Path| match dir.strip_prefix(from) {
+            Ok(rest) => to.join(rest),
+            Err(_) => dir.to_owned(),
+        };
+        let areas = self
+            .clients
+            .iter()
+            .map(|a| Area {
+                name: a.name.clone(),
+                dir: moved(&a.dir),
+            })
+            .collect();
+        Layout::from_areas(moved(&self.root), areas)
+    }
+
     /// Client directories from the client globs alone, without cargo: for the scan that runs
     /// while cargo does, and for incremental runs. Each directory the walk of [`Workspace`]
     /// found is named after its package (its directory for a virtual workspace), from the

@@ -97,6 +97,18 @@ pub fn dot(checked: &Checked) -> String {
             _ => out.push_str(&format!("  {id} [shape=ellipse, style=filled, fillcolor=\"#eeeeee\"];\n")),
         }
     }
+    // Every role override, as a note: a crate under a client glob that left the wall.
+    for (i, role_override) in checked.role_overrides.iter().enumerate() {
+        let color = match role_override.allowed {
+            Some(_) => "#f7e3a8",
+            None => "#f4b6b6",
+        };
+        out.push_str(&format!(
+            "  {} [shape=note, style=filled, fillcolor=\"{color}\", label={}];\n",
+            quote(&format!("role_override_{i}")),
+            quote(&format!("role override: {}", role_override.describe()))
+        ));
+    }
     for &(from, to, kind, red) in &map.edges {
         let style = match kind {
             DependencyKind::Development => ", style=dashed",
@@ -145,6 +157,12 @@ pub fn mermaid(checked: &Checked) -> String {
             }
             _ => out.push_str(&format!("  {}[\"{}\"]\n", id(n), node.name)),
         }
+    }
+    for (i, role_override) in checked.role_overrides.iter().enumerate() {
+        out.push_str(&format!(
+            "  role_override_{i}>\"role override: {}\"]\n",
+            role_override.describe().replace('"', "#quot;")
+        ));
     }
     let mut red = Vec::new();
     for (i, &(from, to, kind, is_red)) in map.edges.iter().enumerate() {

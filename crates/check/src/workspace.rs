@@ -65,6 +65,8 @@ pub struct Workspace {
     pub config: Config,
     /// Every directory the client globs match that holds a `Cargo.toml`, in path order.
     pub clients: Vec<ClientManifest>,
+    /// The client globs (indices into `config.clients`) that match no directory at all.
+    pub unmatched_globs: Vec<usize>,
 }
 
 impl Workspace {
@@ -81,7 +83,9 @@ impl Workspace {
     /// Read the policy of the root manifest already parsed, and walk the client globs.
     fn read(root: Utf8PathBuf, manifest: Manifest) -> Result<Workspace> {
         let config = Config::from_manifest(&manifest)?;
-        let clients = client_dirs(&root, &config)?
+        let walk = client_walk(&root, &config)?;
+        let clients = walk
+            .manifests
             .into_iter()
             .map(|path| {
                 let manifest = Manifest::load(&path)?;
@@ -93,6 +97,7 @@ impl Workspace {
             manifest,
             config,
             clients,
+            unmatched_globs: walk.unmatched,
         })
     }
 }
@@ -149,11 +154,67 @@ pub fn expected_root(manifest_path: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
 /// The `Cargo.toml` of every directory below `root` that the client globs match, in path order.
 /// Hidden directories and `target/` are not entered, nor is a directory below a match.
 pub fn client_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
+    client_walk(root, config).map(|walk| walk.manifests)
+}
+
+/// What the walk of the client globs found.
+pub struct ClientWalk {
+    /// The `Cargo.toml` of every matched directory that has one, in path order.
+    pub manifests: Vec<Utf8PathBuf>,
+    /// The client globs (indices into [`Config::clients`]) that match no directory at all.
+    pub unmatched: Vec<usize>,
+}
+
+/// Walk the client globs (see [`client_dirs`]), also telling which globs match no directory.
+pub fn client_walk(root: &Utf8Path, config: &Config) -> Result<ClientWalk> {
+    let mut matched = vec![false; config.clients.len()];
+    let mut manifests = Vec::new();
+    walk_globs(root, config, true, |dir, globs| {
+        for i in globs {
+            matched[i] = true;
+        }
+        let manifest = dir.join("Cargo.toml");
+        let found = manifest.is_file();
+        if found {
+            manifests.push(manifest);
+        }
+        found
+    })?;
+    // A glob may only match directories inside a client found above (the walk does not enter
+    // a client): those globs are looked for once more, entering every directory.
+    if matched.contains(&false) {
+        walk_globs(root, config, false, |_, globs| {
+            for i in globs {
+                matched[i] = true;
+            }
+            false
+        })?;
+    }
+    let unmatched = matched
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !**m)
+        .map(|(i, _)| i)
+        .collect();
+    Ok(ClientWalk {
+        manifests,
+        unmatched,
+    })
+}
+
+/// Visit every directory below `root` (hidden ones and `target/` not entered, no deeper than
+/// the globs reach) that a client glob matches, with the indices of the globs matching it.
+/// When `visit` returns true and `skip_matches` holds, the directory is not entered.
+fn walk_globs(
+    root: &Utf8Path,
+    config: &Config,
+    skip_matches: bool,
+    mut visit: impl FnMut(&Utf8Path, Vec<usize>) -> bool,
+) -> Result<()> {
     let mut walk = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name();
     if let Some(depth) = config.client_glob_depth() {
         walk = walk.max_depth(depth);
     }
-    let mut found = Vec::new();
     let mut entries = walk.into_iter().filter_entry(|e| {
         let name = e.file_name().to_string_lossy();
         e.file_type().is_dir() && !name.starts_with('.') && name != "target"
@@ -169,16 +230,15 @@ pub fn client_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>>
         let Some(dir) = Utf8Path::from_path(entry.path()) else {
             continue;
         };
-        if !config.is_client_dir(&relative_path(dir, root)) {
+        let globs = config.client_globs_matching(&relative_path(dir, root));
+        if globs.is_empty() {
             continue;
         }
-        let manifest = dir.join("Cargo.toml");
-        if manifest.is_file() {
-            found.push(manifest);
+        if visit(dir, globs) && skip_matches {
             entries.skip_current_dir();
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -333,6 +333,17 @@ impl Context<'_> {
                     summary: report.summary.line(),
                 }
             }
+            // The last client is gone: a check finds nothing left to check.
+            Err(clientwall_check::Error::NoClients { .. }) => CheckResult {
+                ran: false,
+                passed: false,
+                violations: 0,
+                summary: format!(
+                    "not run: `{}` was the last client; the check runs again once the next \
+                     client exists",
+                    journal.client
+                ),
+            },
             Err(err) => {
                 let unmatched = existing::unmatched_globs(&self.root)?;
                 if unmatched.is_empty() {

@@ -56,15 +56,17 @@ pub fn render_each(report: &Report, color: bool) -> Vec<String> {
 fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
     let mut labels = Vec::new();
     let mut notes = Vec::new();
-    if !v.show_source {
-        notes.push(format!(
+    // A secret's line is never quoted; a file that no longer holds the span (a staged
+    // version the working tree has changed since) is named without a snippet.
+    match v.show_source.then(|| files.id(&v.location)).flatten() {
+        Some(file) => labels
+            .push(Label::primary(file, v.location.span.clone()).with_message(primary_label(v))),
+        None => notes.push(format!(
             "at {}:{}:{}",
             v.location.relative_file(&files.report.root),
             v.location.line,
             v.location.column
-        ));
-    } else if let Some(file) = files.id(&v.location) {
-        labels.push(Label::primary(file, v.location.span.clone()).with_message(primary_label(v)));
+        )),
     }
     for (i, hop) in v.path.iter().enumerate().skip(2) {
         let Some(location) = &hop.location else {

@@ -7,6 +7,7 @@ pub mod client_reaches_credential_helper;
 pub mod cross_client_file_reference;
 pub mod env_file_committed;
 pub mod hardcoded_secret;
+pub mod role_override;
 pub mod shared_database;
 pub mod shared_depends_on_client;
 pub mod stale_allow;
@@ -42,11 +43,12 @@ pub enum RuleCode {
     SharedDatabase,
     StaleAllow,
     TemplateDrift,
+    RoleOverride,
 }
 
 impl RuleCode {
     /// Every code, in report order.
-    pub const ALL: [RuleCode; 11] = [
+    pub const ALL: [RuleCode; 12] = [
         RuleCode::ClientDependsOnClient,
         RuleCode::ClientReachesCredentialHelper,
         RuleCode::SharedDependsOnClient,
@@ -58,6 +60,7 @@ impl RuleCode {
         RuleCode::SharedDatabase,
         RuleCode::StaleAllow,
         RuleCode::TemplateDrift,
+        RuleCode::RoleOverride,
     ];
 
     /// The kebab-case code users see and `allow` markers name.
@@ -74,6 +77,7 @@ impl RuleCode {
             RuleCode::SharedDatabase => "shared-database",
             RuleCode::StaleAllow => "stale-allow",
             RuleCode::TemplateDrift => "template-drift",
+            RuleCode::RoleOverride => "role-override",
         }
     }
 
@@ -128,6 +132,7 @@ pub static RULES: &[&RuleInfo] = &[
     &shared_database::RULE,
     &stale_allow::RULE,
     &template_drift::RULE,
+    &role_override::RULE,
 ];
 
 /// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
@@ -249,6 +254,8 @@ pub enum Subject {
     },
     /// An `allow` entry that excused nothing or has expired.
     Allow { from: String, to: String },
+    /// A `clients` glob that matches no directory, as the policy writes it.
+    ClientGlob { glob: String },
     /// A file from the client's template: a locked file `edited` or `missing`, or a file
     /// holding `conflict-markers`.
     TemplateFile {

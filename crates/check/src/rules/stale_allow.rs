@@ -1,15 +1,18 @@
 //! `stale-allow`
 
 use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::config::AllowEntry;
+use crate::config::{AllowEntry, Config};
 use crate::date::Date;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::StaleAllow,
-    summary: "an `allow` entry matched nothing, or has expired",
+    summary: "an `allow` entry matched nothing, or has expired; a `clients` glob matches no directory",
     doc: r#"## What it does
 Fails for every `[[workspace.metadata.clientwall.allow]]` entry that excused no finding in this
 run, and for every entry whose `expires` date has passed (an expired entry excuses nothing).
+A full check also fails for every glob of `workspace.metadata.clientwall.clients` that matches
+no directory at all (the globs are read as cargo reads `members`: `./clients/*/` is
+`clients/*`); when no glob finds a single client, the check stops instead (exit 2).
 
 ## Why is this bad?
 Exceptions rot. An entry that no longer matches anything silently excuses the next violation
@@ -26,9 +29,13 @@ expires = "2027-03-01"
 ```
 fails once `acme` no longer reaches `legacy-auth`, and from 2027-03-02 on.
 
+A `clients = ["clients/*", "customer/*"]` whose second glob misspells `customers/` fails too:
+the clients it was meant to find would not be checked as clients.
+
 ## How to fix
 Delete the entry once the dependency is gone. If the exception is still needed after it
-expired, fix the dependency, or renew `expires` with a reason a reviewer can accept.
+expired, fix the dependency, or renew `expires` with a reason a reviewer can accept. Correct or
+delete a `clients` glob that matches nothing.
 "#,
 };
 
@@ -72,6 +79,41 @@ pub fn check(
                 location: entry.location.clone(),
                 message,
                 help,
+                allow_key: None,
+                show_source: true,
+            })
+        })
+        .collect()
+}
+
+/// Violations for the `clients` globs the policy writes that match no directory (`unmatched`:
+/// indices into [`Config::clients`]). The default glob, which the policy does not write, is
+/// never stale: a workspace without clients stops the check instead.
+pub fn check_client_globs(config: &Config, unmatched: &[usize]) -> Vec<Violation> {
+    unmatched
+        .iter()
+        .filter_map(|&i| {
+            let written = config.client_globs_written.get(i)?;
+            let location = written.location.clone()?;
+            let normalized = &config.clients[i];
+            let read_as = match normalized == &written.written {
+                true => String::new(),
+                false => format!(" (read as `{normalized}`)"),
+            };
+            Some(Violation {
+                rule: &RULE,
+                subject: Subject::ClientGlob {
+                    glob: written.written.clone(),
+                },
+                client: super::hardcoded_secret::OUTSIDE_CLIENTS.to_owned(),
+                path: Vec::new(),
+                location,
+                message: format!(
+                    "the `clients` glob `{}`{read_as} matches no directory",
+                    written.written
+                ),
+                help: "correct the glob (it is relative to the workspace root), or delete it"
+                    .to_owned(),
                 allow_key: None,
                 show_source: true,
             })

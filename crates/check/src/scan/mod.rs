@@ -18,9 +18,11 @@ pub mod select;
 use crate::error::{Error, IoAction, Result};
 use crate::layout::Layout;
 use crate::location::Location;
+use crate::staged::Staged;
 use camino::Utf8PathBuf;
 use references::Reference;
 use secrets::Secret;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -133,7 +135,12 @@ pub fn scan_workspace(
     }
     // Beside a running `cargo metadata` (which lockfiles are deferred for), leave cargo a core:
     // the scan finishes long before cargo does, and cargo is what the run waits for.
-    let mut output = scan_parallel(layout, &selection.files, usize::from(defer_lockfiles))?;
+    let mut output = scan_parallel(
+        layout,
+        &selection.files,
+        &HashMap::new(),
+        usize::from(defer_lockfiles),
+    )?;
     output.notes.extend(selection.notes);
     output.tracked = selection.tracked;
     output.target_dirs = target_dirs.clone();
@@ -144,7 +151,15 @@ pub fn scan_workspace(
 }
 
 /// Scan only `files` (those inside the workspace; a directory or a missing file is not one).
-pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
+/// With `staged`, a file it holds is scanned as the index holds it (what the commit will
+/// contain), whatever the working tree holds now.
+pub fn scan_files(
+    layout: &Layout,
+    files: &[PathBuf],
+    staged: Option<HashMap<PathBuf, Staged>>,
+) -> Result<ScanOutput> {
+    let mut staged = staged.unwrap_or_default();
+    let mut contents = HashMap::new();
     let mut paths = Vec::new();
     for file in files {
         // Resolve the directory, not the file: a symlink is judged as the link it is.
@@ -155,12 +170,20 @@ pub fn scan_files(layout: &Layout, files: &[PathBuf]) -> Result<ScanOutput> {
             continue;
         };
         let path = parent.join(name);
+        if !path.starts_with(&layout.root) {
+            continue;
+        }
+        if let Some(content) = staged.remove(file) {
+            contents.insert(path.clone(), content);
+            paths.push(path);
+            continue;
+        }
         match path.symlink_metadata() {
-            Ok(meta) if !meta.is_dir() && path.starts_with(&layout.root) => paths.push(path),
+            Ok(meta) if !meta.is_dir() => paths.push(path),
             _ => {}
         }
     }
-    let mut output = scan_parallel(layout, &paths, 0)?;
+    let mut output = scan_parallel(layout, &paths, &contents, 0)?;
     output.sort();
     Ok(output)
 }
@@ -186,7 +209,7 @@ impl ScanOutput {
         if deferred.is_empty() {
             return Ok(());
         }
-        let more = scan_parallel(layout, &deferred, 0)?;
+        let more = scan_parallel(layout, &deferred, &HashMap::new(), 0)?;
         self.append(more);
         self.sort();
         Ok(())
@@ -207,8 +230,14 @@ impl ScanOutput {
     }
 }
 
-/// Scan `files` on every core but `spare` of them; the first error stops the others.
-fn scan_parallel(layout: &Layout, files: &[PathBuf], spare: usize) -> Result<ScanOutput> {
+/// Scan `files` on every core but `spare` of them (those in `staged` as the index holds
+/// them); the first error stops the others.
+fn scan_parallel(
+    layout: &Layout,
+    files: &[PathBuf],
+    staged: &HashMap<PathBuf, Staged>,
+    spare: usize,
+) -> Result<ScanOutput> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .saturating_sub(spare)
@@ -225,7 +254,7 @@ fn scan_parallel(layout: &Layout, files: &[PathBuf], spare: usize) -> Result<Sca
                         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
-                        if let Err(e) = scan_path(layout, file, &mut out) {
+                        if let Err(e) = scan_path(layout, file, staged.get(file), &mut out) {
                             failed.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
@@ -246,47 +275,77 @@ fn scan_parallel(layout: &Layout, files: &[PathBuf], spare: usize) -> Result<Sca
     Ok(output)
 }
 
-/// Scan one path of the workspace (a file, a symlink or a special file).
-fn scan_path(layout: &Layout, path: &Path, out: &mut ScanOutput) -> Result<()> {
+/// What a path holds: a symlink's target, or a file's contents.
+enum Held {
+    Symlink(PathBuf),
+    Contents(read::Contents),
+}
+
+/// Scan one path of the workspace (a file, a symlink or a special file), or its staged
+/// content when `staged` is given.
+fn scan_path(
+    layout: &Layout,
+    path: &Path,
+    staged: Option<&Staged>,
+    out: &mut ScanOutput,
+) -> Result<()> {
     let area = layout.owner(path);
     let file = display_path(path);
-    let meta = match path.symlink_metadata() {
-        Ok(meta) => meta,
-        // Tracked but deleted in the work tree: nothing here to read (history has it).
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(IoAction::Read, file, e)),
-    };
-    if meta.file_type().is_symlink() {
-        let link =
-            std::fs::read_link(path).map_err(|e| Error::io(IoAction::Read, file.clone(), e))?;
-        let Some(area) = area else {
-            shared_symlink(layout, path, &file, &link, out);
-            return Ok(());
-        };
-        let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
-        if !target.starts_with(&area.dir) {
-            let landing = layout.landing(&target);
-            out.findings.push(Finding::Symlink {
-                client: area.name.clone(),
-                location: Location::start_of(&file),
-                target,
-                landing,
-            });
-        }
-        return Ok(());
-    }
-    if meta.is_dir() {
-        return Ok(());
-    }
     let is_rust = path.extension().is_some_and(|e| e == "rs");
     let is_config = crate::cargo_config::is_config_file(path);
-    // What rustc or cargo reads whatever it holds is read whatever it holds.
-    let contents = if is_rust || is_config {
-        read::read_source(path, &meta)
-    } else {
-        read::read(path, &meta)
+    let held = match staged {
+        Some(Staged::Submodule) => return Ok(()),
+        Some(Staged::Symlink(link)) => Held::Symlink(link.clone()),
+        Some(Staged::File(contents)) => Held::Contents(match contents {
+            read::Contents::Text(bytes) => read::Contents::Text(bytes.clone()),
+            read::Contents::Skipped(why) => read::Contents::Skipped(why.clone()),
+        }),
+        None => {
+            let meta = match path.symlink_metadata() {
+                Ok(meta) => meta,
+                // Tracked but deleted in the work tree: nothing here to read (history has it).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(Error::io(IoAction::Read, file, e)),
+            };
+            if meta.file_type().is_symlink() {
+                Held::Symlink(
+                    std::fs::read_link(path)
+                        .map_err(|e| Error::io(IoAction::Read, file.clone(), e))?,
+                )
+            } else if meta.is_dir() {
+                return Ok(());
+            } else {
+                // What rustc or cargo reads whatever it holds is read whatever it holds.
+                let contents = if is_rust || is_config {
+                    read::read_source(path, &meta)
+                } else {
+                    read::read(path, &meta)
+                };
+                Held::Contents(contents.map_err(|e| Error::io(IoAction::Read, file.clone(), e))?)
+            }
+        }
     };
-    let bytes = match contents.map_err(|e| Error::io(IoAction::Read, file.clone(), e))? {
+    let contents = match held {
+        Held::Contents(contents) => contents,
+        Held::Symlink(link) => {
+            let Some(area) = area else {
+                shared_symlink(layout, path, &file, &link, out);
+                return Ok(());
+            };
+            let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
+            if !target.starts_with(&area.dir) {
+                let landing = layout.landing(&target);
+                out.findings.push(Finding::Symlink {
+                    client: area.name.clone(),
+                    location: Location::start_of(&file),
+                    target,
+                    landing,
+                });
+            }
+            return Ok(());
+        }
+    };
+    let bytes = match contents {
         read::Contents::Text(bytes) => bytes,
         read::Contents::Skipped(why) => {
             out.notes
