@@ -584,14 +584,12 @@ impl LockFiles {
         LockFiles(
             dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
-                match std::fs::metadata(&path) {
-                    Ok(meta) if meta.is_file() => {
-                        let contents = std::fs::read(&path).ok();
-                        Some((path, contents))
-                    }
-                    // A FIFO or a device is never opened: cargo stops on it with an error.
-                    Ok(_) => None,
-                    Err(_) => Some((path, None)),
+                match safe_read::read_limited(&path, scan::read::MAX_SOURCE_BYTES) {
+                    Ok(contents) => Some((path, Some(contents))),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((path, None)),
+                    // A FIFO, a device or a lock file that could not be read is left alone
+                    // (cargo stops on it with an error): never removed as if it had not been.
+                    Err(_) => None,
                 }
             })
             .collect(),
@@ -602,7 +600,7 @@ impl LockFiles {
 impl Drop for LockFiles {
     fn drop(&mut self) {
         for (path, before) in &self.0 {
-            let now = std::fs::read(path).ok();
+            let now = safe_read::read_limited(path, scan::read::MAX_SOURCE_BYTES).ok();
             if &now == before {
                 continue;
             }

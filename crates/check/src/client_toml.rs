@@ -3,7 +3,7 @@
 //! template may add more); the keys it uses must have the right type.
 
 use crate::config::Problems;
-use crate::error::{ConfigErrors, Error, Result};
+use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::layout::Area;
 use crate::location::Location;
 use crate::manifest::Manifest;
@@ -33,17 +33,20 @@ pub struct ClientToml {
 }
 
 impl ClientToml {
-    /// The client's `client.toml`, or `None` when it has none.
+    /// The client's `client.toml`, or `None` when it has none. One that is not a regular file
+    /// (a directory, a FIFO, a symlink to a device) or cannot be read is an error naming it.
     pub fn load(area: &Area) -> Result<Option<ClientToml>> {
         let path = area.dir.join(FILE_NAME);
-        if !path.is_file() {
-            return Ok(None);
-        }
         let path = Utf8PathBuf::from_path_buf(path).map_err(|p| Error::Layout {
             message: format!("{} is not a UTF-8 path", p.display()),
             help: None,
         })?;
-        let manifest = Manifest::load(&path)?;
+        let text = match safe_read::read_to_string_if_exists(path.as_std_path()) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(Error::io(IoAction::Read, &path, e)),
+        };
+        let manifest = Manifest::parse(&path, text)?;
         let reader = Reader {
             manifest: &manifest,
             problems: Problems::new(&manifest),

@@ -151,7 +151,7 @@ impl<'r> Files<'r> {
         if let Some(id) = self.ids.get(&location.file) {
             return *id;
         }
-        let id = crate::scan::read::read_regular_to_string(location.file.as_std_path())
+        let id = safe_read::read_to_string(location.file.as_std_path())
             .ok()
             .filter(|text| text.get(location.span.clone()).is_some())
             .map(|text| {

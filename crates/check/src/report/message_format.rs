@@ -402,7 +402,7 @@ impl Sources {
         self.files
             .entry(file.to_owned())
             .or_insert_with(|| {
-                crate::scan::read::read_regular_to_string(file.as_std_path())
+                safe_read::read_to_string(file.as_std_path())
                     .ok()
                     .map(|text| crate::redact::source(&text).into_owned())
             })
