@@ -266,7 +266,9 @@ fn post_check(plan: &Plan, name: &str) -> Result<String> {
             "{}",
             clientwall_check::report::human::render(&report, false)
         );
-        return Err(Error::Violations(report.violations.len()));
+    }
+    if !report.passed() {
+        return Err(Error::Violations(report.summary.violations));
     }
     Ok(report.summary.line())
 }

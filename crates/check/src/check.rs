@@ -699,7 +699,7 @@ fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<
         history.as_deref(),
     ));
     if client_tomls {
-        violations.extend(config_rules(layout, selection)?);
+        violations.extend(config_rules(layout, selection, today)?);
     }
     violations.extend(drift);
     if let Some(used) = &mut used {
@@ -802,13 +802,14 @@ impl<'a> SecretExcuses<'a> {
 /// selected client with every other one, so it reads every client's file, and reports only
 /// about the selected ones; it also compares them with the deletion certificates under
 /// `offboarded/`.
-fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
+fn config_rules(layout: &Layout, selection: &Selection, today: Date) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| {
         ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
     };
     let selected = read(&|name| selection.owns(name))?;
     let mut found = rules::write_scope_requested::check(&selected);
     found.extend(rules::token_lifetime_too_long::check(&selected));
+    found.extend(rules::api_version_retiring::check(&selected, today));
     let everyone = if selection.is_everything() {
         selected
     } else {

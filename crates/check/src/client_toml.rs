@@ -7,6 +7,7 @@ use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::layout::Area;
 use crate::location::Location;
 use crate::manifest::Manifest;
+use crate::rules::api_version_retiring::ApiVersion;
 use camino::Utf8PathBuf;
 use toml_edit::Item;
 
@@ -25,6 +26,8 @@ pub struct ClientToml {
     pub client: String,
     pub path: Utf8PathBuf,
     pub shop: Option<Located<String>>,
+    /// `[shopify] api_version`, a released version's name (anything else is a problem).
+    pub api_version: Option<Located<ApiVersion>>,
     pub scopes: Vec<Located<String>>,
     pub token_lifetime_hours: Option<Located<i64>>,
     pub database_kind: Option<Located<String>>,
@@ -74,6 +77,7 @@ impl ClientToml {
         let client_toml = ClientToml {
             client: area.name.clone(),
             shop: reader.string(&["shopify", "shop"]),
+            api_version: reader.api_version(),
             scopes,
             token_lifetime_hours: reader.integer(&["shopify", "token_lifetime_hours"]),
             database_kind: reader.string(&["database", "kind"]),
@@ -150,6 +154,21 @@ impl Reader<'_> {
             value: value.to_owned(),
             location: self.location(path, item),
         })
+    }
+
+    fn api_version(&self) -> Option<Located<ApiVersion>> {
+        let path = ["shopify", "api_version"];
+        let text = self.string(&path)?;
+        match ApiVersion::parse(&text.value) {
+            Ok(value) => Some(Located {
+                value,
+                location: text.location,
+            }),
+            Err(message) => {
+                self.problems.at(text.location, message, None);
+                None
+            }
+        }
     }
 
     fn integer(&self, path: &[&str]) -> Option<Located<i64>> {

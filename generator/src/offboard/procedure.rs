@@ -328,8 +328,8 @@ impl Context<'_> {
                 }
                 CheckResult {
                     ran: true,
-                    passed: report.violations.is_empty(),
-                    violations: report.violations.len() as u64,
+                    passed: report.passed(),
+                    violations: report.summary.violations as u64,
                     summary: report.summary.line(),
                 }
             }

@@ -308,9 +308,9 @@ fn post_check(root: &Utf8Path, outcomes: &[ClientOutcome], options: &Options) ->
             templates: options.templates.clone(),
             ..CheckOptions::default()
         }) {
-            Ok(report) if report.violations.is_empty() => PostCheck::Passed(report.summary.line()),
+            Ok(report) if report.passed() => PostCheck::Passed(report.summary.line()),
             Ok(report) => PostCheck::Violations(
-                report.violations.len(),
+                report.summary.violations,
                 clientwall_check::report::human::render(&report, false),
             ),
             Err(e) => PostCheck::Failed(clientwall_check::report::error::message(&e)),
