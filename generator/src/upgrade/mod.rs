@@ -200,7 +200,14 @@ fn inspect(
             return outcome;
         }
         Err(e) => {
-            outcome.status = Status::Refused(format!("{e}"));
+            // With its causes: `failed to read PATH: a FIFO, not a regular file, never opened`.
+            let mut why = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                why.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            outcome.status = Status::Refused(why);
             return outcome;
         }
     };
