@@ -31,17 +31,24 @@ def main():
         plural(summary[key], word)
         for key, word in (("clients", "client"), ("crates", "crate"), ("files", "file"))
     )
+    # A finding without `level` is an error; a warning does not fail the check.
+    warnings = sum(1 for v in violations if v.get("level") == "warning")
+    errors = len(violations) - warnings
+    headline = plural(errors, "violation") if errors else "no violations"
+    if warnings:
+        headline += f", {plural(warnings, 'warning')}"
     if not violations:
         print(f"### {title}: no violations\n\nChecked {scope}.\n")
         return
-    print(f"### {title}: {plural(len(violations), 'violation')}\n")
+    print(f"### {title}: {headline}\n")
     print(f"Checked {scope}.\n")
     print("| rule | client | where | finding | path |")
     print("|---|---|---|---|---|")
     for v in violations:
         path = " -> ".join(hop(step) for step in v["path"])
+        level = " (warning)" if v.get("level") == "warning" else ""
         print(
-            f"| `{cell(v['rule'])}` | {cell(v['client'])} | `{cell(v['file'])}:{v['line']}` "
+            f"| `{cell(v['rule'])}`{level} | {cell(v['client'])} | `{cell(v['file'])}:{v['line']}` "
             f"| {cell(v['message'])} | {cell(path)} |"
         )
     rules = [f"`{rule}` {n}" for rule, n in summary["by_rule"].items() if n]

@@ -50,11 +50,15 @@ pub fn taken(root: &Utf8Path, config: &Config, candidate: &str) -> Result<Option
         return Ok(Some(Taken::Package));
     }
     let lock_path = root.join("Cargo.lock");
-    match std::fs::read_to_string(&lock_path) {
-        Ok(text) if lock_names(&text).iter().any(|n| same(n)) => return Ok(Some(Taken::Locked)),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io("read", &lock_path, e)),
+    let lock =
+        safe_read::read_limited_if_exists(lock_path.as_std_path(), safe_read::MAX_CARGO_BYTES)
+            .map_err(|e| Error::io("read", &lock_path, e))?;
+    if let Some(lock) = lock
+        && lock_names(&String::from_utf8_lossy(&lock))
+            .iter()
+            .any(|n| same(n))
+    {
+        return Ok(Some(Taken::Locked));
     }
     if template_dependencies().iter().any(|n| same(n)) {
         return Ok(Some(Taken::TemplateDependency));
@@ -146,7 +150,8 @@ fn explicit_member_names(root: &Utf8Path) -> Result<BTreeSet<String>> {
 
 fn member_entries(root: &Utf8Path) -> Result<Vec<String>> {
     let path = root.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    let text =
+        safe_read::read_to_string(path.as_std_path()).map_err(|e| Error::io("read", &path, e))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|e| Error::Workspace(format!("failed to parse {path}: {e}")))?;
@@ -193,7 +198,8 @@ pub(crate) fn member_dirs(root: &Utf8Path, entry: &str) -> Result<Vec<Utf8PathBu
 }
 
 fn package_name(manifest: &Utf8Path) -> Result<Option<String>> {
-    let text = std::fs::read_to_string(manifest).map_err(|e| Error::io("read", manifest, e))?;
+    let text = safe_read::read_to_string(manifest.as_std_path())
+        .map_err(|e| Error::io("read", manifest, e))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|e| Error::Workspace(format!("failed to parse {manifest}: {e}")))?;

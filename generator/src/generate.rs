@@ -140,7 +140,7 @@ fn canonical_root(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
 /// Read the workspace as it is now, check the name is free, render, compute the new manifest.
 fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
     let manifest_path = root.join("Cargo.toml");
-    let manifest_before = std::fs::read_to_string(&manifest_path)
+    let manifest_before = safe_read::read_to_string(manifest_path.as_std_path())
         .map_err(|e| Error::io("read", &manifest_path, e))?;
     let manifest =
         Manifest::parse(&manifest_path, manifest_before.clone()).map_err(Error::Policy)?;
@@ -266,7 +266,9 @@ fn post_check(plan: &Plan, name: &str) -> Result<String> {
             "{}",
             clientwall_check::report::human::render(&report, false)
         );
-        return Err(Error::Violations(report.violations.len()));
+    }
+    if !report.passed() {
+        return Err(Error::Violations(report.summary.violations));
     }
     Ok(report.summary.line())
 }

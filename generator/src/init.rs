@@ -164,11 +164,7 @@ credential-helpers = ["*-credentials", "*-secrets"]  # crate-name globs no clien
 "#;
 
 fn read(path: &Utf8Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("read", path, e)),
-    }
+    safe_read::read_to_string_if_exists(path.as_std_path()).map_err(|e| Error::io("read", path, e))
 }
 
 /// Add what the manifest lacks: a `[workspace]` table, its `members` glob and the policy

@@ -111,11 +111,9 @@ impl Transaction {
             .parent()
             .ok_or_else(|| Error::Workspace(format!("{client_dir} has no parent directory")))?;
         let cargo_lock = manifest.with_file_name("Cargo.lock");
-        let original_lock = match std::fs::read(&cargo_lock) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io("read", &cargo_lock, e)),
-        };
+        let original_lock =
+            safe_read::read_limited_if_exists(cargo_lock.as_std_path(), safe_read::MAX_CARGO_BYTES)
+                .map_err(|e| Error::io("read", &cargo_lock, e))?;
         let journal = Journal {
             client_dir: client_dir.to_owned(),
             staging_dir,
@@ -174,7 +172,7 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
         remove_file(&root.join(LOCKFILE_BACKUP_FILE))?;
         remove_file(&root.join(BACKUP_FILE))
     };
-    let text = match std::fs::read_to_string(&journal_path) {
+    let text = match safe_read::read_to_string(journal_path.as_std_path()) {
         Ok(text) => text,
         // No journal: nothing was changed yet. A backup without one is from a run killed
         // while writing it (the journal is only written after the backups are complete).
@@ -198,14 +196,14 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
         }
     }
     let backup = root.join(BACKUP_FILE);
-    match std::fs::read(&backup) {
-        Ok(original) => replace_atomically(&journal.manifest, &original)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    match safe_read::read_if_exists(backup.as_std_path()) {
+        Ok(Some(original)) => replace_atomically(&journal.manifest, &original)?,
+        Ok(None) => {}
         Err(e) => return Err(Error::io("read", &backup, e)),
     }
     if let Some(cargo_lock) = &journal.cargo_lock {
         let lock_backup = root.join(LOCKFILE_BACKUP_FILE);
-        match std::fs::read(&lock_backup) {
+        match safe_read::read_limited(lock_backup.as_std_path(), safe_read::MAX_CARGO_BYTES) {
             Ok(original) => replace_atomically(cargo_lock, &original)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !journal.cargo_lock_existed {

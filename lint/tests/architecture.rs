@@ -52,3 +52,44 @@ fn the_code_map_names_every_module() {
         "ARCHITECTURE.md's code map does not name these modules: {missing:?}"
     );
 }
+
+/// Every file the tool reads goes through `safe_read` (never a FIFO or a device opened, reads
+/// capped): no direct `std::fs` read outside it and outside tests.
+#[test]
+fn every_file_is_read_through_safe_read() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let direct = [
+        "fs::read(",
+        "fs::read_to_string(",
+        "File::open(",
+        "OpenOptions::new()\n        .read(",
+    ];
+    let mut found = Vec::new();
+    for dir in [
+        "crates/check/src",
+        "crates/scaffold/src",
+        "generator/src",
+        "lint/src",
+    ] {
+        for entry in walkdir::WalkDir::new(repo.join(dir)) {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_file() || entry.path().extension() != Some("rs".as_ref()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            // Unit tests (at the end of a file) may read their own fixtures directly.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            let code = code.split("#[cfg(all(test").next().unwrap();
+            for line in code.lines() {
+                let line = line.trim_start();
+                if line.starts_with("//") {
+                    continue;
+                }
+                if direct.iter().any(|d| line.contains(d)) {
+                    found.push(format!("{}: {line}", entry.path().display()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "read without safe_read: {found:#?}");
+}

@@ -189,15 +189,18 @@ fn unreadable_member_manifest_during_location_fails_closed() {
     );
 }
 
-/// An I/O error names what was being done: a pre-commit hook that cannot be written (a
-/// directory stands where it goes) is "failed to write", not "failed to read".
+/// An I/O error names what was being done: a pre-commit hook that can be read but not written
+/// (a symlink to a file of the read-only `/proc`, which not even root may write) is "failed to
+/// write", not "failed to read". (A directory where the hook goes is "failed to read ..: a
+/// directory where a file is expected": `self_reads.rs`.)
 #[test]
 fn a_failed_write_names_write() {
     use clientwall::error::IoAction;
     let fixture = Fixture::new("one-client");
     support::git_ok(&fixture.root, &["init", "-q"]);
     let hook = fixture.root.join(".git/hooks/pre-commit");
-    std::fs::create_dir_all(&hook).unwrap();
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/proc/version", &hook).unwrap();
     let err = clientwall::hook::install(fixture.root.as_std_path(), true).unwrap_err();
     match &err {
         Error::Io {

@@ -130,6 +130,151 @@ fn client_toml_policy() {
     insta::assert_json_snapshot!("client_config", json(&report));
 }
 
+/// `api-version-retiring` on `date`, for `clients` (all when empty): the fixture (kept for the
+/// renderers, which read the files), the report, and `level client: message` per finding.
+type ApiVersions = (Fixture, clientwall::report::Report, Vec<String>);
+
+fn api_versions_on(date: &str, clients: &[&str]) -> ApiVersions {
+    let fixture = Fixture::new("api-version");
+    let report = clientwall::run(&clientwall::check::CheckOptions {
+        manifest_path: Some(fixture.manifest()),
+        clients: clients.iter().map(|c| (*c).to_owned()).collect(),
+        today: clientwall::date::Date::parse(date).unwrap(),
+        ..Default::default()
+    })
+    .unwrap();
+    let found = report
+        .violations
+        .iter()
+        .map(|v| {
+            assert_eq!(v.rule.code, RuleCode::ApiVersionRetiring);
+            assert!(v.location.file.ends_with("client.toml"));
+            assert_eq!(v.location.line, 3, "{}", v.message);
+            format!("{} {}: {}", v.level().as_str(), v.client, v.message)
+        })
+        .collect();
+    (fixture, report, found)
+}
+
+/// Support ends 12 months after the version's quarter begins: `2026-01` on 2027-01-01, `2025-10`
+/// on 2026-10-01. A warning from 90 days before, an error from the day itself; `2026-10` (ends
+/// 2027-10-01) and a client without `api_version` are clean.
+#[test]
+fn api_version_retiring_warns_then_fails() {
+    let (_fixture, report, found) = api_versions_on("2026-11-26", &[]);
+    assert_eq!(
+        found,
+        [
+            "error retired: client `retired` pins Shopify API version 2025-10, whose support ended on 2026-10-01",
+            "warning retiring: client `retiring` pins Shopify API version 2026-01, whose support ends on 2027-01-01 (in 36 days)",
+        ]
+    );
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!((report.summary.violations, report.summary.warnings), (1, 1));
+    // The edges: 91 days before, 90 days before, the last day, the day support ends.
+    let retiring = |date| api_versions_on(date, &["retiring"]).2;
+    assert_eq!(retiring("2026-10-02"), Vec::<String>::new());
+    assert_eq!(
+        retiring("2026-10-03"),
+        [
+            "warning retiring: client `retiring` pins Shopify API version 2026-01, whose support ends on 2027-01-01 (in 90 days)"
+        ]
+    );
+    assert_eq!(
+        retiring("2026-12-31"),
+        [
+            "warning retiring: client `retiring` pins Shopify API version 2026-01, whose support ends on 2027-01-01 (in 1 day)"
+        ]
+    );
+    assert_eq!(
+        retiring("2027-01-01"),
+        [
+            "error retiring: client `retiring` pins Shopify API version 2026-01, whose support ended on 2027-01-01"
+        ]
+    );
+    // The clean twins stay clean a day before their own warning starts.
+    let (_, _, clean) = api_versions_on("2027-07-02", &["current", "unpinned"]);
+    assert_eq!(clean, Vec::<String>::new());
+    let (_, _, current) = api_versions_on("2027-07-03", &["current"]);
+    assert_eq!(current.len(), 1, "{current:?}");
+}
+
+/// A warning alone does not fail the check, in any format; it is still reported as a warning.
+#[test]
+fn an_api_version_warning_alone_passes() {
+    let (_fixture, report, found) = api_versions_on("2026-11-26", &["retiring"]);
+    assert_eq!(found.len(), 1);
+    assert!(report.passed());
+    assert_eq!(report.exit_code(), 0);
+    let line = report.summary.line();
+    assert!(
+        line.starts_with("clientwall: ok: no violations, 1 warning ("),
+        "{line}"
+    );
+    let human = clientwall::report::human::render(&report, false);
+    assert!(
+        human.contains(
+            "warning[api-version-retiring]: client `retiring` pins Shopify API version 2026-01"
+        ),
+        "{human}"
+    );
+    assert!(human.contains("clients/retiring/client.toml:3"), "{human}");
+    let json: serde_json::Value =
+        serde_json::from_str(&clientwall::report::json::render(&report)).unwrap();
+    assert_eq!(json["violations"][0]["level"], "warning");
+    assert_eq!(json["summary"]["violations"], 0);
+    assert_eq!(json["summary"]["warnings"], 1);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&clientwall::report::sarif::render(&report)).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "warning");
+    let github = clientwall::report::github::render(&report);
+    assert!(
+        github.starts_with("::warning file=clients/retiring/client.toml,line=3,"),
+        "{github}"
+    );
+}
+
+/// A value that names no released version stops the check, naming each file and line.
+#[test]
+fn a_malformed_api_version_is_an_error_naming_file_and_line() {
+    let err = Fixture::new("api-version-bad").check().unwrap_err();
+    let clientwall::Error::Config(errors) = &err else {
+        panic!("unexpected {err:?}");
+    };
+    let found: Vec<(String, usize)> = errors
+        .problems
+        .iter()
+        .map(|p| (p.location.file.to_string(), p.location.line))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    for (client, value) in [("dated", "2026-10-01"), ("monthly", "2026-02")] {
+        let problem = errors
+            .problems
+            .iter()
+            .find(|p| {
+                p.location
+                    .file
+                    .ends_with(format!("clients/{client}/client.toml"))
+            })
+            .unwrap_or_else(|| panic!("{client}: {errors:?}"));
+        assert_eq!(problem.location.line, 3);
+        assert!(
+            problem.message.contains(&format!("not `{value}`")),
+            "{}",
+            problem.message
+        );
+    }
+    let run = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .args(["check", "--color", "never", "--manifest-path"])
+        .arg(Fixture::new("api-version-bad").manifest())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("clients/monthly/client.toml:3"), "{stderr}");
+}
+
 #[test]
 fn malformed_client_toml_is_an_error() {
     let err = Fixture::new("client-config-bad").check().unwrap_err();

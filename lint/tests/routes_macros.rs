@@ -331,3 +331,114 @@ fn a_path_expression_within_the_budget_is_evaluated() {
         )])
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Paths built from the build directory: `env!("OUT_DIR")` climbing back with `..`.
+
+/// `cargo check` run by hand in `dir` (no `CARGO_TARGET_DIR`, so cargo picks the target
+/// directory itself: `target/` or `build.target-dir`); the sources rustc read, from the dep-info
+/// under `target`.
+fn check_with_cargos_own_target_dir(
+    dir: &camino::Utf8Path,
+    target: &camino::Utf8Path,
+) -> std::collections::BTreeSet<std::path::PathBuf> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["check", "--offline", "--quiet", "-p", "acme"])
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    support::compiler::compiled_sources(target, dir)
+}
+
+/// `include_str!(concat!(env!("OUT_DIR"), "/../../../../../clients/globex/rates.csv"))`: cargo
+/// puts OUT_DIR at `target/debug/build/acme-<hash>/out`, five levels below the workspace root,
+/// so this reads globex's file (rustc's dep-info says so). The build script's own output
+/// (`$OUT_DIR/gen.rs`) is no finding.
+#[test]
+fn out_dir_climbing_back_into_another_client() {
+    let fixture = Fixture::new("out-dir");
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    assert_eq!(
+        checked.rows(),
+        rows(&[(
+            XREF,
+            "clients/acme/src/lib.rs",
+            7,
+            "client `acme` pulls in client `globex`'s file `clients/globex/rates.csv` through `include_str!`",
+        )])
+    );
+    let compiled = check_with_cargos_own_target_dir(&fixture.root, &fixture.root.join("target"));
+    assert!(
+        compiled.contains(&canonical(&fixture.root.join("clients/globex/rates.csv"))),
+        "rustc read globex's rates.csv: {compiled:?}"
+    );
+}
+
+/// The clean twin climbs the same five levels back into acme's own directory.
+#[test]
+fn out_dir_climbing_back_into_its_own_client_is_clean() {
+    let fixture = Fixture::new("out-dir-clean");
+    let checked = check_json(&fixture.root);
+    assert_eq!(
+        checked.code,
+        Some(0),
+        "{}{}",
+        checked.stdout,
+        checked.stderr
+    );
+    let compiled = check_with_cargos_own_target_dir(&fixture.root, &fixture.root.join("target"));
+    assert!(compiled.contains(&canonical(&fixture.root.join("clients/acme/own.csv"))));
+    assert!(all_inside(
+        &compiled,
+        &fixture.root,
+        &canonical(&fixture.root.join("clients/acme"))
+    ));
+}
+
+/// With `build.target-dir = "build/out"` in `.cargo/config.toml`, OUT_DIR is six levels below
+/// the root: the six-level path reaches globex (a finding, and rustc reads it), the five-level
+/// one does not (it names `build/clients/..`, which does not exist: cargo fails to build it).
+#[test]
+fn out_dir_levels_follow_the_configured_target_dir() {
+    let fixture = Fixture::new("out-dir");
+    std::fs::create_dir_all(fixture.root.join(".cargo")).unwrap();
+    std::fs::write(
+        fixture.root.join(".cargo/config.toml"),
+        "[build]\ntarget-dir = \"build/out\"\n",
+    )
+    .unwrap();
+    let lib = fixture.root.join("clients/acme/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(
+        &lib,
+        text.replace("/../../../../../clients/", "/../../../../../../clients/"),
+    )
+    .unwrap();
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    assert_eq!(
+        checked.rows(),
+        rows(&[(
+            XREF,
+            "clients/acme/src/lib.rs",
+            7,
+            "client `acme` pulls in client `globex`'s file `clients/globex/rates.csv` through `include_str!`",
+        )])
+    );
+    let compiled = check_with_cargos_own_target_dir(&fixture.root, &fixture.root.join("build/out"));
+    assert!(
+        compiled.contains(&canonical(&fixture.root.join("clients/globex/rates.csv"))),
+        "rustc read globex's rates.csv: {compiled:?}"
+    );
+}

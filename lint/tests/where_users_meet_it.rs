@@ -331,6 +331,7 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
             RuleCode::WriteScopeRequested
                 | RuleCode::TokenLifetimeTooLong
                 | RuleCode::SharedDatabase
+                | RuleCode::ApiVersionRetiring
                 | RuleCode::TemplateDrift
         );
         assert_eq!(r.applicable, !not_applicable, "{}", r.rule);
@@ -343,7 +344,7 @@ fn attestation_marks_client_toml_rules_not_applicable_without_one() {
     let md = clientwall::attest::markdown(&a);
     assert_eq!(
         md.matches("not applicable (no `client.toml`)").count(),
-        3,
+        4,
         "{md}"
     );
     assert!(

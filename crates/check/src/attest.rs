@@ -330,15 +330,16 @@ pub struct RuleResult {
     /// has no `client.toml`, `template-drift` does not to a crate clientwall's template did not
     /// make. A rule that does not apply is "not applicable", never a pass.
     pub applicable: bool,
-    /// The rule applies and found nothing.
+    /// The rule applies and found nothing that fails (a warning may be among `findings`).
     pub passed: bool,
     pub findings: Vec<String>,
 }
 
 /// The rules that read a client's `client.toml`: without one they do not apply.
-const CLIENT_TOML_RULES: [RuleCode; 3] = [
+const CLIENT_TOML_RULES: [RuleCode; 4] = [
     RuleCode::WriteScopeRequested,
     RuleCode::TokenLifetimeTooLong,
+    RuleCode::ApiVersionRetiring,
     RuleCode::SharedDatabase,
 ];
 
@@ -409,9 +410,13 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     let rules: Vec<RuleResult> = RULES
         .iter()
         .map(|rule| {
-            let findings: Vec<String> = violations
+            let found: Vec<_> = violations
                 .iter()
                 .filter(|v| v.rule.code == rule.code)
+                .collect();
+            let failed = found.iter().any(|v| v.level().is_error());
+            let findings: Vec<String> = found
+                .iter()
                 .map(|v| {
                     let location = format!(
                         "{}:{}",
@@ -434,7 +439,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
             RuleResult {
                 rule: rule.code,
                 applicable,
-                passed: applicable && findings.is_empty(),
+                passed: applicable && !failed,
                 findings,
             }
         })
@@ -695,12 +700,17 @@ pub fn markdown(a: &Attestation) -> String {
                     "not applicable (not made from clientwall's template)"
                 }
                 (false, _) => "not applicable (no `client.toml`)",
-                (true, true) => "pass",
+                (true, true) if r.findings.is_empty() => "pass",
+                (true, true) => "pass, with a warning",
                 (true, false) => "**fail**",
             }
         ));
     }
-    for r in a.rules.iter().filter(|r| r.applicable && !r.passed) {
+    for r in a
+        .rules
+        .iter()
+        .filter(|r| r.applicable && !r.findings.is_empty())
+    {
         out.push_str(&format!("\n### `{}`\n\n", r.rule));
         for f in &r.findings {
             out.push_str(&format!("- {f}\n"));

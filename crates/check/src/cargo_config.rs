@@ -289,7 +289,7 @@ fn collect(
         let Ok(utf8) = camino::Utf8PathBuf::from_path_buf(path) else {
             continue;
         };
-        let Ok(text) = crate::scan::read::read_regular_to_string(utf8.as_std_path()) else {
+        let Ok(text) = safe_read::read_to_string(utf8.as_std_path()) else {
             continue;
         };
         if let Ok(included) = Manifest::parse(&utf8, text) {

@@ -758,14 +758,12 @@ impl LockFiles {
         LockFiles(
             dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
-                match std::fs::metadata(&path) {
-                    Ok(meta) if meta.is_file() => {
-                        let contents = std::fs::read(&path).ok();
-                        Some((path, contents))
-                    }
-                    // A FIFO or a device is never opened: cargo stops on it with an error.
-                    Ok(_) => None,
-                    Err(_) => Some((path, None)),
+                match safe_read::read_limited(&path, scan::read::MAX_SOURCE_BYTES) {
+                    Ok(contents) => Some((path, Some(contents))),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((path, None)),
+                    // A FIFO, a device or a lock file that could not be read is left alone
+                    // (cargo stops on it with an error): never removed as if it had not been.
+                    Err(_) => None,
                 }
             })
             .collect(),
@@ -776,7 +774,7 @@ impl LockFiles {
 impl Drop for LockFiles {
     fn drop(&mut self) {
         for (path, before) in &self.0 {
-            let now = std::fs::read(path).ok();
+            let now = safe_read::read_limited(path, scan::read::MAX_SOURCE_BYTES).ok();
             if &now == before {
                 continue;
             }
@@ -879,7 +877,7 @@ fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<
         history.as_deref(),
     ));
     if client_tomls {
-        violations.extend(config_rules(layout, selection)?);
+        violations.extend(config_rules(layout, selection, today)?);
     }
     violations.extend(drift);
     if let Some(used) = &mut used {
@@ -982,13 +980,14 @@ impl<'a> SecretExcuses<'a> {
 /// selected client with every other one, so it reads every client's file, and reports only
 /// about the selected ones; it also compares them with the deletion certificates under
 /// `offboarded/`.
-fn config_rules(layout: &Layout, selection: &Selection) -> Result<Vec<Violation>> {
+fn config_rules(layout: &Layout, selection: &Selection, today: Date) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| {
         ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
     };
     let selected = read(&|name| selection.owns(name))?;
     let mut found = rules::write_scope_requested::check(&selected);
     found.extend(rules::token_lifetime_too_long::check(&selected));
+    found.extend(rules::api_version_retiring::check(&selected, today));
     let everyone = if selection.is_everything() {
         selected
     } else {

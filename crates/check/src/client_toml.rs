@@ -3,10 +3,11 @@
 //! template may add more); the keys it uses must have the right type.
 
 use crate::config::Problems;
-use crate::error::{ConfigErrors, Error, Result};
+use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::layout::Area;
 use crate::location::Location;
 use crate::manifest::Manifest;
+use crate::rules::api_version_retiring::ApiVersion;
 use camino::Utf8PathBuf;
 use toml_edit::Item;
 
@@ -25,6 +26,8 @@ pub struct ClientToml {
     pub client: String,
     pub path: Utf8PathBuf,
     pub shop: Option<Located<String>>,
+    /// `[shopify] api_version`, a released version's name (anything else is a problem).
+    pub api_version: Option<Located<ApiVersion>>,
     pub scopes: Vec<Located<String>>,
     pub token_lifetime_hours: Option<Located<i64>>,
     pub database_kind: Option<Located<String>>,
@@ -33,17 +36,20 @@ pub struct ClientToml {
 }
 
 impl ClientToml {
-    /// The client's `client.toml`, or `None` when it has none.
+    /// The client's `client.toml`, or `None` when it has none. One that is not a regular file
+    /// (a directory, a FIFO, a symlink to a device) or cannot be read is an error naming it.
     pub fn load(area: &Area) -> Result<Option<ClientToml>> {
         let path = area.dir.join(FILE_NAME);
-        if !path.is_file() {
-            return Ok(None);
-        }
         let path = Utf8PathBuf::from_path_buf(path).map_err(|p| Error::Layout {
             message: format!("{} is not a UTF-8 path", p.display()),
             help: None,
         })?;
-        let manifest = Manifest::load(&path)?;
+        let text = match safe_read::read_to_string_if_exists(path.as_std_path()) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(Error::io(IoAction::Read, &path, e)),
+        };
+        let manifest = Manifest::parse(&path, text)?;
         let reader = Reader {
             manifest: &manifest,
             problems: Problems::new(&manifest),
@@ -71,6 +77,7 @@ impl ClientToml {
         let client_toml = ClientToml {
             client: area.name.clone(),
             shop: reader.string(&["shopify", "shop"]),
+            api_version: reader.api_version(),
             scopes,
             token_lifetime_hours: reader.integer(&["shopify", "token_lifetime_hours"]),
             database_kind: reader.string(&["database", "kind"]),
@@ -147,6 +154,21 @@ impl Reader<'_> {
             value: value.to_owned(),
             location: self.location(path, item),
         })
+    }
+
+    fn api_version(&self) -> Option<Located<ApiVersion>> {
+        let path = ["shopify", "api_version"];
+        let text = self.string(&path)?;
+        match ApiVersion::parse(&text.value) {
+            Ok(value) => Some(Located {
+                value,
+                location: text.location,
+            }),
+            Err(message) => {
+                self.problems.at(text.location, message, None);
+                None
+            }
+        }
     }
 
     fn integer(&self, path: &[&str]) -> Option<Located<i64>> {

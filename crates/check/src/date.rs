@@ -1,4 +1,5 @@
-//! Calendar dates for `allow.expires` (`YYYY-MM-DD`), without a time zone.
+//! Calendar dates for `allow.expires` (`YYYY-MM-DD`) and the end of an API version's support,
+//! without a time zone.
 
 use std::fmt;
 
@@ -41,6 +42,18 @@ impl Date {
         Date::from_days_since_epoch((secs / 86_400) as i64)
     }
 
+    /// Days since 1970-01-01 (negative before it); the inverse of
+    /// [`Date::from_days_since_epoch`] (Howard Hinnant's `days_from_civil`).
+    pub fn days_since_epoch(self) -> i64 {
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year - era * 400;
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     pub fn from_days_since_epoch(days: i64) -> Date {
         let z = days + 719_468;
@@ -74,6 +87,18 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_epoch_inverts_from_days_since_epoch() {
+        for days in (-800_000..800_000).step_by(997) {
+            assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
+        }
+        assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
+        assert_eq!(
+            Date::parse("2000-03-01").unwrap().days_since_epoch(),
+            11_017
+        );
+    }
 
     #[test]
     fn parses_and_rejects() {

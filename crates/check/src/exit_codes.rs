@@ -1,6 +1,6 @@
 //! The documented process exit codes, in one place.
 
-/// No violations.
+/// No violations (warnings may have been reported).
 pub const CLEAN: i32 = 0;
 /// At least one rule failed.
 pub const VIOLATIONS: i32 = 1;

@@ -32,7 +32,7 @@ pub struct FlycheckOptions {
 pub struct Outcome {
     /// `cargo check` exited successfully.
     pub cargo_succeeded: bool,
-    /// Violations the check found.
+    /// Violations the check found (errors; warnings do not fail it).
     pub violations: usize,
 }
 
@@ -56,7 +56,7 @@ pub fn run(options: &FlycheckOptions, out: &mut dyn Write) -> Result<Outcome> {
     };
     let outcome = Outcome {
         cargo_succeeded,
-        violations: checked.report.violations.len(),
+        violations: checked.report.summary.violations,
     };
     write(
         out,

@@ -58,7 +58,8 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
         manifest.display()
     );
     let path = hooks.join("pre-commit");
-    let existing = std::fs::read_to_string(&path).ok();
+    let existing = safe_read::read_to_string_if_exists(&path)
+        .map_err(|e| Error::io_at(IoAction::Read, &path, e))?;
     let outcome = match &existing {
         Some(text) if *text == script => return Ok(Installed::Unchanged(path)),
         Some(text) if !text.contains(MARKER) && !force => {

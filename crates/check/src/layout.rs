@@ -292,7 +292,7 @@ impl Layout {
 /// (a path, a list of paths, or `false`), else `build.rs`. A manifest that does not parse
 /// still counts as a package with the default build script: the most cautious reading.
 fn read_package_dir(dir: &Path) -> Option<PackageDir> {
-    let text = crate::scan::read::read_regular_to_string(&dir.join("Cargo.toml")).ok()?;
+    let text = safe_read::read_to_string(&dir.join("Cargo.toml")).ok()?;
     package_dir_from_text(dir, &text)
 }
 

@@ -18,7 +18,7 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse a TOML file, failing with the file name on any error.
     pub fn load(path: &Utf8Path) -> Result<Manifest> {
-        let text = crate::scan::read::read_regular_to_string(path.as_std_path())
+        let text = safe_read::read_to_string(path.as_std_path())
             .map_err(|e| Error::io(IoAction::Read, path, e))?;
         Manifest::parse(path, text)
     }

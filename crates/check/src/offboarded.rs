@@ -371,8 +371,8 @@ pub fn load(json_path: &Utf8Path) -> Result<Stored> {
         path: json_path.to_owned(),
         message,
     };
-    let text =
-        std::fs::read_to_string(json_path).map_err(|e| Error::io(IoAction::Read, json_path, e))?;
+    let text = safe_read::read_to_string(json_path.as_std_path())
+        .map_err(|e| Error::io(IoAction::Read, json_path, e))?;
     let certificate: Certificate = serde_json::from_str(&text)
         .map_err(|e| invalid(format!("not a deletion certificate: {e}")))?;
     if certificate.format != FORMAT {
@@ -389,8 +389,10 @@ pub fn load(json_path: &Utf8Path) -> Result<Stored> {
         )));
     }
     let md_path = json_path.with_extension("md");
-    let markdown_matches =
-        std::fs::read_to_string(&md_path).is_ok_and(|md| md == markdown(&certificate));
+    let markdown_matches = match safe_read::read_to_string_if_exists(md_path.as_std_path()) {
+        Ok(md) => md.is_some_and(|md| md == markdown(&certificate)),
+        Err(e) => return Err(Error::io(IoAction::Read, &md_path, e)),
+    };
     Ok(Stored {
         certificate,
         json_path: json_path.to_owned(),

@@ -30,7 +30,8 @@ pub fn load_private_key(
     path: &Utf8Path,
     passphrase: impl FnOnce() -> Result<String>,
 ) -> Result<PrivateKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(IoAction::Read, path, e))?;
+    let text = safe_read::read_to_string(path.as_std_path())
+        .map_err(|e| Error::io(IoAction::Read, path, e))?;
     let key = PrivateKey::from_openssh(&text).map_err(|e| Error::Signature {
         message: format!("{path} is not an OpenSSH private key: {e}"),
         help: Some(

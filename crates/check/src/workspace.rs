@@ -137,7 +137,7 @@ pub fn find(manifest_path: Option<&Utf8Path>) -> Option<Found> {
     };
     start.ancestors().find_map(|dir| {
         let path = dir.join("Cargo.toml");
-        let text = crate::scan::read::read_regular_to_string(path.as_std_path()).ok()?;
+        let text = safe_read::read_to_string(path.as_std_path()).ok()?;
         let manifest = Manifest::parse(&path, text).ok()?;
         manifest.root().contains_key("workspace").then(|| Found {
             root: dir.to_owned(),

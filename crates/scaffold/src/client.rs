@@ -67,9 +67,9 @@ type Recovered = (String, Answers, bool, Vec<String>);
 /// `src/lib.rs`, `.env.example` and `README.md`. What had to be defaulted is noted.
 pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
     let manifest_path = client_dir.join("Cargo.toml");
-    let manifest = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let manifest = match safe_read::read_to_string_if_exists(manifest_path.as_std_path()) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(Error::io("read", manifest_path, e)),
     };
     if !manifest.contains("template-version") {
@@ -114,7 +114,18 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         .to_owned();
     let standalone = doc.get("workspace").is_some();
     let mut notes = Vec::new();
-    let read = |name: &str| std::fs::read_to_string(client_dir.join(name)).ok();
+    // Absent files default (with a note); one that cannot be read stops the recovery.
+    let read = |name: &str| {
+        let path = client_dir.join(name);
+        safe_read::read_to_string_if_exists(path.as_std_path())
+            .map_err(|e| Error::io("read", path, e))
+    };
+    let (readme, client_toml_text, lib_rs, env_example) = (
+        read("README.md")?,
+        read("client.toml")?,
+        read("src/lib.rs")?,
+        read(".env.example")?,
+    );
 
     let display_name = package
         .and_then(|p| p.get("description"))
@@ -122,7 +133,7 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         .and_then(|d| d.strip_prefix("Shopify audit for "))
         .and_then(|d| d.split_once(": read-only").map(|(name, _)| name.to_owned()))
         .or_else(|| {
-            read("README.md").and_then(|readme| {
+            readme.and_then(|readme| {
                 readme
                     .lines()
                     .next()
@@ -136,7 +147,7 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
             names::title(&client)
         });
 
-    let client_toml = read("client.toml")
+    let client_toml = client_toml_text
         .map(|text| {
             let path = client_dir.join("client.toml");
             toml_spans::parse(&path, &text)
@@ -164,14 +175,14 @@ pub fn recover(client_dir: &Utf8Path) -> Result<Option<Recovered>> {
         );
         if postgres { "postgres" } else { "sqlite" }.to_owned()
     });
-    let env_prefix = read("src/lib.rs")
+    let env_prefix = lib_rs
         .and_then(|lib| {
             lib.lines()
                 .find_map(|l| l.trim().strip_prefix("pub const ENV_PREFIX: &str = \""))
                 .and_then(|rest| rest.split_once('"').map(|(p, _)| p.to_owned()))
         })
         .or_else(|| {
-            read(".env.example").and_then(|env| {
+            env_example.and_then(|env| {
                 env.lines()
                     .find_map(|l| l.strip_suffix("_SHOPIFY_CLIENT_ID="))
                     .map(str::to_owned)

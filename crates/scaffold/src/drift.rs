@@ -77,12 +77,12 @@ pub fn inspect(
     };
     for file in &rendered {
         let path = client_dir.join(&file.path);
-        let problem = match std::fs::read(&path) {
-            Ok(on_disk) if on_disk == file.contents => continue,
-            Ok(on_disk) => Problem::Edited {
+        let problem = match safe_read::read_if_exists(path.as_std_path()) {
+            Ok(Some(on_disk)) if on_disk == file.contents => continue,
+            Ok(Some(on_disk)) => Problem::Edited {
                 line: first_difference(&on_disk, &file.contents),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Problem::Missing,
+            Ok(None) => Problem::Missing,
             Err(e) => return Err(crate::Error::io("read", path, e)),
         };
         found.push(Drift {
@@ -96,9 +96,9 @@ pub fn inspect(
             continue;
         }
         let full = client_dir.join(path);
-        let contents = match std::fs::read(&full) {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+        let contents = match safe_read::read_if_exists(full.as_std_path()) {
+            Ok(Some(c)) => c,
+            Ok(None) => continue,
             Err(e) => return Err(crate::Error::io("read", full, e)),
         };
         if let Some(line) = merge::conflict_marker_line(&contents) {
@@ -117,8 +117,10 @@ pub fn inspect(
 /// are read from.
 fn foreign_answers(client_dir: &Utf8Path, client: &TemplateClient, package: &str) -> Vec<Drift> {
     let vars = client.record.variables();
-    // A client older than records has its answers recovered from its own files.
-    let Ok(record_text) = std::fs::read_to_string(client_dir.join(crate::record::FILE_NAME)) else {
+    // A client older than records has its answers recovered from its own files (a record that
+    // cannot be read has already stopped `Record::load`).
+    let record_path = client_dir.join(crate::record::FILE_NAME);
+    let Ok(record_text) = safe_read::read_to_string(record_path.as_std_path()) else {
         return Vec::new();
     };
     let line_of = |key: &str| {

@@ -177,9 +177,9 @@ impl Record {
     /// Read the record in `client_dir`, if there is one.
     pub fn load(client_dir: &Utf8Path) -> Result<Option<Record>> {
         let path = client_dir.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Record::parse(&path, &text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        match safe_read::read_to_string_if_exists(path.as_std_path()) {
+            Ok(Some(text)) => Record::parse(&path, &text).map(Some),
+            Ok(None) => Ok(None),
             Err(e) => Err(Error::io("read", path, e)),
         }
     }

@@ -30,7 +30,8 @@ pub fn checksum(files: &[(String, Vec<u8>)]) -> String {
 /// The recorded checksums: version → checksum, in file order.
 pub fn recorded_checksums(releases: &Utf8Path) -> Result<Vec<(String, String)>> {
     let path = releases.join(CHECKSUMS);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    let text =
+        safe_read::read_to_string(path.as_std_path()).map_err(|e| Error::io("read", &path, e))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
@@ -74,7 +75,7 @@ pub fn release(
 ) -> Result<Released> {
     let wanted = version::parse(new_version).map_err(Error::Template)?;
     let cargo_generate = template_dir.join("cargo-generate.toml");
-    let text = std::fs::read_to_string(&cargo_generate)
+    let text = safe_read::read_to_string(cargo_generate.as_std_path())
         .map_err(|e| Error::io("read", &cargo_generate, e))?;
     let previous = version::from_cargo_generate_toml(&cargo_generate, &text)?.ok_or_else(|| {
         Error::Template(format!(
@@ -119,7 +120,8 @@ pub fn release(
     std::fs::rename(&staging, &target).map_err(|e| Error::io("move into place", &target, e))?;
     let sum = checksum(&files);
     let sums = releases.join(CHECKSUMS);
-    let mut list = std::fs::read_to_string(&sums).map_err(|e| Error::io("read", &sums, e))?;
+    let mut list =
+        safe_read::read_to_string(sums.as_std_path()).map_err(|e| Error::io("read", &sums, e))?;
     if !list.ends_with('\n') && !list.is_empty() {
         list.push('\n');
     }

@@ -296,7 +296,8 @@ pub fn read_dir_files(root: &Utf8Path) -> Result<Vec<(String, Vec<u8>)>> {
                     stack.push(path);
                 }
             } else {
-                let contents = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+                let contents =
+                    safe_read::read(path.as_std_path()).map_err(|e| Error::io("read", &path, e))?;
                 out.push((relative, contents));
             }
         }

@@ -90,9 +90,9 @@ impl Journal {
     /// The journal at `root`, if an offboarding is in progress there.
     pub fn load(root: &Utf8Path) -> Result<Option<Journal>> {
         let path = root.join(JOURNAL_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        let text = match safe_read::read_to_string_if_exists(path.as_std_path()) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
             Err(e) => return Err(Error::io("read", &path, e)),
         };
         serde_json::from_str(&text).map(Some).map_err(|e| {

@@ -178,7 +178,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         Some(dir) => Some(export_dir(root, dir)?),
         None => None,
     };
-    let manifest_before = std::fs::read_to_string(&manifest_path)
+    let manifest_before = safe_read::read_to_string(manifest_path.as_std_path())
         .map_err(|e| Error::io("read", &manifest_path, e))?;
     let unregistered = unregister::unregister(&manifest_before, &crate_dir)?;
     let covering_glob = unregister::covering_glob(&manifest_before, &crate_dir);
@@ -294,7 +294,8 @@ fn dependents(checked: &Checked, client_dir: &Path, root: &Utf8Path) -> Result<V
 /// Does the client have a `[workspace]` table of its own?
 fn is_standalone(crate_dir: &Utf8Path) -> Result<bool> {
     let path = crate_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    let text =
+        safe_read::read_to_string(path.as_std_path()).map_err(|e| Error::io("read", &path, e))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|e| Error::Workspace(format!("failed to parse {path}: {e}")))?;
@@ -425,9 +426,14 @@ impl LockFiles {
         LockFiles(
             paths
                 .into_iter()
-                .map(|path| {
-                    let bytes = std::fs::read(&path).ok();
-                    (path, bytes)
+                .filter_map(|path| {
+                    match safe_read::read_limited(path.as_std_path(), safe_read::MAX_CARGO_BYTES) {
+                        Ok(bytes) => Some((path, Some(bytes))),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((path, None)),
+                        // Not a regular file, or unreadable: left alone, never removed as if
+                        // it had not been there.
+                        Err(_) => None,
+                    }
                 })
                 .collect(),
         )
@@ -437,7 +443,8 @@ impl LockFiles {
 impl Drop for LockFiles {
     fn drop(&mut self) {
         for (path, before) in &self.0 {
-            if &std::fs::read(path).ok() == before {
+            let now = safe_read::read_limited(path.as_std_path(), safe_read::MAX_CARGO_BYTES).ok();
+            if &now == before {
                 continue;
             }
             let _ = match before {

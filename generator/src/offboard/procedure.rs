@@ -266,7 +266,7 @@ impl Context<'_> {
         let trash = self.root.join(TRASH_DIR);
         let manifest_path = self.root.join("Cargo.toml");
         let read_manifest = || {
-            std::fs::read_to_string(&manifest_path)
+            safe_read::read_to_string(manifest_path.as_std_path())
                 .map_err(|e| Error::io("read", &manifest_path, e))
         };
         if journal.removal_plan.is_none() {
@@ -328,8 +328,8 @@ impl Context<'_> {
                 }
                 CheckResult {
                     ran: true,
-                    passed: report.violations.is_empty(),
-                    violations: report.violations.len() as u64,
+                    passed: report.passed(),
+                    violations: report.summary.violations as u64,
                     summary: report.summary.line(),
                 }
             }

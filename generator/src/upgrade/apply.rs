@@ -58,12 +58,15 @@ fn write_all(
     let mut changes = BTreeMap::new();
     for path in writes.keys() {
         let original = client_dir.join(path);
-        let existed = match std::fs::read(&original) {
-            Ok(contents) => {
+        let existed = match safe_read::read_limited_if_exists(
+            original.as_std_path(),
+            safe_read::MAX_CARGO_BYTES,
+        ) {
+            Ok(Some(contents)) => {
                 write_synced(&backup.join(path), &contents)?;
                 true
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Ok(None) => false,
             Err(e) => return Err(Error::io("read", &original, e)),
         };
         changes.insert(path.clone(), existed);
@@ -99,9 +102,8 @@ fn write_all(
 pub fn recover(root: &Utf8Path) -> Result<()> {
     let work = root.join(WORK_DIR);
     let journal_path = work.join(JOURNAL);
-    let journal = match std::fs::read(&journal_path) {
-        Ok(text) => serde_json::from_slice::<Journal>(&text).ok(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+    let journal = match safe_read::read_if_exists(journal_path.as_std_path()) {
+        Ok(text) => text.and_then(|text| serde_json::from_slice::<Journal>(&text).ok()),
         Err(e) => return Err(Error::io("read", &journal_path, e)),
     };
     if let Some(journal) = journal {
@@ -110,7 +112,9 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
             let target = journal.client_dir.join(path);
             if *existed {
                 let saved = backup.join(path);
-                let original = std::fs::read(&saved).map_err(|e| Error::io("read", &saved, e))?;
+                let original =
+                    safe_read::read_limited(saved.as_std_path(), safe_read::MAX_CARGO_BYTES)
+                        .map_err(|e| Error::io("read", &saved, e))?;
                 if let Some(parent) = target.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
                 }

@@ -200,7 +200,14 @@ fn inspect(
             return outcome;
         }
         Err(e) => {
-            outcome.status = Status::Refused(format!("{e}"));
+            // With its causes: `failed to read PATH: a FIFO, not a regular file, never opened`.
+            let mut why = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                why.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            outcome.status = Status::Refused(why);
             return outcome;
         }
     };
@@ -308,9 +315,9 @@ fn post_check(root: &Utf8Path, outcomes: &[ClientOutcome], options: &Options) ->
             templates: options.templates.clone(),
             ..CheckOptions::default()
         }) {
-            Ok(report) if report.violations.is_empty() => PostCheck::Passed(report.summary.line()),
+            Ok(report) if report.passed() => PostCheck::Passed(report.summary.line()),
             Ok(report) => PostCheck::Violations(
-                report.violations.len(),
+                report.summary.violations,
                 clientwall_check::report::human::render(&report, false),
             ),
             Err(e) => PostCheck::Failed(clientwall_check::report::error::message(&e)),

@@ -114,11 +114,8 @@ fn render_client(
 }
 
 fn read(dir: &Utf8Path, path: &str) -> Result<Option<Vec<u8>>, PlanError> {
-    match std::fs::read(dir.join(path)) {
-        Ok(c) => Ok(Some(c)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("failed to read {}: {e}", dir.join(path))),
-    }
+    safe_read::read_limited_if_exists(dir.join(path).as_std_path(), safe_read::MAX_CARGO_BYTES)
+        .map_err(|e| format!("failed to read {}: {e}", dir.join(path)))
 }
 
 /// Plan the upgrade of the client in `dir` from its recorded version to `catalog`'s current.

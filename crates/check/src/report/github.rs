@@ -2,12 +2,13 @@
 
 use super::Report;
 
-/// One `::error` line per violation, then a `::notice` with the summary.
+/// One `::error` (or `::warning`) line per violation, then a `::notice` with the summary.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for v in &report.violations {
         out.push_str(&format!(
-            "::error file={},line={},col={},title={}::{}\n",
+            "::{} file={},line={},col={},title={}::{}\n",
+            v.level().as_str(),
             escape_property(&v.location.relative_file(&report.root)),
             v.location.line,
             v.location.column,

@@ -84,11 +84,14 @@ fn diagnostic(v: &Violation, files: &mut Files) -> Diagnostic<usize> {
         notes.push(format!("path: {}", crate::rules::format_path(&v.path)));
     }
     notes.push(format!("help: {}", v.help));
-    Diagnostic::error()
-        .with_code(v.rule.code.as_str())
-        .with_message(&v.message)
-        .with_labels(labels)
-        .with_notes(notes)
+    match v.level() {
+        crate::rules::Level::Error => Diagnostic::error(),
+        crate::rules::Level::Warning => Diagnostic::warning(),
+    }
+    .with_code(v.rule.code.as_str())
+    .with_message(&v.message)
+    .with_labels(labels)
+    .with_notes(notes)
 }
 
 /// The label under the primary span: what the marked text is.
@@ -109,7 +112,8 @@ pub(crate) fn primary_label(v: &Violation) -> String {
 fn write_plain(out: &mut Buffer, v: &Violation, report: &Report) {
     let _ = writeln!(
         out,
-        "error[{}]: {}\n  --> {}:{}\n  = help: {}\n",
+        "{}[{}]: {}\n  --> {}:{}\n  = help: {}\n",
+        v.level().as_str(),
         v.rule.code,
         v.message,
         v.location.relative_file(&report.root),
@@ -122,6 +126,8 @@ fn write_summary(out: &mut Buffer, report: &Report) {
     use codespan_reporting::term::termcolor::{Color, ColorSpec};
     let color = if report.violations.is_empty() {
         Color::Green
+    } else if report.passed() {
+        Color::Yellow
     } else {
         Color::Red
     };
@@ -153,7 +159,7 @@ impl<'r> Files<'r> {
         if let Some(id) = self.ids.get(&location.file) {
             return *id;
         }
-        let id = crate::scan::read::read_regular_to_string(location.file.as_std_path())
+        let id = safe_read::read_to_string(location.file.as_std_path())
             .ok()
             .filter(|text| text.get(location.span.clone()).is_some())
             .map(|text| {

@@ -2,7 +2,7 @@
 
 use super::{Report, Summary};
 use crate::location::{Location, relative_path};
-use crate::rules::{RuleCode, Violation};
+use crate::rules::{Level, RuleCode, Violation};
 use camino::Utf8Path;
 use serde::Serialize;
 
@@ -16,6 +16,9 @@ struct Document<'a> {
 #[derive(Serialize)]
 struct JsonViolation<'a> {
     rule: RuleCode,
+    /// Only for a warning: every other finding is an error.
+    #[serde(skip_serializing_if = "Level::is_error")]
+    level: Level,
     client: &'a str,
     path: Vec<JsonHop<'a>>,
     file: String,
@@ -59,6 +62,7 @@ pub fn render(report: &Report) -> String {
 fn violation<'a>(v: &'a Violation, root: &Utf8Path) -> JsonViolation<'a> {
     JsonViolation {
         rule: v.rule.code,
+        level: v.level(),
         client: &v.client,
         path: v
             .path

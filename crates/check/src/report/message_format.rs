@@ -33,7 +33,7 @@ use std::ops::Range;
 /// colours, as cargo's `json-diagnostic-rendered-ansi` does.
 pub fn render(checked: &Checked, color: bool) -> String {
     let mut out = compiler_messages(checked, color);
-    out.push_str(&build_finished(checked.report.violations.is_empty()));
+    out.push_str(&build_finished(checked.report.passed()));
     out
 }
 
@@ -186,7 +186,7 @@ fn diagnostic(
             code: format!("clientwall::{}", v.rule.code),
             explanation: Some(v.rule.doc),
         }),
-        level: "error",
+        level: v.level().as_str(),
         spans,
         children,
         rendered: Some(rendered),
@@ -402,7 +402,7 @@ impl Sources {
         self.files
             .entry(file.to_owned())
             .or_insert_with(|| {
-                crate::scan::read::read_regular_to_string(file.as_std_path())
+                safe_read::read_to_string(file.as_std_path())
                     .ok()
                     .map(|text| crate::redact::source(&text).into_owned())
             })

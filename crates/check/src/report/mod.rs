@@ -25,9 +25,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// 0 when clean, 1 when any rule failed.
+    /// No finding fails the check (warnings may remain).
+    pub fn passed(&self) -> bool {
+        self.violations.iter().all(|v| !v.level().is_error())
+    }
+
+    /// 0 when clean (warnings only, or nothing), 1 when any rule failed.
     pub fn exit_code(&self) -> i32 {
-        if self.violations.is_empty() {
+        if self.passed() {
             exit_codes::CLEAN
         } else {
             exit_codes::VIOLATIONS
@@ -43,7 +48,11 @@ pub struct Summary {
     pub clients: usize,
     /// Client files scanned.
     pub files: usize,
+    /// Findings that fail the check (errors).
     pub violations: usize,
+    /// Findings reported as warnings (they do not fail the check).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warnings: usize,
     /// Violations per rule code, every rule listed.
     pub by_rule: BTreeMap<RuleCode, usize>,
     /// The share of the clients this run checked (`--client`, `--shard`); `None` for all.
@@ -71,12 +80,14 @@ impl Summary {
         for v in violations {
             *by_rule.entry(v.rule.code).or_default() += 1;
         }
+        let warnings = violations.iter().filter(|v| !v.level().is_error()).count();
         Summary {
             workspaces: 0,
             crates: 0,
             clients: 0,
             files: 0,
-            violations: violations.len(),
+            violations: violations.len() - warnings,
+            warnings,
             by_rule,
             share: None,
         }
@@ -106,13 +117,21 @@ impl Summary {
             ));
         }
         scope.push_str(&format!(", {} scanned", plural(self.files, "file")));
+        let warnings = match self.warnings {
+            0 => String::new(),
+            n => format!(", {}", plural(n, "warning")),
+        };
         if self.violations == 0 {
-            format!("clientwall: ok: no violations ({scope})")
+            format!("clientwall: ok: no violations{warnings} ({scope})")
         } else {
             format!(
-                "clientwall: {} ({scope})",
+                "clientwall: {}{warnings} ({scope})",
                 plural(self.violations, "violation")
             )
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

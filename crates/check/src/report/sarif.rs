@@ -193,7 +193,7 @@ fn result(v: &Violation, root: &Utf8Path) -> SarifResult {
             .iter()
             .position(|r| r.code == v.rule.code)
             .unwrap_or(0),
-        level: "error",
+        level: v.level().as_str(),
         message: Message::text(v.full_text()),
         locations: vec![ResultLocation {
             id: None,

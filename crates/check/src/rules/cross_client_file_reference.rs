@@ -17,7 +17,12 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   `include!`, `include_str!` and `include_bytes!` anywhere, attributes included
   (`#![doc = include_str!("..")]`), also built with `concat!` and `env!("CARGO_MANIFEST_DIR")`
   (the directory of the nearest `Cargo.toml` above the file, so a nested `fuzz/` crate counts
-  from its own directory); and `#[path = ".."]`, resolved as rustc resolves it: relative to the
+  from its own directory) or `env!("OUT_DIR")`: cargo puts a build script's output at
+  `<target-dir>/<profile>/build/<package>-<hash>/out` (one level more under
+  `<target-dir>/<triple>/` when `build.target` is configured), so a path that climbs out of it
+  with `..` is resolved from the target directory cargo would use (`CARGO_TARGET_DIR`, else the
+  nearest `build.target-dir`, else `target/` in the crate's workspace root) and judged like any
+  other; what stays in the target directory is the build's own output. And `#[path = ".."]`, resolved as rustc resolves it: relative to the
   directory of the enclosing module, where inline `mod x { .. }` blocks add `x/`, a file loaded
   as `foo.rs` (not a crate root, `mod.rs` or `#[path]` file) adds `foo/` first, and a function
   body adds nothing. When the two readings of a file differ, the crate's module tree decides.

@@ -2,6 +2,7 @@
 //! (and generates `docs/rules.md`), plus a `check` function. [`RULES`] lists them all, in the
 //! order reports use.
 
+pub mod api_version_retiring;
 pub mod client_depends_on_client;
 pub mod client_reaches_credential_helper;
 pub mod cross_client_file_reference;
@@ -44,11 +45,12 @@ pub enum RuleCode {
     StaleAllow,
     TemplateDrift,
     RoleOverride,
+    ApiVersionRetiring,
 }
 
 impl RuleCode {
     /// Every code, in report order.
-    pub const ALL: [RuleCode; 12] = [
+    pub const ALL: [RuleCode; 13] = [
         RuleCode::ClientDependsOnClient,
         RuleCode::ClientReachesCredentialHelper,
         RuleCode::SharedDependsOnClient,
@@ -61,6 +63,7 @@ impl RuleCode {
         RuleCode::StaleAllow,
         RuleCode::TemplateDrift,
         RuleCode::RoleOverride,
+        RuleCode::ApiVersionRetiring,
     ];
 
     /// The kebab-case code users see and `allow` markers name.
@@ -78,6 +81,7 @@ impl RuleCode {
             RuleCode::StaleAllow => "stale-allow",
             RuleCode::TemplateDrift => "template-drift",
             RuleCode::RoleOverride => "role-override",
+            RuleCode::ApiVersionRetiring => "api-version-retiring",
         }
     }
 
@@ -133,6 +137,7 @@ pub static RULES: &[&RuleInfo] = &[
     &stale_allow::RULE,
     &template_drift::RULE,
     &role_override::RULE,
+    &api_version_retiring::RULE,
 ];
 
 /// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
@@ -238,6 +243,13 @@ pub enum Subject {
     EnvFile { path: String },
     /// A Shopify scope that is not read-only.
     Scope { scope: String },
+    /// A pinned Shopify API version near (`days_left` > 0: a warning) or past (an error) its end
+    /// of support.
+    ApiVersion {
+        version: String,
+        end_of_support: String,
+        days_left: i64,
+    },
     /// A token lifetime outside what the policy allows.
     TokenLifetime { hours: i64 },
     /// A database location (path or URL variable) and the other clients that name it.
@@ -285,7 +297,36 @@ pub struct Violation {
     pub show_source: bool,
 }
 
+/// How a finding counts: an error fails the check (exit 1), a warning is reported only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    pub fn is_error(&self) -> bool {
+        *self == Level::Error
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
 impl Violation {
+    /// Every finding is an error, except an API version whose support has not ended yet.
+    pub fn level(&self) -> Level {
+        match self.subject {
+            Subject::ApiVersion { days_left, .. } if days_left > 0 => Level::Warning,
+            _ => Level::Error,
+        }
+    }
+
     /// The message with the path and the help, for formats that show one block of text.
     pub fn full_text(&self) -> String {
         let mut text = self.message.clone();

@@ -155,8 +155,8 @@ fn violation(
 
 /// The start of 1-based `line` of `file`.
 fn at_line(file: &Utf8Path, line: usize) -> Result<Location> {
-    let text =
-        std::fs::read(file).map_err(|e| crate::Error::io(crate::error::IoAction::Read, file, e))?;
+    let text = safe_read::read(file.as_std_path())
+        .map_err(|e| crate::Error::io(crate::error::IoAction::Read, file, e))?;
     let text = String::from_utf8_lossy(&text);
     let offset: usize = text
         .split_inclusive('\n')

@@ -9,6 +9,7 @@
 pub mod doctest;
 pub mod lexer;
 pub mod modules;
+pub mod out_dir;
 pub mod read;
 pub mod references;
 pub mod rust;

@@ -357,7 +357,7 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
         if path == target {
             kinds.insert(kind.clone());
         }
-        let Ok(text) = super::read::read_regular_to_string(&path) else {
+        let Ok(text) = safe_read::read_to_string(&path) else {
             continue;
         };
         let tokens = super::lexer::tokenize(&text);
@@ -422,7 +422,7 @@ fn target_roots(crate_dir: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    if let Ok(text) = super::read::read_regular_to_string(&crate_dir.join("Cargo.toml"))
+    if let Ok(text) = safe_read::read_to_string(&crate_dir.join("Cargo.toml"))
         && let Ok(doc) = text.parse::<toml_edit::DocumentMut>()
     {
         let mut explicit = |item: Option<&toml_edit::Item>| {

@@ -1,19 +1,19 @@
-//! Reading one file for the scan without ever blocking: only regular files are opened (a FIFO,
-//! socket or device never is, even if a regular file is swapped for one between the look and
-//! the open), at most [`MAX_FILE_BYTES`] are read, and binary content is recognised the way git
-//! does (a NUL byte near the start). History blobs go through the same limits.
+//! Reading one file for the scan through `safe_read`, the one reader of every file clientwall
+//! opens: only regular files are opened (a FIFO, socket or device never is, even if a regular
+//! file is swapped for one between the look and the open), at most [`MAX_FILE_BYTES`] are read;
+//! here, binary content is recognised the way git does (a NUL byte near the start) and what was
+//! not read becomes a note. History blobs go through the same limits.
 
 use std::fs::Metadata;
-use std::io::Read as _;
 use std::path::Path;
 
 /// Files (and history blobs) larger than this are skipped with a note: generated data, not
 /// source.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = safe_read::MAX_BYTES;
 
 /// Rust sources and cargo configuration files larger than this stop the check: cargo and rustc
 /// read them whatever their size or content, so the scan must too, or fail.
-pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_SOURCE_BYTES: u64 = safe_read::MAX_CARGO_BYTES;
 
 /// How far into a file a NUL byte makes it binary (git looks at the first 8000 bytes).
 pub const BINARY_PROBE: usize = 8000;
@@ -32,27 +32,7 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
-/// What kind of special file `meta` describes, if it is one.
-pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
-    let kind = meta.file_type();
-    if kind.is_file() || kind.is_dir() || kind.is_symlink() {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return Some("a FIFO");
-        }
-        if kind.is_socket() {
-            return Some("a socket");
-        }
-        if kind.is_block_device() || kind.is_char_device() {
-            return Some("a device");
-        }
-    }
-    Some("not a regular file")
-}
+pub use safe_read::special_kind;
 
 /// The note for a file too large to scan.
 pub fn too_large(len: u64) -> String {
@@ -80,75 +60,33 @@ fn read_as(path: &Path, meta: &Metadata, source: bool) -> std::io::Result<Conten
     } else {
         MAX_FILE_BYTES
     };
-    let source_too_large = |len: u64| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "{len} bytes, larger than the {MAX_SOURCE_BYTES} bytes the scan reads of a file cargo compiles or reads; the check cannot pass what it did not read"
-            ),
-        )
+    let read = safe_read::open(path, safe_read::Symlinks::Refuse)
+        .and_then(|(file, opened)| safe_read::read_opened(file, &opened, limit));
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        // The path was replaced by something else since the walk looked at it.
+        Err(e) if safe_read::refusal(&e).is_some() => {
+            let kind = safe_read::refusal(&e).map_or("not a regular file", |r| r.kind);
+            return Ok(Contents::Skipped(format!("{kind}, not read")));
+        }
+        Err(e) => match safe_read::too_large(&e) {
+            Some(large) if source => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{} bytes, larger than the {MAX_SOURCE_BYTES} bytes the scan reads of a file cargo compiles or reads; the check cannot pass what it did not read",
+                        large.len
+                    ),
+                ));
+            }
+            Some(large) => return Ok(Contents::Skipped(too_large(large.len))),
+            None => return Err(e),
+        },
     };
-    if meta.len() > limit {
-        return match source {
-            true => Err(source_too_large(meta.len())),
-            false => Ok(Contents::Skipped(too_large(meta.len()))),
-        };
-    }
-    let file = open_nonblocking(path)?;
-    // The path may have been replaced since it was looked at: judge what was opened.
-    let opened = file.metadata()?;
-    if !opened.is_file() {
-        let kind = special_kind(&opened).unwrap_or("not a regular file");
-        return Ok(Contents::Skipped(format!("{kind}, not read")));
-    }
-    let mut bytes = Vec::with_capacity(opened.len().min(limit) as usize);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return match source {
-            true => Err(source_too_large(bytes.len() as u64)),
-            false => Ok(Contents::Skipped(too_large(bytes.len() as u64))),
-        };
-    }
     if !source && is_binary(&bytes) {
         return Ok(Contents::Skipped("binary file".to_owned()));
     }
     Ok(Contents::Text(bytes))
-}
-
-/// The whole text of the regular file at `path` (a manifest, a `client.toml`); a FIFO or a
-/// device is an error, never a read that blocks.
-pub fn read_regular_to_string(path: &Path) -> std::io::Result<String> {
-    let file = open_nonblocking(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        let kind = special_kind(&meta).unwrap_or("a directory");
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{kind}, not a regular file"),
-        ));
-    }
-    let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            too_large(text.len() as u64),
-        ));
-    }
-    Ok(text)
-}
-
-/// Open for reading without blocking on a FIFO and without taking a terminal as controlling
-/// terminal.
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    options.open(path)
 }
 
 #[cfg(all(test, unix))]

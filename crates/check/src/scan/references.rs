@@ -181,6 +181,7 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
         budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
         exhausted: Cell::new(false),
         evaluating: std::cell::RefCell::new(Vec::new()),
+        out_dir: std::cell::OnceCell::new(),
     };
     for (i, token) in tokens.iter().enumerate() {
         let Token::Ident(name) = &token.token else {
@@ -220,6 +221,13 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
         }
     }
     found.extend(argument_paths(&eval, file_dir));
+    // A path under `$OUT_DIR` that stays in the target directory is the build's own output
+    // (what a build script generates); one that climbs out of it is judged like any path.
+    if let Some(out) = eval.out_dir.get() {
+        found.retain(|r| {
+            !(r.written.starts_with("$OUT_DIR") && r.resolved.starts_with(&out.target_dir))
+        });
+    }
     found.sort_by_key(|r| r.start);
     found.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved && a.via == b.via);
     Found {
@@ -789,6 +797,8 @@ struct Evaluator<'t, 'a> {
     /// The initializers being evaluated: a binding that reaches its own initializer again
     /// (`const A: &str = B; const B: &str = A;`) has no value, which is not an exhausted budget.
     evaluating: std::cell::RefCell<Vec<usize>>,
+    /// Where `env!("OUT_DIR")` points, looked up the first time the file names it.
+    out_dir: std::cell::OnceCell<super::out_dir::OutDir>,
 }
 
 impl Evaluator<'_, '_> {
@@ -935,15 +945,26 @@ impl Evaluator<'_, '_> {
         value
     }
 
-    /// `env!("CARGO_MANIFEST_DIR")` (and `env::var` of it in build scripts): the crate's directory.
+    /// `env!("CARGO_MANIFEST_DIR")` (and `env::var` of it in build scripts): the crate's
+    /// directory; `env!("OUT_DIR")`: the build script output directory cargo would use
+    /// ([`super::out_dir`]), so a path that climbs out of it with `..` lands where it would.
     fn env(&self, i: usize) -> Value {
         match self.token(i) {
             Some(Token::Str(var)) if var == "CARGO_MANIFEST_DIR" => Value::directory(
                 self.crate_dir.to_string_lossy().into_owned(),
                 "$CARGO_MANIFEST_DIR",
             ),
+            Some(Token::Str(var)) if var == "OUT_DIR" => Value::directory(
+                self.out_dir().out_dir.to_string_lossy().into_owned(),
+                "$OUT_DIR",
+            ),
             _ => Value::unknown(),
         }
+    }
+
+    fn out_dir(&self) -> &super::out_dir::OutDir {
+        self.out_dir
+            .get_or_init(|| super::out_dir::of_crate(self.crate_dir))
     }
 
     /// `format!("..", args)`: `{}`, `{0}`, `{name}` and captured bindings substituted, up to
@@ -1201,6 +1222,7 @@ mod tests {
             const A: &str = include_str!(concat!("../../globex/", env!("F")));
             const B: &str = include_str!(concat!("../../glob", env!("F")));
             const C: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), env!("F")));
+            include!(concat!(env!("OUT_DIR"), "/gen/", env!("F")));
             include!(concat!(env!("OUT_DIR"), "/../../../../../globex/x.rs"));
         "#;
         assert_eq!(
@@ -1222,6 +1244,15 @@ mod tests {
                     "$CARGO_MANIFEST_DIR…".into(),
                     "/ws/clients/acme".into(),
                     true,
+                    Reading::Always
+                ),
+                // No workspace above (nothing on disk here): the crate is its own, its target
+                // directory `clients/acme/target`, and five levels up from `OUT_DIR` is the
+                // crate's directory. What stays in the target directory is the build's own.
+                (
+                    "$OUT_DIR/../../../../../globex/x.rs".into(),
+                    "/ws/clients/acme/globex/x.rs".into(),
+                    false,
                     Reading::Always
                 ),
             ]
