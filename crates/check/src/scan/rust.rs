@@ -18,6 +18,10 @@ pub struct RustFile {
     /// the target exists.
     pub references: Vec<Reference>,
     pub joined_secrets: Vec<Secret>,
+    /// The byte ranges of items under `#[cfg(test)]` (the whole file for `#![cfg(test)]`):
+    /// code only the crate's own tests compile, never a crate that depends on it. Found when
+    /// the file may hold a secret.
+    pub test_only: Vec<std::ops::Range<usize>>,
     /// Some path expression took more evaluation than any real one does: the file cannot be
     /// judged (see [`references::Found::too_complex`]).
     pub too_complex: bool,
@@ -74,6 +78,11 @@ pub fn scan(
         Vec::new()
     };
     let mut joined_secrets = Vec::new();
+    let test_only = if wants_joins {
+        test_only_items(&tokens, text.len())
+    } else {
+        Vec::new()
+    };
     if wants_joins {
         for (value, start, end) in assembled_literals(text, &tokens) {
             // What the literal's source text already shows is reported where it is written:
@@ -97,8 +106,61 @@ pub fn scan(
     RustFile {
         references,
         joined_secrets,
+        test_only,
         too_complex,
     }
+}
+
+/// The items under `#[cfg(test)]`, from the attribute to the item's closing `}` or `;`; the
+/// whole file under an inner `#![cfg(test)]`.
+fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>> {
+    let punct = |i: usize, c: char| tokens.get(i).is_some_and(|t| t.token == Token::Punct(c));
+    let ident = |i: usize, s: &str| tokens.get(i).is_some_and(|t| t.token == Token::Ident(s));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let inner = punct(i + 1, '!');
+        let at = if inner { i + 2 } else { i + 1 };
+        let cfg_test = punct(i, '#')
+            && punct(at, '[')
+            && ident(at + 1, "cfg")
+            && punct(at + 2, '(')
+            && ident(at + 3, "test")
+            && punct(at + 4, ')')
+            && punct(at + 5, ']');
+        if !cfg_test {
+            i += 1;
+            continue;
+        }
+        if inner {
+            return vec![0..len];
+        }
+        // The item: to the first `;` outside braces, or to the `}` closing its first `{`.
+        let mut depth = 0usize;
+        let mut j = at + 6;
+        let mut end = len;
+        while let Some(t) = tokens.get(j) {
+            match t.token {
+                Token::Punct('{') => depth += 1,
+                Token::Punct('}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = t.end;
+                        break;
+                    }
+                }
+                Token::Punct(';') if depth == 0 => {
+                    end = t.end;
+                    break;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        out.push(tokens[i].start..end);
+        i = j + 1;
+    }
+    out
 }
 
 /// A text file that is not a `.rs` file, read as the Rust it may be compiled as: the references
@@ -131,6 +193,7 @@ pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) ->
     RustFile {
         references: leaving(references, file, home_dir, crate_dir),
         joined_secrets: Vec::new(),
+        test_only: Vec::new(),
         too_complex,
     }
 }
@@ -394,6 +457,30 @@ mod tests {
             .map(|(v, _, _)| v)
             .collect();
         assert_eq!(values[0], "a0123456789x311000true-5z");
+    }
+
+    #[test]
+    fn cfg_test_items_are_test_only() {
+        let src = "pub fn a() {}\n#[cfg(test)]\nmod tests {\n    fn b() { let x = 1; }\n}\npub fn c() {}\n";
+        let (tokens, _) = lexer::tokenize_with_docs(src);
+        let ranges = test_only_items(&tokens, src.len());
+        assert_eq!(ranges.len(), 1);
+        let covered = &src[ranges[0].clone()];
+        assert!(
+            covered.starts_with("#[cfg(test)]") && covered.ends_with("}\n}"),
+            "{covered}"
+        );
+        assert!(!covered.contains("fn c"));
+        // Not test-only: `cfg(not(test))`, and `cfg(test)` inside another attribute's arguments.
+        for src in [
+            "#[cfg(not(test))]\nmod a {}",
+            "#[cfg_attr(test, derive(Debug))]\nstruct S;",
+        ] {
+            let (tokens, _) = lexer::tokenize_with_docs(src);
+            assert!(test_only_items(&tokens, src.len()).is_empty(), "{src}");
+        }
+        let (tokens, _) = lexer::tokenize_with_docs("#![cfg(test)]\nfn t() {}");
+        assert_eq!(test_only_items(&tokens, 20), [0..20]);
     }
 
     #[test]

@@ -78,9 +78,12 @@ pub const PATTERN_SOURCE: &str = concat!(
     // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`). The
     // password runs to the last `@` (as URL parsers read `p@ss@host`), the host to a separator
     // (a list of URLs is each URL); a host written as a placeholder (`@<host>`, `@${HOST}`)
-    // still ends a password. A `#` or `?` before the `:` starts a fragment or a query, so
+    // still ends a password. The scheme is matched unbounded and cut to its last 21 characters
+    // afterwards ([`url_start`]): a counted repetition at an unanchored start makes the
+    // automaton explode on every identifier, and the search fall back to its slowest engine.
+    // A `#` or `?` before the `:` starts a fragment or a query, so
     // `path+file://[..]#foo::bar@0.0.1` (a cargo package ID) holds no password.
-    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>#?]*:(?P<password>[^\s/'"`<>]+)@[^\s'"`,;]*)"#,
+    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]+://[^\s:/@'"`<>#?]*:(?P<password>[^\s/'"`<>]+)@[^\s'"`,;]*)"#,
     // The header's value wherever a header is set: `Name: value` (HTTP, YAML, curl -H),
     // `"Name": "value"` (JSON, YAML, JS, Python), `Name = "value"` (TOML), `["Name"] = "value"`,
     // `"Name" => "value"` (Ruby, PHP), `("Name", "value")` and `HeaderValue::from_static(..)`
@@ -215,25 +218,31 @@ fn confirm(
             Some((
                 SecretKind::ShopifyToken,
                 redact_token(m.as_bytes()),
-                m,
+                m.range(),
                 m.range(),
             ))
         } else if let Some(m) = caps.name("supabase") {
             Some((
                 SecretKind::SupabaseSecretKey,
                 redact_token(m.as_bytes()),
-                m,
+                m.range(),
                 m.range(),
             ))
         } else if let Some(m) = caps.name("jwt") {
             is_service_role(m.as_bytes()).then(|| {
                 let redacted = redact_token(m.as_bytes());
-                (SecretKind::SupabaseServiceRoleJwt, redacted, m, m.range())
+                (
+                    SecretKind::SupabaseServiceRoleJwt,
+                    redacted,
+                    m.range(),
+                    m.range(),
+                )
             })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
+            let url = url_start(text, url.start())..url.end();
             // A secret in the user part (`https://shpat_…:x@host`) is a secret of its own, and
             // the URL's redacted form must not show it.
-            let user = url.start()..password.start();
+            let user = url.start..password.start();
             let inner = find_all(&text[user.clone()]);
             let mut shown = String::new();
             let mut copied = user.start;
@@ -246,7 +255,7 @@ fn confirm(
             shown.push_str(&String::from_utf8_lossy(&text[copied..user.end]));
             found.extend(shifted(inner, user.start));
             // The `@` ends the password; what follows is the host, path and query.
-            let rest = password.end() + 1..url.end();
+            let rest = password.end() + 1..url.end;
             after = shifted(find_all(&text[rest.clone()]), rest.start);
             is_literal_password(password.as_bytes()).then(|| {
                 shown.push_str("****@…");
@@ -257,24 +266,34 @@ fn confirm(
                 && is_literal_parameter(value.as_bytes()))
             .then(|| {
                 let shown = format!("{}=****", String::from_utf8_lossy(key.as_bytes()));
-                (SecretKind::PasswordParameter, shown, value, value.range())
+                (
+                    SecretKind::PasswordParameter,
+                    shown,
+                    value.range(),
+                    value.range(),
+                )
             })
         } else {
             caps.name("header")
                 .filter(|m| m.as_bytes().iter().any(u8::is_ascii_digit))
                 .map(|m| {
                     let redacted = redact_token(m.as_bytes());
-                    (SecretKind::AccessTokenHeader, redacted, m, m.range())
+                    (
+                        SecretKind::AccessTokenHeader,
+                        redacted,
+                        m.range(),
+                        m.range(),
+                    )
                 })
         };
-        if let Some((kind, redacted, m, mask)) = secret {
-            let digest = Sha256::digest(m.as_bytes()).into();
+        if let Some((kind, redacted, range, mask)) = secret {
+            let digest = Sha256::digest(&text[range.clone()]).into();
             found.push((
                 Secret {
                     kind,
                     redacted,
-                    start: m.start(),
-                    end: m.end(),
+                    start: range.start,
+                    end: range.end,
                     digest,
                     mask,
                 },
@@ -283,6 +302,18 @@ fn confirm(
         }
         found.append(&mut after);
     }
+}
+
+/// Where the URL whose scheme the pattern matched from `start` begins: its scheme is at most 21
+/// characters, starting with a letter (`[a-zA-Z][a-zA-Z0-9+.-]{1,20}`), the last of the run.
+fn url_start(text: &[u8], start: usize) -> usize {
+    let Some(separator) = memchr::memmem::find(&text[start..], b"://").map(|i| start + i) else {
+        return start;
+    };
+    let earliest = separator.saturating_sub(21).max(start);
+    (earliest..separator)
+        .find(|&i| text[i].is_ascii_alphabetic() && separator - i >= 2)
+        .unwrap_or(start)
 }
 
 /// Secrets found in a slice that starts at `offset`, moved to the whole text's offsets.
@@ -647,6 +678,24 @@ mod tests {
     }
 
     #[test]
+    fn a_schemes_run_is_cut_to_21_characters() {
+        let text = format!("{}https://u:hunter2@h", "a".repeat(40));
+        let found = find(text.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].start, 40 + 5 - 21);
+        assert_eq!(
+            found[0].redacted,
+            format!("{}https://u:****@…", "a".repeat(16))
+        );
+        assert!(
+            kinds("x://u:hunter2@h").is_empty(),
+            "a scheme has two characters at least"
+        );
+        let b = find(b"https://u:hunter2@h");
+        assert_eq!(b[0].start, 0);
+    }
+
+    #[test]
     fn a_cargo_package_id_is_no_password_url() {
         assert!(kinds("path+file://[..]#foo::bar@0.0.1").is_empty());
         assert!(kinds("path+file:///home/u/ws/foo#foo::bar@0.0.1").is_empty());
@@ -844,6 +893,7 @@ mod tests {
             .find_iter(text.as_bytes())
             .map(|m| m.range())
             .collect();
+        assert_eq!(whole.len(), 3);
         let windowed: Vec<_> = find_all(text.as_bytes())
             .into_iter()
             .map(|(_, whole)| whole)
