@@ -69,6 +69,54 @@ fn secrets_outside_the_clients_name_the_crate_and_every_client_that_compiles_it(
 }
 
 #[test]
+fn a_secret_in_a_shared_crates_test_code_is_compiled_by_no_client() {
+    let fixture = Fixture::new("shared-secrets");
+    let token = fake_shopify_token();
+    let other = token.replace('0', "1");
+    let utils = "shared/shared-utils";
+    let lib = std::fs::read_to_string(fixture.root.join(utils).join("src/lib.rs")).unwrap();
+    write(
+        &fixture.root,
+        &format!("{utils}/src/lib.rs"),
+        format!("{lib}\n#[cfg(test)]\nmod tests {{\n    const T: &str = \"{other}\";\n}}\n"),
+    );
+    write(
+        &fixture.root,
+        &format!("{utils}/tests/api.rs"),
+        format!("const T: &str = \"{other}\";\n"),
+    );
+    let report = fixture.report();
+    let in_utils: Vec<_> = report
+        .violations
+        .iter()
+        .filter(|v| v.location.file.as_str().contains("shared-utils"))
+        .collect();
+    assert_eq!(in_utils.len(), 3, "{in_utils:#?}");
+    for v in &in_utils {
+        let Subject::Secret { exposed_to, .. } = &v.subject else {
+            panic!("{v:?}")
+        };
+        if v.location.line == 2 && v.location.file.as_str().ends_with("src/lib.rs") {
+            // The clean twin: the same crate's library code, compiled by acme and globex.
+            assert_eq!(exposed_to, &["acme", "globex"]);
+            assert!(
+                v.message.contains("compiled by clients `acme`, `globex`"),
+                "{}",
+                v.message
+            );
+        } else {
+            assert!(exposed_to.is_empty(), "{v:?}");
+            assert!(
+                v.message
+                    .contains("in the test code of crate `shared-utils`, which no client compiles"),
+                "{}",
+                v.message
+            );
+        }
+    }
+}
+
+#[test]
 fn a_client_selection_keeps_the_shared_secrets_that_client_compiles() {
     let fixture = Fixture::new("shared-secrets");
     let for_client = |name: &str| {

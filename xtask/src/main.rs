@@ -4,6 +4,7 @@
 
 #[allow(unsafe_code)]
 mod measure;
+mod real;
 mod synth;
 mod template_bench;
 mod test_ca;
@@ -28,6 +29,13 @@ enum Cli {
         /// Only these targets (`--only P8`); results then go to `target/bench/`.
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
+        /// Measure P1, P2 and P8 on these real workspaces (fetched clones with a policy) instead
+        /// of the synthetic ones; the rows go to `target/bench/real.md`.
+        #[arg(long, value_name = "PATH")]
+        workspace: Vec<Utf8PathBuf>,
+        /// With `--workspace`: leave out P8 (`--history`).
+        #[arg(long)]
+        no_history: bool,
     },
     /// Release the current template as VERSION: copy `template/` into
     /// `crates/scaffold/releases/VERSION/`, record its checksum, and make VERSION the current
@@ -69,8 +77,13 @@ fn main() -> Result<()> {
         .parent()
         .context("repo root")?
         .to_owned();
-    let (smoke, only) = match Cli::parse() {
-        Cli::Bench { smoke, only } => (smoke, only),
+    let (smoke, only, real_workspaces, no_history) = match Cli::parse() {
+        Cli::Bench {
+            smoke,
+            only,
+            workspace,
+            no_history,
+        } => (smoke, only, workspace, no_history),
         Cli::ReleaseTemplate { version } => return release_template(&repo, &version),
         Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
         Cli::TestCa { dir } => return test_ca::write(&dir),
@@ -93,6 +106,27 @@ fn main() -> Result<()> {
         bail!("failed to build the release binaries");
     }
     let bin = repo.join("target/release/cargo-clientwall");
+    if !real_workspaces.is_empty() {
+        let mut rows = Vec::new();
+        for root in &real_workspaces {
+            rows.extend(real::rows(
+                root,
+                &bin,
+                if smoke { 2 } else { 5 },
+                !no_history,
+            )?);
+        }
+        let mut md = String::from(
+            "| id | what | measured | baseline | ratio | target | met | peak RSS |\n|---|---|---|---|---|---|---|---|\n",
+        );
+        for r in &rows {
+            md.push_str(&table_row(r));
+        }
+        std::fs::create_dir_all(repo.join("target/bench"))?;
+        std::fs::write(repo.join("target/bench/real.md"), &md)?;
+        print!("{md}");
+        return Ok(());
+    }
     let scratch = tempdir()?;
     let _cleanup = RemoveOnDrop(scratch.clone());
     let runs = if smoke { 2 } else { 7 };
@@ -652,18 +686,7 @@ fn write_results(
     md.push_str(&format!("Machine: {machine}\n\n"));
     md.push_str("| id | what | measured | baseline | ratio | target | met | peak RSS |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            r.id,
-            r.what,
-            r.measured,
-            r.baseline,
-            r.ratio.map_or("".to_owned(), |x| format!("{x:.2}×")),
-            r.target,
-            if r.met { "yes" } else { "**no**" },
-            r.peak_rss_kib
-                .map_or("".to_owned(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
-        ));
+        md.push_str(&table_row(r));
     }
     md.push_str(&format!(
         "\nGrowth of the P1 check with the number of clients (should be about linear):\n\n- {}\n",
@@ -682,9 +705,34 @@ fn write_results(
             repo.join("bench/results.json"),
         )
     };
+    // The section on real workspaces is measured by `--workspace` runs and kept as it is.
+    if let Ok(old) = std::fs::read_to_string(&md_path)
+        && let Some(at) = old.find(REAL_SECTION)
+    {
+        md.push('\n');
+        md.push_str(&old[at..]);
+    }
     std::fs::write(&md_path, &md)?;
     std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")?;
     print!("{md}");
     eprintln!("wrote {md_path} and {json_path}");
     Ok(())
+}
+
+/// The heading of `docs/BENCHMARKS.md`'s section on real workspaces.
+const REAL_SECTION: &str = "## Real workspaces";
+
+fn table_row(r: &Row) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        r.id,
+        r.what,
+        r.measured,
+        r.baseline,
+        r.ratio.map_or("".to_owned(), |x| format!("{x:.2}×")),
+        r.target,
+        if r.met { "yes" } else { "**no**" },
+        r.peak_rss_kib
+            .map_or("".to_owned(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
+    )
 }

@@ -24,7 +24,9 @@ pub fn text(text: &str) -> Cow<'_, str> {
         }
         out.push_str(&text[copied..mask.start]);
         match secret.kind {
-            secrets::SecretKind::PasswordUrl => out.push_str("****"),
+            secrets::SecretKind::PasswordUrl | secrets::SecretKind::PasswordParameter => {
+                out.push_str("****")
+            }
             _ => out.push_str(&secret.redacted),
         }
         copied = mask.end;
@@ -43,7 +45,7 @@ pub fn source(text: &str) -> Cow<'_, str> {
     let mut bytes = text.as_bytes().to_vec();
     for (secret, _) in found {
         let keep = match secret.kind {
-            secrets::SecretKind::PasswordUrl => 0,
+            secrets::SecretKind::PasswordUrl | secrets::SecretKind::PasswordParameter => 0,
             _ => visible_prefix(&text[secret.mask.clone()]),
         };
         for b in &mut bytes[secret.mask.start + keep..secret.mask.end] {

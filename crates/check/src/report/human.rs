@@ -21,11 +21,35 @@ pub fn render(report: &Report, color: bool) -> String {
     for text in render_each(report, color) {
         let _ = buffer.write_all(text.as_bytes());
     }
-    for note in &report.notes {
+    for note in folded_notes(&report.notes) {
         let _ = writeln!(buffer, "note: {note}");
     }
     write_summary(&mut buffer, report);
     crate::redact::text(&String::from_utf8_lossy(buffer.as_slice())).into_owned()
+}
+
+/// The notes as the human output shows them: the binary files skipped folded into one line with
+/// their count and the first of them (`--format json` lists each), every other note as it is.
+fn folded_notes(notes: &[String]) -> Vec<String> {
+    const BINARY: &str = ": binary file";
+    let binary: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n.strip_prefix("skipped ")?.strip_suffix(BINARY))
+        .collect();
+    let mut out: Vec<String> = notes
+        .iter()
+        .filter(|n| !(n.starts_with("skipped ") && n.ends_with(BINARY)))
+        .cloned()
+        .collect();
+    match binary.as_slice() {
+        [] => {}
+        [one] => out.push(format!("skipped {one}{BINARY}")),
+        [first, ..] => out.push(format!(
+            "skipped {} binary files (e.g. {first}; `--format json` lists each)",
+            binary.len()
+        )),
+    }
+    out
 }
 
 /// Each violation's diagnostic exactly as [`render`] prints it, in report order (the
@@ -171,5 +195,32 @@ impl<'r> Files<'r> {
             });
         self.ids.insert(location.file.clone(), id);
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_skip_notes_are_folded_into_one_line() {
+        let notes: Vec<String> = [
+            "skipped assets/a.png: binary file",
+            "skipped assets/b.png: binary file",
+            "skipped big.csv: larger than 8 MiB",
+            "skipped assets/c.png: binary file",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(
+            folded_notes(&notes),
+            [
+                "skipped big.csv: larger than 8 MiB",
+                "skipped 3 binary files (e.g. assets/a.png; `--format json` lists each)"
+            ]
+        );
+        // One binary file keeps its own line.
+        let one = vec!["skipped logo.png: binary file".to_owned()];
+        assert_eq!(folded_notes(&one), one);
     }
 }

@@ -327,7 +327,7 @@ fn env_suffix(kind: SecretKind, redacted: &str) -> &'static str {
         SecretKind::ShopifyToken if redacted.starts_with("shpss_") => "SHOPIFY_CLIENT_SECRET",
         SecretKind::ShopifyToken | SecretKind::AccessTokenHeader => "SHOPIFY_ACCESS_TOKEN",
         SecretKind::SupabaseSecretKey | SecretKind::SupabaseServiceRoleJwt => "SUPABASE_SECRET_KEY",
-        SecretKind::PasswordUrl => "DATABASE_URL",
+        SecretKind::PasswordUrl | SecretKind::PasswordParameter => "DATABASE_URL",
     }
 }
 

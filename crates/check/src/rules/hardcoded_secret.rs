@@ -17,22 +17,33 @@ pub static RULE: RuleInfo = RuleInfo {
 Scans every text file of the repository (what git tracks, plus untracked files git does not
 ignore; outside git, every file `.gitignore` does not exclude) for:
 - Shopify tokens and secrets: `shpat_`, `shpca_`, `shppa_`, `shpss_` followed by 32 hex digits;
-- Supabase `sb_secret_` keys and JWTs whose payload claims `"role": "service_role"`;
-- URLs with an embedded password (`postgres://user:pass@host`, `redis://:pass@host`; `$VAR`,
-  `${VAR}` and `<...>` placeholders are not passwords);
+- Supabase `sb_secret_` keys and JWTs whose payload claims `"role": "service_role"` (however
+  the JSON inside is formatted);
+- URLs with an embedded password (`postgres://user:pass@host`, `redis://:pass@host`, also when
+  the host is a placeholder; `$VAR`, `${VAR}`, `<...>`, `%s`, `%(name)s`, `%NAME%` and masks
+  such as `****` or `***_1` are not passwords, `%21secret` is; a `#` or `?` before the `:` makes
+  it no password, as in a cargo package ID `path+file://…#foo::bar@0.0.1`);
+- passwords given as parameters: in a URL's query (`?user=u&password=…`, `pwd=`), in JDBC, ODBC
+  and SQL Server connection strings (`;password=…;`, `Password=…;`, `PWD={…};`) and in libpq
+  key/value strings (`host=… password=…`), with the same placeholders clean (and `?`, `{}`,
+  `{name}`);
 - a literal `X-Shopify-Access-Token` value, however the header is set: `Name: value` (HTTP,
   YAML, `curl -H`), `"Name": "value"` (JSON), `Name = "value"` (TOML), `("Name", "value")` and
   `HeaderValue::from_static("value")` (HTTP clients), `headers["Name"] = "value"`,
   `"Name" => "value"`.
 
 Binary files, files over 8 MiB and special files (FIFOs, sockets, devices) are skipped with a
-note. In Rust files string literals are also checked after escapes are processed and
-`concat!` pieces joined, so a token split across literals is found.
+note. In Rust files string literals are also checked after escapes (and line continuations,
+`\n` or `\r\n`) are processed and `concat!` pieces joined (strings, integers, chars, nested
+`concat!`), so a token split across literals is found; a secret the literal's source already
+shows is reported once, where it is written.
 
 A secret in a client's files concerns that client. A secret anywhere else (a shared crate, the
 root, a script, a CI file, the docs) is reported with `(shared)` as its client, the crate that
 holds it, and every client that compiles that crate: a client compiles what it reaches through
-normal and build dependencies, and its own dev-dependencies.
+normal and build dependencies, and its own dev-dependencies. A secret in a shared crate's
+`tests/`, `benches/` or `examples/`, or in an item under `#[cfg(test)]`, is compiled only by
+that crate's own tests: it is reported as the crate's test code, which no client compiles.
 
 With `--history`, the content every commit added is read too (from git, nothing checked out;
 `--since REV` limits it to the commits not reachable from REV). Each secret is reported once,
@@ -112,6 +123,7 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
             client,
             location,
             secret,
+            test_only,
         } = finding
         else {
             continue;
@@ -119,7 +131,10 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
         current.insert(secret.digest);
         let past = history.get(&secret.digest);
         let introduced = past.map(|s| s.introduced());
-        let owner = Owner::of(client.as_deref(), location.file.as_std_path(), ctx);
+        let mut owner = Owner::of(client.as_deref(), location.file.as_std_path(), ctx);
+        if *test_only && let Owner::Crate { name, .. } = owner {
+            owner = Owner::TestCode { name };
+        }
         let mut message = format!("{} `{}` {}", secret.kind, secret.redacted, owner.describe());
         if let (Some(origin), Some(past)) = (&introduced, past) {
             message.push_str(&format!(
@@ -223,6 +238,10 @@ enum Owner {
         name: String,
         clients: Vec<String>,
     },
+    /// Outside every client, in code only the crate's own tests (benchmarks, examples) compile.
+    TestCode {
+        name: String,
+    },
     /// Outside every crate.
     NoCrate,
     /// Outside every client; which crate is unknown (cargo did not run).
@@ -254,6 +273,9 @@ impl Owner {
                 if clients.len() == 1 { "" } else { "s" },
                 name_list(clients, 8)
             ),
+            Owner::TestCode { name } => {
+                format!("in the test code of crate `{name}`, which no client compiles")
+            }
             Owner::NoCrate => "outside every client and crate".to_owned(),
             Owner::Unknown => "outside every client".to_owned(),
         }
@@ -273,6 +295,7 @@ impl Owner {
         let (client, in_crate, mut exposed_to) = match self {
             Owner::Client(client) => (client.clone(), None, vec![client]),
             Owner::Crate { name, clients } => (OUTSIDE_CLIENTS.to_owned(), Some(name), clients),
+            Owner::TestCode { name } => (OUTSIDE_CLIENTS.to_owned(), Some(name), Vec::new()),
             Owner::NoCrate | Owner::Unknown => (OUTSIDE_CLIENTS.to_owned(), None, Vec::new()),
         };
         exposed_to.extend(also_exposed);
@@ -309,7 +332,7 @@ fn history_exposure(secret: &HistorySecret, ctx: &Context) -> Vec<String> {
         match Owner::of(client.as_deref(), &path, ctx) {
             Owner::Client(client) => clients.push(client),
             Owner::Crate { clients: more, .. } => clients.extend(more),
-            Owner::NoCrate | Owner::Unknown => {}
+            Owner::TestCode { .. } | Owner::NoCrate | Owner::Unknown => {}
         }
     }
     clients

@@ -248,7 +248,8 @@ impl<'a> Lexer<'a> {
             b'r' => value.push('\r'),
             b'0' => value.push('\0'),
             b'\\' | b'"' | b'\'' => value.push(b as char),
-            b'\n' => {
+            // A line continuation, with a Unix or a Windows line end (rustc reads `\r\n` as `\n`).
+            b'\n' | b'\r' if b == b'\n' || self.peek(0) == Some(b'\n') => {
                 while self.peek(0).is_some_and(|b| b.is_ascii_whitespace()) {
                     self.pos += 1;
                 }

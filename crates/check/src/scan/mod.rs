@@ -74,6 +74,9 @@ pub enum Finding {
         client: Option<String>,
         location: Location,
         secret: Secret,
+        /// In code only the crate's own tests, benchmarks or examples compile (its `tests/`,
+        /// `benches/`, `examples/`, a `#[cfg(test)]` item), never a crate that depends on it.
+        test_only: bool,
     },
 }
 
@@ -357,11 +360,13 @@ fn scan_path(
     out.files += 1;
     let text = String::from_utf8_lossy(&bytes);
     let mut secrets = secrets::find(&bytes);
+    let mut test_only = Vec::new();
     if is_rust {
-        let joined = match area {
+        let (joined, test_items) = match area {
             Some(area) => client_rust_file(layout, area, path, &file, &text, out)?,
             None => shared_rust_file(layout, path, &file, &text, out)?,
         };
+        test_only = test_items;
         for secret in joined {
             if !secrets
                 .iter()
@@ -382,15 +387,33 @@ fn scan_path(
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
+    let test_target = !secrets.is_empty() && in_test_target(layout, path);
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
+        let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
         out.findings.push(Finding::Secret {
             client: area.map(|a| a.name.clone()),
             location,
             secret,
+            test_only,
         });
     }
     Ok(())
+}
+
+/// Is `path` below its package's `tests/`, `benches/` or `examples/` (targets only the
+/// package's own `cargo test`, `bench` or `run --example` build)?
+fn in_test_target(layout: &Layout, path: &Path) -> bool {
+    let Some(krate) = layout.package_of(path) else {
+        return false;
+    };
+    path.strip_prefix(&krate.dir)
+        .ok()
+        .and_then(|rest| rest.components().next())
+        .is_some_and(|first| {
+            let first = first.as_os_str();
+            first == "tests" || first == "benches" || first == "examples"
+        })
 }
 
 /// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.
@@ -528,14 +551,14 @@ fn client_rust_file(
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
-) -> Result<Vec<Secret>> {
+) -> Result<(Vec<Secret>, Vec<std::ops::Range<usize>>)> {
     let krate = layout.crate_of(area, path);
     let rust = rust::scan(path, text, &area.dir, &krate.dir, krate.is_build_script);
     if rust.too_complex {
         return Err(too_complex(layout, path));
     }
     push_references(layout, &area.name, file, text, rust.references, out);
-    Ok(rust.joined_secrets)
+    Ok((rust.joined_secrets, rust.test_only))
 }
 
 /// Findings for references that leave the client, except those that leave the workspace.
@@ -570,13 +593,14 @@ fn shared_rust_file(
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
-) -> Result<Vec<Secret>> {
+) -> Result<(Vec<Secret>, Vec<std::ops::Range<usize>>)> {
     // A shared file has no directory of its own to stay in: every reference is judged by where
     // it lands, so the file itself is its only "home".
     let Some(krate) = layout.package_of(path) else {
         // Not part of any package: cargo compiles it nowhere. Its secrets still count.
         let dir = path.parent().unwrap_or(path);
-        return Ok(rust::scan(path, text, path, dir, false).joined_secrets);
+        let rust = rust::scan(path, text, path, dir, false);
+        return Ok((rust.joined_secrets, rust.test_only));
     };
     let rust = rust::scan(path, text, path, &krate.dir, krate.is_build_script);
     if rust.too_complex {
@@ -593,7 +617,7 @@ fn shared_rust_file(
             });
         }
     }
-    Ok(rust.joined_secrets)
+    Ok((rust.joined_secrets, rust.test_only))
 }
 
 /// Canonical form when the path exists (symlinks resolved), else the lexical normal form.

@@ -18,6 +18,10 @@ pub struct RustFile {
     /// the target exists.
     pub references: Vec<Reference>,
     pub joined_secrets: Vec<Secret>,
+    /// The byte ranges of items under `#[cfg(test)]` (the whole file for `#![cfg(test)]`):
+    /// code only the crate's own tests compile, never a crate that depends on it. Found when
+    /// the file may hold a secret.
+    pub test_only: Vec<std::ops::Range<usize>>,
     /// Some path expression took more evaluation than any real one does: the file cannot be
     /// judged (see [`references::Found::too_complex`]).
     pub too_complex: bool,
@@ -56,9 +60,7 @@ pub fn scan(
     // Tokenize only files that can hold what is looked for: an include macro or a `path =`
     // inside an attribute, or a fragment of a secret that literals might assemble.
     let wants_refs = is_build_script || REFERENCE_HINT.is_match(text) || may_name_a_path(bytes);
-    let wants_joins = secrets::NEEDLES
-        .iter()
-        .any(|n| memchr::memmem::find(bytes, n).is_some());
+    let wants_joins = secrets::may_contain(bytes);
     if !(wants_refs || wants_joins) {
         return RustFile::default();
     }
@@ -76,10 +78,23 @@ pub fn scan(
         Vec::new()
     };
     let mut joined_secrets = Vec::new();
+    let test_only = if wants_joins {
+        test_only_items(&tokens, text.len())
+    } else {
+        Vec::new()
+    };
     if wants_joins {
         for (value, start, end) in assembled_literals(text, &tokens) {
+            // What the literal's source text already shows is reported where it is written:
+            // only what assembling reveals is reported here, at the literal.
+            let source = &bytes[start..end];
+            let written = secrets::find_all(source);
             for mut secret in secrets::find(value.as_bytes()) {
-                if secrets::excused(bytes, start) {
+                let shown = &value.as_bytes()[secret.mask.clone()];
+                let already = written
+                    .iter()
+                    .any(|(w, _)| w.kind == secret.kind && &source[w.mask.clone()] == shown);
+                if already || secrets::excused(bytes, start) {
                     continue;
                 }
                 secret.start = start;
@@ -91,8 +106,61 @@ pub fn scan(
     RustFile {
         references,
         joined_secrets,
+        test_only,
         too_complex,
     }
+}
+
+/// The items under `#[cfg(test)]`, from the attribute to the item's closing `}` or `;`; the
+/// whole file under an inner `#![cfg(test)]`.
+fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>> {
+    let punct = |i: usize, c: char| tokens.get(i).is_some_and(|t| t.token == Token::Punct(c));
+    let ident = |i: usize, s: &str| tokens.get(i).is_some_and(|t| t.token == Token::Ident(s));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let inner = punct(i + 1, '!');
+        let at = if inner { i + 2 } else { i + 1 };
+        let cfg_test = punct(i, '#')
+            && punct(at, '[')
+            && ident(at + 1, "cfg")
+            && punct(at + 2, '(')
+            && ident(at + 3, "test")
+            && punct(at + 4, ')')
+            && punct(at + 5, ']');
+        if !cfg_test {
+            i += 1;
+            continue;
+        }
+        if inner {
+            return vec![0..len];
+        }
+        // The item: to the first `;` outside braces, or to the `}` closing its first `{`.
+        let mut depth = 0usize;
+        let mut j = at + 6;
+        let mut end = len;
+        while let Some(t) = tokens.get(j) {
+            match t.token {
+                Token::Punct('{') => depth += 1,
+                Token::Punct('}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = t.end;
+                        break;
+                    }
+                }
+                Token::Punct(';') if depth == 0 => {
+                    end = t.end;
+                    break;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        out.push(tokens[i].start..end);
+        i = j + 1;
+    }
+    out
 }
 
 /// A text file that is not a `.rs` file, read as the Rust it may be compiled as: the references
@@ -125,6 +193,7 @@ pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) ->
     RustFile {
         references: leaving(references, file, home_dir, crate_dir),
         joined_secrets: Vec::new(),
+        test_only: Vec::new(),
         too_complex,
     }
 }
@@ -206,20 +275,222 @@ fn assembled_literals(text: &str, tokens: &[Spanned]) -> Vec<(String, usize, usi
             Token::Ident("concat")
                 if matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!'))) =>
             {
-                let mut joined = String::new();
-                let mut end = token.end;
-                for t in tokens.iter().skip(i + 3) {
-                    match &t.token {
-                        Token::Str(s) => joined.push_str(s),
-                        Token::Punct(',') => {}
-                        _ => break,
-                    }
-                    end = t.end;
-                }
+                let (joined, end) = concat_pieces(text, tokens, i);
                 out.push((joined, token.start, end));
             }
             _ => {}
         }
     }
     out
+}
+
+/// The string `concat!` at token `i` makes, as far as its pieces are literals (strings,
+/// integers, chars, `true`/`false`, nested `concat!`), and the end of the last piece read.
+fn concat_pieces(text: &str, tokens: &[Spanned], i: usize) -> (String, usize) {
+    let mut joined = String::new();
+    let mut end = tokens[i].end;
+    let mut j = i + 3;
+    while let Some(t) = tokens.get(j) {
+        match &t.token {
+            Token::Str(s) => joined.push_str(s),
+            Token::Punct(',') => {}
+            Token::Ident(b @ ("true" | "false")) => joined.push_str(b),
+            Token::Ident("concat")
+                if matches!(tokens.get(j + 1).map(|t| &t.token), Some(Token::Punct('!'))) =>
+            {
+                let (inner, inner_end) = concat_pieces(text, tokens, j);
+                joined.push_str(&inner);
+                end = inner_end;
+                // Past the nested call's closing delimiter.
+                j = tokens[j..]
+                    .iter()
+                    .position(|t| t.start >= inner_end)
+                    .map_or(tokens.len(), |k| j + k + 1);
+                continue;
+            }
+            Token::Punct('-') => match tokens.get(j + 1) {
+                Some(n) if matches!(n.token, Token::Other) => {
+                    match int_value(&text[n.start..n.end]) {
+                        Some(v) => {
+                            joined.push('-');
+                            joined.push_str(&v);
+                            end = n.end;
+                            j += 2;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+                _ => break,
+            },
+            Token::Other => {
+                let source = &text[t.start..t.end];
+                match char_value(source).or_else(|| int_value(source)) {
+                    Some(v) => joined.push_str(&v),
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+        end = t.end;
+        j += 1;
+    }
+    (joined, end)
+}
+
+/// The text `concat!` makes of an integer literal: its value in decimal (`0x1F` is `31`,
+/// `1_000u32` is `1000`).
+fn int_value(source: &str) -> Option<String> {
+    let clean: String = source.chars().filter(|&c| c != '_').collect();
+    let (radix, digits) = match clean.get(..2) {
+        Some("0x") => (16, &clean[2..]),
+        Some("0o") => (8, &clean[2..]),
+        Some("0b") => (2, &clean[2..]),
+        _ => (10, clean.as_str()),
+    };
+    let len = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    let rest = &digits[len..];
+    if len == 0 || !(rest.is_empty() || rest.starts_with(['u', 'i'])) {
+        return None;
+    }
+    u128::from_str_radix(&digits[..len], radix)
+        .ok()
+        .map(|v| v.to_string())
+}
+
+/// The character of a char literal (`'a'`, `'\n'`, `'\x41'`, `'\u{41}'`).
+fn char_value(source: &str) -> Option<String> {
+    let inner = source.strip_prefix('\'')?.strip_suffix('\'')?;
+    let Some(escape) = inner.strip_prefix('\\') else {
+        let mut chars = inner.chars();
+        let c = chars.next()?;
+        return chars.next().is_none().then(|| c.to_string());
+    };
+    let c = match escape {
+        "n" => '\n',
+        "t" => '\t',
+        "r" => '\r',
+        "0" => '\0',
+        "\\" | "'" | "\"" => escape.chars().next()?,
+        _ if escape.starts_with('x') => char::from(u8::from_str_radix(escape.get(1..3)?, 16).ok()?),
+        _ => {
+            let hex = escape
+                .strip_prefix("u{")?
+                .strip_suffix('}')?
+                .replace('_', "");
+            char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+        }
+    };
+    Some(c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(src: &str) -> Vec<&'static str> {
+        let dir = Path::new("/ws/clients/acme");
+        scan(&dir.join("src/lib.rs"), src, dir, dir, false)
+            .joined_secrets
+            .into_iter()
+            .map(|s| s.kind.describe())
+            .collect()
+    }
+
+    /// `shpat_` and 32 hex digits, assembled so that this file holds no token-shaped string.
+    fn token_parts() -> (String, String) {
+        (format!("shp{}_", "at"), "0123456789abcdef".repeat(2))
+    }
+
+    #[test]
+    fn a_literal_with_an_escape_is_reported_once() {
+        // The file scan reports the URL where it is written; assembling adds nothing new.
+        assert!(
+            joined(r#"pub const A: &str = "https://user:hunter2@example.com/a\n";"#).is_empty()
+        );
+        // Its twin: an escape inside the secret, which only the assembled value shows.
+        assert_eq!(
+            joined(r#"pub const A: &str = "https://user:hun\x74er2@example.com/a";"#),
+            ["URL with an embedded password"]
+        );
+    }
+
+    #[test]
+    fn concat_of_strings_integers_and_chars_is_joined() {
+        let (prefix, hex) = token_parts();
+        let (head, tail) = hex.split_at(16);
+        // `0123456789abcdef` is not an integer literal; `123456789` is, and `0` a char.
+        let (digits, rest) = (&head[1..10], &head[10..]);
+        let src = format!(
+            "const T: &str = concat!(\"{prefix}\", '0', {digits}, \"{rest}\", \"{tail}\");"
+        );
+        assert_eq!(joined(&src), ["Shopify access token or secret"]);
+        let nested = format!(
+            "const T: &str = concat!(concat!(\"{prefix}\", \"{head}\"), concat!(\"{tail}\"));"
+        );
+        assert_eq!(joined(&nested), ["Shopify access token or secret"]);
+        // Clean twin: a digit short.
+        let short = format!("const T: &str = concat!(\"{prefix}\", {digits}, \"{rest}{tail}\");");
+        assert!(joined(&short).is_empty());
+    }
+
+    #[test]
+    fn string_continuations_over_crlf_are_joined() {
+        let (prefix, hex) = token_parts();
+        let (head, tail) = hex.split_at(16);
+        let src = format!("const T: &str = \"{prefix}{head}\\\r\n        {tail}\";\r\n");
+        assert_eq!(joined(&src), ["Shopify access token or secret"]);
+        // Clean twin: without the backslash the line break stays in the value.
+        let broken = format!("const T: &str = \"{prefix}{head}\r\n        {tail}\\n\";\r\n");
+        assert!(joined(&broken).is_empty());
+    }
+
+    #[test]
+    fn concat_makes_what_rustc_makes() {
+        // rustc 1.95 prints `a0123456789x311000true-5z` for this constant.
+        let src = r#"const T: &str = concat!("a", '0', 123456789, concat!("x", 0x1F, 1_000u32, true), -5, "z");"#;
+        let (tokens, _) = lexer::tokenize_with_docs(src);
+        let values: Vec<String> = assembled_literals(src, &tokens)
+            .into_iter()
+            .map(|(v, _, _)| v)
+            .collect();
+        assert_eq!(values[0], "a0123456789x311000true-5z");
+    }
+
+    #[test]
+    fn cfg_test_items_are_test_only() {
+        let src = "pub fn a() {}\n#[cfg(test)]\nmod tests {\n    fn b() { let x = 1; }\n}\npub fn c() {}\n";
+        let (tokens, _) = lexer::tokenize_with_docs(src);
+        let ranges = test_only_items(&tokens, src.len());
+        assert_eq!(ranges.len(), 1);
+        let covered = &src[ranges[0].clone()];
+        assert!(
+            covered.starts_with("#[cfg(test)]") && covered.ends_with("}\n}"),
+            "{covered}"
+        );
+        assert!(!covered.contains("fn c"));
+        // Not test-only: `cfg(not(test))`, and `cfg(test)` inside another attribute's arguments.
+        for src in [
+            "#[cfg(not(test))]\nmod a {}",
+            "#[cfg_attr(test, derive(Debug))]\nstruct S;",
+        ] {
+            let (tokens, _) = lexer::tokenize_with_docs(src);
+            assert!(test_only_items(&tokens, src.len()).is_empty(), "{src}");
+        }
+        let (tokens, _) = lexer::tokenize_with_docs("#![cfg(test)]\nfn t() {}");
+        assert_eq!(test_only_items(&tokens, 20), [0..20]);
+    }
+
+    #[test]
+    fn integer_and_char_values_are_what_concat_makes() {
+        assert_eq!(int_value("0x1F").as_deref(), Some("31"));
+        assert_eq!(int_value("1_000u32").as_deref(), Some("1000"));
+        assert_eq!(int_value("0o17").as_deref(), Some("15"));
+        assert_eq!(int_value("1.5"), None);
+        assert_eq!(char_value("'a'").as_deref(), Some("a"));
+        assert_eq!(char_value(r"'\x41'").as_deref(), Some("A"));
+        assert_eq!(char_value(r"'\u{42}'").as_deref(), Some("B"));
+    }
 }

@@ -20,6 +20,9 @@ pub enum SecretKind {
     PasswordUrl,
     /// A literal value given to the `X-Shopify-Access-Token` header.
     AccessTokenHeader,
+    /// A password given as a parameter: a URL query's `password=`, a connection string's
+    /// `Password=`/`PWD=`, a libpq `password=`.
+    PasswordParameter,
 }
 
 impl SecretKind {
@@ -31,6 +34,7 @@ impl SecretKind {
             SecretKind::SupabaseServiceRoleJwt => "Supabase service-role JWT",
             SecretKind::PasswordUrl => "URL with an embedded password",
             SecretKind::AccessTokenHeader => "literal X-Shopify-Access-Token value",
+            SecretKind::PasswordParameter => "password in a connection string or URL query",
         }
     }
 }
@@ -62,21 +66,35 @@ pub struct Secret {
 pub const ALLOW_MARKER: &str = "clientwall:allow(hardcoded-secret)";
 
 /// The secret patterns, one alternation with a named group per kind. Defined once: the scan,
-/// history, the output redaction and the benchmark baselines all use this text.
+/// history, the output redaction and the benchmark baselines all use this text. ASCII classes
+/// only (`(?-u)`): a Unicode `\s` in a negated class makes the automaton too large for the lazy
+/// DFA, which then leaves every search to the slowest engine.
 pub const PATTERN_SOURCE: &str = concat!(
-    r"(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
+    r"(?-u)(?P<shopify>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})",
     r"|(?P<supabase>sb_secret_[A-Za-z0-9_\-]{16,})",
-    r"|(?P<jwt>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
+    // A JWT whatever the JSON formatting inside: `{"` encodes as `eyJ`, `{ ` as `eyA`, `{` and a
+    // line break as `ewo`/`ew0` (a pretty-printed payload).
+    r"|(?P<jwt>e(?:yJ|yA|wo|w0)[A-Za-z0-9_\-]{7,}\.e[yw][A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
     // `scheme://user:password@host`, the user possibly empty (`redis://:password@host`). The
     // password runs to the last `@` (as URL parsers read `p@ss@host`), the host to a separator
-    // (a list of URLs is each URL).
-    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@'"`<>]*:(?P<password>[^\s/'"`<>]+)@[^\s'"`<>,;]+)"#,
+    // (a list of URLs is each URL); a host written as a placeholder (`@<host>`, `@${HOST}`)
+    // still ends a password. The scheme is matched unbounded and cut to its last 21 characters
+    // afterwards ([`url_start`]): a counted repetition at an unanchored start makes the
+    // automaton explode on every identifier, and the search fall back to its slowest engine.
+    // A `#` or `?` before the `:` starts a fragment or a query, so
+    // `path+file://[..]#foo::bar@0.0.1` (a cargo package ID) holds no password.
+    r#"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]+://[^\s:/@'"`<>#?]*:(?P<password>[^\s/'"`<>]+)@[^\s'"`,;]*)"#,
     // The header's value wherever a header is set: `Name: value` (HTTP, YAML, curl -H),
     // `"Name": "value"` (JSON, YAML, JS, Python), `Name = "value"` (TOML), `["Name"] = "value"`,
     // `"Name" => "value"` (Ruby, PHP), `("Name", "value")` and `HeaderValue::from_static(..)`
     // (Rust, Go and other HTTP clients), `-`/`_` separated and in any case.
     r#"|(?i:x[-_]shopify[-_]access[-_]token)["']?\]?[ \t]*(?:,\s*|(?::|=>?)[ \t]*)"#,
     r#"(?:HeaderValue::from_(?:static|str)\(\s*)?["']?(?P<header>[A-Za-z0-9_\-]{16,})"#,
+    // A password given as a parameter: a URL's query (`?user=u&password=…`), a JDBC, ODBC or
+    // SQL Server connection string (`;Password=…;`, `PWD={…}`), a libpq key/value string
+    // (`host=db password=…`). Which of these a match is, is told by what surrounds it
+    // ([`parameter_context`]).
+    r#"|(?P<param>(?i:password|passwd|pwd))[ \t]*=[ \t]*(?P<pvalue>\{[^}\r\n]*\}|'[^'\r\n]*'|[^\s;&#'"`<>]+)"#,
 );
 
 static PATTERN: LazyLock<Regex> =
@@ -87,23 +105,73 @@ pub fn pattern() -> &'static Regex {
     &PATTERN
 }
 
-/// Cheap byte prefilters: a text with none of these cannot hold a secret.
-pub const NEEDLES: &[&[u8]] = &[
-    b"shp",
-    b"sb_secret_",
-    b"eyJ",
-    b"://",
-    b"ccess-",
-    b"CCESS-",
-    b"ccess_",
-    b"CCESS_",
+/// The literal parts of the patterns, in any case: every match holds one of them within
+/// [`LOOK_BEHIND`] bytes of its start. One vectorised pass finds them; the patterns run only
+/// in a window around each.
+pub const NEEDLES: &[&str] = &[
+    "shp",
+    "sb_secret_",
+    "eyJ",
+    "eyA",
+    "ewo",
+    "ew0",
+    "://",
+    "shopify-access",
+    "shopify_access",
+    "passw",
+    "pwd",
 ];
 
-/// Could `text` hold a secret at all? (A few `memmem` scans, much cheaper than the patterns.)
+/// How far before a needle a match can start (a URL's scheme before its `://`).
+const LOOK_BEHIND: usize = 32;
+
+static NEEDLE_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NEEDLES)
+        .expect("needles compile")
+});
+
+/// Could `text` hold a secret at all? (One vectorised scan, much cheaper than the patterns.)
 pub fn may_contain(text: &[u8]) -> bool {
-    NEEDLES
-        .iter()
-        .any(|n| memchr::memmem::find(text, n).is_some())
+    NEEDLE_FINDER.is_match(text)
+}
+
+/// The parts of `text` the patterns must run over: around each needle, from [`LOOK_BEHIND`]
+/// bytes before it to the end of its line and of the next two lines that are not blank (the
+/// header pattern allows line breaks after a comma and inside `from_static(`), overlapping
+/// windows merged. Every match of the patterns lies inside one window, and a search of the
+/// windows finds what a search of the whole text does.
+fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    // The end of the line of the last needle whose window was taken: a needle before it is on
+    // that same line, and its window ends where that one does.
+    let mut same_line = 0;
+    for needle in NEEDLE_FINDER.find_iter(text) {
+        if needle.start() < same_line {
+            continue;
+        }
+        let start = needle.start().saturating_sub(LOOK_BEHIND);
+        let mut end = line_end(text, needle.end());
+        same_line = end;
+        for _ in 0..2 {
+            let next = end
+                + text[end..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            end = line_end(text, next);
+        }
+        match out.last_mut() {
+            Some(last) if start <= last.end => last.end = end,
+            _ => out.push(start..end),
+        }
+    }
+    out
+}
+
+fn line_end(text: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &text[from..]).map_or(text.len(), |i| from + i)
 }
 
 /// Every secret in `text`, skipping those excused by an allow marker with a reason.
@@ -122,7 +190,26 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
         return Vec::new();
     }
     let mut found = Vec::new();
-    for caps in PATTERN.captures_iter(text) {
+    for window in windows(text) {
+        let haystack = &text[..window.end];
+        let mut at = window.start;
+        while let Some(caps) = PATTERN.captures_at(haystack, at) {
+            let whole = caps.get(0).expect("group 0 always matches");
+            at = whole.end().max(whole.start() + 1);
+            confirm(text, &caps, &mut found);
+        }
+    }
+    found
+}
+
+/// What one match of the patterns is: the secret it holds, if any, and the secrets inside it
+/// (the user part, host, path and query of a URL).
+fn confirm(
+    text: &[u8],
+    caps: &regex::bytes::Captures<'_>,
+    found: &mut Vec<(Secret, std::ops::Range<usize>)>,
+) {
+    {
         let whole = caps.get(0).expect("group 0 always matches");
         // Secrets inside the host, path or query of a URL the pattern took whole
         // (`https://u:pw@shop/admin?access_token=shpat_…`), found after the URL's own.
@@ -131,25 +218,31 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
             Some((
                 SecretKind::ShopifyToken,
                 redact_token(m.as_bytes()),
-                m,
+                m.range(),
                 m.range(),
             ))
         } else if let Some(m) = caps.name("supabase") {
             Some((
                 SecretKind::SupabaseSecretKey,
                 redact_token(m.as_bytes()),
-                m,
+                m.range(),
                 m.range(),
             ))
         } else if let Some(m) = caps.name("jwt") {
             is_service_role(m.as_bytes()).then(|| {
                 let redacted = redact_token(m.as_bytes());
-                (SecretKind::SupabaseServiceRoleJwt, redacted, m, m.range())
+                (
+                    SecretKind::SupabaseServiceRoleJwt,
+                    redacted,
+                    m.range(),
+                    m.range(),
+                )
             })
         } else if let (Some(url), Some(password)) = (caps.name("url"), caps.name("password")) {
+            let url = url_start(text, url.start())..url.end();
             // A secret in the user part (`https://shpat_…:x@host`) is a secret of its own, and
             // the URL's redacted form must not show it.
-            let user = url.start()..password.start();
+            let user = url.start..password.start();
             let inner = find_all(&text[user.clone()]);
             let mut shown = String::new();
             let mut copied = user.start;
@@ -162,28 +255,45 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
             shown.push_str(&String::from_utf8_lossy(&text[copied..user.end]));
             found.extend(shifted(inner, user.start));
             // The `@` ends the password; what follows is the host, path and query.
-            let rest = password.end() + 1..url.end();
+            let rest = password.end() + 1..url.end;
             after = shifted(find_all(&text[rest.clone()]), rest.start);
             is_literal_password(password.as_bytes()).then(|| {
                 shown.push_str("****@…");
                 (SecretKind::PasswordUrl, shown, url, password.range())
+            })
+        } else if let (Some(key), Some(value)) = (caps.name("param"), caps.name("pvalue")) {
+            (parameter_context(text, key.start(), value.end())
+                && is_literal_parameter(value.as_bytes()))
+            .then(|| {
+                let shown = format!("{}=****", String::from_utf8_lossy(key.as_bytes()));
+                (
+                    SecretKind::PasswordParameter,
+                    shown,
+                    value.range(),
+                    value.range(),
+                )
             })
         } else {
             caps.name("header")
                 .filter(|m| m.as_bytes().iter().any(u8::is_ascii_digit))
                 .map(|m| {
                     let redacted = redact_token(m.as_bytes());
-                    (SecretKind::AccessTokenHeader, redacted, m, m.range())
+                    (
+                        SecretKind::AccessTokenHeader,
+                        redacted,
+                        m.range(),
+                        m.range(),
+                    )
                 })
         };
-        if let Some((kind, redacted, m, mask)) = secret {
-            let digest = Sha256::digest(m.as_bytes()).into();
+        if let Some((kind, redacted, range, mask)) = secret {
+            let digest = Sha256::digest(&text[range.clone()]).into();
             found.push((
                 Secret {
                     kind,
                     redacted,
-                    start: m.start(),
-                    end: m.end(),
+                    start: range.start,
+                    end: range.end,
                     digest,
                     mask,
                 },
@@ -192,7 +302,18 @@ pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
         }
         found.append(&mut after);
     }
-    found
+}
+
+/// Where the URL whose scheme the pattern matched from `start` begins: its scheme is at most 21
+/// characters, starting with a letter (`[a-zA-Z][a-zA-Z0-9+.-]{1,20}`), the last of the run.
+fn url_start(text: &[u8], start: usize) -> usize {
+    let Some(separator) = memchr::memmem::find(&text[start..], b"://").map(|i| start + i) else {
+        return start;
+    };
+    let earliest = separator.saturating_sub(21).max(start);
+    (earliest..separator)
+        .find(|&i| text[i].is_ascii_alphabetic() && separator - i >= 2)
+        .unwrap_or(start)
 }
 
 /// Secrets found in a slice that starts at `offset`, moved to the whole text's offsets.
@@ -248,15 +369,84 @@ fn redact_token(token: &[u8]) -> String {
     format!("{shown}… ({} characters)", text.chars().count())
 }
 
-/// Placeholders and environment interpolation are not passwords.
+/// Placeholders and environment interpolation are not passwords: `$VAR`, `${VAR}`, `{name}`,
+/// `<password>`, `%s`, `%(name)s`, `%NAME%`, masks (`****`, `***_1`, `xxxx`). A `%` followed by
+/// anything else is a percent-encoded password (`%21secret`).
 fn is_literal_password(password: &[u8]) -> bool {
     let text = String::from_utf8_lossy(password);
-    let placeholder = text.starts_with('$')
+    let placeholder = text.is_empty()
+        || text.starts_with('$')
         || text.starts_with('{')
         || text.starts_with('<')
-        || text.starts_with('%')
+        || text.starts_with("***")
+        || is_percent_placeholder(&text)
         || text.chars().all(|c| c == '*' || c == 'x' || c == 'X');
     !placeholder
+}
+
+/// `%s`, `%(name)s`, `%{name}`, `%NAME%`: printf, Python and Windows placeholders.
+fn is_percent_placeholder(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('%') else {
+        return false;
+    };
+    let name = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    rest == "s"
+        || (rest.starts_with('(') && rest.ends_with(")s"))
+        || rest.starts_with('{')
+        || rest.strip_suffix('%').is_some_and(name)
+}
+
+/// A parameter's value, unquoted: `'…'` (libpq) and `{…}` (ODBC) quote a password, but `{}`,
+/// `{0}` and `{name}` are format placeholders; `?` is a bound parameter.
+fn is_literal_parameter(value: &[u8]) -> bool {
+    let inner = if let Some(quoted) = value.strip_prefix(b"'") {
+        quoted.strip_suffix(b"'").unwrap_or(quoted)
+    } else if let Some(braced) = value.strip_prefix(b"{") {
+        let braced = braced.strip_suffix(b"}").unwrap_or(braced);
+        let format = braced
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'?'));
+        if format {
+            return false;
+        }
+        braced
+    } else {
+        value
+    };
+    inner != b"?" && is_literal_password(inner)
+}
+
+/// Is the `password=` at `key` (its value ending at `value_end`) a parameter of a connection
+/// string or URL, rather than a variable or an argument in code? After `?`, `&` or `;` it is;
+/// followed by `;` on a line of `name=value` pairs it is (`Password=…;Server=…`); separated by
+/// whitespace on a line that names a libpq `host=`, `dbname=`, `user=` or `port=` it is. Part
+/// of a longer name (`db_password=`, `PGPASSWORD=`) it is not.
+fn parameter_context(text: &[u8], key: usize, value_end: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &text[..key]).map_or(0, |i| i + 1);
+    let line = &text[line_start..line_end(text, value_end)];
+    let before = &text[line_start..key];
+    let immediate = before.last().copied();
+    if immediate.is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        return false;
+    }
+    let previous = before
+        .iter()
+        .rev()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t'));
+    if matches!(previous, Some(b'?' | b'&' | b';')) {
+        return true;
+    }
+    let pairs = line.iter().filter(|&&b| b == b'=').count();
+    if text.get(value_end) == Some(&b';') && pairs >= 2 {
+        return true;
+    }
+    let libpq = ["host=", "hostaddr=", "dbname=", "user=", "port="]
+        .iter()
+        .any(|k| memchr::memmem::find(line, k.as_bytes()).is_some());
+    libpq
+        && matches!(immediate, None | Some(b' ' | b'\t' | b'"' | b'\''))
+        && !matches!(previous, Some(b',' | b'('))
 }
 
 /// Does the JWT's payload claim `"role": "service_role"`?
@@ -267,6 +457,10 @@ fn is_service_role(jwt: &[u8]) -> bool {
     let Some(decoded) = base64url_decode(payload) else {
         return false;
     };
+    // Whatever the JSON's formatting: parsed when it parses, else with its whitespace removed.
+    if let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(&decoded) {
+        return claims.get("role").and_then(|r| r.as_str()) == Some("service_role");
+    }
     let compact: Vec<u8> = decoded
         .into_iter()
         .filter(|b| !b.is_ascii_whitespace())
@@ -473,5 +667,237 @@ mod tests {
         assert_eq!(kinds(&no_reason).len(), 1);
         let too_far = format!("// clientwall:allow(hardcoded-secret): x\n\nlet t = \"{token}\";");
         assert_eq!(kinds(&too_far).len(), 1);
+    }
+
+    /// Every secret of `text` is masked in what clientwall prints of it.
+    fn assert_redacted(text: &str, secret: &str) {
+        let shown = crate::redact::text(text);
+        assert!(!shown.contains(secret), "{shown}");
+        let source = crate::redact::source(text);
+        assert!(!source.contains(secret), "{source}");
+    }
+
+    #[test]
+    fn a_schemes_run_is_cut_to_21_characters() {
+        let text = format!("{}https://u:hunter2@h", "a".repeat(40));
+        let found = find(text.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].start, 40 + 5 - 21);
+        assert_eq!(
+            found[0].redacted,
+            format!("{}https://u:****@…", "a".repeat(16))
+        );
+        assert!(
+            kinds("x://u:hunter2@h").is_empty(),
+            "a scheme has two characters at least"
+        );
+        let b = find(b"https://u:hunter2@h");
+        assert_eq!(b[0].start, 0);
+    }
+
+    #[test]
+    fn a_cargo_package_id_is_no_password_url() {
+        assert!(kinds("path+file://[..]#foo::bar@0.0.1").is_empty());
+        assert!(kinds("path+file:///home/u/ws/foo#foo::bar@0.0.1").is_empty());
+        assert!(
+            kinds("registry+https://github.com/rust-lang/crates.io-index#serde@1.0.0").is_empty()
+        );
+        // Its breach twin: the same shape with a real user and password.
+        assert_eq!(
+            kinds("git+https://deploy:hunter2@git.example.com/foo#bar@0.0.1"),
+            ["URL with an embedded password"]
+        );
+    }
+
+    #[test]
+    fn a_fragment_before_user_pass_is_no_password() {
+        assert!(kinds("https://user#name:password@domain/a/b/c").is_empty());
+        assert!(kinds("https://host/?q=a:b@c").is_empty());
+        assert_eq!(
+            kinds("https://user:password1@domain/a/b/c#name"),
+            ["URL with an embedded password"]
+        );
+    }
+
+    #[test]
+    fn masked_placeholders_are_no_password() {
+        for text in [
+            "https://user:***_1@example.com/simple",
+            "https://user:****@example.com/",
+            "https://user:xxxx@example.com/",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}");
+        }
+        assert_eq!(
+            kinds("https://user:s3cr3t_1@example.com/simple"),
+            ["URL with an embedded password"]
+        );
+    }
+
+    #[test]
+    fn a_password_starting_with_percent_is_found() {
+        let text = "https://u:%21secret@host/";
+        assert_eq!(kinds(text), ["URL with an embedded password"]);
+        assert_redacted(text, "%21secret");
+        for placeholder in [
+            "https://u:%s@host/",
+            "postgres://u:%(password)s@host/db",
+            "postgres://u:%DB_PASSWORD%@host/db",
+        ] {
+            assert!(kinds(placeholder).is_empty(), "{placeholder}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_host_does_not_hide_a_password() {
+        for text in [
+            "postgres://app:hunter2@<host>:5432/db",
+            "postgres://app:hunter2@${DB_HOST}:5432/db",
+            "postgres://app:hunter2@",
+        ] {
+            assert_eq!(kinds(text), ["URL with an embedded password"], "{text}");
+            assert_redacted(text, "hunter2");
+        }
+        let libpq = "host=${DB_HOST} dbname=app user=app password=hunter2";
+        assert_eq!(
+            kinds(libpq),
+            ["password in a connection string or URL query"]
+        );
+        assert!(kinds("postgres://app:${DB_PASSWORD}@<host>/db").is_empty());
+    }
+
+    #[test]
+    fn passwords_in_url_query_parameters() {
+        for (text, secret) in [
+            (
+                "https://db.example.com/x?user=u&password=hunter2",
+                "hunter2",
+            ),
+            (
+                "mysql://db.example.com/app?pwd=Hunter-22&ssl=true",
+                "Hunter-22",
+            ),
+            ("\"https://h/login?PASSWORD=s3cret#top\"", "s3cret"),
+        ] {
+            assert_eq!(
+                kinds(text),
+                ["password in a connection string or URL query"],
+                "{text}"
+            );
+            assert_redacted(text, secret);
+        }
+        for clean in [
+            "https://db.example.com/x?user=u&password=${DB_PASSWORD}",
+            "https://db.example.com/x?user=u&password=$DB_PASSWORD",
+            "https://db.example.com/x?user=u&password=<password>",
+            "https://db.example.com/x?user=u&password=",
+            "https://db.example.com/x?user=u&password={}",
+            "https://db.example.com/x?user=u&password={password}",
+        ] {
+            assert!(kinds(clean).is_empty(), "{clean}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_jdbc_odbc_and_sql_server_connection_strings() {
+        for (text, secret) in [
+            (
+                "jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=Hunter2!;",
+                "Hunter2!",
+            ),
+            (
+                "Server=tcp:db.example.com,1433;Database=app;User Id=app;Password=Hunter2;",
+                "Hunter2",
+            ),
+            ("Password=Hunter2;Server=db;Database=app", "Hunter2"),
+            (
+                "Driver={ODBC Driver 18 for SQL Server};Server=db;Uid=app;PWD={p;ss w0rd};",
+                "p;ss w0rd",
+            ),
+        ] {
+            assert_eq!(
+                kinds(text),
+                ["password in a connection string or URL query"],
+                "{text}"
+            );
+            assert_redacted(text, secret);
+        }
+        for clean in [
+            "Server=db;Database=app;User Id=app;Password=${DB_PASSWORD};",
+            "Server=db;Database=app;Uid=app;PWD={};",
+            "jdbc:sqlserver://db;user=sa;password=?;",
+            "Server=db;Database=app;Password=<your password>;",
+            "Server=db;Database=app;Password=%s;",
+        ] {
+            assert!(kinds(clean).is_empty(), "{clean}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_libpq_key_value_strings() {
+        for (text, secret) in [
+            (
+                "host=db.internal port=5432 dbname=app user=app password=hunter2",
+                "hunter2",
+            ),
+            ("\"host=localhost password=hunter2 dbname=app\"", "hunter2"),
+            ("host=db user=app password='se cret'", "se cret"),
+        ] {
+            assert_eq!(
+                kinds(text),
+                ["password in a connection string or URL query"],
+                "{text}"
+            );
+            assert_redacted(text, secret);
+        }
+        for clean in [
+            "host=db user=app password=$PGPASSWORD",
+            "let password = read_password();",
+            "connect(host=host, user=user, password=password)",
+            "DB_PASSWORD=hunter2",
+            "PGPASSWORD=hunter2 psql -h db",
+            "the password=field is described below",
+        ] {
+            assert!(kinds(clean).is_empty(), "{clean}");
+        }
+    }
+
+    #[test]
+    fn pretty_printed_jwt_payloads() {
+        // {"alg":"HS256"} . {\n  "iss" : "supabase",\n  "role" : "service_role"\n} . sig
+        let service = "eyJhbGciOiJIUzI1NiJ9.ewogICJpc3MiIDogInN1cGFiYXNlIiwKICAicm9sZSIgOiAic2VydmljZV9yb2xlIgp9.c2lnbmF0dXJlMTIz";
+        // The same with "role" : "anon".
+        let anon = "eyJhbGciOiJIUzI1NiJ9.ewogICJpc3MiIDogInN1cGFiYXNlIiwKICAicm9sZSIgOiAiYW5vbiIKfQ.c2lnbmF0dXJlMTIz";
+        assert_eq!(kinds(service), ["Supabase service-role JWT"]);
+        assert_redacted(&format!("key: {service}"), service);
+        assert!(kinds(anon).is_empty());
+    }
+
+    #[test]
+    fn the_windows_find_what_a_whole_search_finds() {
+        let token = &*TOKEN;
+        let filler = "x".repeat(10_000);
+        let text = format!(
+            "{filler}\n.header(\n    \"X-Shopify-Access-Token\",\n\n    \"a1b2c3d4e5f6a7b8c9d0e1f2\",\n)\n{filler} redis://:pw1@cache {token}\n{filler}"
+        );
+        let found: Vec<_> = find(text.as_bytes()).into_iter().map(|s| s.kind).collect();
+        assert_eq!(
+            found,
+            [
+                SecretKind::AccessTokenHeader,
+                SecretKind::PasswordUrl,
+                SecretKind::ShopifyToken
+            ]
+        );
+        let whole: Vec<_> = pattern()
+            .find_iter(text.as_bytes())
+            .map(|m| m.range())
+            .collect();
+        assert_eq!(whole.len(), 3);
+        let windowed: Vec<_> = find_all(text.as_bytes())
+            .into_iter()
+            .map(|(_, whole)| whole)
+            .collect();
+        assert_eq!(whole, windowed);
     }
 }
