@@ -111,6 +111,9 @@ struct GraphArgs {
     /// needed).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
+    /// Draw only this client's island and the crates it reaches.
+    #[arg(long, value_name = "NAME")]
+    client: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,7 +133,8 @@ struct AttestArgs {
     /// Path to the workspace's Cargo.toml (default: the workspace of the current directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<Utf8PathBuf>,
-    /// Output format: Markdown to hand over, or JSON to process.
+    /// Output format: Markdown to hand over, JSON to process, or one self-contained HTML page
+    /// (inline CSS and SVG, no script, no external request) to show and print.
     #[arg(long, value_enum, default_value_t = AttestFormat::Md)]
     format: AttestFormat,
     /// Write the attestation to FILE (instead of standard output).
@@ -164,6 +168,8 @@ enum AttestFormat {
     Md,
     /// JSON, for programs.
     Json,
+    /// One self-contained HTML page (prints on A4 or Letter).
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -288,9 +294,9 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
         ..CheckOptions::default()
     })?;
     print(&match args.format {
-        GraphFormat::Dot => clientwall::map::dot(&checked),
-        GraphFormat::Mermaid => clientwall::map::mermaid(&checked),
-        GraphFormat::Svg => clientwall::map::svg(&checked)?,
+        GraphFormat::Dot => clientwall::map::dot(&checked, args.client.as_deref())?,
+        GraphFormat::Mermaid => clientwall::map::mermaid(&checked, args.client.as_deref())?,
+        GraphFormat::Svg => clientwall::map::svg(&checked, args.client.as_deref())?,
     });
     Ok(ExitCode::SUCCESS)
 }
@@ -301,7 +307,10 @@ fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     let text = match args.format {
         AttestFormat::Md => attestation.markdown(),
         AttestFormat::Json => attestation.json(),
+        AttestFormat::Html => attestation.html(),
     };
+    // What is written and signed is what would be printed: redacted.
+    let text = redact::text(&text).into_owned();
     match (&args.output, &args.sign) {
         (Some(output), Some(key_path)) => {
             let key = signing::load_private_key(key_path, || ask_passphrase(key_path))?;

@@ -59,6 +59,8 @@ fn every_output(root: &camino::Utf8Path, extra: &[&str], expect: Option<i32>) ->
         &["graph", "--format", "mermaid"],
         &["attest", "acme", "--format", "md"],
         &["attest", "acme", "--format", "json"],
+        &["attest", "acme", "--format", "html"],
+        &["graph", "--format", "svg"],
     ] {
         let run = run_cli(root, args, limit);
         assert_no_canary(&format!("{args:?}"), &run);
@@ -114,7 +116,7 @@ fn a_canary_secret_never_appears_whole_in_any_output() {
     commit_all(root, "delete the old token");
 
     let runs = every_output(root, &[], Some(1)) + every_output(root, &["--history"], Some(1));
-    assert_eq!(runs, 28);
+    assert_eq!(runs, 32);
     // flycheck: cargo check's messages (the warning quoting the token), then the check's.
     for message_format in ["json", "json-diagnostic-rendered-ansi"] {
         let args = ["flycheck", "--message-format", message_format];

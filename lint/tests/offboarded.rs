@@ -272,6 +272,21 @@ fn attest_knows_offboarded_clients() {
     );
     assert_eq!(json["certificates"][0]["rows_destroyed"], 120);
     assert_eq!(json["destroyed_data_named_by"].as_array().unwrap().len(), 1);
+    // The page says plainly that the client was offboarded: every axis not applicable, the
+    // failure shown as a failure.
+    let (code, html) = attest(&fixture, "umbrella", "html");
+    assert_eq!(code, Some(1), "{html}");
+    assert_eq!(
+        html.matches("<span class=\"verdict\">not applicable</span>")
+            .count(),
+        4
+    );
+    assert!(!html.contains(">met<"), "{html}");
+    assert!(html.contains("Result: FAILED: see below"), "{html}");
+    assert!(
+        html.contains("offboarded/umbrella-2026-01-15.json"),
+        "{html}"
+    );
 
     // With hooli on its own database, nothing of umbrella is back.
     let toml = fixture.root.join("clients/hooli/client.toml");

@@ -86,8 +86,10 @@ fn svg_map_is_drawn_in_process_and_the_readme_picture_is_current() {
     for expected in [
         "client acme",
         "client globex",
-        "agency-credentials (credential helper)",
-        "#ff0000ff",
+        "agency-credentials",
+        "(credential helper)",
+        "class=\"octagon\"",
+        "class=\"edge violation\"",
     ] {
         assert!(svg.contains(expected), "`{expected}` missing from the map");
     }

@@ -6,6 +6,12 @@
 //! checksum anyone can recompute shows no author: `attest --sign` adds an SSH signature
 //! ([`crate::signing`]) that the client verifies with `ssh-keygen -Y verify`.
 
+pub mod axes;
+pub mod html;
+pub mod scopes;
+
+pub use axes::{Axis, AxisName, ScopeUse, Verdict};
+
 use crate::check::{self, CheckOptions};
 use crate::classify::Kind;
 use crate::client_toml::ClientToml;
@@ -25,6 +31,12 @@ pub struct Attestation {
     /// Why there is no commit: not a git repository, or one without commits yet.
     #[serde(skip)]
     pub no_commit_reason: &'static str,
+    /// The version of clientwall's template the client was made from (or upgraded to), from
+    /// its record; `None` for a crate the template did not make.
+    pub template_version: Option<String>,
+    /// The four axes (isolated, read-only, short-lived, minimal), each a verdict with its
+    /// evidence, derived from the facts below.
+    pub axes: Vec<Axis>,
     pub access: Option<Access>,
     pub database: Option<Database>,
     pub dependencies: Vec<Dependency>,
@@ -40,9 +52,34 @@ pub struct Attestation {
     /// deletion certificates.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub offboarded_before: Vec<CertificateSummary>,
+    /// The comparison of the client's synced numbers with Shopify's own, when one was recorded.
+    pub reconciliation: Reconciliation,
+    /// The client's island of the isolation map (inline SVG) for the HTML page: a picture of
+    /// the facts above, not one of them.
+    #[serde(skip)]
+    pub island_svg: String,
     /// SHA-256 checksum of this document with this field empty: equal copies have equal
     /// checksums. It is not a signature.
     pub checksum_sha256: String,
+}
+
+/// The reconciliation of the client's numbers with Shopify's: until a reconciliation record
+/// exists, the attestation says plainly that none was recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub recorded: bool,
+    pub statement: String,
+}
+
+impl Reconciliation {
+    pub fn not_recorded() -> Reconciliation {
+        Reconciliation {
+            recorded: false,
+            statement:
+                "not recorded (no comparison of the synced numbers with Shopify's own is on file)"
+                    .to_owned(),
+        }
+    }
 }
 
 /// What `attest CLIENT` reports on: a client of the workspace, or one that was offboarded and
@@ -65,6 +102,13 @@ impl Attested {
         match self {
             Attested::Client(a) => markdown(a),
             Attested::Offboarded(a) => offboarded_markdown(a),
+        }
+    }
+
+    pub fn html(&self) -> String {
+        match self {
+            Attested::Client(a) => html::client(a),
+            Attested::Offboarded(a) => html::offboarded(a),
         }
     }
 
@@ -292,6 +336,9 @@ pub struct Access {
     pub scopes: Vec<String>,
     pub write_scopes: Vec<String>,
     pub token_lifetime_hours: Option<i64>,
+    /// Each declared scope and the template's commands that need it; `None` for a crate the
+    /// template did not make.
+    pub scope_uses: Option<Vec<ScopeUse>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -377,14 +424,15 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         help: None,
     })?;
     let config = ClientToml::load(area)?;
-    let from_template = match camino::Utf8Path::from_path(&area.dir) {
-        Some(dir) => rules::template_drift::applies(
+    let template_version = match camino::Utf8Path::from_path(&area.dir) {
+        Some(dir) => rules::template_drift::made_by_clientwall(
             dir,
             scaffold::Catalog::embedded(),
             checked.config.template.is_some(),
         )?,
-        None => false,
+        None => None,
     };
+    let from_template = template_version.is_some();
 
     let dependencies: Vec<Dependency> = graph
         .client_closure(client)
@@ -466,6 +514,8 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         crate_dir: checked.layout.display(&area.dir),
         commit: commit(&checked.layout.root)?,
         no_commit_reason: no_commit_reason(&checked.layout.root),
+        template_version,
+        axes: Vec::new(),
         access: config.as_ref().map(|c| Access {
             shop: c.shop.as_ref().map(|s| s.value.clone()),
             scopes: c.scopes.iter().map(|s| s.value.clone()).collect(),
@@ -476,6 +526,9 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                 .filter(|s| !s.starts_with("read_"))
                 .collect(),
             token_lifetime_hours: c.token_lifetime_hours.as_ref().map(|h| h.value),
+            scope_uses: from_template.then(|| {
+                axes::scope_uses(&c.scopes.iter().map(|s| s.value.clone()).collect::<Vec<_>>())
+            }),
         }),
         database: config.as_ref().map(|c| Database {
             kind: c.database_kind.as_ref().map(|k| k.value.clone()),
@@ -494,8 +547,11 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         role_overrides: checked.role_overrides.clone(),
         dependencies,
         offboarded_before,
+        reconciliation: Reconciliation::not_recorded(),
+        island_svg: crate::map::svg_of_client(&checked, client)?,
         checksum_sha256: String::new(),
     };
+    attestation.axes = axes::axes(&attestation);
     attestation.checksum_sha256 = checksum(&attestation);
     Ok(attestation)
 }
@@ -589,6 +645,29 @@ pub fn markdown(a: &Attestation) -> String {
         } else {
             "FAILED: see the rules below"
         }
+    ));
+    out.push_str(&format!(
+        "Template version: {}\n\n",
+        a.template_version.as_deref().map_or(
+            "(not made from clientwall's template)".to_owned(),
+            |v| format!("`{v}`")
+        )
+    ));
+    out.push_str("## The four axes\n\n");
+    for axis in &a.axes {
+        out.push_str(&format!(
+            "- **{}: {}**. {}\n",
+            axis.axis.label(),
+            axis.verdict.label(),
+            axis.summary
+        ));
+        for evidence in &axis.evidence {
+            out.push_str(&format!("  - {evidence}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "\nReconciliation with Shopify's numbers: {}\n\n",
+        a.reconciliation.statement
     ));
     out.push_str("## Access\n\n");
     match &a.access {

@@ -1,6 +1,7 @@
 //! `cargo clientwall graph`: the isolation map. Clients are islands (one cluster each), shared
 //! crates sit between them, credential helpers are marked, and every edge on a violation's path
 //! is drawn in red. Only the workspace's own crates are drawn, not registry dependencies.
+//! `--client NAME` draws one client's island and the crates it reaches.
 
 use crate::check::Checked;
 use crate::classify::Kind;
@@ -8,19 +9,50 @@ use crate::graph::{CrateGraph, NodeId, kind_name};
 use cargo_metadata::DependencyKind;
 use std::collections::BTreeSet;
 
-/// The map's content, independent of the output syntax.
-struct Map<'g> {
-    graph: &'g CrateGraph,
-    nodes: Vec<NodeId>,
-    /// (from, to, kind, red)
-    edges: Vec<(NodeId, NodeId, DependencyKind, bool)>,
+pub mod svg;
+
+/// An edge of the map: (from, to, kind), red when it lies on a violation's path.
+#[derive(Debug, Clone, Copy)]
+pub struct DrawnEdge {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub kind: DependencyKind,
+    pub red: bool,
 }
 
-fn map(checked: &Checked) -> Option<Map<'_>> {
-    let graph = checked.graph.as_ref()?;
-    let mut nodes: Vec<NodeId> = (0..graph.nodes.len())
-        .filter(|&n| graph.nodes[n].source.is_local())
-        .collect();
+/// The map's content, independent of the output syntax.
+pub struct MapContent<'g> {
+    graph: &'g CrateGraph,
+    nodes: Vec<NodeId>,
+    edges: Vec<DrawnEdge>,
+}
+
+/// What the map shows of the workspace: every local crate, or (`Some(client)`) the client's
+/// own crates and the local crates it reaches (what cargo compiles for it).
+fn map<'c>(
+    checked: &'c Checked,
+    client: Option<&str>,
+) -> crate::error::Result<Option<MapContent<'c>>> {
+    let Some(graph) = checked.graph.as_ref() else {
+        return Ok(None);
+    };
+    let shown: Option<BTreeSet<NodeId>> = match client {
+        None => None,
+        Some(name) => {
+            let own = graph.client_crates(name);
+            if own.is_empty() {
+                return Err(crate::error::Error::Layout {
+                    message: format!("no client named `{name}`"),
+                    help: None,
+                });
+            }
+            Some(own.into_iter().chain(graph.client_closure(name)).collect())
+        }
+    };
+    let visible = |n: NodeId| {
+        graph.nodes[n].source.is_local() && shown.as_ref().is_none_or(|s| s.contains(&n))
+    };
+    let mut nodes: Vec<NodeId> = (0..graph.nodes.len()).filter(|&n| visible(n)).collect();
     nodes.sort_by_key(|&n| {
         (
             graph.nodes[n].kind != Kind::Client,
@@ -39,10 +71,10 @@ fn map(checked: &Checked) -> Option<Map<'_>> {
         })
         .collect();
     let mut seen = BTreeSet::new();
-    let mut edges: Vec<(NodeId, NodeId, DependencyKind, bool)> = graph
+    let mut edges: Vec<DrawnEdge> = graph
         .edges
         .iter()
-        .filter(|e| graph.nodes[e.from].source.is_local() && graph.nodes[e.to].source.is_local())
+        .filter(|e| visible(e.from) && visible(e.to))
         .filter(|e| seen.insert((e.from, e.to, kind_name(e.kind))))
         .map(|e| {
             let key = (
@@ -50,21 +82,26 @@ fn map(checked: &Checked) -> Option<Map<'_>> {
                 graph.nodes[e.to].name.clone(),
                 kind_name(e.kind).to_owned(),
             );
-            (e.from, e.to, e.kind, red.contains(&key))
+            DrawnEdge {
+                from: e.from,
+                to: e.to,
+                kind: e.kind,
+                red: red.contains(&key),
+            }
         })
         .collect();
-    edges.sort_by_key(|&(from, to, kind, _)| {
+    edges.sort_by_key(|e| {
         (
-            graph.nodes[from].name.clone(),
-            graph.nodes[to].name.clone(),
-            kind_name(kind),
+            graph.nodes[e.from].name.clone(),
+            graph.nodes[e.to].name.clone(),
+            kind_name(e.kind),
         )
     });
-    Some(Map {
+    Ok(Some(MapContent {
         graph,
         nodes,
         edges,
-    })
+    }))
 }
 
 fn quote(text: &str) -> String {
@@ -72,9 +109,9 @@ fn quote(text: &str) -> String {
 }
 
 /// Graphviz DOT.
-pub fn dot(checked: &Checked) -> String {
-    let Some(map) = map(checked) else {
-        return "digraph isolation {}\n".to_owned();
+pub fn dot(checked: &Checked, client: Option<&str>) -> crate::error::Result<String> {
+    let Some(map) = map(checked, client)? else {
+        return Ok("digraph isolation {}\n".to_owned());
     };
     let g = map.graph;
     let mut out = String::from(
@@ -109,7 +146,13 @@ pub fn dot(checked: &Checked) -> String {
             quote(&format!("role override: {}", role_override.describe()))
         ));
     }
-    for &(from, to, kind, red) in &map.edges {
+    for &DrawnEdge {
+        from,
+        to,
+        kind,
+        red,
+    } in &map.edges
+    {
         let style = match kind {
             DependencyKind::Development => ", style=dashed",
             DependencyKind::Build => ", style=dotted",
@@ -128,13 +171,13 @@ pub fn dot(checked: &Checked) -> String {
         ));
     }
     out.push_str("}\n");
-    out
+    Ok(out)
 }
 
 /// Mermaid flowchart.
-pub fn mermaid(checked: &Checked) -> String {
-    let Some(map) = map(checked) else {
-        return "graph LR\n".to_owned();
+pub fn mermaid(checked: &Checked, client: Option<&str>) -> crate::error::Result<String> {
+    let Some(map) = map(checked, client)? else {
+        return Ok("graph LR\n".to_owned());
     };
     let g = map.graph;
     let id = |n: NodeId| format!("n{n}");
@@ -165,7 +208,16 @@ pub fn mermaid(checked: &Checked) -> String {
         ));
     }
     let mut red = Vec::new();
-    for (i, &(from, to, kind, is_red)) in map.edges.iter().enumerate() {
+    for (
+        i,
+        &DrawnEdge {
+            from,
+            to,
+            kind,
+            red: is_red,
+        },
+    ) in map.edges.iter().enumerate()
+    {
         let arrow = if kind == DependencyKind::Development {
             "-.->"
         } else {
@@ -187,88 +239,25 @@ pub fn mermaid(checked: &Checked) -> String {
             red.join(",")
         ));
     }
-    out
+    Ok(out)
 }
 
-/// SVG, laid out in-process (the `layout-rs` crate, pure Rust): no Graphviz needed. Clients are
-/// blue rounded boxes, shared crates grey boxes, credential helpers orange double circles; dev
-/// dependencies dashed, build dependencies dotted, edges on a violation's path red and wide.
-pub fn svg(checked: &Checked) -> crate::error::Result<String> {
-    use layout::backends::svg::SVGWriter;
-    use layout::core::base::Orientation;
-    use layout::core::color::Color;
-    use layout::core::style::{LineStyleKind, StyleAttr};
-    use layout::std_shapes::render::get_shape_size;
-    use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
-    use layout::topo::layout::VisualGraph;
-
-    let Some(map) = map(checked) else {
-        return Ok(SVGWriter::new().finalize());
+/// SVG, laid out in-process ([`svg`]): no Graphviz needed. A standalone document, with its XML
+/// declaration.
+pub fn svg(checked: &Checked, client: Option<&str>) -> crate::error::Result<String> {
+    let body = match map(checked, client)? {
+        Some(content) => svg::render(&content),
+        None => "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"40\" viewBox=\"0 0 120 40\"></svg>\n".to_owned(),
     };
-    let g = map.graph;
-    let orientation = Orientation::LeftToRight;
-    let mut visual = VisualGraph::new(orientation);
-    let mut handles = std::collections::HashMap::new();
-    for &n in &map.nodes {
-        let node = &g.nodes[n];
-        let (shape, line, fill, rounded) = match node.kind {
-            Kind::Client => (
-                ShapeKind::new_box(&format!("client {}", node.name)),
-                0x4a7ab8ff,
-                0xdbe8f7ff,
-                12,
-            ),
-            Kind::CredentialHelper => (
-                ShapeKind::new_double_circle(&format!("{} (credential helper)", node.name)),
-                0x000000ff,
-                0xf6c9a8ff,
-                0,
-            ),
-            _ => (ShapeKind::new_box(&node.name), 0x000000ff, 0xeeeeeeff, 0),
-        };
-        let look = StyleAttr::new(Color::new(line), 1, Some(Color::new(fill)), rounded, 14);
-        let size = get_shape_size(orientation, &shape, look.font_size, false);
-        handles.insert(
-            n,
-            visual.add_node(Element::create(shape, look, orientation, size)),
-        );
-    }
-    // One font size throughout: the SVG writer keys its styles by size in a hash map, so a
-    // second size would make the output's order vary from run to run.
-    for &(from, to, kind, red) in &map.edges {
-        let (Some(&from), Some(&to)) = (handles.get(&from), handles.get(&to)) else {
-            continue;
-        };
-        let line_style = match kind {
-            DependencyKind::Development => LineStyleKind::Dashed,
-            DependencyKind::Build => LineStyleKind::Dotted,
-            _ => LineStyleKind::Normal,
-        };
-        let look = if red {
-            StyleAttr::new(Color::fast("red"), 3, None, 0, 14)
-        } else {
-            StyleAttr::new(Color::fast("black"), 1, None, 0, 14)
-        };
-        let arrow = Arrow::new(
-            LineEndKind::None,
-            LineEndKind::Arrow,
-            line_style,
-            kind_name(kind),
-            &look,
-            &None,
-            &None,
-        );
-        visual.add_edge(arrow, from, to);
-    }
-    // The layout library asserts on shapes it cannot place; a map it cannot draw is an error,
-    // never a crash.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        let mut writer = SVGWriter::new();
-        visual.do_it(false, false, false, &mut writer);
-        writer.finalize()
-    }))
-    .map_err(|_| crate::error::Error::Layout {
-        message: "failed to lay out the isolation map as SVG".into(),
-        help: Some("use `--format dot` and Graphviz instead".into()),
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}"
+    ))
+}
+
+/// The island of `client` and what it reaches, as an `<svg>` element to inline in a page.
+pub fn svg_of_client(checked: &Checked, client: &str) -> crate::error::Result<String> {
+    Ok(match map(checked, Some(client))? {
+        Some(content) => svg::render(&content),
+        None => String::new(),
     })
 }

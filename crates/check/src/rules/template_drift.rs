@@ -74,6 +74,18 @@ pub fn applies(dir: &Utf8Path, catalog: &Catalog, custom_template: bool) -> Resu
         .is_some_and(|client| client.record.origin == Origin::Clientwall))
 }
 
+/// The template version of the client in `dir` when clientwall's template made it (its
+/// record's, or the one its `Cargo.toml` names); `None` when it did not.
+pub fn made_by_clientwall(
+    dir: &Utf8Path,
+    catalog: &Catalog,
+    custom_template: bool,
+) -> Result<Option<String>> {
+    Ok(client::read(dir, catalog, legacy_origin(custom_template))?
+        .filter(|client| client.record.origin == Origin::Clientwall)
+        .map(|client| client.record.template_version))
+}
+
 /// Where a client without a record came from: the workspace's own template when it names one.
 fn legacy_origin(custom_template: bool) -> Origin {
     if custom_template {
