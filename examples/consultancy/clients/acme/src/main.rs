@@ -125,6 +125,10 @@ fn show_scopes(config: &ClientConfig) -> Result<()> {
     for scope in &config.shopify.scopes {
         let info = scopes::describe(scope);
         println!("  {scope}");
+        println!(
+            "    needed by:      {}",
+            client::graphql::needed_by(scope).join(", ")
+        );
         println!("    allows:         {}", info.allows);
         println!("    does not allow: {}", info.does_not_allow);
     }
