@@ -72,6 +72,13 @@ pub fn syntax_errors(tree: &apollo_parser::SyntaxTree) -> Vec<String> {
     errors
 }
 
+/// Why Shopify would refuse a bulk query (`bulkOperationRunQuery`'s `userErrors`), if it would:
+/// it does not parse. Bulk queries have no cost limit.
+pub fn bulk_query_error(query: &str) -> Option<String> {
+    let tree = Parser::new(query).recursion_limit(MAX_DEPTH).parse();
+    syntax_errors(&tree).into_iter().next()
+}
+
 /// Shopify's answer to a query over the limit (HTTP 200).
 pub fn max_cost_exceeded(cost: u64, max_cost: u64) -> Value {
     json!({ "errors": [{

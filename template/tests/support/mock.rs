@@ -682,6 +682,10 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
         .unwrap_or("")
         .to_owned();
     let orders = query.contains("orders(");
+    if let Some(message) = super::cost::bulk_query_error(&query) {
+        return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
+            "userErrors": [{ "field": ["query"], "message": message, "code": "INVALID" }] } } });
+    }
     if !orders && !query.contains("customers(") {
         return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
             "userErrors": [{ "field": ["query"], "message": "unsupported query", "code": "INVALID" }] } } });

@@ -471,6 +471,17 @@ fn the_mock_prices_queries_by_shopify_rules() {
     assert!(requested_cost("{ orders(after: \"x\") { nodes { id } } }", &json!({})).is_err());
     assert!(requested_cost("{ orders(first: $missing) { nodes { id } } }", &json!({})).is_err());
     assert!(requested_cost("{ orders(first: 1) { ", &json!({})).is_err());
+    // An argument without a value (a bulk query whose placeholder was not replaced) is refused,
+    // as a query and as a bulk query; the bulk queries the client sends are not.
+    let unreplaced = "{ orders(ARGS) { edges { node { id } } } }";
+    assert!(requested_cost(unreplaced, &json!({})).is_err());
+    assert!(support::cost::bulk_query_error(unreplaced).is_some());
+    for resource in [Resource::Orders, Resource::Customers] {
+        for from in [None, Some("2026-01-02T03:04:05Z")] {
+            let query = acme::backfill::bulk_query(resource, from).unwrap();
+            assert_eq!(support::cost::bulk_query_error(&query), None, "{query}");
+        }
+    }
 }
 
 #[test]
