@@ -539,3 +539,30 @@ fn a_page_shopify_prices_over_the_limit_is_halved_and_the_sync_goes_on() {
     assert_eq!(&sizes[30..], &[125; 5], "5 pages of 125 customers");
     assert_totals(&build_report(&mut store), 0..3000);
 }
+
+#[test]
+fn a_page_refused_even_at_one_record_stops_the_sync_with_shopify_reason() {
+    let (clock, shared) = manual_clock();
+    // A page of one order costs 2 + 4 + 1 = 7 points: over this shop's limit of 5.
+    let mock = MockShopify::start(
+        Behaviour {
+            max_cost: 5,
+            ..Behaviour::default()
+        },
+        shared,
+    );
+    let db = TestDb::new();
+    let mut store = db.store();
+    let error = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<MaxCostExceeded>(),
+        Some(&MaxCostExceeded {
+            cost: 7.0,
+            max_cost: 5.0
+        }),
+        "{error:#}"
+    );
+    // 200, 100, 50, 25, 12, 6, 3, 1: eight refusals, nothing stored.
+    assert_eq!(mock.log(|l| (l.over_cost, l.page_sizes.len())), (8, 0));
+    assert_eq!(store.counts().unwrap(), (0, 0, 0));
+}
