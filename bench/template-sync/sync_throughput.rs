@@ -13,7 +13,8 @@ fn sync_throughput() {
     let (clock, shared) = manual_clock();
     let mock = MockShopify::start(Behaviour { orders, customers: 0, ..Behaviour::default() }, shared);
 
-    // Baseline: the same pages fetched and parsed, nothing stored.
+    // Baseline: the same pages (the sync's own query and page size) fetched and parsed, nothing
+    // stored.
     let mut client = shopify(&mock, &clock);
     let started = Instant::now();
     let mut cursor: Option<String> = None;
@@ -21,8 +22,8 @@ fn sync_throughput() {
     loop {
         let data = client
             .graphql(
-                "query Orders($first: Int!, $after: String) { orders(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }",
-                serde_json::json!({ "first": 250, "after": cursor }),
+                acme::graphql::ORDERS,
+                serde_json::json!({ "first": acme::sync::page_size(acme::store::Resource::Orders), "after": cursor }),
             )
             .unwrap();
         let page = &data["orders"];

@@ -26,8 +26,10 @@ pub fn checklist(config: &ClientConfig) -> String {
     for scope in &config.shopify.scopes {
         let info = scopes::describe(scope);
         out.push_str(&format!(
-            "   - `{scope}`: {}. Not: {}.\n",
-            info.allows, info.does_not_allow
+            "   - `{scope}`{}: {}. Not: {}.\n",
+            needed_by(scope),
+            info.allows,
+            info.does_not_allow
         ));
     }
     out.push_str(&format!(
@@ -39,6 +41,16 @@ pub fn checklist(config: &ClientConfig) -> String {
          5. Uninstalling the app ends the access at once: every token it issued stops working.\n"
     ));
     out
+}
+
+/// Which commands need a scope, as the checklist says it: ` (for `sync`, `sync --backfill`)`.
+pub fn needed_by(scope: &str) -> String {
+    let commands = crate::graphql::needed_by(scope);
+    if commands.is_empty() {
+        return " (no command sends a query that needs it)".to_owned();
+    }
+    let quoted: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+    format!(" (for {})", quoted.join(", "))
 }
 
 #[cfg(test)]

@@ -125,6 +125,12 @@ fn show_scopes(config: &ClientConfig) -> Result<()> {
     for scope in &config.shopify.scopes {
         let info = scopes::describe(scope);
         println!("  {scope}");
+        let commands = client::graphql::needed_by(scope);
+        if commands.is_empty() {
+            println!("    needed by:      no command (nothing the client sends needs it)");
+        } else {
+            println!("    needed by:      {}", commands.join(", "));
+        }
         println!("    allows:         {}", info.allows);
         println!("    does not allow: {}", info.does_not_allow);
     }

@@ -163,7 +163,7 @@ fn after_the_result_url_expires_a_new_operation_starts_from_the_watermark() {
 #[test]
 fn a_backfill_without_read_all_orders_warns_and_sees_only_60_days() {
     let (clock, shared) = manual_clock();
-    let scope = "read_orders,read_customers,read_products".to_owned();
+    let scope = "read_orders,read_customers".to_owned();
     let mock = MockShopify::start(
         Behaviour {
             granted_scope: scope,

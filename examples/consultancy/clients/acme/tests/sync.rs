@@ -9,9 +9,11 @@ use support::capture::Capture;
 use support::{Behaviour, MockShopify, TestDb, manual_clock, shop, shopify};
 
 use acme::clock::{Clock, ManualClock, SystemClock};
+use acme::shopify::MaxCostExceeded;
 use acme::shopify::Shopify;
+use acme::store::Resource;
 use acme::store::Store;
-use acme::{money, report, sync};
+use acme::{graphql, money, report, sync};
 
 fn run_sync(shopify: &mut Shopify, store: &mut Store) -> anyhow::Result<sync::SyncStats> {
     sync::sync(shopify, store, &mut |_, _| {})
@@ -58,7 +60,11 @@ fn sync_and_report_match_the_shop() {
     let mut store = db.store();
     let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
     assert_eq!((stats.orders, stats.customers), (3000, 600));
-    assert_eq!(stats.pages, 12 + 3);
+    assert_eq!(
+        stats.pages,
+        3000 / 200 + 600 / 250 + 1,
+        "orders 200, customers 250 a page"
+    );
     assert!(stats.full_history);
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
 
@@ -141,18 +147,18 @@ fn interrupted_sync_resumes_from_the_last_cursor() {
     assert!(format!("{err:#}").contains("500"), "{err:#}");
     assert_eq!(
         store.counts().unwrap(),
-        (1000, 0, 0),
-        "four pages were committed before the failure"
+        (800, 0, 0),
+        "four pages of 200 were committed before the failure"
     );
 
     mock.set(|b| b.fail_from = None);
     let requests_before = mock.log(|l| l.afters.len());
     let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
     assert_eq!(stats.resumed, ["orders"]);
-    assert_eq!(stats.orders, 2000, "only what was missing is fetched again");
+    assert_eq!(stats.orders, 2200, "only what was missing is fetched again");
     assert_eq!(
         mock.log(|l| l.afters[requests_before].clone()),
-        Some("cursor-999".to_owned())
+        Some("cursor-799".to_owned())
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
 }
@@ -186,7 +192,7 @@ fn throttled_as_200_or_429_and_rate_limited_requests_wait_and_retry() {
 #[test]
 fn the_cost_aware_limiter_keeps_within_the_bucket() {
     let (clock, shared) = manual_clock();
-    // A small bucket: 1000 points, 50 restored per second; a page costs 252.
+    // A small bucket: 1000 points, 50 restored per second; pages priced by Shopify's rules.
     let mock = MockShopify::start(
         Behaviour {
             cost_bucket: Some((1000.0, 50.0)),
@@ -204,10 +210,21 @@ fn the_cost_aware_limiter_keeps_within_the_bucket() {
         "the limiter waited before the bucket ran dry"
     );
     assert!(client.stats.paced > 0);
-    // 15 pages of 252 points from a full bucket of 1000 refilling at 50 per second.
-    let needed = (15 * 252 - 1000) / 50;
+    // 15 pages of orders and 3 of customers from a full bucket of 1000 refilling at 50 per
+    // second.
+    let price = |document: &str, first: u32| {
+        support::cost::requested_cost(document, &serde_json::json!({ "first": first })).unwrap()
+    };
+    let orders_page = price(graphql::ORDERS, sync::page_size(Resource::Orders));
+    let customers_page = price(graphql::CUSTOMERS, sync::page_size(Resource::Customers));
+    assert_eq!(
+        (orders_page, customers_page),
+        (803, 503),
+        "2 + 200 × 4 + 1 and 2 + 250 × 2 + 1"
+    );
+    let needed = (15 * orders_page + 3 * customers_page - 1000) / 50;
     assert!(
-        clock.slept() >= needed && clock.slept() <= needed + 15,
+        clock.slept() >= needed && clock.slept() <= needed + 18,
         "slept {} s, needed {needed} s",
         clock.slept()
     );
@@ -352,7 +369,7 @@ fn grant_wider_than_client_toml_reads_nothing() {
 #[test]
 fn a_sync_without_read_all_orders_warns_that_the_report_is_truncated() {
     let (clock, shared) = manual_clock();
-    let scope = "read_orders,read_customers,read_products".to_owned();
+    let scope = "read_orders,read_customers".to_owned();
     let mock = MockShopify::start(
         Behaviour {
             granted_scope: scope,
@@ -431,4 +448,121 @@ fn mock_timestamps_round_trip() {
     for t in [shop::UPDATED_BASE, support::CLOCK_START, 951_782_400] {
         assert_eq!(shop::unix(&shop::timestamp(t)), Some(t));
     }
+}
+
+/// The mock prices a query as Shopify documents it (so a test cannot pass a query Shopify
+/// would refuse).
+#[test]
+fn the_mock_prices_queries_by_shopify_rules() {
+    use serde_json::json;
+    use support::cost::requested_cost;
+    let page = "query($first: Int!) { orders(first: $first) { pageInfo { hasNextPage } \
+                nodes { id customer { id } totalPriceSet { shopMoney { amount } } } } }";
+    // 2 + 250 × (order, customer, totalPriceSet, shopMoney) + pageInfo
+    assert_eq!(requested_cost(page, &json!({ "first": 250 })), Ok(1003));
+    assert_eq!(requested_cost(page, &json!({ "first": 100 })), Ok(403));
+    let edges = "{ customers(first: 10) { edges { cursor node { id amountSpent { amount } } } } }";
+    assert_eq!(requested_cost(edges, &json!({})), Ok(22));
+    assert_eq!(
+        requested_cost("mutation { appUninstall { app { id } } }", &json!({})),
+        Ok(10)
+    );
+    assert_eq!(requested_cost("{ shop { name } }", &json!({})), Ok(1));
+    assert!(requested_cost("{ orders(after: \"x\") { nodes { id } } }", &json!({})).is_err());
+    assert!(requested_cost("{ orders(first: $missing) { nodes { id } } }", &json!({})).is_err());
+    assert!(requested_cost("{ orders(first: 1) { ", &json!({})).is_err());
+    // An argument without a value (a bulk query whose placeholder was not replaced) is refused,
+    // as a query and as a bulk query; the bulk queries the client sends are not.
+    let unreplaced = "{ orders(ARGS) { edges { node { id } } } }";
+    assert!(requested_cost(unreplaced, &json!({})).is_err());
+    assert!(support::cost::bulk_query_error(unreplaced).is_some());
+    for resource in [Resource::Orders, Resource::Customers] {
+        for from in [None, Some("2026-01-02T03:04:05Z")] {
+            let query = acme::backfill::bulk_query(resource, from).unwrap();
+            assert_eq!(support::cost::bulk_query_error(&query), None, "{query}");
+        }
+    }
+}
+
+#[test]
+fn the_mock_refuses_a_query_over_the_cost_limit_as_shopify_does() {
+    let (clock, shared) = manual_clock();
+    let mock = MockShopify::start(Behaviour::default(), shared);
+    let mut client = shopify(&mock, &clock);
+    // 250 orders a page: 2 + 250 × 4 + 1 = 1003 points, over Shopify's 1000.
+    let error = client
+        .graphql(graphql::ORDERS, serde_json::json!({ "first": 250 }))
+        .unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<MaxCostExceeded>(),
+        Some(&MaxCostExceeded {
+            cost: 1003.0,
+            max_cost: 1000.0
+        }),
+        "{error:#}"
+    );
+    assert_eq!(mock.log(|l| (l.over_cost, l.page_sizes.len())), (1, 0));
+    // The page the client really asks for is accepted.
+    let first = sync::page_size(Resource::Orders);
+    let data = client
+        .graphql(graphql::ORDERS, serde_json::json!({ "first": first }))
+        .unwrap();
+    assert_eq!(
+        data["orders"]["nodes"].as_array().unwrap().len(),
+        first as usize
+    );
+}
+
+#[test]
+fn a_page_shopify_prices_over_the_limit_is_halved_and_the_sync_goes_on() {
+    let (clock, shared) = manual_clock();
+    // A shop that prices higher than the client: a page of 200 orders (803) or 250 customers
+    // (503) is refused, half of either (403, 253) is not.
+    let mock = MockShopify::start(
+        Behaviour {
+            max_cost: 500,
+            ..Behaviour::default()
+        },
+        shared,
+    );
+    let db = TestDb::new();
+    let mut store = db.store();
+    let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
+    assert_eq!((stats.orders, stats.customers), (3000, 600));
+    assert_eq!(store.counts().unwrap(), (3000, 0, 600));
+    let (refused, sizes) = mock.log(|l| (l.over_cost, l.page_sizes.clone()));
+    assert_eq!(
+        refused, 2,
+        "one refusal per resource, then the smaller page is kept"
+    );
+    assert_eq!(&sizes[..30], &[100; 30], "30 pages of 100 orders");
+    assert_eq!(&sizes[30..], &[125; 5], "5 pages of 125 customers");
+    assert_totals(&build_report(&mut store), 0..3000);
+}
+
+#[test]
+fn a_page_refused_even_at_one_record_stops_the_sync_with_shopify_reason() {
+    let (clock, shared) = manual_clock();
+    // A page of one order costs 2 + 4 + 1 = 7 points: over this shop's limit of 5.
+    let mock = MockShopify::start(
+        Behaviour {
+            max_cost: 5,
+            ..Behaviour::default()
+        },
+        shared,
+    );
+    let db = TestDb::new();
+    let mut store = db.store();
+    let error = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<MaxCostExceeded>(),
+        Some(&MaxCostExceeded {
+            cost: 7.0,
+            max_cost: 5.0
+        }),
+        "{error:#}"
+    );
+    // 200, 100, 50, 25, 12, 6, 3, 1: eight refusals, nothing stored.
+    assert_eq!(mock.log(|l| (l.over_cost, l.page_sizes.len())), (8, 0));
+    assert_eq!(store.counts().unwrap(), (0, 0, 0));
 }

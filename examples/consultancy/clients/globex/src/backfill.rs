@@ -3,8 +3,8 @@
 //!
 //! For orders (with their line items and customer) and then customers: start a
 //! `bulkOperationRunQuery` (filtered from the routine sync's watermark, sorted by
-//! `updated_at`, objects grouped under their parent), poll `currentBulkOperation` until it is
-//! `COMPLETED`, then stream the JSONL result into the database, never holding it whole. Every
+//! `updated_at`, objects grouped under their parent), poll it with `bulkOperation(id:)` until it
+//! is `COMPLETED`, then stream the JSONL result into the database, never holding it whole. Every
 //! batch is upserted (keyed by GID) in one transaction together with the byte offset after it
 //! and the newest `updated_at` it holds. So a killed backfill resumes where it stopped: with an
 //! HTTP range request while the result URL is valid, or, once it has expired, with a new
@@ -12,6 +12,7 @@
 //! from where the backfill ended.
 
 use crate::clock::Clock;
+use crate::graphql;
 use crate::money;
 use crate::shopify::Shopify;
 use crate::store::{Batch, BulkState, Customer, LineItem, Order, Resource, Store, gid_number};
@@ -84,42 +85,15 @@ pub fn backfill(
     Ok(stats)
 }
 
-/// The bulk query over orders (with their line items and customer); `ARGS` is replaced.
-const ORDERS_BULK: &str = "{ orders(ARGS) { edges { node { id name createdAt updatedAt \
-    customer { id } totalPriceSet { shopMoney { amount currencyCode } } \
-    lineItems { edges { node { id title quantity \
-    originalTotalSet { shopMoney { amount currencyCode } } } } } } } } }";
-
-/// The bulk query over customers; `ARGS` is replaced.
-const CUSTOMERS_BULK: &str = "{ customers(ARGS) { edges { node { id createdAt updatedAt \
-    numberOfOrders amountSpent { amount currencyCode } } } } }";
-
 /// The bulk query for `resource`, from `from` (an `updated_at`) on.
 pub fn bulk_query(resource: Resource, from: Option<&str>) -> Result<String> {
-    let args = match from {
-        Some(watermark) => format!(
-            "query: \"{}\", sortKey: UPDATED_AT",
-            sync::updated_since(watermark)?
-        ),
-        None => "sortKey: UPDATED_AT".to_owned(),
+    let filter = from.map(sync::updated_since).transpose()?;
+    let document = match resource {
+        Resource::Orders => graphql::ORDERS_BULK,
+        Resource::Customers => graphql::CUSTOMERS_BULK,
     };
-    let query = match resource {
-        Resource::Orders => ORDERS_BULK,
-        Resource::Customers => CUSTOMERS_BULK,
-    };
-    Ok(query.replace("ARGS", &args))
+    Ok(graphql::bulk(document, filter.as_deref()))
 }
-
-const RUN_QUERY: &str = "mutation RunBulk($query: String!) {
-  bulkOperationRunQuery(query: $query, groupObjects: true) {
-    bulkOperation { id status }
-    userErrors { field message code }
-  }
-}";
-
-const CURRENT_OPERATION: &str = "query CurrentBulk {
-  currentBulkOperation(type: QUERY) { id status errorCode objectCount url query }
-}";
 
 fn backfill_resource(
     shopify: &mut Shopify,
@@ -196,7 +170,7 @@ fn start(
     stats: &mut BackfillStats,
 ) -> Result<BulkState> {
     let query = bulk_query(resource, from.as_deref())?;
-    let data = shopify.graphql(RUN_QUERY, json!({ "query": query }))?;
+    let data = shopify.graphql(graphql::BULK_RUN, json!({ "query": query }))?;
     let payload = &data["bulkOperationRunQuery"];
     let errors = payload["userErrors"]
         .as_array()
@@ -209,8 +183,8 @@ fn start(
             .to_owned()
     } else if errors.iter().all(|e| e["code"] == "OPERATION_IN_PROGRESS") {
         // An earlier run was killed between starting this very query and recording it.
-        let current = shopify.graphql(CURRENT_OPERATION, json!({}))?;
-        let op = &current["currentBulkOperation"];
+        let newest = shopify.graphql(graphql::BULK_NEWEST, json!({}))?;
+        let op = &newest["bulkOperations"]["nodes"][0];
         if op["query"].as_str() != Some(query.as_str()) {
             bail!(
                 "another bulk query is running for this app: {}",
@@ -245,7 +219,7 @@ enum Finished {
     Expired,
 }
 
-/// Poll `currentBulkOperation` until the operation in `state` finishes.
+/// Poll the operation in `state` until it finishes.
 fn wait(
     shopify: &mut Shopify,
     clock: &dyn Clock,
@@ -253,10 +227,10 @@ fn wait(
     state: &BulkState,
 ) -> Result<Finished> {
     for _ in 0..options.max_polls {
-        let data = shopify.graphql(CURRENT_OPERATION, json!({}))?;
-        let op = &data["currentBulkOperation"];
+        let data = shopify.graphql(graphql::BULK_OPERATION, json!({ "id": state.operation_id }))?;
+        let op = &data["bulkOperation"];
         if op["id"].as_str() != Some(state.operation_id.as_str()) {
-            // A newer operation replaced ours (or none is known any more).
+            // Shopify no longer knows the operation.
             return Ok(Finished::Expired);
         }
         match op["status"].as_str().unwrap_or("") {
@@ -753,7 +727,7 @@ mod tests {
         assert!(
             bulk_query(Resource::Customers, None)
                 .unwrap()
-                .starts_with("{ customers(sortKey: UPDATED_AT)")
+                .contains("customers(sortKey: UPDATED_AT)")
         );
     }
 }

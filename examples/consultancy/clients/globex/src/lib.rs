@@ -7,6 +7,7 @@ pub mod config;
 pub mod connect;
 pub mod destroy;
 pub mod export;
+pub mod graphql;
 pub mod http;
 pub mod limiter;
 pub mod money;

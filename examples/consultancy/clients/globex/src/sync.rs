@@ -1,33 +1,16 @@
 //! `sync`: the routine, incremental sync of orders and customers through the Admin GraphQL
-//! API, 250 per page, sorted by `updated_at` and filtered from the last watermark, so a routine
+//! API, a page at a time (its size from the query's cost, halved while Shopify still refuses
+//! it as too costly), sorted by `updated_at` and filtered from the last watermark, so a routine
 //! run reads only what changed. Each page is upserted in one transaction with the cursor after
 //! it and the watermark it reached, so an interrupted run resumes from its last page. Line
 //! items and the first full copy of a large shop come from `sync --backfill` (`backfill`).
 
-use crate::shopify::Shopify;
+use crate::graphql;
+use crate::shopify::{MaxCostExceeded, Shopify};
 use crate::store::{Batch, Customer, Order, Resource, Store, SyncState, gid_number};
 use crate::{money, scopes};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-
-pub const PAGE_SIZE: u32 = 250;
-
-const ORDERS_QUERY: &str = "query Orders($first: Int!, $after: String, $query: String) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id name createdAt updatedAt customer { id }
-      totalPriceSet { shopMoney { amount currencyCode } }
-    }
-  }
-}";
-
-const CUSTOMERS_QUERY: &str = "query Customers($first: Int!, $after: String, $query: String) {
-  customers(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes { id createdAt updatedAt numberOfOrders amountSpent { amount currencyCode } }
-  }
-}";
 
 /// The `meta` key recording whether the last sync could see the whole order history.
 pub const HISTORY_KEY: &str = "orders_history";
@@ -154,8 +137,24 @@ fn fetch_all(
     filter: Option<String>,
     sender: &std::sync::mpsc::SyncSender<Result<Fetched>>,
 ) {
+    let mut first = page_size(resource);
     loop {
-        let fetched = fetch_page(shopify, resource, cursor.as_deref(), filter.as_deref());
+        let fetched = fetch_page(
+            shopify,
+            resource,
+            cursor.as_deref(),
+            filter.as_deref(),
+            first,
+        );
+        if let Err(error) = &fetched
+            && error.is::<MaxCostExceeded>()
+            && first > 1
+        {
+            // Shopify priced the page higher than this client did: ask again for half as many,
+            // from the same cursor, and keep the smaller page for the rest of the run.
+            first /= 2;
+            continue;
+        }
         let next = match &fetched {
             Ok(f) if f.has_next && f.end_cursor.is_some() => f.end_cursor.clone(),
             _ => None,
@@ -167,17 +166,27 @@ fn fetch_all(
     }
 }
 
+/// The page size a sync starts with: the one the query's document states, chosen from the cost
+/// of one record so that a page stays well under Shopify's limit of 1,000 points.
+pub const fn page_size(resource: Resource) -> u32 {
+    match resource {
+        Resource::Orders => graphql::page_size(graphql::ORDERS),
+        Resource::Customers => graphql::page_size(graphql::CUSTOMERS),
+    }
+}
+
 fn fetch_page(
     shopify: &mut Shopify,
     resource: Resource,
     cursor: Option<&str>,
     filter: Option<&str>,
+    first: u32,
 ) -> Result<Fetched> {
     let (query, key) = match resource {
-        Resource::Orders => (ORDERS_QUERY, "orders"),
-        Resource::Customers => (CUSTOMERS_QUERY, "customers"),
+        Resource::Orders => (graphql::ORDERS, "orders"),
+        Resource::Customers => (graphql::CUSTOMERS, "customers"),
     };
-    let variables = json!({ "first": PAGE_SIZE, "after": cursor, "query": filter });
+    let variables = json!({ "first": first, "after": cursor, "query": filter });
     let data = shopify.graphql(query, variables)?;
     let connection = &data[key];
     let nodes = connection["nodes"]

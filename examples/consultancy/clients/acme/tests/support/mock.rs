@@ -2,8 +2,9 @@
 //! documented protocol: the client-credentials grant, Admin GraphQL with cursor paging sorted
 //! and filtered by `updated_at`, query-cost throttling (`THROTTLED` with HTTP 200 or 429, and
 //! `extensions.cost.throttleStatus` on every reply), 429 with `Retry-After`, 401 for expired
-//! tokens, redirects, and bulk operations (`bulkOperationRunQuery`, `currentBulkOperation`, a
-//! JSONL result file served with byte ranges, cut, paused or expired on demand).
+//! tokens, redirects, and bulk operations (`bulkOperationRunQuery`, `bulkOperation(id:)`,
+//! `bulkOperations`, a JSONL result file served with byte ranges, cut, paused or expired on
+//! demand). Every query is priced by Shopify's rules (`cost`), and one over the limit refused.
 
 use super::shop;
 use super::{CLIENT_ID, READ_SCOPES, client_secret};
@@ -43,7 +44,10 @@ pub struct Behaviour {
     /// Redirect the token endpoint / the GraphQL endpoint here (HTTP 302).
     pub redirect_token: Option<String>,
     pub redirect_graphql: Option<String>,
-    /// Polls of `currentBulkOperation` an operation stays `RUNNING`.
+    /// The most points one query may request (Shopify's 1,000; lower it to stand for a shop
+    /// that prices a query higher than the client did).
+    pub max_cost: u64,
+    /// Polls of `bulkOperation` an operation stays `RUNNING`.
     pub bulk_polls: u32,
     /// Serve this many bytes of the next result download, then drop the connection.
     pub bulk_cut_after: Option<u64>,
@@ -69,6 +73,7 @@ impl Default for Behaviour {
             fail_from: None,
             page_clock: None,
             cost_bucket: None,
+            max_cost: super::cost::MAX_COST,
             redirect_token: None,
             redirect_graphql: None,
             bulk_polls: 2,
@@ -102,6 +107,10 @@ pub struct Log {
     pub uninstalls: usize,
     /// Token requests refused because the app is no longer installed.
     pub refused_grants: usize,
+    /// Queries refused as over the cost limit (`MAX_COST_EXCEEDED`).
+    pub over_cost: usize,
+    /// The `first` variable of every page request served.
+    pub page_sizes: Vec<u64>,
 }
 
 struct Operation {
@@ -457,17 +466,6 @@ fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> Reply {
     )
 }
 
-/// The query's cost, roughly as Shopify computes it: one point per record of a page, plus two.
-fn query_cost(query: &str, first: u64) -> f64 {
-    if query.contains("bulkOperationRunQuery") {
-        10.0
-    } else if query.contains("currentBulkOperation") {
-        1.0
-    } else {
-        first as f64 + 2.0
-    }
-}
-
 fn cost_extension(requested: f64, available: f64, maximum: f64, rate: f64) -> Value {
     json!({ "cost": { "requestedQueryCost": requested, "actualQueryCost": requested,
         "throttleStatus": { "maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate } } })
@@ -523,7 +521,14 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         .as_u64()
         .unwrap_or(50)
         .min(250);
-    let cost = query_cost(&query, first);
+    let cost = match super::cost::requested_cost(&query, &request["variables"]) {
+        Ok(cost) if cost > b.max_cost => {
+            state.log.over_cost += 1;
+            return json_reply(200, super::cost::max_cost_exceeded(cost, b.max_cost));
+        }
+        Ok(cost) => cost as f64,
+        Err(message) => return json_reply(200, json!({ "errors": [{ "message": message }] })),
+    };
     let throttled = |state: &mut State, available: f64, maximum: f64, rate: f64| {
         state.log.throttled += 1;
         let mut reply = json!({ "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }] });
@@ -550,8 +555,10 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         uninstall(state)
     } else if query.contains("bulkOperationRunQuery") {
         run_bulk(state, &request)
-    } else if query.contains("currentBulkOperation") {
-        current_bulk(state)
+    } else if query.contains("bulkOperation(") {
+        bulk_operation(state, &request)
+    } else if query.contains("bulkOperations(") {
+        newest_bulk(state)
     } else {
         return page(state, &request, &query, first as usize, extension);
     };
@@ -579,6 +586,7 @@ fn page(state: &mut State, request: &Value, query: &str, first: usize, extension
     let after = request["variables"]["after"].as_str().map(str::to_owned);
     let filter = request["variables"]["query"].as_str().map(str::to_owned);
     state.log.afters.push(after.clone());
+    state.log.page_sizes.push(first as u64);
     state.log.filters.push(filter.clone());
     let from_cursor = after
         .as_deref()
@@ -674,6 +682,10 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
         .unwrap_or("")
         .to_owned();
     let orders = query.contains("orders(");
+    if let Some(message) = super::cost::bulk_query_error(&query) {
+        return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
+            "userErrors": [{ "field": ["query"], "message": message, "code": "INVALID" }] } } });
+    }
     if !orders && !query.contains("customers(") {
         return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
             "userErrors": [{ "field": ["query"], "message": "unsupported query", "code": "INVALID" }] } } });
@@ -693,10 +705,16 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
         "userErrors": [] } } })
 }
 
-fn current_bulk(state: &mut State) -> Value {
+/// `bulkOperation(id:)`: the operation asked for (`null` for one the shop does not know).
+fn bulk_operation(state: &mut State, request: &Value) -> Value {
     let polls_needed = state.behaviour.bulk_polls;
-    let Some(op) = state.operations.last_mut() else {
-        return json!({ "data": { "currentBulkOperation": null } });
+    let wanted = request["variables"]["id"].as_str().unwrap_or("").to_owned();
+    let Some(op) = state
+        .operations
+        .iter_mut()
+        .find(|op| format!("gid://shopify/BulkOperation/{}", op.number) == wanted)
+    else {
+        return json!({ "data": { "bulkOperation": null } });
     };
     op.polls = op.polls.saturating_add(1);
     let status = if op.expired {
@@ -711,9 +729,24 @@ fn current_bulk(state: &mut State) -> Value {
         result_file(state, orders, start);
         format!("{}/bulk/{number}.jsonl", state.url)
     });
-    json!({ "data": { "currentBulkOperation": {
-        "id": format!("gid://shopify/BulkOperation/{number}"), "status": status, "errorCode": null,
+    json!({ "data": { "bulkOperation": {
+        "id": wanted, "status": status, "errorCode": null,
         "objectCount": "0", "url": url, "query": query } } })
+}
+
+/// `bulkOperations(first: 1, …)`: the app's newest bulk query, newest first.
+fn newest_bulk(state: &mut State) -> Value {
+    let nodes: Vec<Value> = state
+        .operations
+        .last()
+        .map(|op| {
+            let status = if op.expired { "EXPIRED" } else { "RUNNING" };
+            json!({ "id": format!("gid://shopify/BulkOperation/{}", op.number),
+                "status": status, "query": op.query })
+        })
+        .into_iter()
+        .collect();
+    json!({ "data": { "bulkOperations": { "nodes": nodes } } })
 }
 
 /// The result file of an operation over orders (or customers) from record `start` on, written
