@@ -8,6 +8,7 @@ pub mod connect;
 pub mod destroy;
 pub mod export;
 pub mod http;
+pub mod ledger;
 pub mod limiter;
 pub mod money;
 pub mod offboard;

@@ -40,7 +40,9 @@ enum Command {
         #[arg(long)]
         backfill: bool,
     },
-    /// Revenue by month and currency, order count, average order, and the dates covered.
+    /// The sales report by month (in the shop's time zone) and currency, by Shopify's
+    /// definitions: orders, gross sales, discounts, returns, net sales, shipping, duties, fees,
+    /// taxes, total sales, average order value; and the dates covered.
     Report {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -73,6 +75,9 @@ enum Command {
     },
 }
 
+/// The exit code of a command that could not do its work.
+const EXIT_ERROR: u8 = 2;
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Table,
@@ -89,7 +94,9 @@ fn main() -> ExitCode {
             if err.downcast_ref::<revoke::NoCredentials>().is_some() {
                 return ExitCode::from(revoke::EXIT_NO_CREDENTIALS);
             }
-            ExitCode::FAILURE
+            // Could not do what was asked (a refusal, bad data, an unreadable store): nothing
+            // was half-written, and exit 1 stays free for "ran, and found a difference".
+            ExitCode::from(EXIT_ERROR)
         }
     }
 }
@@ -196,8 +203,8 @@ fn run_sync(config: &ClientConfig) -> Result<()> {
         format!(" (resumed: {})", stats.resumed.join(", "))
     };
     println!(
-        "synced {} orders and {} customers in {} pages{resumed}",
-        stats.orders, stats.customers, stats.pages
+        "synced {} orders and {} customers in {} pages, removed {} deleted orders{resumed}",
+        stats.orders, stats.customers, stats.pages, stats.deleted
     );
     Ok(())
 }
@@ -226,12 +233,7 @@ fn run_backfill(config: &ClientConfig) -> Result<()> {
 
 fn show_report(config: &ClientConfig, format: Format) -> Result<()> {
     let mut store = Store::open(config)?;
-    let history = store.meta(sync::HISTORY_KEY)?;
-    let report = report::build(
-        &store.revenue_by_month()?,
-        store.order_dates()?,
-        history.as_deref(),
-    )?;
+    let report = report::from_store(&mut store)?;
     match format {
         Format::Table => print!("{}", report::table(&report)),
         Format::Json => print!("{}", report::json(&report)?),

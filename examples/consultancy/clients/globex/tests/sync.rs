@@ -18,16 +18,16 @@ fn run_sync(shopify: &mut Shopify, store: &mut Store) -> anyhow::Result<sync::Sy
 }
 
 fn build_report(store: &mut Store) -> report::Report {
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap()
+    report::from_store(store).unwrap()
 }
 
-/// The report's totals equal what the shop holds, in each currency's own minor unit.
+/// `minor / count` rounded half away from zero (the report's average order value).
+fn average(minor: i64, count: i64) -> i64 {
+    (2 * minor + count) / (2 * count)
+}
+
+/// The report's totals equal what the shop holds, in each currency's own minor unit (each mock
+/// order is one product sale of its whole total).
 fn assert_totals(report: &report::Report, orders: impl IntoIterator<Item = usize>) {
     let expected = shop::expected_totals(orders);
     assert_eq!(report.totals.len(), expected.len());
@@ -36,14 +36,18 @@ fn assert_totals(report: &report::Report, orders: impl IntoIterator<Item = usize
         let exponent = money::exponent(&row.currency).unwrap();
         assert_eq!(row.orders, count, "{}", row.currency);
         assert_eq!(
-            row.revenue,
-            money::format(minor, exponent),
+            (&row.gross_sales, &row.net_sales, &row.total_sales),
+            (
+                &money::format(minor, exponent),
+                &money::format(minor, exponent),
+                &money::format(minor, exponent)
+            ),
             "{}",
             row.currency
         );
         assert_eq!(
-            row.average_order,
-            money::format(minor / count, exponent),
+            row.average_order_value,
+            money::format(average(minor, count), exponent),
             "{}",
             row.currency
         );
@@ -78,16 +82,16 @@ fn sync_and_report_match_the_shop() {
     );
     let jpy = report.totals.iter().find(|r| r.currency == "JPY").unwrap();
     assert!(
-        !jpy.revenue.contains('.'),
+        !jpy.total_sales.contains('.'),
         "yen have no decimals: {}",
-        jpy.revenue
+        jpy.total_sales
     );
     let kwd = report.totals.iter().find(|r| r.currency == "KWD").unwrap();
     assert_eq!(
-        kwd.revenue.split('.').nth(1).map(str::len),
+        kwd.total_sales.split('.').nth(1).map(str::len),
         Some(3),
         "{}",
-        kwd.revenue
+        kwd.total_sales
     );
 }
 
@@ -103,14 +107,15 @@ fn a_routine_sync_reads_only_what_changed() {
 
     let again = run_sync(&mut client, &mut store).unwrap();
     assert!(again.resumed.is_empty(), "a finished sync does not resume");
+    let overlap = sync::OVERLAP_SECONDS as usize;
     assert_eq!(
         (again.orders, again.customers),
-        (1, 1),
-        "only the records at the watermark"
+        (overlap as u64 + 1, overlap as u64 + 1),
+        "only the records changed in the overlap window before the watermark"
     );
     assert_eq!(
         mock.log(|l| l.filters.last().cloned().flatten()),
-        Some(format!("updated_at:>='{}'", shop::updated_at(599)))
+        Some(format!("updated_at:>='{}'", shop::updated_at(599 - overlap)))
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
     assert_eq!(store.revenue_by_month().unwrap(), before, "no duplicates");
@@ -118,8 +123,9 @@ fn a_routine_sync_reads_only_what_changed() {
     mock.set(|b| b.orders = 3100);
     let more = run_sync(&mut client, &mut store).unwrap();
     assert_eq!(
-        more.orders, 101,
-        "the 100 new orders and the one at the watermark"
+        more.orders,
+        100 + overlap as u64 + 1,
+        "the 100 new orders and those of the overlap window"
     );
     assert_eq!(store.counts().unwrap(), (3100, 0, 600));
     assert_totals(&build_report(&mut store), 0..3100);

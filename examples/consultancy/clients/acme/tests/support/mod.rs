@@ -1,8 +1,10 @@
-//! What the tests share: a mock Shopify on 127.0.0.1 (`mock`), its data (`shop`), a capture
+//! What the tests share: a mock Shopify on 127.0.0.1 (`mock`), its data (`shop`, and the
+//! synthetic shop of the sales report, `ledger_shop`), a capture
 //! server for requests that must never be made (`capture`), and a fresh database per test.
 #![allow(dead_code, unused_imports)]
 
 pub mod capture;
+pub mod ledger_shop;
 pub mod mock;
 pub mod shop;
 
