@@ -60,10 +60,12 @@ pub fn order(i: usize) -> (String, &'static str, i64) {
 
 /// An amount as Shopify writes it, independently of the crate's own formatting.
 pub fn amount(currency: &str, minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.abs();
     match currency {
-        "JPY" => format!("{minor}.0"),
-        "KWD" => format!("{}.{:03}", minor / 1000, minor % 1000),
-        _ => format!("{}.{:02}", minor / 100, minor % 100),
+        "JPY" => format!("{sign}{minor}.0"),
+        "KWD" => format!("{sign}{}.{:03}", minor / 1000, minor % 1000),
+        _ => format!("{sign}{}.{:02}", minor / 100, minor % 100),
     }
 }
 

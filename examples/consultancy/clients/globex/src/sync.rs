@@ -181,7 +181,7 @@ pub fn sync(
     };
     sync_shop(shopify, store)?;
     let deletions_from = store.meta(crate::store::DELETIONS_KEY)?;
-    let started = now_utc();
+    let started = utc(shopify.now())?;
     for resource in [Resource::Orders, Resource::Customers] {
         let saved = store.sync_state(resource)?;
         let (cursor, run_from) = match &saved.cursor {
@@ -230,9 +230,13 @@ pub fn sync(
     Ok(stats)
 }
 
-/// Now, as Shopify writes timestamps (whole seconds, UTC).
-fn now_utc() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// Seconds since the epoch as Shopify writes timestamps (whole seconds, UTC).
+fn utc(seconds: u64) -> Result<String> {
+    let at = i64::try_from(seconds)
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .context("the clock is out of range")?;
+    Ok(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// `OVERLAP_SECONDS` before `watermark`.

@@ -567,7 +567,7 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         json!({ "data": { "shop": { "ianaTimezone": state.behaviour.shop_zone,
             "currencyCode": state.behaviour.shop_currency } } })
     } else if query.contains("events(") {
-        destroy_events(state, &request)
+        destroy_events(state, &request, now)
     } else if query.contains("order(id:") {
         order_agreements(state, &request)
     } else if query.contains("orders(") && state.behaviour.ledger.is_some() {
@@ -678,9 +678,11 @@ fn order_agreements(state: &mut State, request: &Value) -> Value {
 }
 
 /// `events(query: "subject_type:ORDER AND action:destroy ...")`: one `destroy` event per
-/// deleted `ledger` order, at 2026-03-25, filtered by `created_at:>='…'`.
-fn destroy_events(state: &mut State, request: &Value) -> Value {
-    const DELETED_AT: &str = "2026-03-25T12:00:00Z";
+/// deleted `ledger` order, stamped when the mock is asked (by its clock), filtered by
+/// `created_at:>='…'`.
+fn destroy_events(state: &mut State, request: &Value, now: u64) -> Value {
+    let deleted_at = shop::timestamp(now);
+    let deleted_at = deleted_at.as_str();
     let filter = request["variables"]["query"].as_str().unwrap_or("");
     let from = filter
         .split("created_at:>='")
@@ -694,11 +696,11 @@ fn destroy_events(state: &mut State, request: &Value) -> Value {
         .deleted
         .iter()
         .filter(|_| filter.contains("subject_type:ORDER") && filter.contains("action:destroy"))
-        .filter(|_| shop::unix(DELETED_AT).unwrap_or(0) >= from)
+        .filter(|_| shop::unix(deleted_at).unwrap_or(0) >= from)
         .filter_map(|&i| ledger.get(i))
         .enumerate()
         .map(|(k, o)| json!({ "id": format!("gid://shopify/BasicEvent/{}", k + 1),
-            "createdAt": DELETED_AT, "action": "destroy", "subjectId": o["id"], "subjectType": "ORDER" }))
+            "createdAt": deleted_at, "action": "destroy", "subjectId": o["id"], "subjectType": "ORDER" }))
         .collect();
     json!({ "data": { "events": {
         "pageInfo": { "hasNextPage": false, "endCursor": null }, "nodes": nodes } } })
