@@ -13,6 +13,7 @@ pub mod limiter;
 pub mod money;
 pub mod offboard;
 pub mod onboarding;
+pub mod reconcile;
 pub mod report;
 pub mod revoke;
 pub mod scopes;

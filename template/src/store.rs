@@ -493,6 +493,11 @@ impl Store {
         Ok(())
     }
 
+    /// The directory of this client's data on local disk: none, it lives in PostgreSQL.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// Where the routine sync of `resource` stands.
     pub fn sync_state(&mut self, resource: Resource) -> Result<SyncState> {
         let row = self.client.query_opt(
@@ -788,6 +793,7 @@ const ROWS_PER_STATEMENT: usize = 64;
 /// The database connection.
 pub struct Store {
     conn: Connection,
+    path: std::path::PathBuf,
 }
 
 impl Store {
@@ -818,7 +824,10 @@ impl Store {
             Connection::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -894,6 +903,11 @@ impl Store {
         )?;
         tx.commit().context("failed to migrate the database")?;
         Ok(())
+    }
+
+    /// The directory of this client's data (the database's own directory).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.path.parent()
     }
 
     /// Where the routine sync of `resource` stands.

@@ -403,6 +403,7 @@ const ROWS_PER_STATEMENT: usize = 64;
 /// The database connection.
 pub struct Store {
     conn: Connection,
+    path: std::path::PathBuf,
 }
 
 impl Store {
@@ -433,7 +434,10 @@ impl Store {
             Connection::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -509,6 +513,11 @@ impl Store {
         )?;
         tx.commit().context("failed to migrate the database")?;
         Ok(())
+    }
+
+    /// The directory of this client's data (the database's own directory).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.path.parent()
     }
 
     /// Where the routine sync of `resource` stands.

@@ -490,6 +490,11 @@ impl Store {
         Ok(())
     }
 
+    /// The directory of this client's data on local disk: none, it lives in PostgreSQL.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// Where the routine sync of `resource` stands.
     pub fn sync_state(&mut self, resource: Resource) -> Result<SyncState> {
         let row = self.client.query_opt(

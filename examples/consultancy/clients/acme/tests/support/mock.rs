@@ -56,6 +56,10 @@ pub struct Behaviour {
     pub ledger: Option<Vec<Value>>,
     /// Indexes of `ledger` orders Shopify deleted: not served, and a `destroy` event each.
     pub deleted: Vec<usize>,
+    /// The answer to `shopifyqlQuery` (its `tableData`), and whether Shopify refuses it for
+    /// want of protected customer data access.
+    pub shopifyql: Option<Value>,
+    pub shopifyql_refused: bool,
 }
 
 /// A manual clock the mock moves (the crate's `ManualClock`).
@@ -85,6 +89,8 @@ impl Default for Behaviour {
             shop_currency: "USD".to_owned(),
             ledger: None,
             deleted: Vec::new(),
+            shopifyql: None,
+            shopifyql_refused: false,
         }
     }
 }
@@ -113,6 +119,8 @@ pub struct Log {
     pub uninstalls: usize,
     /// Token requests refused because the app is no longer installed.
     pub refused_grants: usize,
+    /// The ShopifyQL queries asked.
+    pub shopifyql: Vec<String>,
 }
 
 struct Operation {
@@ -563,6 +571,17 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         run_bulk(state, &request)
     } else if query.contains("currentBulkOperation") {
         current_bulk(state)
+    } else if query.contains("shopifyqlQuery") {
+        let asked = request["variables"]["query"].as_str().unwrap_or("").to_owned();
+        state.log.shopifyql.push(asked);
+        if state.behaviour.shopifyql_refused {
+            let mut reply = json!({ "errors": [{ "message": "Access denied for shopifyqlQuery field. Required access: `read_reports` access scope. Also: Level 2 access to protected customer data.",
+                "extensions": { "code": "ACCESS_DENIED" } }], "data": { "shopifyqlQuery": null } });
+            reply["extensions"] = extension;
+            return json_reply(200, reply);
+        }
+        json!({ "data": { "shopifyqlQuery": { "parseErrors": [],
+            "tableData": state.behaviour.shopifyql.clone() } } })
     } else if query.contains("shop {") {
         json!({ "data": { "shop": { "ianaTimezone": state.behaviour.shop_zone,
             "currencyCode": state.behaviour.shop_currency } } })
