@@ -9,11 +9,11 @@ use std::process::ExitCode;
 
 use {{ crate_name }} as client;
 
-use client::clock::SystemClock;
+use client::clock::{Clock, SystemClock};
 use client::config::{self, ClientConfig, Credentials};
 use client::shopify::Shopify;
 use client::store::{Resource, Store};
-use client::{backfill, offboard, onboarding, report, revoke, scopes, sync};
+use client::{backfill, offboard, onboarding, reconcile, report, revoke, scopes, sync};
 
 /// A Shopify audit with read-only access, a 24-hour in-memory token and its own database.
 #[derive(Debug, Parser)]
@@ -40,10 +40,25 @@ enum Command {
         #[arg(long)]
         backfill: bool,
     },
-    /// Revenue by month and currency, order count, average order, and the dates covered.
+    /// The sales report by month (in the shop's time zone) and currency, by Shopify's
+    /// definitions: orders, gross sales, discounts, returns, net sales, shipping, duties, fees,
+    /// taxes, total sales, average order value; and the dates covered.
     Report {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Shopify's own sales report (ShopifyQL, needs `read_reports`) beside this client's, month
+    /// by month and metric by metric. Exit 0 when every figure agrees within one minor unit,
+    /// 1 when one differs, 2 when Shopify could not be asked.
+    Reconcile {
+        /// The first month (YYYY-MM; default: the report's first).
+        #[arg(long, value_name = "YYYY-MM")]
+        from: Option<String>,
+        /// The last month (YYYY-MM; default: the report's last).
+        #[arg(long, value_name = "YYYY-MM")]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// End this access: the app uninstalls itself from the shop (`appUninstall`, with a fresh
     /// token), then a token is asked for again and must be refused. Without `--yes` it only
@@ -73,6 +88,9 @@ enum Command {
     },
 }
 
+/// The exit code of a command that could not do its work.
+const EXIT_ERROR: u8 = 2;
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Table,
@@ -83,31 +101,77 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Differs) => ExitCode::from(1),
         Err(err) => {
             eprintln!("error: {err:#}");
             if err.downcast_ref::<revoke::NoCredentials>().is_some() {
                 return ExitCode::from(revoke::EXIT_NO_CREDENTIALS);
             }
-            ExitCode::FAILURE
+            // Could not do what was asked (a refusal, bad data, an unreadable store): nothing
+            // was half-written, and exit 1 stays free for "ran, and found a difference".
+            ExitCode::from(EXIT_ERROR)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// How a command that did its work ended.
+enum Outcome {
+    Done,
+    /// `reconcile` found a figure that differs.
+    Differs,
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
     let config = match &cli.config {
         Some(path) => ClientConfig::load(path)?,
         None => ClientConfig::embedded()?,
     };
+    let config = &config;
+    let done = |result: Result<()>| result.map(|()| Outcome::Done);
     match cli.command {
-        Command::Scopes => show_scopes(&config),
-        Command::Sync { backfill: false } => run_sync(&config),
-        Command::Sync { backfill: true } => run_backfill(&config),
-        Command::Report { format } => show_report(&config, format),
-        Command::Revoke { yes, json } => offboard::revoke_command(&config, yes, json),
-        Command::Export { dir, json } => offboard::export_command(&config, &dir, json),
-        Command::Destroy { yes, json } => offboard::destroy_command(&config, yes, json),
+        Command::Scopes => done(show_scopes(config)),
+        Command::Sync { backfill: false } => done(run_sync(config)),
+        Command::Sync { backfill: true } => done(run_backfill(config)),
+        Command::Report { format } => done(show_report(config, format)),
+        Command::Reconcile { from, to, json } => {
+            run_reconcile(config, from.as_deref(), to.as_deref(), json)
+        }
+        Command::Revoke { yes, json } => done(offboard::revoke_command(config, yes, json)),
+        Command::Export { dir, json } => done(offboard::export_command(config, &dir, json)),
+        Command::Destroy { yes, json } => done(offboard::destroy_command(config, yes, json)),
     }
+}
+
+fn run_reconcile(
+    config: &ClientConfig,
+    from: Option<&str>,
+    to: Option<&str>,
+    json: bool,
+) -> Result<Outcome> {
+    let clock = SystemClock;
+    let mut shopify = connect(config, &clock)?;
+    let mut store = Store::open(config)?;
+    let result = reconcile::reconcile(&mut shopify, &mut store, from, to)?;
+    let record = reconcile::record(&result, clock.now())?;
+    let recorded = serde_json::to_string(&record)?;
+    store.set_meta(reconcile::RECORD_KEY, &recorded)?;
+    if let Some(dir) = store.data_dir() {
+        let path = dir.join(reconcile::RECORD_FILE);
+        let partial = dir.join(format!("{}.partial", reconcile::RECORD_FILE));
+        std::fs::write(&partial, recorded + "\n")?;
+        std::fs::rename(&partial, &path)?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", reconcile::table(&result));
+    }
+    Ok(if result.agreed {
+        Outcome::Done
+    } else {
+        Outcome::Differs
+    })
 }
 
 fn connect<'c>(config: &ClientConfig, clock: &'c SystemClock) -> Result<Shopify<'c>> {
@@ -202,8 +266,8 @@ fn run_sync(config: &ClientConfig) -> Result<()> {
         format!(" (resumed: {})", stats.resumed.join(", "))
     };
     println!(
-        "synced {} orders and {} customers in {} pages{resumed}",
-        stats.orders, stats.customers, stats.pages
+        "synced {} orders and {} customers in {} pages, removed {} deleted orders{resumed}",
+        stats.orders, stats.customers, stats.pages, stats.deleted
     );
     Ok(())
 }
@@ -232,12 +296,7 @@ fn run_backfill(config: &ClientConfig) -> Result<()> {
 
 fn show_report(config: &ClientConfig, format: Format) -> Result<()> {
     let mut store = Store::open(config)?;
-    let history = store.meta(sync::HISTORY_KEY)?;
-    let report = report::build(
-        &store.revenue_by_month()?,
-        store.order_dates()?,
-        history.as_deref(),
-    )?;
+    let report = report::from_store(&mut store)?;
     match format {
         Format::Table => print!("{}", report::table(&report)),
         Format::Json => print!("{}", report::json(&report)?),

@@ -37,13 +37,7 @@ fn assert_whole_shop(store: &mut Store, orders: usize, customers: usize) {
         ),
         "(orders, line items, customers): every record once"
     );
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    let report = report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap();
+    let report = report::from_store(store).unwrap();
     let expected = shop::expected_totals(0..orders);
     for row in &report.totals {
         assert_eq!(
@@ -83,7 +77,8 @@ fn backfill_copies_the_whole_shop_through_bulk_operations() {
 
     // The routine sync goes on from where the backfill ended.
     let routine = sync::sync(&mut shopify(&mock, &clock), &mut store, &mut |_, _| {}).unwrap();
-    assert_eq!((routine.orders, routine.customers), (1, 1));
+    let overlap = sync::OVERLAP_SECONDS as u64 + 1;
+    assert_eq!((routine.orders, routine.customers), (overlap, overlap));
     assert_whole_shop(&mut store, 3000, 600);
 }
 
@@ -176,12 +171,6 @@ fn a_backfill_without_read_all_orders_warns_and_sees_only_60_days() {
     let stats = run(&mut shopify(&mock, &clock), &mut store, &clock).unwrap();
     assert!(!stats.full_history);
     assert!(stats.orders < 3000);
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    let report = report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap();
+    let report = report::from_store(&mut store).unwrap();
     assert_eq!(report.warnings, [report::TRUNCATED]);
 }

@@ -591,9 +591,11 @@ fn every_query_costs_at_most_1000_points_at_the_page_size_used() {
         );
     }
     assert!(report.is_empty(), "{}\nall: {costs:?}", report.join("\n"));
-    // The numbers, by hand: 2 + 200 × (order, customer, totalPriceSet, shopMoney) + pageInfo.
+    // The numbers, by hand: 2 + 6 × 145 + pageInfo, an order being itself, its customer,
+    // totalPriceSet and shopMoney (4) and its agreements: 2 + 3 × (itself, its sales 2 + 6 ×
+    // (a sale and three MoneyBag { shopMoney }, 7) + pageInfo) + pageInfo = 141.
     assert!(
-        costs.contains(&"orders.graphql: 803".to_owned()),
+        costs.contains(&"orders.graphql: 873".to_owned()),
         "{costs:?}"
     );
     assert!(
@@ -643,18 +645,19 @@ fn page_sizes_are_chosen_from_the_cost_of_one_record() {
 
 #[test]
 fn a_planted_over_cost_query_is_reported() {
-    // The orders page as it was: 250 a page costs 1,003 points, which Shopify refuses.
+    // One order more than the page holds: 7 a page costs 2 + 7 × 145 + 1 = 1,018 points, which
+    // Shopify refuses.
     let document: &'static str = Box::leak(
         graphql::ORDERS
-            .replace("# page-size: 200", "# page-size: 250")
+            .replace("# page-size: 6", "# page-size: 7")
             .into_boxed_str(),
     );
-    let cost = requested_cost("orders at 250", document, document).unwrap();
-    assert_eq!(cost, 1003);
+    let cost = requested_cost("orders at 7", document, document).unwrap();
+    assert_eq!(cost, 1018);
     assert!(cost > MAX_COST);
     assert_eq!(
-        mock_cost::requested_cost(document, &serde_json::json!({ "first": 250 })),
-        Ok(1003)
+        mock_cost::requested_cost(document, &serde_json::json!({ "first": 7 })),
+        Ok(1018)
     );
     let unpaged = "query { orders(sortKey: UPDATED_AT) { nodes { id } } }";
     assert!(requested_cost("unpaged", unpaged, unpaged).is_err());

@@ -10,6 +10,9 @@
 //! (they also check that `ALL` lists every file here).
 
 pub const ORDERS: &str = include_str!("orders.graphql");
+pub const ORDER_AGREEMENTS: &str = include_str!("order_agreements.graphql");
+pub const SHOP: &str = include_str!("shop.graphql");
+pub const DELETIONS: &str = include_str!("deletions.graphql");
 pub const CUSTOMERS: &str = include_str!("customers.graphql");
 pub const ORDERS_BULK: &str = include_str!("orders_bulk.graphql");
 pub const CUSTOMERS_BULK: &str = include_str!("customers_bulk.graphql");
@@ -17,10 +20,14 @@ pub const BULK_RUN: &str = include_str!("bulk_run.graphql");
 pub const BULK_OPERATION: &str = include_str!("bulk_operation.graphql");
 pub const BULK_NEWEST: &str = include_str!("bulk_newest.graphql");
 pub const APP_UNINSTALL: &str = include_str!("app_uninstall.graphql");
+pub const RECONCILE: &str = include_str!("reconcile.graphql");
 
 /// Every document, by file name.
 pub const ALL: &[(&str, &str)] = &[
     ("orders.graphql", ORDERS),
+    ("order_agreements.graphql", ORDER_AGREEMENTS),
+    ("shop.graphql", SHOP),
+    ("deletions.graphql", DELETIONS),
     ("customers.graphql", CUSTOMERS),
     ("orders_bulk.graphql", ORDERS_BULK),
     ("customers_bulk.graphql", CUSTOMERS_BULK),
@@ -28,6 +35,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("bulk_operation.graphql", BULK_OPERATION),
     ("bulk_newest.graphql", BULK_NEWEST),
     ("app_uninstall.graphql", APP_UNINSTALL),
+    ("reconcile.graphql", RECONCILE),
 ];
 
 /// Shopify's largest page (`first`) for a connection.
@@ -137,7 +145,7 @@ mod tests {
 
     #[test]
     fn headers_are_read() {
-        assert_eq!(page_size(ORDERS), 200);
+        assert_eq!(page_size(ORDERS), 6);
         assert_eq!(scopes(ORDERS), ["read_orders", "read_customers"]);
         assert_eq!(commands(ORDERS_BULK), ["sync --backfill"]);
         assert!(scopes(APP_UNINSTALL).is_empty());

@@ -53,6 +53,11 @@ impl std::fmt::Debug for Shopify<'_> {
 }
 
 impl<'c> Shopify<'c> {
+    /// Now by this connection's clock (seconds since the epoch).
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
     pub fn new(
         config: &ClientConfig,
         endpoint: Endpoint,

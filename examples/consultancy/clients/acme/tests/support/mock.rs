@@ -53,6 +53,17 @@ pub struct Behaviour {
     pub bulk_cut_after: Option<u64>,
     /// Serve this many bytes of the next result download, then stall until the client goes.
     pub bulk_pause_after: Option<u64>,
+    /// The shop's IANA time zone and currency (`shop { ianaTimezone currencyCode }`).
+    pub shop_zone: String,
+    pub shop_currency: String,
+    /// Orders served instead of the generated ones (as page nodes, oldest change first).
+    pub ledger: Option<Vec<Value>>,
+    /// Indexes of `ledger` orders Shopify deleted: not served, and a `destroy` event each.
+    pub deleted: Vec<usize>,
+    /// The answer to `shopifyqlQuery` (its `tableData`), and whether Shopify refuses it for
+    /// want of protected customer data access.
+    pub shopifyql: Option<Value>,
+    pub shopifyql_refused: bool,
 }
 
 /// A manual clock the mock moves (the crate's `ManualClock`).
@@ -79,6 +90,12 @@ impl Default for Behaviour {
             bulk_polls: 2,
             bulk_cut_after: None,
             bulk_pause_after: None,
+            shop_zone: "America/Los_Angeles".to_owned(),
+            shop_currency: "USD".to_owned(),
+            ledger: None,
+            deleted: Vec::new(),
+            shopifyql: None,
+            shopifyql_refused: false,
         }
     }
 }
@@ -111,6 +128,8 @@ pub struct Log {
     pub over_cost: usize,
     /// The `first` variable of every page request served.
     pub page_sizes: Vec<u64>,
+    /// The ShopifyQL queries asked.
+    pub shopifyql: Vec<String>,
 }
 
 struct Operation {
@@ -559,11 +578,158 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         bulk_operation(state, &request)
     } else if query.contains("bulkOperations(") {
         newest_bulk(state)
+    } else if query.contains("shopifyqlQuery") {
+        let asked = request["variables"]["query"].as_str().unwrap_or("").to_owned();
+        state.log.shopifyql.push(asked);
+        if state.behaviour.shopifyql_refused {
+            let mut reply = json!({ "errors": [{ "message": "Access denied for shopifyqlQuery field. Required access: `read_reports` access scope. Also: Level 2 access to protected customer data.",
+                "extensions": { "code": "ACCESS_DENIED" } }], "data": { "shopifyqlQuery": null } });
+            reply["extensions"] = extension;
+            return json_reply(200, reply);
+        }
+        json!({ "data": { "shopifyqlQuery": { "parseErrors": [],
+            "tableData": state.behaviour.shopifyql.clone() } } })
+    } else if query.contains("shop {") {
+        json!({ "data": { "shop": { "ianaTimezone": state.behaviour.shop_zone,
+            "currencyCode": state.behaviour.shop_currency } } })
+    } else if query.contains("events(") {
+        destroy_events(state, &request, now)
+    } else if query.contains("order(id:") {
+        order_agreements(state, &request)
+    } else if query.contains("orders(") && state.behaviour.ledger.is_some() {
+        ledger_page(state, &request, &query, first as usize)
     } else {
         return page(state, &request, &query, first as usize, extension);
     };
     reply["extensions"] = extension;
     json_reply(200, reply)
+}
+
+/// The `first` argument of the connection `name` in a document (`agreements(first: 3)` → 3).
+fn nested_first(query: &str, name: &str) -> usize {
+    query
+        .split(&format!("{name}(first: "))
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+/// An order's agreements and their sales cut to what the document asks for, with
+/// `hasNextPage` where something was left out (as Shopify pages nested connections).
+fn cut_agreements(order: &Value, query: &str) -> Value {
+    let (agreements, sales) = (
+        nested_first(query, "agreements"),
+        nested_first(query, "sales"),
+    );
+    let mut order = order.clone();
+    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let kept: Vec<Value> = all
+        .iter()
+        .take(agreements)
+        .map(|a| cut_sales(a, sales))
+        .collect();
+    order["agreements"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    order
+}
+
+fn cut_sales(agreement: &Value, first: usize) -> Value {
+    let mut agreement = agreement.clone();
+    let all = agreement["sales"]["nodes"].as_array().cloned().unwrap_or_default();
+    let kept: Vec<Value> = all.iter().take(first).cloned().collect();
+    agreement["sales"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    agreement
+}
+
+/// The `ledger` orders Shopify still has, with their indexes.
+fn ledger_orders(state: &State) -> Vec<(usize, Value)> {
+    state
+        .behaviour
+        .ledger
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(i, _)| !state.behaviour.deleted.contains(i))
+        .map(|(i, o)| (i, o.clone()))
+        .collect()
+}
+
+/// A page of the `ledger` orders, filtered by `updated_at` and paged by cursor.
+fn ledger_page(state: &mut State, request: &Value, query: &str, first: usize) -> Value {
+    let after = request["variables"]["after"].as_str().map(str::to_owned);
+    let filter = request["variables"]["query"].as_str().map(str::to_owned);
+    state.log.afters.push(after.clone());
+    state.log.filters.push(filter.clone());
+    let from = filter
+        .as_deref()
+        .and_then(|f| f.split("updated_at:>='").nth(1))
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(shop::unix)
+        .unwrap_or(0);
+    let after = after
+        .as_deref()
+        .and_then(|c| c.strip_prefix("ledger-"))
+        .and_then(|i| i.parse::<usize>().ok());
+    let matching: Vec<(usize, Value)> = ledger_orders(state)
+        .into_iter()
+        .filter(|(i, o)| {
+            after.is_none_or(|a| *i > a)
+                && o["updatedAt"].as_str().and_then(shop::unix).unwrap_or(0) >= from
+        })
+        .collect();
+    let page: Vec<&(usize, Value)> = matching.iter().take(first).collect();
+    let nodes: Vec<Value> = page.iter().map(|(_, o)| cut_agreements(o, query)).collect();
+    let end = page.last().map(|(i, _)| format!("ledger-{i}"));
+    json!({ "data": { "orders": {
+        "pageInfo": { "hasNextPage": matching.len() > page.len(), "endCursor": end },
+        "nodes": nodes } } })
+}
+
+/// `order(id:) { agreements(first: 1, after:) }`: one agreement at a time.
+fn order_agreements(state: &mut State, request: &Value) -> Value {
+    let id = request["variables"]["id"].as_str().unwrap_or("");
+    let after = request["variables"]["after"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("agreement-"))
+        .and_then(|i| i.parse::<usize>().ok());
+    let Some((_, order)) = ledger_orders(state).into_iter().find(|(_, o)| o["id"] == id) else {
+        return json!({ "data": { "order": null } });
+    };
+    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let next = after.map_or(0, |a| a + 1);
+    let nodes: Vec<Value> = all.get(next).map(|a| cut_sales(a, 100)).into_iter().collect();
+    json!({ "data": { "order": { "agreements": {
+        "pageInfo": { "hasNextPage": next + 1 < all.len(), "endCursor": format!("agreement-{next}") },
+        "nodes": nodes } } } })
+}
+
+/// `events(query: "subject_type:ORDER AND action:destroy ...")`: one `destroy` event per
+/// deleted `ledger` order, stamped when the mock is asked (by its clock), filtered by
+/// `created_at:>='…'`.
+fn destroy_events(state: &mut State, request: &Value, now: u64) -> Value {
+    let deleted_at = shop::timestamp(now);
+    let deleted_at = deleted_at.as_str();
+    let filter = request["variables"]["query"].as_str().unwrap_or("");
+    let from = filter
+        .split("created_at:>='")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(shop::unix)
+        .unwrap_or(0);
+    let ledger = state.behaviour.ledger.clone().unwrap_or_default();
+    let nodes: Vec<Value> = state
+        .behaviour
+        .deleted
+        .iter()
+        .filter(|_| filter.contains("subject_type:ORDER") && filter.contains("action:destroy"))
+        .filter(|_| shop::unix(deleted_at).unwrap_or(0) >= from)
+        .filter_map(|&i| ledger.get(i))
+        .enumerate()
+        .map(|(k, o)| json!({ "id": format!("gid://shopify/BasicEvent/{}", k + 1),
+            "createdAt": deleted_at, "action": "destroy", "subjectId": o["id"], "subjectType": "ORDER" }))
+        .collect();
+    json!({ "data": { "events": {
+        "pageInfo": { "hasNextPage": false, "endCursor": null }, "nodes": nodes } } })
 }
 
 /// Whether the grant lets the shop show order `i` (without `read_all_orders`, only the last 60

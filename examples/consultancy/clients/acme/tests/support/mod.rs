@@ -1,10 +1,12 @@
 //! What the tests share: a mock Shopify on 127.0.0.1 (`mock`), Shopify's query pricing
-//! (`cost`), its data (`shop`), a capture server for requests that must never be made
-//! (`capture`), and a fresh database per test.
+//! (`cost`), its data (`shop`, and the synthetic shop of the sales report, `ledger_shop`), a
+//! capture server for requests that must never be made (`capture`), and a fresh database per
+//! test.
 #![allow(dead_code, unused_imports)]
 
 pub mod capture;
 pub mod cost;
+pub mod ledger_shop;
 pub mod mock;
 pub mod shop;
 
