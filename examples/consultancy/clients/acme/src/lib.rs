@@ -14,6 +14,8 @@ pub mod offboard;
 pub mod onboarding;
 pub mod report;
 pub mod revoke;
+pub mod sandbox;
+pub mod self_check;
 pub mod scopes;
 pub mod secret;
 pub mod shopify;

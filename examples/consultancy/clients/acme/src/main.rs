@@ -14,6 +14,7 @@ use client::config::{self, ClientConfig, Credentials};
 use client::shopify::Shopify;
 use client::store::{Resource, Store};
 use client::{backfill, offboard, onboarding, report, revoke, scopes, sync};
+use client::{sandbox, self_check};
 
 /// A Shopify audit with read-only access, a 24-hour in-memory token and its own database.
 #[derive(Debug, Parser)]
@@ -71,6 +72,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The run-time sandbox every command runs in: its level, the Landlock ABI, every rule,
+    /// and proof that what the rules forbid is refused (exit 1 if it is not).
+    Sandbox,
+    /// Observed at run time: the scopes Shopify granted (a write scope is exit 1), the token
+    /// lifetime it returned, the sandbox and proof that it holds, the database written. Exit
+    /// code 3 when the credentials are not set (Shopify was not asked).
+    SelfCheck {
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -89,6 +106,12 @@ fn main() -> ExitCode {
             if err.downcast_ref::<revoke::NoCredentials>().is_some() {
                 return ExitCode::from(revoke::EXIT_NO_CREDENTIALS);
             }
+            if err.downcast_ref::<sandbox::Refused>().is_some() {
+                return ExitCode::from(sandbox::EXIT_REFUSED);
+            }
+            if let Some(Exit(code, _)) = err.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
             ExitCode::FAILURE
         }
     }
@@ -99,6 +122,13 @@ fn run(cli: Cli) -> Result<()> {
         Some(path) => ClientConfig::load(path)?,
         None => ClientConfig::embedded()?,
     };
+    // The run-time wall, in force before credentials are read or the database is opened.
+    let probe = matches!(cli.command, Command::Sandbox | Command::SelfCheck { .. })
+        .then(self_check::Probe::find);
+    let wall = sandbox::enter(&config, &sandbox_needs(&cli.command))?;
+    if let Some(line) = wall.degraded_line() {
+        eprintln!("warning: {line}");
+    }
     match cli.command {
         Command::Scopes => show_scopes(&config),
         Command::Sync { backfill: false } => run_sync(&config),
@@ -107,6 +137,75 @@ fn run(cli: Cli) -> Result<()> {
         Command::Revoke { yes, json } => offboard::revoke_command(&config, yes, json),
         Command::Export { dir, json } => offboard::export_command(&config, &dir, json),
         Command::Destroy { yes, json } => offboard::destroy_command(&config, yes, json),
+        // The probe was chosen before the wall went up (it lists directories the wall refuses).
+        Command::Sandbox => show_sandbox(&wall, &probe.unwrap_or_else(self_check::Probe::find)),
+        Command::SelfCheck { format } => run_self_check(
+            &config,
+            &wall,
+            &probe.unwrap_or_else(self_check::Probe::find),
+            format,
+        ),
+    }
+}
+
+/// The run ends with this exit code and message, its report already printed.
+#[derive(Debug)]
+struct Exit(u8, String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// What a command needs of the sandbox beyond what every command gets.
+fn sandbox_needs(command: &Command) -> sandbox::Needs {
+    match command {
+        Command::Export { dir, .. } => sandbox::Needs {
+            export_dir: Some(dir.clone()),
+            ..sandbox::Needs::default()
+        },
+        Command::Destroy { yes: true, .. } => sandbox::Needs {
+            remove_data_dir: true,
+            ..sandbox::Needs::default()
+        },
+        _ => sandbox::Needs::default(),
+    }
+}
+
+fn show_sandbox(wall: &sandbox::Wall, probe: &self_check::Probe) -> Result<()> {
+    let proof = self_check::prove(probe, wall);
+    print!("{}", self_check::describe_wall(wall));
+    print!("{}", self_check::describe_proof(&proof));
+    if proof.iter().any(|a| !a.refused) {
+        anyhow::bail!("the sandbox did not refuse what its rules forbid");
+    }
+    Ok(())
+}
+
+fn run_self_check(
+    config: &ClientConfig,
+    wall: &sandbox::Wall,
+    probe: &self_check::Probe,
+    format: CheckFormat,
+) -> Result<()> {
+    let check = self_check::run(config, wall, probe)?;
+    match format {
+        CheckFormat::Human => print!("{}", self_check::human(&check)),
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&check)?),
+    }
+    match check.exit_code() {
+        0 => Ok(()),
+        1 => Err(Exit(1, format!("self-check failed: {}", check.failures().join("; "))).into()),
+        code => Err(Exit(
+            code,
+            check
+                .not_checked
+                .unwrap_or_else(|| "Shopify was not asked".to_owned()),
+        )
+        .into()),
     }
 }
 
