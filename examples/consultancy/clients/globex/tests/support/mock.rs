@@ -49,6 +49,8 @@ pub struct Behaviour {
     pub bulk_cut_after: Option<u64>,
     /// Serve this many bytes of the next result download, then stall until the client goes.
     pub bulk_pause_after: Option<u64>,
+    /// The scopes `currentAppInstallation.accessScopes` answers, when not `granted_scope`.
+    pub installation_scopes: Option<String>,
 }
 
 /// A manual clock the mock moves (the crate's `ManualClock`).
@@ -68,6 +70,7 @@ impl Default for Behaviour {
             revoke_on: Vec::new(),
             fail_from: None,
             page_clock: None,
+            installation_scopes: None,
             cost_bucket: None,
             redirect_token: None,
             redirect_graphql: None,
@@ -552,6 +555,8 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         run_bulk(state, &request)
     } else if query.contains("currentBulkOperation") {
         current_bulk(state)
+    } else if query.contains("currentAppInstallation") {
+        access_scopes(state)
     } else {
         return page(state, &request, &query, first as usize, extension);
     };
@@ -661,6 +666,18 @@ impl State {
 }
 
 /// `appUninstall`: the app uninstalls itself; every token it held stops working.
+/// `currentAppInstallation { accessScopes { handle } }`: the scopes the installation holds.
+fn access_scopes(state: &State) -> Value {
+    let b = &state.behaviour;
+    let scopes = b.installation_scopes.as_ref().unwrap_or(&b.granted_scope);
+    let handles: Vec<Value> = scopes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| json!({ "handle": s }))
+        .collect();
+    json!({ "data": { "currentAppInstallation": { "accessScopes": handles } } })
+}
+
 fn uninstall(state: &mut State) -> Value {
     state.installed = false;
     state.tokens.clear();
