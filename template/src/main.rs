@@ -167,8 +167,9 @@ fn sandbox_needs(command: &Command) -> sandbox::Needs {
             export_dir: Some(dir.clone()),
             ..sandbox::Needs::default()
         },
-        Command::Destroy { yes: true, .. } => sandbox::Needs {
-            remove_data_dir: true,
+        Command::Destroy { yes, .. } => sandbox::Needs {
+            destroying: true,
+            remove_data_dir: *yes,
             ..sandbox::Needs::default()
         },
         _ => sandbox::Needs::default(),

@@ -88,6 +88,9 @@ pub struct Rules {
 pub struct Needs {
     /// `export --dir DIR`: created (0700) if missing, then writable beneath.
     pub export_dir: Option<PathBuf>,
+    /// `destroy`: a missing data directory is left missing (nothing is there to destroy, and
+    /// creating it would leave something behind).
+    pub destroying: bool,
     /// `destroy --yes`: the data directory itself is removed at the end.
     pub remove_data_dir: bool,
 }
@@ -269,6 +272,9 @@ fn database_rules(config: &ClientConfig, needs: &Needs, rules: &mut Rules) -> Re
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .context("the database path has no directory")?;
+    if needs.destroying && !dir.exists() {
+        return Ok(());
+    }
     create_private_dir(dir)?;
     rules.read_write.push(PathRule {
         path: dir.display().to_string(),
