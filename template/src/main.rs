@@ -199,7 +199,11 @@ fn run_self_check(
     }
     match check.exit_code() {
         0 => Ok(()),
-        1 => Err(Exit(1, format!("self-check failed: {}", check.failures().join("; "))).into()),
+        1 => Err(Exit(
+            1,
+            format!("self-check failed: {}", check.failures().join("; ")),
+        )
+        .into()),
         code => Err(Exit(
             code,
             check

@@ -88,7 +88,9 @@ impl Workspace {
     }
 
     fn run(&self, args: &[&str], mock: Option<&MockShopify>, db: &TestDb) -> Output {
-        self.command(args, mock, db).output().expect("run the binary")
+        self.command(args, mock, db)
+            .output()
+            .expect("run the binary")
     }
 }
 
@@ -126,7 +128,10 @@ fn another_clients_file_a_write_outside_and_another_port_are_refused_by_the_kern
     let output = ws.run(&["sandbox"], None, &db);
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
-    assert!(out.contains("sandbox: fully enforced (Landlock ABI "), "{out}");
+    assert!(
+        out.contains("sandbox: fully enforced (Landlock ABI "),
+        "{out}"
+    );
     // The sibling's path was found by the binary at run time, from its working directory.
     let read = proof_line(&out, &format!("open {}", ws.sibling_toml()));
     assert!(
@@ -182,7 +187,10 @@ fn without_landlock_the_same_attempts_succeed_and_the_proof_fails() {
         proof_line(&out, "connect to 127.0.0.1:").contains("not refused by the sandbox"),
         "{out}"
     );
-    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning: sandbox")).collect();
+    let warnings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("warning: sandbox"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{out}");
     assert!(warnings[0].contains("not enforced"), "{out}");
 }
@@ -207,7 +215,10 @@ fn every_command_works_inside_a_required_sandbox() {
         let output = ws.run(args, Some(&mock), &db);
         let out = text(&output);
         assert!(output.status.success(), "{args:?}: {out}");
-        assert!(!out.contains("sandbox"), "{args:?} stated a degraded wall: {out}");
+        assert!(
+            !out.contains("sandbox"),
+            "{args:?} stated a degraded wall: {out}"
+        );
         assert!(!out.contains(client_secret()), "{args:?}: {out}");
     }
     assert!(export.join("manifest.json").is_file());
@@ -240,7 +251,8 @@ fn a_required_sandbox_on_a_kernel_without_every_rule_stops_before_anything_is_re
     }
     assert_eq!(mock.log(|l| l.token_requests), 0, "credentials were used");
     if let Some(dir) = db.data_dir() {
-        assert!(!dir.join("data").join(format!("{}.sqlite3", acme::CLIENT)).exists());
+        let file = format!("{}.sqlite3", acme::CLIENT);
+        assert!(!dir.join("data").join(file).exists());
     }
 }
 
@@ -310,7 +322,9 @@ fn self_check_reports_what_shopify_granted_and_that_the_wall_holds() {
         .map(|s| s.as_str().unwrap())
         .collect();
     assert_eq!(observed.join(","), support::READ_SCOPES);
-    let lifetime = check["observed"]["token_lifetime_seconds"].as_u64().unwrap();
+    let lifetime = check["observed"]["token_lifetime_seconds"]
+        .as_u64()
+        .unwrap();
     assert!((86_000..=86_399).contains(&lifetime), "{lifetime}");
     assert_eq!(check["sandbox"]["level"], "full");
     assert_eq!(check["probe"]["path"], ws.sibling_toml().as_str());
@@ -318,12 +332,19 @@ fn self_check_reports_what_shopify_granted_and_that_the_wall_holds() {
     assert_eq!(proof.len(), 3);
     assert!(proof.iter().all(|a| a["refused"] == true), "{proof:?}");
     let database = check["database"].as_str().unwrap();
-    assert!(!database.is_empty() && !database.contains("unknown"), "{database}");
+    assert!(
+        !database.is_empty() && !database.contains("unknown"),
+        "{database}"
+    );
     assert!(!database.contains("password"), "{database}");
     assert_eq!(check["ok"], true);
     let human = ws.run(&["self-check"], Some(&mock), &db);
     assert!(human.status.success(), "{}", text(&human));
-    assert!(text(&human).contains("self-check passed"), "{}", text(&human));
+    assert!(
+        text(&human).contains("self-check passed"),
+        "{}",
+        text(&human)
+    );
 }
 
 #[test]

@@ -237,8 +237,15 @@ pub fn plan(config: &ClientConfig, needs: &Needs) -> Result<Rules> {
         why: "the shop over HTTPS",
     });
     if let Some(proxy) = &config.shopify.proxy {
-        let port = url_port(proxy, if proxy.starts_with("https://") { 443 } else { 80 })
-            .with_context(|| "client.toml [shopify] proxy has no valid port".to_owned())?;
+        let port = url_port(
+            proxy,
+            if proxy.starts_with("https://") {
+                443
+            } else {
+                80
+            },
+        )
+        .with_context(|| "client.toml [shopify] proxy has no valid port".to_owned())?;
         rules.tcp_connect.push(PortRule {
             port,
             why: "the proxy of client.toml",
@@ -474,13 +481,19 @@ mod tests {
         assert_eq!(url_port("http://127.0.0.1:8080", 80), Some(8080));
         assert_eq!(url_port("http://[::1]:9", 80), Some(9));
         assert_eq!(url_port("https://proxy.example", 443), Some(443));
-        assert_eq!(url_port("http://proxy.example:3128/x", 80), Some(3128));
+        assert_eq!(
+            url_port("http://proxy.example:3128/x", 80),
+            Some(3128)
+        );
         assert_eq!(url_port("http://proxy.example:99999", 80), None);
     }
 
     #[test]
     fn the_mode_defaults_to_best_effort() {
         assert_eq!(Mode::default(), Mode::BestEffort);
-        assert_eq!(config::ClientConfig::embedded().unwrap().sandbox, Mode::BestEffort);
+        assert_eq!(
+            config::ClientConfig::embedded().unwrap().sandbox,
+            Mode::BestEffort
+        );
     }
 }

@@ -92,7 +92,10 @@ pub fn prove(probe: &Probe, wall: &Wall) -> Vec<Attempt> {
             refused: false,
             outcome: "opened: the rules did not hold".to_owned(),
         },
-        Err(e) => attempt(format!("open {} ({}) for reading", probe.path, probe.what), &e),
+        Err(e) => attempt(
+            format!("open {} ({}) for reading", probe.path, probe.what),
+            &e,
+        ),
     };
     let dir = path.parent().unwrap_or(Path::new("/"));
     let nanos = std::time::SystemTime::now()
