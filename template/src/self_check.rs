@@ -253,8 +253,10 @@ fn observe(config: &ClientConfig) -> Result<Observed> {
         config::optional_env("SHOPIFY_BASE_URL").as_deref(),
     )?;
     let mut shopify = Shopify::new(config, endpoint, Credentials::from_env()?, &clock)?;
-    let now = clock.now();
-    let token_lifetime_seconds = shopify.token()?.expires_at.saturating_sub(now);
+    // Read the clock after the grant: the whole seconds the token has left, never more than
+    // Shopify's `expires_in`.
+    let expires_at = shopify.token()?.expires_at;
+    let token_lifetime_seconds = expires_at.saturating_sub(clock.now());
     let data = shopify.graphql(ACCESS_SCOPES, serde_json::json!({}))?;
     let scopes: Vec<String> = data["currentAppInstallation"]["accessScopes"]
         .as_array()
