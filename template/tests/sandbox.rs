@@ -122,7 +122,7 @@ fn proof_line<'o>(out: &'o str, action: &str) -> &'o str {
 }
 
 #[test]
-fn another_clients_file_a_write_outside_and_another_port_are_refused_by_the_kernel() {
+fn another_clients_file_a_write_outside_another_port_and_an_exec_are_refused_by_the_kernel() {
     let ws = Workspace::new();
     let db = TestDb::new();
     let output = ws.run(&["sandbox"], None, &db);
@@ -149,6 +149,11 @@ fn another_clients_file_a_write_outside_and_another_port_are_refused_by_the_kern
         "{tcp}"
     );
     assert!(out.contains("execute: nothing"), "{out}");
+    let exec = proof_line(&out, "execute /");
+    assert!(
+        exec.contains("refused by the kernel: Permission denied"),
+        "{exec}"
+    );
     // Nothing was created beside the sibling's file.
     let left: Vec<_> = std::fs::read_dir(ws.root.path().join("clients/zz-sibling"))
         .unwrap()
@@ -185,6 +190,10 @@ fn without_landlock_the_same_attempts_succeed_and_the_proof_fails() {
     );
     assert!(
         proof_line(&out, "connect to 127.0.0.1:").contains("not refused by the sandbox"),
+        "{out}"
+    );
+    assert!(
+        proof_line(&out, "execute /").contains("ran: the rules did not hold"),
         "{out}"
     );
     let warnings: Vec<&str> = out
@@ -345,7 +354,7 @@ fn self_check_reports_what_shopify_granted_and_that_the_wall_holds() {
     assert_eq!(check["sandbox"]["level"], "full");
     assert_eq!(check["probe"]["path"], ws.sibling_toml().as_str());
     let proof = check["proof"].as_array().unwrap();
-    assert_eq!(proof.len(), 3);
+    assert_eq!(proof.len(), 4);
     assert!(proof.iter().all(|a| a["refused"] == true), "{proof:?}");
     let database = check["database"].as_str().unwrap();
     assert!(

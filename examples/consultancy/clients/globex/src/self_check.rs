@@ -82,8 +82,8 @@ pub struct Attempt {
 }
 
 /// Try what the rules forbid: read the probe file, create a file beside it, connect to a TCP
-/// port the rules do not name. Nothing is read from the file, and a file that could be
-/// created is removed at once.
+/// port the rules do not name, execute a program (`true`, which does nothing). Nothing is read
+/// from the file, and a file that could be created is removed at once.
 pub fn prove(probe: &Probe, wall: &Wall) -> Vec<Attempt> {
     let path = Path::new(&probe.path);
     let read = match std::fs::File::open(path) {
@@ -135,7 +135,25 @@ pub fn prove(probe: &Probe, wall: &Wall) -> Vec<Attempt> {
         },
         Err(e) => attempt(action, &e),
     };
-    vec![read, write, tcp]
+    let program = ["/bin/true", "/usr/bin/true"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .unwrap_or("/bin/true");
+    let action = format!("execute {program}");
+    let exec = match std::process::Command::new(program)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+    {
+        Ok(_) => Attempt {
+            action,
+            refused: false,
+            outcome: "ran: the rules did not hold".to_owned(),
+        },
+        Err(e) => attempt(action, &e),
+    };
+    vec![read, write, tcp, exec]
 }
 
 fn attempt(action: String, error: &std::io::Error) -> Attempt {
