@@ -14,6 +14,7 @@ use client::config::{self, ClientConfig, Credentials};
 use client::shopify::Shopify;
 use client::store::{Resource, Store};
 use client::{backfill, offboard, onboarding, reconcile, report, revoke, scopes, sync};
+use client::{sandbox, self_check};
 
 /// A Shopify audit with read-only access, a 24-hour in-memory token and its own database.
 #[derive(Debug, Parser)]
@@ -86,6 +87,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The run-time sandbox every command runs in: its level, the Landlock ABI, every rule,
+    /// and proof that what the rules forbid is refused (exit 1 if it is not).
+    Sandbox,
+    /// Observed at run time: the scopes Shopify granted (a write scope is exit 1), the token
+    /// lifetime it returned, the sandbox and proof that it holds, the database written. Exit
+    /// code 3 when the credentials are not set (Shopify was not asked).
+    SelfCheck {
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
 }
 
 /// The exit code of a command that could not do its work.
@@ -108,6 +125,12 @@ fn main() -> ExitCode {
             if err.downcast_ref::<revoke::NoCredentials>().is_some() {
                 return ExitCode::from(revoke::EXIT_NO_CREDENTIALS);
             }
+            if err.downcast_ref::<sandbox::Refused>().is_some() {
+                return ExitCode::from(sandbox::EXIT_REFUSED);
+            }
+            if let Some(Exit(code, _)) = err.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
             // Could not do what was asked (a refusal, bad data, an unreadable store): nothing
             // was half-written, and exit 1 stays free for "ran, and found a difference".
             ExitCode::from(EXIT_ERROR)
@@ -128,6 +151,13 @@ fn run(cli: Cli) -> Result<Outcome> {
         None => ClientConfig::embedded()?,
     };
     let config = &config;
+    // The run-time wall, in force before credentials are read or the database is opened.
+    let probe = matches!(cli.command, Command::Sandbox | Command::SelfCheck { .. })
+        .then(self_check::Probe::find);
+    let wall = sandbox::enter(config, &sandbox_needs(&cli.command))?;
+    if let Some(line) = wall.degraded_line() {
+        eprintln!("warning: {line}");
+    }
     let done = |result: Result<()>| result.map(|()| Outcome::Done);
     match cli.command {
         Command::Scopes => done(show_scopes(config)),
@@ -140,6 +170,87 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Revoke { yes, json } => done(offboard::revoke_command(config, yes, json)),
         Command::Export { dir, json } => done(offboard::export_command(config, &dir, json)),
         Command::Destroy { yes, json } => done(offboard::destroy_command(config, yes, json)),
+        // The probe was chosen before the wall went up (it lists directories the wall refuses).
+        Command::Sandbox => done(show_sandbox(
+            &wall,
+            &probe.unwrap_or_else(self_check::Probe::find),
+        )),
+        Command::SelfCheck { format } => done(run_self_check(
+            config,
+            &wall,
+            &probe.unwrap_or_else(self_check::Probe::find),
+            format,
+        )),
+    }
+}
+
+/// The run ends with this exit code and message, its report already printed.
+#[derive(Debug)]
+struct Exit(u8, String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// What a command needs of the sandbox beyond what every command gets.
+fn sandbox_needs(command: &Command) -> sandbox::Needs {
+    match command {
+        Command::Export { dir, .. } => sandbox::Needs {
+            export_dir: Some(dir.clone()),
+            ..sandbox::Needs::default()
+        },
+        Command::Destroy { yes, .. } => sandbox::Needs {
+            destroying: true,
+            remove_data_dir: *yes,
+            ..sandbox::Needs::default()
+        },
+        _ => sandbox::Needs::default(),
+    }
+}
+
+fn show_sandbox(wall: &sandbox::Wall, probe: &self_check::Probe) -> Result<()> {
+    let proof = self_check::prove(probe, wall);
+    print!("{}", self_check::describe_wall(wall));
+    print!("{}", self_check::describe_proof(&proof));
+    if proof.iter().any(|a| !a.refused) {
+        return Err(Exit(
+            1,
+            "the sandbox did not refuse what its rules forbid".to_owned(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn run_self_check(
+    config: &ClientConfig,
+    wall: &sandbox::Wall,
+    probe: &self_check::Probe,
+    format: CheckFormat,
+) -> Result<()> {
+    let check = self_check::run(config, wall, probe)?;
+    match format {
+        CheckFormat::Human => print!("{}", self_check::human(&check)),
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&check)?),
+    }
+    match check.exit_code() {
+        0 => Ok(()),
+        1 => Err(Exit(
+            1,
+            format!("self-check failed: {}", check.failures().join("; ")),
+        )
+        .into()),
+        code => Err(Exit(
+            code,
+            check
+                .not_checked
+                .unwrap_or_else(|| "Shopify was not asked".to_owned()),
+        )
+        .into()),
     }
 }
 

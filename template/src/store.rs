@@ -824,6 +824,9 @@ impl Store {
             Connection::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Sorts and temporary tables stay in memory: the run-time sandbox lets this process
+        // write only beneath its data directory, not SQLite's default /var/tmp or /tmp.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store {
             conn,
             path: path.to_owned(),

@@ -511,7 +511,7 @@ fn no_document_is_written_outside_the_graphql_directory() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path).unwrap();
-            for marker in ["\"query ", "\"mutation ", "\"{ orders", "\"{ customers"] {
+            for marker in ["\"query ", "\"mutation ", "\"{ "] {
                 if text.contains(marker) {
                     inline.push(format!("{}: {marker}", path.display()));
                 }

@@ -21,6 +21,7 @@ pub const BULK_OPERATION: &str = include_str!("bulk_operation.graphql");
 pub const BULK_NEWEST: &str = include_str!("bulk_newest.graphql");
 pub const APP_UNINSTALL: &str = include_str!("app_uninstall.graphql");
 pub const RECONCILE: &str = include_str!("reconcile.graphql");
+pub const ACCESS_SCOPES: &str = include_str!("access_scopes.graphql");
 
 /// Every document, by file name.
 pub const ALL: &[(&str, &str)] = &[
@@ -36,6 +37,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("bulk_newest.graphql", BULK_NEWEST),
     ("app_uninstall.graphql", APP_UNINSTALL),
     ("reconcile.graphql", RECONCILE),
+    ("access_scopes.graphql", ACCESS_SCOPES),
 ];
 
 /// Shopify's largest page (`first`) for a connection.

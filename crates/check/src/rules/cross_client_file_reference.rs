@@ -125,6 +125,18 @@ The wall reads what cargo and rustc are told, not what a program decides while i
 - the references inside a file other than a `.rs` file larger than 8 MiB (a generated
   `include!("table.in")`): it is skipped with a note, where a `.rs` file is read up to 64 MiB.
 
+What closes the first gap at run time: a generated client's binary runs every command inside a
+Linux Landlock sandbox (`src/sandbox.rs`, a locked file) set up before credentials are read.
+The kernel refuses it any file outside its own data directory (and the `export` directory),
+the files TLS, DNS and time zones need, any program to execute, and any TCP port but 443, its
+database's and the loopback test port's, whatever path or address the code computes;
+`CLIENT self-check` shows the refusal. What is still not enforced at run time: other programs
+(a client's tests, examples or build scripts, a script run by hand) run without that sandbox;
+a kernel without Landlock ABI 4 (before Linux 6.7, or macOS and Windows) enforces less or
+nothing, which `sandbox = "best-effort"` states on every run and `"required"` refuses; UDP
+(DNS) and Unix sockets are not restricted; and the sandbox does not choose the host behind an
+allowed port (any host on 443: the shop's HTTPS rules do that).
+
 ## How to fix
 Copy what the client really needs into its own directory, or move truly generic code into a
 shared crate and depend on it through `Cargo.toml` (where the dependency rules watch it).

@@ -118,7 +118,10 @@ fn a_routine_sync_reads_only_what_changed() {
     );
     assert_eq!(
         mock.log(|l| l.filters.last().cloned().flatten()),
-        Some(format!("updated_at:>='{}'", shop::updated_at(599 - overlap)))
+        Some(format!(
+            "updated_at:>='{}'",
+            shop::updated_at(599 - overlap)
+        ))
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
     assert_eq!(store.revenue_by_month().unwrap(), before, "no duplicates");
@@ -236,8 +239,7 @@ fn the_cost_aware_limiter_keeps_within_the_bucket() {
     let shop = price(graphql::SHOP, 0);
     let deletions = price(graphql::DELETIONS, 250);
     let order_pages = 3000_u64.div_ceil(u64::from(sync::page_size(Resource::Orders)));
-    let needed =
-        (shop + order_pages * orders_page + 3 * customers_page + deletions - 1000) / 50;
+    let needed = (shop + order_pages * orders_page + 3 * customers_page + deletions - 1000) / 50;
     assert!(
         clock.slept() >= needed && clock.slept() <= needed + 18,
         "slept {} s, needed {needed} s",

@@ -64,6 +64,8 @@ pub struct Behaviour {
     /// want of protected customer data access.
     pub shopifyql: Option<Value>,
     pub shopifyql_refused: bool,
+    /// The scopes `currentAppInstallation.accessScopes` answers, when not `granted_scope`.
+    pub installation_scopes: Option<String>,
 }
 
 /// A manual clock the mock moves (the crate's `ManualClock`).
@@ -83,6 +85,7 @@ impl Default for Behaviour {
             revoke_on: Vec::new(),
             fail_from: None,
             page_clock: None,
+            installation_scopes: None,
             cost_bucket: None,
             max_cost: super::cost::MAX_COST,
             redirect_token: None,
@@ -579,7 +582,10 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     } else if query.contains("bulkOperations(") {
         newest_bulk(state)
     } else if query.contains("shopifyqlQuery") {
-        let asked = request["variables"]["query"].as_str().unwrap_or("").to_owned();
+        let asked = request["variables"]["query"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         state.log.shopifyql.push(asked);
         if state.behaviour.shopifyql_refused {
             let mut reply = json!({ "errors": [{ "message": "Access denied for shopifyqlQuery field. Required access: `read_reports` access scope. Also: Level 2 access to protected customer data.",
@@ -598,6 +604,8 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         order_agreements(state, &request)
     } else if query.contains("orders(") && state.behaviour.ledger.is_some() {
         ledger_page(state, &request, &query, first as usize)
+    } else if query.contains("currentAppInstallation") {
+        access_scopes(state)
     } else {
         return page(state, &request, &query, first as usize, extension);
     };
@@ -623,21 +631,29 @@ fn cut_agreements(order: &Value, query: &str) -> Value {
         nested_first(query, "sales"),
     );
     let mut order = order.clone();
-    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let kept: Vec<Value> = all
         .iter()
         .take(agreements)
         .map(|a| cut_sales(a, sales))
         .collect();
-    order["agreements"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    order["agreements"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
     order
 }
 
 fn cut_sales(agreement: &Value, first: usize) -> Value {
     let mut agreement = agreement.clone();
-    let all = agreement["sales"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = agreement["sales"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let kept: Vec<Value> = all.iter().take(first).cloned().collect();
-    agreement["sales"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    agreement["sales"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
     agreement
 }
 
@@ -692,12 +708,22 @@ fn order_agreements(state: &mut State, request: &Value) -> Value {
         .as_str()
         .and_then(|c| c.strip_prefix("agreement-"))
         .and_then(|i| i.parse::<usize>().ok());
-    let Some((_, order)) = ledger_orders(state).into_iter().find(|(_, o)| o["id"] == id) else {
+    let Some((_, order)) = ledger_orders(state)
+        .into_iter()
+        .find(|(_, o)| o["id"] == id)
+    else {
         return json!({ "data": { "order": null } });
     };
-    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let next = after.map_or(0, |a| a + 1);
-    let nodes: Vec<Value> = all.get(next).map(|a| cut_sales(a, 100)).into_iter().collect();
+    let nodes: Vec<Value> = all
+        .get(next)
+        .map(|a| cut_sales(a, 100))
+        .into_iter()
+        .collect();
     json!({ "data": { "order": { "agreements": {
         "pageInfo": { "hasNextPage": next + 1 < all.len(), "endCursor": format!("agreement-{next}") },
         "nodes": nodes } } } })
@@ -835,6 +861,18 @@ impl State {
 }
 
 /// `appUninstall`: the app uninstalls itself; every token it held stops working.
+/// `currentAppInstallation { accessScopes { handle } }`: the scopes the installation holds.
+fn access_scopes(state: &State) -> Value {
+    let b = &state.behaviour;
+    let scopes = b.installation_scopes.as_ref().unwrap_or(&b.granted_scope);
+    let handles: Vec<Value> = scopes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| json!({ "handle": s }))
+        .collect();
+    json!({ "data": { "currentAppInstallation": { "accessScopes": handles } } })
+}
+
 fn uninstall(state: &mut State) -> Value {
     state.installed = false;
     state.tokens.clear();
