@@ -346,3 +346,34 @@ fn certificate_markdown() {
     c.seal();
     insta::assert_snapshot!("certificate_md", offboarded::markdown(&c));
 }
+
+/// Every client offboarded: `check` finds no client and stops (exit 2), but the attestation
+/// of an offboarded client still reads the workspace for what came back.
+#[test]
+fn attest_of_an_offboarded_client_when_no_client_is_left() {
+    let fixture = workspace();
+    std::fs::remove_dir_all(fixture.root.join("clients")).unwrap();
+    std::fs::write(
+        fixture.manifest(),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"shared/*\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(fixture.root.join("shared/util/src")).unwrap();
+    std::fs::write(
+        fixture.root.join("shared/util/Cargo.toml"),
+        "[package]\nname = \"util\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(fixture.root.join("shared/util/src/lib.rs"), "").unwrap();
+    let err = fixture.check().unwrap_err();
+    assert!(
+        matches!(err, clientwall::Error::NoClients { .. }),
+        "{err:#}"
+    );
+    let (code, md) = attest(&fixture, "umbrella", "md");
+    assert_eq!(code, Some(0), "{md}");
+    assert!(
+        md.contains("**Result: nothing of the offboarded client is back**"),
+        "{md}"
+    );
+}

@@ -98,6 +98,10 @@ pub struct CheckOptions {
     /// The template versions `template-drift` renders locked files from (`None`: the ones
     /// built into clientwall).
     pub templates: Option<Arc<Catalog>>,
+    /// A full run that finds no client stops (`Error::NoClients`). Only a caller reporting on
+    /// a workspace whose clients may all be gone (an offboarded client's attestation) turns it
+    /// off.
+    pub require_clients: bool,
 }
 
 impl Default for CheckOptions {
@@ -110,6 +114,7 @@ impl Default for CheckOptions {
             files: FileSelection::All,
             history: None,
             templates: None,
+            require_clients: true,
         }
     }
 }
@@ -271,7 +276,9 @@ fn full(options: &CheckOptions) -> Result<Run> {
         (Some(range), _) => Some(history::scan(loaded.root.as_std_path(), range)?),
     };
     let layout = classify::client_layout(&loaded)?;
-    require_clients(&loaded, &layout)?;
+    if options.require_clients {
+        require_clients(&loaded, &layout)?;
+    }
     let graph = CrateGraph::build(&loaded, &layout)?;
     let targets = TargetDirs::new(
         loaded

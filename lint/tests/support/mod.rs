@@ -57,6 +57,7 @@ impl Fixture {
             files: Default::default(),
             history: None,
             templates: None,
+            require_clients: true,
         })
     }
 
