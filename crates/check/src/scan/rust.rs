@@ -133,7 +133,7 @@ fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>
             continue;
         }
         if inner {
-            return vec![0..len];
+            return std::iter::once(0..len).collect();
         }
         // The item: to the first `;` outside braces, or to the `}` closing its first `{`.
         let mut depth = 0usize;
@@ -480,7 +480,10 @@ mod tests {
             assert!(test_only_items(&tokens, src.len()).is_empty(), "{src}");
         }
         let (tokens, _) = lexer::tokenize_with_docs("#![cfg(test)]\nfn t() {}");
-        assert_eq!(test_only_items(&tokens, 20), [0..20]);
+        assert_eq!(
+            test_only_items(&tokens, 20),
+            vec![std::ops::Range { start: 0, end: 20 }]
+        );
     }
 
     #[test]

@@ -105,19 +105,19 @@ pub fn pattern() -> &'static Regex {
     &PATTERN
 }
 
-/// The literal parts of the patterns, in any case: every match holds one of them within
-/// [`LOOK_BEHIND`] bytes of its start. One vectorised pass finds them; the patterns run only
-/// in a window around each.
+/// The literal parts of the patterns, lower case: every match holds one of them (in some case)
+/// within [`LOOK_BEHIND`] bytes of its start. One vectorised pass over the text folded to lower
+/// case finds them (case-sensitive needles keep the packed SIMD search, which a
+/// case-insensitive automaton loses); the patterns run only in a window around each.
 pub const NEEDLES: &[&str] = &[
     "shp",
     "sb_secret_",
-    "eyJ",
-    "eyA",
+    "eyj",
+    "eya",
     "ewo",
     "ew0",
     "://",
-    "shopify-access",
-    "shopify_access",
+    "shopify",
     "passw",
     "pwd",
 ];
@@ -125,16 +125,30 @@ pub const NEEDLES: &[&str] = &[
 /// How far before a needle a match can start (a URL's scheme before its `://`).
 const LOOK_BEHIND: usize = 32;
 
-static NEEDLE_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(NEEDLES)
-        .expect("needles compile")
-});
+static NEEDLE_FINDER: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| aho_corasick::AhoCorasick::new(NEEDLES).expect("needles compile"));
+
+/// `text` in ASCII lower case, in a buffer each thread reuses, given to `f`.
+fn with_folded<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    thread_local! {
+        static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    FOLDED.with(|cell| {
+        let mut folded = cell.take();
+        folded.clear();
+        folded.extend(text.iter().map(u8::to_ascii_lowercase));
+        let result = f(&folded);
+        // A file-sized buffer is kept for the next file, not a pathological one.
+        if folded.capacity() <= 16 << 20 {
+            cell.replace(folded);
+        }
+        result
+    })
+}
 
 /// Could `text` hold a secret at all? (One vectorised scan, much cheaper than the patterns.)
 pub fn may_contain(text: &[u8]) -> bool {
-    NEEDLE_FINDER.is_match(text)
+    with_folded(text, |folded| NEEDLE_FINDER.is_match(folded))
 }
 
 /// The parts of `text` the patterns must run over: around each needle, from [`LOOK_BEHIND`]
@@ -143,31 +157,29 @@ pub fn may_contain(text: &[u8]) -> bool {
 /// windows merged. Every match of the patterns lies inside one window, and a search of the
 /// windows finds what a search of the whole text does.
 fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
-    // The end of the line of the last needle whose window was taken: a needle before it is on
-    // that same line, and its window ends where that one does.
-    let mut same_line = 0;
-    for needle in NEEDLE_FINDER.find_iter(text) {
-        if needle.start() < same_line {
-            continue;
+    with_folded(text, |folded| {
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        // The end of the line of the last needle whose window was taken: a needle before it
+        // is on that same line, and its window ends where that one does.
+        let mut same_line = 0;
+        for needle in NEEDLE_FINDER.find_iter(folded) {
+            if needle.start() < same_line {
+                continue;
+            }
+            let start = needle.start().saturating_sub(LOOK_BEHIND);
+            let mut end = line_end(text, needle.end());
+            same_line = end;
+            for _ in 0..2 {
+                let blank = text[end..].iter().take_while(|b| b.is_ascii_whitespace());
+                end = line_end(text, end + blank.count());
+            }
+            match out.last_mut() {
+                Some(last) if start <= last.end => last.end = end,
+                _ => out.push(start..end),
+            }
         }
-        let start = needle.start().saturating_sub(LOOK_BEHIND);
-        let mut end = line_end(text, needle.end());
-        same_line = end;
-        for _ in 0..2 {
-            let next = end
-                + text[end..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-            end = line_end(text, next);
-        }
-        match out.last_mut() {
-            Some(last) if start <= last.end => last.end = end,
-            _ => out.push(start..end),
-        }
-    }
-    out
+        out
+    })
 }
 
 fn line_end(text: &[u8], from: usize) -> usize {
@@ -186,9 +198,6 @@ pub fn find(text: &[u8]) -> Vec<Secret> {
 /// Every secret in `text`, allow markers or not (output is redacted whatever a marker says),
 /// each with the range of the whole match.
 pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
-    if !may_contain(text) {
-        return Vec::new();
-    }
     let mut found = Vec::new();
     for window in windows(text) {
         let haystack = &text[..window.end];
