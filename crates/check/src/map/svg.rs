@@ -266,8 +266,10 @@ pub fn render(content: &MapContent) -> String {
     };
 
     // The channel below the grid, then the band of shared crates.
+    // Tracks: one per band crate for the edges into it, one for edges between islands, and
+    // one per band crate for the edges out of it into an island, so no two of these overlap.
     let tracks = if crosses {
-        (band.len() + 1).min(MAX_TRACKS)
+        (2 * band.len() + 1).min(MAX_TRACKS)
     } else {
         0
     };
@@ -342,7 +344,7 @@ pub fn render(content: &MapContent) -> String {
                 points.push((gutter_x(d, e.red), end_y));
             }
             (None, Some(d)) => {
-                let track = track_y(from.band_index.unwrap_or(0));
+                let track = track_y(band.len() + 1 + from.band_index.unwrap_or(0));
                 let lane = from.lanes[end.from_port];
                 points.push((lane, start.1));
                 points.push((lane, track));
@@ -523,4 +525,52 @@ fn too_large(content: &MapContent) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"60\" viewBox=\"0 0 {width} 60\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{FONT}\">\n<title>isolation map</title>\n<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width}\" height=\"60\" fill=\"#ffffff\"/>\n<text class=\"note\" x=\"{MARGIN}\" y=\"34\">{}</text>\n</svg>\n",
         escape(&note)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{CrateGraph, Node};
+    use crate::source::PackageSource;
+
+    fn graph(clients: usize, crates_each: usize) -> CrateGraph {
+        let mut graph = CrateGraph::default();
+        for c in 0..clients {
+            for k in 0..crates_each {
+                graph.nodes.push(Node {
+                    name: format!("c{c}-{k}"),
+                    version: "0.1.0".into(),
+                    source: PackageSource::Local,
+                    manifest_path: format!("/w/clients/c{c}/k{k}/Cargo.toml").into(),
+                    kind: Kind::Client,
+                    package: None,
+                    client: Some(format!("c{c}")),
+                });
+            }
+        }
+        graph
+    }
+
+    fn content(graph: &CrateGraph) -> MapContent<'_> {
+        MapContent {
+            graph,
+            nodes: (0..graph.nodes.len()).collect(),
+            edges: Vec::new(),
+        }
+    }
+
+    /// Past the cap the map is only a note that points to `--client`, not a huge picture.
+    #[test]
+    fn a_map_past_the_cap_is_a_note_pointing_to_client() {
+        let big = graph(MAX_CRATES / 2 + 1, 2);
+        let svg = render(&content(&big));
+        assert!(svg.contains("are too many to draw"), "{svg}");
+        assert!(svg.contains("--client NAME"));
+        assert!(!svg.contains("class=\"island\""));
+        assert!(svg.len() < 2000);
+        // At the cap it is drawn.
+        let at_cap = graph(MAX_CRATES / 2, 2);
+        let svg = render(&content(&at_cap));
+        assert_eq!(svg.matches("<g class=\"island\"").count(), MAX_CRATES / 2);
+    }
 }
