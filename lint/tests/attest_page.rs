@@ -405,19 +405,12 @@ fn plain(text: &str) -> String {
     collapse(&text.replace('`', ""))
 }
 
+/// One attestation, rendered three ways (one run: the facts cannot change between renderings,
+/// as they could between three commands while the work tree changes).
 fn attest_formats(manifest: &Utf8Path, client: &str) -> (String, serde_json::Value, String) {
-    let run = |format: &str| {
-        stdout(&clientwall(&[
-            "attest",
-            client,
-            "--format",
-            format,
-            "--manifest-path",
-            manifest.as_str(),
-        ]))
-    };
-    let json = serde_json::from_str(&run("json")).unwrap();
-    (run("md"), json, run("html"))
+    let attested = clientwall::attest::attest_any(Some(manifest.to_owned()), client).unwrap();
+    let json = serde_json::from_str(&attested.json()).unwrap();
+    (attested.markdown(), json, attested.html())
 }
 
 /// Every fact of the JSON is stated by the Markdown and by the page.
