@@ -730,6 +730,22 @@ fn the_page_and_the_map_as_a_browser_shows_them() {
         let (pages, has_text) = pdf_facts(&std::fs::read(&pdf).unwrap());
         assert!(has_text, "{pdf}: no selectable text");
         assert!((1..=2).contains(&pages), "{pdf}: {pages} pages");
+        // Chromium prints on Letter; the same page forced to A4 (narrower, taller) fits too.
+        let a4_page = dir.join(format!("attest-{name}-a4.html"));
+        std::fs::write(
+            &a4_page,
+            html.replace("</style>", "@page { size: A4; }</style>"),
+        )
+        .unwrap();
+        let a4 = dir.join(format!("attest-{name}-a4.pdf"));
+        browse(&a4_page, &format!("--print-to-pdf={a4}"), "900,1300");
+        let bytes = std::fs::read(&a4).unwrap();
+        let (pages, has_text) = pdf_facts(&bytes);
+        assert!(has_text && (1..=2).contains(&pages), "{a4}: {pages} pages");
+        assert!(
+            String::from_utf8_lossy(&bytes).contains("/MediaBox [0 0 594.9"),
+            "{a4} is not A4"
+        );
 
         let svg = map_of(manifest, &[]);
         let map_file = dir.join(format!("map-{name}.svg"));
