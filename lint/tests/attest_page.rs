@@ -585,7 +585,7 @@ fn a_client_without_client_toml_is_not_applicable_never_met() {
 }
 
 #[test]
-fn a_written_and_signed_page_is_what_was_printed() {
+fn a_written_page_is_what_was_printed() {
     let fixture = Fixture::example("consultancy");
     let out = fixture.root.join("acme.html");
     let printed = stdout(&clientwall(&[
