@@ -83,6 +83,47 @@ fn node_label(content: &MapContent, n: usize) -> (String, Option<&'static str>) 
     }
 }
 
+/// A name ordered naturally: runs of digits compare as numbers, so `c2` sorts before `c10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NaturalKey<'a>(&'a str);
+
+impl NaturalKey<'_> {
+    /// Text runs as they are, digit runs as (length without leading zeros, digits).
+    fn chunks(&self) -> Vec<(bool, usize, &str)> {
+        let mut out = Vec::new();
+        let mut rest = self.0;
+        while let Some(first) = rest.chars().next() {
+            let digit = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(end);
+            let run = if digit {
+                run.trim_start_matches('0')
+            } else {
+                run
+            };
+            out.push((digit, if digit { run.len() } else { 0 }, run));
+            rest = tail;
+        }
+        out
+    }
+}
+
+impl Ord for NaturalKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.chunks()
+            .cmp(&other.chunks())
+            .then_with(|| self.0.cmp(other.0))
+    }
+}
+
+impl PartialOrd for NaturalKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// The whole map as an `<svg>` element (no XML declaration).
 pub fn render(content: &MapContent) -> String {
     if content.nodes.len() > MAX_CRATES {
@@ -90,11 +131,15 @@ pub fn render(content: &MapContent) -> String {
     }
     let g = content.graph;
     // Islands (by client name) and the band.
-    let mut islands: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Islands in natural order of their client's name (`c2` before `c10`).
+    let mut islands: BTreeMap<NaturalKey<'_>, Vec<usize>> = BTreeMap::new();
     let mut band: Vec<usize> = Vec::new();
     for &n in &content.nodes {
         match g.nodes[n].kind {
-            Kind::Client => islands.entry(g.owner_name(n)).or_default().push(n),
+            Kind::Client => islands
+                .entry(NaturalKey(g.owner_name(n)))
+                .or_default()
+                .push(n),
             _ => band.push(n),
         }
     }
@@ -155,7 +200,7 @@ pub fn render(content: &MapContent) -> String {
         rect: Rect,
     }
     let mut laid: Vec<Island> = Vec::new();
-    for (name, crates) in &islands {
+    for (NaturalKey(name), crates) in &islands {
         let column_w = crates.iter().map(|&n| node_size(n).0).fold(0.0, f64::max);
         let intra_ports: usize = crates
             .iter()
@@ -557,6 +602,13 @@ mod tests {
             nodes: (0..graph.nodes.len()).collect(),
             edges: Vec::new(),
         }
+    }
+
+    #[test]
+    fn islands_are_in_natural_order() {
+        let mut names = vec!["c10", "c2", "b", "c1", "c02x", "a10b2", "a10b10"];
+        names.sort_by_key(|n| NaturalKey(n));
+        assert_eq!(names, ["a10b2", "a10b10", "b", "c1", "c2", "c02x", "c10"]);
     }
 
     /// Past the cap the map is only a note that points to `--client`, not a huge picture.
