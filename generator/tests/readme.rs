@@ -351,6 +351,17 @@ fn the_first_session_and_every_workspace_command_run() {
     assert!(svg.contains("<svg") && svg.contains("client acme"), "{svg}");
     let attestation = std::fs::read_to_string(workspace.join("acme-attestation.md")).unwrap();
     assert!(attestation.contains("every rule passed"), "{attestation}");
+    let page = std::fs::read_to_string(workspace.join("acme-attestation.html")).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("isolated"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<g class=\"island\" data-client=\"acme\""),
+        "{page}"
+    );
+    let island = std::fs::read_to_string(workspace.join("acme-map.svg")).unwrap();
+    assert!(island.contains("client acme"), "{island}");
     assert!(workspace.join(".git/hooks/pre-commit").is_file());
     // The editor setting, run as rust-analyzer runs it: cargo's messages, then the check's, then
     // one `build-finished`.

@@ -96,9 +96,19 @@ fn signed(fixture: &Fixture, key: &Utf8Path, format: &str) -> (Utf8PathBuf, Stri
 
 #[test]
 fn the_printed_ssh_keygen_command_verifies_and_a_changed_attestation_fails() {
+    printed_command_verifies_and_a_change_fails("md");
+}
+
+/// The HTML page is signed and verified the same way.
+#[test]
+fn a_signed_attestation_page_verifies_and_a_changed_page_fails() {
+    printed_command_verifies_and_a_change_fails("html");
+}
+
+fn printed_command_verifies_and_a_change_fails(format: &str) {
     let fixture = Fixture::example("clean");
     let key = keygen(&fixture.root, "ed25519", "");
-    let (file, stdout) = signed(&fixture, &key, "md");
+    let (file, stdout) = signed(&fixture, &key, format);
     let signature = signing::signature_path(&file);
     assert!(
         std::fs::read_to_string(&signature)

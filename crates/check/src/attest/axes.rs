@@ -112,7 +112,7 @@ fn isolated(a: &Attestation) -> Axis {
         .filter(|d| d.role != Kind::External)
         .count();
     evidence.push(format!(
-        "dependency closure: {} crates ({locals} of this workspace)",
+        "dependency closure: {} crates ({locals} of them from this workspace)",
         a.dependencies.len()
     ));
     evidence.push(match a.other_clients_in_closure.is_empty() {

@@ -83,6 +83,47 @@ fn node_label(content: &MapContent, n: usize) -> (String, Option<&'static str>) 
     }
 }
 
+/// A name ordered naturally: runs of digits compare as numbers, so `c2` sorts before `c10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NaturalKey<'a>(&'a str);
+
+impl NaturalKey<'_> {
+    /// Text runs as they are, digit runs as (length without leading zeros, digits).
+    fn chunks(&self) -> Vec<(bool, usize, &str)> {
+        let mut out = Vec::new();
+        let mut rest = self.0;
+        while let Some(first) = rest.chars().next() {
+            let digit = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(end);
+            let run = if digit {
+                run.trim_start_matches('0')
+            } else {
+                run
+            };
+            out.push((digit, if digit { run.len() } else { 0 }, run));
+            rest = tail;
+        }
+        out
+    }
+}
+
+impl Ord for NaturalKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.chunks()
+            .cmp(&other.chunks())
+            .then_with(|| self.0.cmp(other.0))
+    }
+}
+
+impl PartialOrd for NaturalKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// The whole map as an `<svg>` element (no XML declaration).
 pub fn render(content: &MapContent) -> String {
     if content.nodes.len() > MAX_CRATES {
@@ -90,11 +131,15 @@ pub fn render(content: &MapContent) -> String {
     }
     let g = content.graph;
     // Islands (by client name) and the band.
-    let mut islands: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Islands in natural order of their client's name (`c2` before `c10`).
+    let mut islands: BTreeMap<NaturalKey<'_>, Vec<usize>> = BTreeMap::new();
     let mut band: Vec<usize> = Vec::new();
     for &n in &content.nodes {
         match g.nodes[n].kind {
-            Kind::Client => islands.entry(g.owner_name(n)).or_default().push(n),
+            Kind::Client => islands
+                .entry(NaturalKey(g.owner_name(n)))
+                .or_default()
+                .push(n),
             _ => band.push(n),
         }
     }
@@ -155,7 +200,7 @@ pub fn render(content: &MapContent) -> String {
         rect: Rect,
     }
     let mut laid: Vec<Island> = Vec::new();
-    for (name, crates) in &islands {
+    for (NaturalKey(name), crates) in &islands {
         let column_w = crates.iter().map(|&n| node_size(n).0).fold(0.0, f64::max);
         let intra_ports: usize = crates
             .iter()
@@ -266,8 +311,10 @@ pub fn render(content: &MapContent) -> String {
     };
 
     // The channel below the grid, then the band of shared crates.
+    // Tracks: one per band crate for the edges into it, one for edges between islands, and
+    // one per band crate for the edges out of it into an island, so no two of these overlap.
     let tracks = if crosses {
-        (band.len() + 1).min(MAX_TRACKS)
+        (2 * band.len() + 1).min(MAX_TRACKS)
     } else {
         0
     };
@@ -342,7 +389,7 @@ pub fn render(content: &MapContent) -> String {
                 points.push((gutter_x(d, e.red), end_y));
             }
             (None, Some(d)) => {
-                let track = track_y(from.band_index.unwrap_or(0));
+                let track = track_y(band.len() + 1 + from.band_index.unwrap_or(0));
                 let lane = from.lanes[end.from_port];
                 points.push((lane, start.1));
                 points.push((lane, track));
@@ -523,4 +570,59 @@ fn too_large(content: &MapContent) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"60\" viewBox=\"0 0 {width} 60\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{FONT}\">\n<title>isolation map</title>\n<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width}\" height=\"60\" fill=\"#ffffff\"/>\n<text class=\"note\" x=\"{MARGIN}\" y=\"34\">{}</text>\n</svg>\n",
         escape(&note)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{CrateGraph, Node};
+    use crate::source::PackageSource;
+
+    fn graph(clients: usize, crates_each: usize) -> CrateGraph {
+        let mut graph = CrateGraph::default();
+        for c in 0..clients {
+            for k in 0..crates_each {
+                graph.nodes.push(Node {
+                    name: format!("c{c}-{k}"),
+                    version: "0.1.0".into(),
+                    source: PackageSource::Local,
+                    manifest_path: format!("/w/clients/c{c}/k{k}/Cargo.toml").into(),
+                    kind: Kind::Client,
+                    package: None,
+                    client: Some(format!("c{c}")),
+                });
+            }
+        }
+        graph
+    }
+
+    fn content(graph: &CrateGraph) -> MapContent<'_> {
+        MapContent {
+            graph,
+            nodes: (0..graph.nodes.len()).collect(),
+            edges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn islands_are_in_natural_order() {
+        let mut names = vec!["c10", "c2", "b", "c1", "c02x", "a10b2", "a10b10"];
+        names.sort_by_key(|n| NaturalKey(n));
+        assert_eq!(names, ["a10b2", "a10b10", "b", "c1", "c2", "c02x", "c10"]);
+    }
+
+    /// Past the cap the map is only a note that points to `--client`, not a huge picture.
+    #[test]
+    fn a_map_past_the_cap_is_a_note_pointing_to_client() {
+        let big = graph(MAX_CRATES / 2 + 1, 2);
+        let svg = render(&content(&big));
+        assert!(svg.contains("are too many to draw"), "{svg}");
+        assert!(svg.contains("--client NAME"));
+        assert!(!svg.contains("class=\"island\""));
+        assert!(svg.len() < 2000);
+        // At the cap it is drawn.
+        let at_cap = graph(MAX_CRATES / 2, 2);
+        let svg = render(&content(&at_cap));
+        assert_eq!(svg.matches("<g class=\"island\"").count(), MAX_CRATES / 2);
+    }
 }
