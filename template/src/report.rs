@@ -172,7 +172,10 @@ pub fn preamble(report: &Report) -> String {
         ),
         None => "no orders\n".to_owned(),
     };
-    out.push_str(&format!("months in the shop's time zone, {}\n", report.time_zone));
+    out.push_str(&format!(
+        "months in the shop's time zone, {}\n",
+        report.time_zone
+    ));
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }
@@ -218,7 +221,11 @@ fn cells(r: &Row) -> [String; 13] {
 pub fn table(report: &Report) -> String {
     let mut out = preamble(report);
     let rows: Vec<&Row> = report.months.iter().chain(&report.totals).collect();
-    let zero = |s: &str| s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
+    let zero = |s: &str| {
+        s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+    };
     let shown: Vec<usize> = (0..COLUMNS.len())
         .filter(|&i| match COLUMNS[i] {
             "duties" => rows.iter().any(|r| !zero(&r.duties)),
@@ -226,8 +233,21 @@ pub fn table(report: &Report) -> String {
             _ => true,
         })
         .collect();
-    let header = ["month", "currency", "orders", "gross sales", "discounts", "returns",
-        "net sales", "shipping", "duties", "fees", "taxes", "total sales", "avg order"];
+    let header = [
+        "month",
+        "currency",
+        "orders",
+        "gross sales",
+        "discounts",
+        "returns",
+        "net sales",
+        "shipping",
+        "duties",
+        "fees",
+        "taxes",
+        "total sales",
+        "avg order",
+    ];
     let line = |cells: &[String]| {
         let mut line = String::new();
         for &i in &shown {
@@ -286,7 +306,11 @@ mod tests {
         }
     }
 
-    fn input<'a>(sales: &'a [LedgerSale], placed: &'a [Placed], history: Option<&'a str>) -> Input<'a> {
+    fn input<'a>(
+        sales: &'a [LedgerSale],
+        placed: &'a [Placed],
+        history: Option<&'a str>,
+    ) -> Input<'a> {
         Input {
             sales,
             placed,
@@ -327,10 +351,19 @@ mod tests {
             ("19.99".into(), "19.99".into())
         );
         let table = table(&r);
-        assert!(table.contains("10000") && table.contains("12.345"), "{table}");
-        assert!(!table.contains("duties"), "no duties column without duties: {table}");
+        assert!(
+            table.contains("10000") && table.contains("12.345"),
+            "{table}"
+        );
+        assert!(
+            !table.contains("duties"),
+            "no duties column without duties: {table}"
+        );
         assert!(csv(&r).starts_with(&format!("{}\n", COLUMNS.join(","))));
-        assert!(csv(&r).contains("\ntotal,USD,1,19.99,0.00,0.00,19.99,0.00,0.00,0.00,0.00,19.99,19.99\n"));
+        assert!(
+            csv(&r)
+                .contains("\ntotal,USD,1,19.99,0.00,0.00,19.99,0.00,0.00,0.00,0.00,19.99,19.99\n")
+        );
     }
 
     #[test]

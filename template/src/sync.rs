@@ -436,7 +436,9 @@ fn all_sales(shopify: &mut Shopify, order: &str, order_id: i64) -> Result<Vec<Sa
             );
         }
         out.extend(sales(agreements, order, order_id)?);
-        after = agreements["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        after = agreements["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
         if agreements["pageInfo"]["hasNextPage"] != true || after.is_none() {
             return Ok(out);
         }

@@ -27,14 +27,29 @@ fn ledger_mock() -> (support::mock::ManualClockRef, MockShopify) {
     (clock, mock)
 }
 
-fn run_sync(mock: &MockShopify, clock: &support::mock::ManualClockRef, store: &mut Store) -> anyhow::Result<sync::SyncStats> {
+fn run_sync(
+    mock: &MockShopify,
+    clock: &support::mock::ManualClockRef,
+    store: &mut Store,
+) -> anyhow::Result<sync::SyncStats> {
     sync::sync(&mut shopify(mock, clock), store, &mut |_, _| {})
 }
 
 /// A row as the report prints it: month, orders, then gross, discounts, returns, net,
 /// shipping, duties, fees, taxes, total, average order value.
 fn row(month: &str, orders: i64, amounts: [&str; 10]) -> Row {
-    let [gross, discounts, returns, net, shipping, duties, fees, taxes, total, aov] = amounts;
+    let [
+        gross,
+        discounts,
+        returns,
+        net,
+        shipping,
+        duties,
+        fees,
+        taxes,
+        total,
+        aov,
+    ] = amounts;
     Row {
         month: month.to_owned(),
         currency: "USD".to_owned(),
@@ -71,11 +86,39 @@ fn row(month: &str, orders: i64, amounts: [&str; 10]) -> Row {
 fn expected() -> (Vec<Row>, Vec<Row>) {
     (
         vec![
-            row("2026-01", 3, ["150.00", "-10.00", "-30.00", "110.00", "5.00", "0.00", "0.00", "7.60", "122.60", "46.67"]),
-            row("2026-02", 3, ["125.00", "0.00", "-105.00", "20.00", "0.00", "3.00", "0.00", "-3.60", "19.40", "41.67"]),
-            row("2026-03", 1, ["32.00", "0.00", "0.00", "32.00", "0.00", "0.00", "0.00", "0.00", "32.00", "32.00"]),
+            row(
+                "2026-01",
+                3,
+                [
+                    "150.00", "-10.00", "-30.00", "110.00", "5.00", "0.00", "0.00", "7.60",
+                    "122.60", "46.67",
+                ],
+            ),
+            row(
+                "2026-02",
+                3,
+                [
+                    "125.00", "0.00", "-105.00", "20.00", "0.00", "3.00", "0.00", "-3.60", "19.40",
+                    "41.67",
+                ],
+            ),
+            row(
+                "2026-03",
+                1,
+                [
+                    "32.00", "0.00", "0.00", "32.00", "0.00", "0.00", "0.00", "0.00", "32.00",
+                    "32.00",
+                ],
+            ),
         ],
-        vec![row("total", 7, ["307.00", "-10.00", "-135.00", "162.00", "5.00", "3.00", "0.00", "4.00", "174.00", "42.43"])],
+        vec![row(
+            "total",
+            7,
+            [
+                "307.00", "-10.00", "-135.00", "162.00", "5.00", "3.00", "0.00", "4.00", "174.00",
+                "42.43",
+            ],
+        )],
     )
 }
 
@@ -106,12 +149,20 @@ fn the_synthetic_shops_report_is_exact() {
 
     // The same figures in every format.
     let csv = report::csv(&report);
-    assert!(csv.contains("\ntotal,USD,7,307.00,-10.00,-135.00,162.00,5.00,3.00,0.00,4.00,174.00,42.43\n"), "{csv}");
+    assert!(
+        csv.contains(
+            "\ntotal,USD,7,307.00,-10.00,-135.00,162.00,5.00,3.00,0.00,4.00,174.00,42.43\n"
+        ),
+        "{csv}"
+    );
     let json: serde_json::Value = serde_json::from_str(&report::json(&report).unwrap()).unwrap();
     assert_eq!(json["months"][1]["returns"], "-105.00");
     assert_eq!(json["time_zone"], ledger_shop::ZONE);
     let table = report::table(&report);
-    assert!(table.contains("duties") && !table.contains("fees"), "{table}");
+    assert!(
+        table.contains("duties") && !table.contains("fees"),
+        "{table}"
+    );
 
     // A third sync changes nothing (the overlap window re-reads, upserts replace).
     run_sync(&mock, &clock, &mut store).unwrap();
@@ -133,10 +184,14 @@ fn a_sale_the_client_cannot_place_is_refused_and_nothing_of_its_page_is_written(
     assert_eq!(store.counts().unwrap().0, 0, "the page was not written");
 
     let mut orders = ledger_shop::orders();
-    orders[0]["agreements"]["nodes"][0]["sales"]["nodes"][0]["totalAmount"]["shopMoney"]["currencyCode"] = json!("XYZ");
+    orders[0]["agreements"]["nodes"][0]["sales"]["nodes"][0]["totalAmount"]["shopMoney"]["currencyCode"] =
+        json!("XYZ");
     mock.set(|b| b.ledger = Some(orders));
     let text = format!("{:#}", run_sync(&mock, &clock, &mut store).unwrap_err());
-    assert!(text.contains("gid://shopify/Order/9001") && text.contains("totalAmount"), "{text}");
+    assert!(
+        text.contains("gid://shopify/Order/9001") && text.contains("totalAmount"),
+        "{text}"
+    );
     assert!(text.contains("`XYZ`"), "{text}");
     assert_eq!(store.counts().unwrap().0, 0);
 }

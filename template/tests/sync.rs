@@ -116,7 +116,10 @@ fn a_routine_sync_reads_only_what_changed() {
     );
     assert_eq!(
         mock.log(|l| l.filters.last().cloned().flatten()),
-        Some(format!("updated_at:>='{}'", shop::updated_at(599 - overlap)))
+        Some(format!(
+            "updated_at:>='{}'",
+            shop::updated_at(599 - overlap)
+        ))
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
     assert_eq!(store.revenue_by_month().unwrap(), before, "no duplicates");

@@ -572,7 +572,10 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
     } else if query.contains("currentBulkOperation") {
         current_bulk(state)
     } else if query.contains("shopifyqlQuery") {
-        let asked = request["variables"]["query"].as_str().unwrap_or("").to_owned();
+        let asked = request["variables"]["query"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         state.log.shopifyql.push(asked);
         if state.behaviour.shopifyql_refused {
             let mut reply = json!({ "errors": [{ "message": "Access denied for shopifyqlQuery field. Required access: `read_reports` access scope. Also: Level 2 access to protected customer data.",
@@ -616,21 +619,29 @@ fn cut_agreements(order: &Value, query: &str) -> Value {
         nested_first(query, "sales"),
     );
     let mut order = order.clone();
-    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let kept: Vec<Value> = all
         .iter()
         .take(agreements)
         .map(|a| cut_sales(a, sales))
         .collect();
-    order["agreements"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    order["agreements"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
     order
 }
 
 fn cut_sales(agreement: &Value, first: usize) -> Value {
     let mut agreement = agreement.clone();
-    let all = agreement["sales"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = agreement["sales"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let kept: Vec<Value> = all.iter().take(first).cloned().collect();
-    agreement["sales"] = json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    agreement["sales"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
     agreement
 }
 
@@ -685,12 +696,22 @@ fn order_agreements(state: &mut State, request: &Value) -> Value {
         .as_str()
         .and_then(|c| c.strip_prefix("agreement-"))
         .and_then(|i| i.parse::<usize>().ok());
-    let Some((_, order)) = ledger_orders(state).into_iter().find(|(_, o)| o["id"] == id) else {
+    let Some((_, order)) = ledger_orders(state)
+        .into_iter()
+        .find(|(_, o)| o["id"] == id)
+    else {
         return json!({ "data": { "order": null } });
     };
-    let all = order["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let next = after.map_or(0, |a| a + 1);
-    let nodes: Vec<Value> = all.get(next).map(|a| cut_sales(a, 100)).into_iter().collect();
+    let nodes: Vec<Value> = all
+        .get(next)
+        .map(|a| cut_sales(a, 100))
+        .into_iter()
+        .collect();
     json!({ "data": { "order": { "agreements": {
         "pageInfo": { "hasNextPage": next + 1 < all.len(), "endCursor": format!("agreement-{next}") },
         "nodes": nodes } } } })

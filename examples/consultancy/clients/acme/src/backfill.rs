@@ -589,7 +589,9 @@ fn gid_type(gid: &str) -> &str {
 
 /// A sale's amount in the shop's currency.
 fn sale_amount(bag: Option<MoneyBag<'_>>, field: &str, id: &str) -> Result<(i64, String)> {
-    let money = bag.with_context(|| format!("{id} has no {field}"))?.shop_money;
+    let money = bag
+        .with_context(|| format!("{id} has no {field}"))?
+        .shop_money;
     let minor = money::parse_minor(&money.amount, &money.currency_code)
         .with_context(|| format!("sale {id}, {field}"))?;
     Ok((minor, money.currency_code.into_owned()))
@@ -650,7 +652,9 @@ impl Parser {
                 }
                 let action_type = required(line.action_type, "actionType", id)?.into_owned();
                 if !crate::ledger::ACTION_TYPES.contains(&action_type.as_str()) {
-                    bail!("sale {id}: actionType `{action_type}` is not one this client can report");
+                    bail!(
+                        "sale {id}: actionType `{action_type}` is not one this client can report"
+                    );
                 }
                 let line_type = required(line.line_type, "lineType", id)?.into_owned();
                 if !crate::ledger::LINE_TYPES.contains(&line_type.as_str()) {

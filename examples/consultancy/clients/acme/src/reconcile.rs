@@ -140,7 +140,11 @@ pub fn reconcile(
     let zone = store
         .meta(sync::SHOP_ZONE_KEY)?
         .context("the shop's time zone is not recorded yet: run `sync` first")?;
-    let local = ledger::by_month(&store.ledger()?, &store.placed()?, &ledger::time_zone(&zone)?)?;
+    let local = ledger::by_month(
+        &store.ledger()?,
+        &store.placed()?,
+        &ledger::time_zone(&zone)?,
+    )?;
     let local: BTreeMap<String, Figures> = local
         .into_iter()
         .filter(|((_, c), _)| *c == currency)
@@ -148,27 +152,35 @@ pub fn reconcile(
         .collect();
     let from = match from {
         Some(f) => month(f)?,
-        None => local.keys().next().cloned().context("no months to reconcile: run `sync` first")?,
+        None => local
+            .keys()
+            .next()
+            .cloned()
+            .context("no months to reconcile: run `sync` first")?,
     };
     let to = match to {
         Some(t) => month(t)?,
         None => local.keys().last().cloned().unwrap_or_else(|| from.clone()),
     };
     let query = shopifyql(&from, &to)?;
-    let data = shopify.graphql(QUERY, json!({ "query": query })).map_err(|err| {
-        let text = format!("{err:#}");
-        if text.contains("protected customer data") || text.contains("ACCESS_DENIED") {
-            anyhow::Error::new(CouldNotAsk(format!(
-                "Shopify refused its sales report (shopifyqlQuery): besides `{SCOPE}`, the app \
+    let data = shopify
+        .graphql(QUERY, json!({ "query": query }))
+        .map_err(|err| {
+            let text = format!("{err:#}");
+            if text.contains("protected customer data") || text.contains("ACCESS_DENIED") {
+                anyhow::Error::new(CouldNotAsk(format!(
+                    "Shopify refused its sales report (shopifyqlQuery): besides `{SCOPE}`, the app \
                  needs access to protected customer data, level 2 (name, email, phone and \
                  address fields), which the client enables in the Dev Dashboard under the \
                  app's API access, \"Protected customer data access\" (onboarding step: \
                  \"Reconciliation\"); nothing was compared"
-            )))
-        } else {
-            anyhow::Error::new(CouldNotAsk(format!("Shopify's sales report could not be read: {text}")))
-        }
-    })?;
+                )))
+            } else {
+                anyhow::Error::new(CouldNotAsk(format!(
+                    "Shopify's sales report could not be read: {text}"
+                )))
+            }
+        })?;
     let shopify_months = parse_table(&data["shopifyqlQuery"], &currency)?;
     let exponent = money::exponent(&currency)?;
     let mut months: Vec<String> = local
@@ -187,7 +199,13 @@ pub fn reconcile(
             let a = figure(&ours);
             let b = theirs.get(*metric).copied().unwrap_or(0);
             let count = *metric == "orders";
-            let show = |v: i64| if count { v.to_string() } else { money::format(v, exponent) };
+            let show = |v: i64| {
+                if count {
+                    v.to_string()
+                } else {
+                    money::format(v, exponent)
+                }
+            };
             lines.push(Line {
                 month: m.clone(),
                 metric: (*metric).to_owned(),
@@ -210,9 +228,15 @@ pub fn reconcile(
 
 /// ShopifyQL's table: per month (`YYYY-MM`), each metric in minor units (orders as a count).
 /// Rows may be objects keyed by column or arrays in column order; values text or numbers.
-fn parse_table(response: &Value, currency: &str) -> Result<BTreeMap<String, BTreeMap<String, i64>>> {
+fn parse_table(
+    response: &Value,
+    currency: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, i64>>> {
     if let Some(errors) = response["parseErrors"].as_array().filter(|e| !e.is_empty()) {
-        bail!(CouldNotAsk(format!("Shopify could not parse the ShopifyQL query: {}", json!(errors))));
+        bail!(CouldNotAsk(format!(
+            "Shopify could not parse the ShopifyQL query: {}",
+            json!(errors)
+        )));
     }
     let table = &response["tableData"];
     let columns: Vec<String> = table["columns"]
@@ -222,11 +246,17 @@ fn parse_table(response: &Value, currency: &str) -> Result<BTreeMap<String, BTre
         .map(|c| c["name"].as_str().unwrap_or("").to_owned())
         .collect();
     let mut out = BTreeMap::new();
-    for row in table["rows"].as_array().context("Shopify's sales report has no rows")? {
+    for row in table["rows"]
+        .as_array()
+        .context("Shopify's sales report has no rows")?
+    {
         let cell = |name: &str| -> Option<&Value> {
             match row {
                 Value::Object(o) => o.get(name),
-                Value::Array(a) => columns.iter().position(|c| c == name).and_then(|i| a.get(i)),
+                Value::Array(a) => columns
+                    .iter()
+                    .position(|c| c == name)
+                    .and_then(|i| a.get(i)),
                 _ => None,
             }
         };
@@ -244,7 +274,8 @@ fn parse_table(response: &Value, currency: &str) -> Result<BTreeMap<String, BTre
                 other => bail!("{m} {metric}: `{other}` is not an amount"),
             };
             let minor = if *metric == "orders" {
-                text.parse::<i64>().with_context(|| format!("{m} orders: `{text}` is not a count"))?
+                text.parse::<i64>()
+                    .with_context(|| format!("{m} orders: `{text}` is not a count"))?
             } else {
                 money::parse_minor(&text, currency).with_context(|| format!("{m} {metric}"))?
             };

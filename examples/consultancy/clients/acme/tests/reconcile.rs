@@ -16,11 +16,22 @@ use acme::sync;
 /// Shopify's answer for the synthetic shop (order 7 deleted), month by month: orders, gross,
 /// discounts, returns, net, shipping, duties, fees, taxes, total.
 fn shopify_table() -> Value {
-    let columns: Vec<Value> = ["month", "orders", "gross_sales", "discounts", "returns", "net_sales",
-        "shipping_charges", "duties", "additional_fees", "taxes", "total_sales"]
-        .iter()
-        .map(|name| json!({ "name": name, "dataType": "STRING" }))
-        .collect();
+    let columns: Vec<Value> = [
+        "month",
+        "orders",
+        "gross_sales",
+        "discounts",
+        "returns",
+        "net_sales",
+        "shipping_charges",
+        "duties",
+        "additional_fees",
+        "taxes",
+        "total_sales",
+    ]
+    .iter()
+    .map(|name| json!({ "name": name, "dataType": "STRING" }))
+    .collect();
     json!({ "columns": columns, "rows": [
         { "month": "2026-01-01", "orders": "3", "gross_sales": "150.00", "discounts": "-10.00", "returns": "-30.00",
           "net_sales": "110.00", "shipping_charges": "5.00", "duties": "0.00", "additional_fees": "0.00", "taxes": "7.60", "total_sales": "122.60" },
@@ -38,7 +49,11 @@ fn config() -> ClientConfig {
     config
 }
 
-fn connect<'c>(mock: &MockShopify, config: &ClientConfig, clock: &'c dyn acme::clock::Clock) -> Shopify<'c> {
+fn connect<'c>(
+    mock: &MockShopify,
+    config: &ClientConfig,
+    clock: &'c dyn acme::clock::Clock,
+) -> Shopify<'c> {
     let endpoint = acme::config::endpoint(&config.shopify.shop, Some(&mock.url)).unwrap();
     Shopify::new(config, endpoint, support::credentials(), clock).unwrap()
 }
@@ -61,7 +76,12 @@ fn synced() -> (support::mock::ManualClockRef, MockShopify, TestDb, Store) {
     let db = TestDb::new();
     let mut store = db.store();
     let config = config();
-    sync::sync(&mut connect(&mock, &config, &clock), &mut store, &mut |_, _| {}).unwrap();
+    sync::sync(
+        &mut connect(&mock, &config, &clock),
+        &mut store,
+        &mut |_, _| {},
+    )
+    .unwrap();
     (clock, mock, db, store)
 }
 
@@ -69,7 +89,8 @@ fn synced() -> (support::mock::ManualClockRef, MockShopify, TestDb, Store) {
 fn the_report_agrees_with_shopifys_own() {
     let (clock, mock, _db, mut store) = synced();
     let config = config();
-    let r = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None).unwrap();
+    let r =
+        reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None).unwrap();
     assert_eq!(r.months, ["2026-01", "2026-02", "2026-03"]);
     assert_eq!(r.lines.len(), 3 * reconcile::METRICS.len());
     assert!(r.agreed, "{}", reconcile::table(&r));
@@ -90,13 +111,23 @@ fn a_planted_difference_is_reported_and_one_minor_unit_is_not() {
     planted["rows"][0]["total_sales"] = json!("122.62");
     planted["rows"][1]["taxes"] = json!("-3.59");
     mock.set(|b| b.shopifyql = Some(planted));
-    let r = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, Some("2026-01"), Some("2026-02")).unwrap();
+    let r = reconcile::reconcile(
+        &mut connect(&mock, &config, &clock),
+        &mut store,
+        Some("2026-01"),
+        Some("2026-02"),
+    )
+    .unwrap();
     assert!(!r.agreed);
     assert_eq!(r.months, ["2026-01", "2026-02"]);
     let differing: Vec<_> = r.lines.iter().filter(|l| !l.agrees).collect();
     assert_eq!(differing.len(), 1, "{}", reconcile::table(&r));
     assert_eq!(
-        (differing[0].month.as_str(), differing[0].metric.as_str(), differing[0].difference.as_str()),
+        (
+            differing[0].month.as_str(),
+            differing[0].metric.as_str(),
+            differing[0].difference.as_str()
+        ),
         ("2026-01", "total_sales", "0.02")
     );
     assert!(reconcile::table(&r).contains("DIFFERS"));
@@ -108,7 +139,8 @@ fn without_read_reports_or_protected_data_access_nothing_is_compared() {
     // The grant without read_reports.
     mock.set(|b| b.granted_scope = support::READ_SCOPES.to_owned());
     let config = config();
-    let err = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None).unwrap_err();
+    let err = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None)
+        .unwrap_err();
     assert!(err.downcast_ref::<CouldNotAsk>().is_some(), "{err:#}");
     assert!(format!("{err:#}").contains("read_reports"), "{err:#}");
     assert!(mock.log(|l| l.shopifyql.is_empty()), "nothing was asked");
@@ -118,7 +150,11 @@ fn without_read_reports_or_protected_data_access_nothing_is_compared() {
         b.granted_scope = format!("{},{}", support::READ_SCOPES, reconcile::SCOPE);
         b.shopifyql_refused = true;
     });
-    let err = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None).unwrap_err();
+    let err = reconcile::reconcile(&mut connect(&mock, &config, &clock), &mut store, None, None)
+        .unwrap_err();
     assert!(err.downcast_ref::<CouldNotAsk>().is_some(), "{err:#}");
-    assert!(format!("{err:#}").contains("protected customer data, level 2"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("protected customer data, level 2"),
+        "{err:#}"
+    );
 }

@@ -97,7 +97,9 @@ impl Figures {
             ("DUTY", _) => self.duties += before_tax,
             ("FEE" | "ADDITIONAL_FEE", _) => self.fees += before_tax,
             (line, action) => {
-                bail!("a sale with lineType `{line}` and actionType `{action}` has no place in the report")
+                bail!(
+                    "a sale with lineType `{line}` and actionType `{action}` has no place in the report"
+                )
             }
         }
         self.taxes += sale.tax_minor;
@@ -182,18 +184,29 @@ mod tests {
         f.add_sale(&sale("PRODUCT", "ORDER", 9720, 1000, 720))
             .unwrap();
         f.add_sale(&sale("SHIPPING", "ORDER", 540, 0, 40)).unwrap();
-        assert_eq!((f.gross_sales, f.discounts, f.net_sales()), (10000, -1000, 9000));
+        assert_eq!(
+            (f.gross_sales, f.discounts, f.net_sales()),
+            (10000, -1000, 9000)
+        );
         assert_eq!((f.shipping, f.taxes, f.total_sales()), (500, 760, 10260));
         f.add_sale(&sale("PRODUCT", "RETURN", -9720, -1000, -720))
             .unwrap();
-        f.add_sale(&sale("SHIPPING", "RETURN", -540, 0, -40)).unwrap();
+        f.add_sale(&sale("SHIPPING", "RETURN", -540, 0, -40))
+            .unwrap();
         assert_eq!(f.returns, -9000);
         assert_eq!((f.net_sales(), f.total_sales(), f.taxes), (0, 0, 0));
     }
 
     #[test]
     fn the_average_order_is_rounded_to_the_minor_unit() {
-        let aov = |orders, gross| Figures { orders, gross_sales: gross, ..Figures::default() }.average_order_value();
+        let aov = |orders, gross| {
+            Figures {
+                orders,
+                gross_sales: gross,
+                ..Figures::default()
+            }
+            .average_order_value()
+        };
         assert_eq!(aov(3, 14000), 4667);
         assert_eq!(aov(3, 10000), 3333);
         assert_eq!(aov(2, 5), 3);
@@ -226,7 +239,10 @@ mod tests {
         assert_eq!(local_month("2026-02-01T07:30:00Z", &la).unwrap(), "2026-01");
         assert_eq!(local_month("2026-02-01T08:00:00Z", &la).unwrap(), "2026-02");
         let tokyo = time_zone("Asia/Tokyo").unwrap();
-        assert_eq!(local_month("2026-01-31T15:00:00Z", &tokyo).unwrap(), "2026-02");
+        assert_eq!(
+            local_month("2026-01-31T15:00:00Z", &tokyo).unwrap(),
+            "2026-02"
+        );
         assert!(time_zone("Mars/Olympus").is_err());
         assert!(local_month("yesterday", &la).is_err());
     }

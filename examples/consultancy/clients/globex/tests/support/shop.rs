@@ -165,7 +165,10 @@ pub fn order_json(i: usize, customers: usize) -> Value {
 pub fn bulk_lines(order: &Value, line_items: &[Value], out: &mut String) {
     let mut top = order.clone();
     let id = top["id"].clone();
-    let agreements = top["agreements"]["nodes"].as_array().cloned().unwrap_or_default();
+    let agreements = top["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     top.as_object_mut().unwrap().remove("agreements");
     out.push_str(&top.to_string());
     out.push('\n');
@@ -174,7 +177,10 @@ pub fn bulk_lines(order: &Value, line_items: &[Value], out: &mut String) {
         out.push('\n');
     }
     for mut agreement in agreements {
-        let sales = agreement["sales"]["nodes"].as_array().cloned().unwrap_or_default();
+        let sales = agreement["sales"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let agreement_id = agreement["id"].clone();
         let fields = agreement.as_object_mut().unwrap();
         fields.remove("sales");
