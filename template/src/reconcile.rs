@@ -32,8 +32,11 @@ const QUERY: &str = "query Reconcile($query: String!) {
   }
 }";
 
+/// A local figure of a month.
+pub type Figure = fn(&Figures) -> i64;
+
 /// The metrics compared: ShopifyQL's column and the local figure.
-pub const METRICS: &[(&str, fn(&Figures) -> i64)] = &[
+pub const METRICS: &[(&str, Figure)] = &[
     ("orders", |f| f.orders),
     ("gross_sales", |f| f.gross_sales),
     ("discounts", |f| f.discounts),
