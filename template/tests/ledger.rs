@@ -232,13 +232,23 @@ fn a_database_of_template_0_2_migrates_and_reports_after_one_sync() {
 {% endif %}    let mut store = db.store();
     assert_eq!(store.counts().unwrap(), (2, 0, 0), "the 0.2 rows are kept");
     let before = report::from_store(&mut store).unwrap();
-    assert!(!before.complete_history, "no claim before the ledger is read");
-    assert!(before.warnings.contains(&report::READING.to_owned()), "{:?}", before.warnings);
+    assert!(
+        !before.complete_history,
+        "no claim before the ledger is read"
+    );
+    assert!(
+        before.warnings.contains(&report::READING.to_owned()),
+        "{:?}",
+        before.warnings
+    );
 
     let (clock, mock) = ledger_mock();
     mock.set(|b| b.deleted = vec![ledger_shop::DELETED]);
     let stats = run_sync(&mock, &clock, &mut store).unwrap();
-    assert_eq!(stats.orders, 8, "every order read again, not only from the 0.2 watermark");
+    assert_eq!(
+        stats.orders, 8,
+        "every order read again, not only from the 0.2 watermark"
+    );
     assert_eq!(stats.deleted, 1);
     let report = report::from_store(&mut store).unwrap();
     let (months, totals) = expected();
