@@ -38,7 +38,12 @@ pub fn checklist(config: &ClientConfig) -> String {
          vault item or a one-time secret link), never by email or chat. They go only into \
          `{prefix}_SHOPIFY_CLIENT_ID` and `{prefix}_SHOPIFY_CLIENT_SECRET` on the consultant's \
          machine.\n\
-         5. Uninstalling the app ends the access at once: every token it issued stops working.\n"
+         5. Uninstalling the app ends the access at once: every token it issued stops working.\n\
+         6. Only to reconcile with Shopify's own sales report (`reconcile`): add the read-only \
+         scope `read_reports` to the app and to `client.toml`, and, in the app's API access \
+         settings in the Dev Dashboard, request protected customer data access, level 2 (name, \
+         email, phone and address fields), which Shopify requires for its sales report \
+         (`shopifyqlQuery`); then release the new app version.\n"
     ));
     out
 }

@@ -25,8 +25,11 @@ pub const RECORD_KEY: &str = "last_reconciliation";
 /// The file name of the last reconciliation beside an SQLite database.
 pub const RECORD_FILE: &str = "last-reconciliation.json";
 
+/// A local figure of a month.
+pub type Figure = fn(&Figures) -> i64;
+
 /// The metrics compared: ShopifyQL's column and the local figure.
-pub const METRICS: &[(&str, fn(&Figures) -> i64)] = &[
+pub const METRICS: &[(&str, Figure)] = &[
     ("orders", |f| f.orders),
     ("gross_sales", |f| f.gross_sales),
     ("discounts", |f| f.discounts),

@@ -245,9 +245,9 @@ const SALES_TABLE: &str = "CREATE TABLE sales (
 const SALES_INDEX: &str = "CREATE INDEX sales_by_order ON sales (order_id)";
 
 /// A database of template 0.2.x (schema version 2) gains the sales ledger and the orders'
-/// `test`, `cancelled_at` and `processed_at`. The orders' watermark and recorded history are
-/// dropped so that the next sync reads every order again, now with its agreements, and the
-/// report claims no history until it has.
+/// `test`, `cancelled_at` and `processed_at`. The orders' watermark is dropped so that the next
+/// sync reads every order again, now with its agreements, and the history is recorded as being
+/// read (`sync::HISTORY_READING`), so that no report claims the whole history until it has.
 const FROM_2: &[&str] = &[
     "ALTER TABLE orders ADD COLUMN test BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE orders ADD COLUMN cancelled_at TEXT",
@@ -255,7 +255,7 @@ const FROM_2: &[&str] = &[
     SALES_TABLE,
     SALES_INDEX,
     "DELETE FROM sync_state WHERE resource = 'orders'",
-    "DELETE FROM meta WHERE key = 'orders_history'",
+    "UPDATE meta SET value = 'being read' WHERE key = 'orders_history'",
 ];
 
 /// A numeric key: SQLite's `INTEGER PRIMARY KEY` is the table's own row id, so upserts go to

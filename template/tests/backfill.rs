@@ -10,7 +10,7 @@ use {{ crate_name }}::backfill::{self, BackfillStats, Options};
 use {{ crate_name }}::clock::ManualClock;
 use {{ crate_name }}::shopify::Shopify;
 use {{ crate_name }}::store::Store;
-use {{ crate_name }}::{report, sync};
+use {{ crate_name }}::{money, report, sync};
 
 fn options() -> Options {
     Options {
@@ -40,11 +40,21 @@ fn assert_whole_shop(store: &mut Store, orders: usize, customers: usize) {
     let report = report::from_store(store).unwrap();
     let expected = shop::expected_totals(0..orders);
     for row in &report.totals {
+        let (count, minor) = expected[row.currency.as_str()];
+        let exponent = money::exponent(&row.currency).unwrap();
         assert_eq!(
             (row.orders, row.currency.as_str()),
-            (expected[row.currency.as_str()].0, row.currency.as_str())
+            (count, row.currency.as_str())
+        );
+        // Each order's one product sale came through the bulk result's agreement lines.
+        assert_eq!(
+            row.gross_sales,
+            money::format(minor, exponent),
+            "{}",
+            row.currency
         );
     }
+    assert_eq!(report.time_zone, "America/Los_Angeles");
     assert!(report.complete_history);
 }
 

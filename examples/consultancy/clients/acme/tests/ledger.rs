@@ -195,3 +195,67 @@ fn a_sale_the_client_cannot_place_is_refused_and_nothing_of_its_page_is_written(
     assert!(text.contains("`XYZ`"), "{text}");
     assert_eq!(store.counts().unwrap().0, 0);
 }
+
+/// A database as template 0.2.2 left it (schema version 2): the orders' totals, no ledger.
+const SCHEMA_0_2: &str = "
+    CREATE TABLE orders (id ID_KEY, name TEXT NOT NULL, created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL, currency TEXT NOT NULL, total_minor BIGINT NOT NULL,
+        customer_id BIGINT);
+    CREATE TABLE line_items (id ID_KEY, order_id BIGINT NOT NULL, title TEXT NOT NULL,
+        quantity BIGINT NOT NULL, total_minor BIGINT NOT NULL);
+    CREATE TABLE customers (id ID_KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        orders_count BIGINT NOT NULL, amount_spent_minor BIGINT NOT NULL, currency TEXT NOT NULL);
+    CREATE TABLE sync_state (resource TEXT PRIMARY KEY, cursor TEXT, run_from TEXT, watermark TEXT);
+    CREATE TABLE bulk_state (resource TEXT PRIMARY KEY, operation_id TEXT NOT NULL,
+        from_watermark TEXT, url TEXT, byte_offset BIGINT NOT NULL, records BIGINT NOT NULL,
+        watermark TEXT);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE schema_version (version BIGINT NOT NULL);
+    INSERT INTO schema_version VALUES (2);
+    INSERT INTO orders VALUES
+        (9001, '#L1', '2026-01-10T18:00:00Z', '2026-03-20T00:00:01Z', 'USD', 10260, NULL),
+        (9007, '#L7', '2026-01-12T18:00:00Z', '2026-03-20T00:00:07Z', 'USD', 1500, NULL);
+    INSERT INTO sync_state VALUES ('orders', NULL, NULL, '2026-03-20T00:00:09Z');
+    INSERT INTO meta VALUES ('orders_history', 'all');
+";
+
+#[test]
+fn a_database_of_template_0_2_migrates_and_reports_after_one_sync() {
+    let db = TestDb::new();
+    std::fs::create_dir_all(db.path.parent().unwrap()).unwrap();
+    db.raw()
+        .execute_batch(&SCHEMA_0_2.replace("ID_KEY", "INTEGER PRIMARY KEY"))
+        .unwrap();
+    let mut store = db.store();
+    assert_eq!(store.counts().unwrap(), (2, 0, 0), "the 0.2 rows are kept");
+    let before = report::from_store(&mut store).unwrap();
+    assert!(
+        !before.complete_history,
+        "no claim before the ledger is read"
+    );
+    assert!(
+        before.warnings.contains(&report::READING.to_owned()),
+        "{:?}",
+        before.warnings
+    );
+
+    let (clock, mock) = ledger_mock();
+    mock.set(|b| b.deleted = vec![ledger_shop::DELETED]);
+    let stats = run_sync(&mock, &clock, &mut store).unwrap();
+    assert_eq!(
+        stats.orders, 8,
+        "every order read again, not only from the 0.2 watermark"
+    );
+    assert_eq!(stats.deleted, 1);
+    let report = report::from_store(&mut store).unwrap();
+    let (months, totals) = expected();
+    assert_eq!(report.months, months);
+    assert_eq!(report.totals, totals);
+    assert!(report.complete_history);
+    drop(store);
+    assert_eq!(
+        report::from_store(&mut db.store()).unwrap(),
+        report,
+        "opening it again migrates nothing twice"
+    );
+}
