@@ -481,10 +481,7 @@ mod tests {
         assert_eq!(url_port("http://127.0.0.1:8080", 80), Some(8080));
         assert_eq!(url_port("http://[::1]:9", 80), Some(9));
         assert_eq!(url_port("https://proxy.example", 443), Some(443));
-        assert_eq!(
-            url_port("http://proxy.example:3128/x", 80),
-            Some(3128)
-        );
+        assert_eq!(url_port("http://proxy.example:3128/x", 80), Some(3128));
         assert_eq!(url_port("http://proxy.example:99999", 80), None);
     }
 
