@@ -88,9 +88,10 @@ pub struct Rules {
 pub struct Needs {
     /// `export --dir DIR`: created (0700) if missing, then writable beneath.
     pub export_dir: Option<PathBuf>,
-    /// `destroy`: a missing data directory is left missing (nothing is there to destroy, and
-    /// creating it would leave something behind).
-    pub destroying: bool,
+    /// `sync`, `report`: the command creates the database, so a missing data directory is
+    /// created first (0700). Any other command leaves it missing (nothing is there to read or
+    /// destroy, and creating it would leave something behind) and may write nowhere.
+    pub create_data_dir: bool,
     /// `destroy --yes`: the data directory itself is removed at the end.
     pub remove_data_dir: bool,
 }
@@ -317,7 +318,7 @@ fn database_rules(config: &ClientConfig, needs: &Needs, rules: &mut Rules) -> Re
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .context("the database path has no directory")?;
-    if needs.destroying && !dir.exists() {
+    if !needs.create_data_dir && !dir.exists() {
         return Ok(());
     }
     create_private_dir(dir)?;
