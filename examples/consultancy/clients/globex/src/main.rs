@@ -204,8 +204,11 @@ fn sandbox_needs(command: &Command) -> sandbox::Needs {
             ..sandbox::Needs::default()
         },
         Command::Destroy { yes, .. } => sandbox::Needs {
-            destroying: true,
             remove_data_dir: *yes,
+            ..sandbox::Needs::default()
+        },
+        Command::Sync { .. } | Command::Report { .. } => sandbox::Needs {
+            create_data_dir: true,
             ..sandbox::Needs::default()
         },
         _ => sandbox::Needs::default(),

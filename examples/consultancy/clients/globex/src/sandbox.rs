@@ -88,9 +88,10 @@ pub struct Rules {
 pub struct Needs {
     /// `export --dir DIR`: created (0700) if missing, then writable beneath.
     pub export_dir: Option<PathBuf>,
-    /// `destroy`: a missing data directory is left missing (nothing is there to destroy, and
-    /// creating it would leave something behind).
-    pub destroying: bool,
+    /// `sync`, `report`: the command creates the database, so a missing data directory is
+    /// created first (0700). Any other command leaves it missing (nothing is there to read or
+    /// destroy, and creating it would leave something behind) and may write nowhere.
+    pub create_data_dir: bool,
     /// `destroy --yes`: the data directory itself is removed at the end.
     pub remove_data_dir: bool,
 }
@@ -481,10 +482,7 @@ mod tests {
         assert_eq!(url_port("http://127.0.0.1:8080", 80), Some(8080));
         assert_eq!(url_port("http://[::1]:9", 80), Some(9));
         assert_eq!(url_port("https://proxy.example", 443), Some(443));
-        assert_eq!(
-            url_port("http://proxy.example:3128/x", 80),
-            Some(3128)
-        );
+        assert_eq!(url_port("http://proxy.example:3128/x", 80), Some(3128));
         assert_eq!(url_port("http://proxy.example:99999", 80), None);
     }
 
