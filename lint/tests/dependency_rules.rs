@@ -207,8 +207,8 @@ fn attest_and_map(fixture: &Fixture) -> (String, String, String) {
     .unwrap();
     (
         clientwall::attest::markdown(&attestation),
-        clientwall::map::dot(&checked),
-        clientwall::map::mermaid(&checked),
+        clientwall::map::dot(&checked, None).unwrap(),
+        clientwall::map::mermaid(&checked, None).unwrap(),
     )
 }
 
