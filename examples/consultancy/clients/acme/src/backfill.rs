@@ -3,8 +3,8 @@
 //!
 //! For orders (with their line items and customer) and then customers: start a
 //! `bulkOperationRunQuery` (filtered from the routine sync's watermark, sorted by
-//! `updated_at`, objects grouped under their parent), poll `currentBulkOperation` until it is
-//! `COMPLETED`, then stream the JSONL result into the database, never holding it whole. Every
+//! `updated_at`, objects grouped under their parent), poll it with `bulkOperation(id:)` until it
+//! is `COMPLETED`, then stream the JSONL result into the database, never holding it whole. Every
 //! batch is upserted (keyed by GID) in one transaction together with the byte offset after it
 //! and the newest `updated_at` it holds. So a killed backfill resumes where it stopped: with an
 //! HTTP range request while the result URL is valid, or, once it has expired, with a new
@@ -12,9 +12,12 @@
 //! from where the backfill ended.
 
 use crate::clock::Clock;
+use crate::graphql;
 use crate::money;
 use crate::shopify::Shopify;
-use crate::store::{Batch, BulkState, Customer, LineItem, Order, Resource, Store, gid_number};
+use crate::store::{
+    Batch, BulkState, Customer, LineItem, Order, Resource, Sale, Store, gid_number,
+};
 use crate::sync::{self, newest};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -76,50 +79,28 @@ pub fn backfill(
         full_history: sync::check_grant(shopify, store)?,
         ..BackfillStats::default()
     };
+    sync::sync_shop(shopify, store)?;
     for resource in [Resource::Orders, Resource::Customers] {
         backfill_resource(
             shopify, store, clock, options, resource, &mut stats, progress,
         )?;
+        if resource == Resource::Orders {
+            // Every order was read from the beginning.
+            sync::finish_history(store, stats.full_history)?;
+        }
     }
     Ok(stats)
 }
 
-/// The bulk query over orders (with their line items and customer); `ARGS` is replaced.
-const ORDERS_BULK: &str = "{ orders(ARGS) { edges { node { id name createdAt updatedAt \
-    customer { id } totalPriceSet { shopMoney { amount currencyCode } } \
-    lineItems { edges { node { id title quantity \
-    originalTotalSet { shopMoney { amount currencyCode } } } } } } } } }";
-
-/// The bulk query over customers; `ARGS` is replaced.
-const CUSTOMERS_BULK: &str = "{ customers(ARGS) { edges { node { id createdAt updatedAt \
-    numberOfOrders amountSpent { amount currencyCode } } } } }";
-
 /// The bulk query for `resource`, from `from` (an `updated_at`) on.
 pub fn bulk_query(resource: Resource, from: Option<&str>) -> Result<String> {
-    let args = match from {
-        Some(watermark) => format!(
-            "query: \"{}\", sortKey: UPDATED_AT",
-            sync::updated_since(watermark)?
-        ),
-        None => "sortKey: UPDATED_AT".to_owned(),
+    let filter = from.map(sync::updated_since).transpose()?;
+    let document = match resource {
+        Resource::Orders => graphql::ORDERS_BULK,
+        Resource::Customers => graphql::CUSTOMERS_BULK,
     };
-    let query = match resource {
-        Resource::Orders => ORDERS_BULK,
-        Resource::Customers => CUSTOMERS_BULK,
-    };
-    Ok(query.replace("ARGS", &args))
+    Ok(graphql::bulk(document, filter.as_deref()))
 }
-
-const RUN_QUERY: &str = "mutation RunBulk($query: String!) {
-  bulkOperationRunQuery(query: $query, groupObjects: true) {
-    bulkOperation { id status }
-    userErrors { field message code }
-  }
-}";
-
-const CURRENT_OPERATION: &str = "query CurrentBulk {
-  currentBulkOperation(type: QUERY) { id status errorCode objectCount url query }
-}";
 
 fn backfill_resource(
     shopify: &mut Shopify,
@@ -135,10 +116,8 @@ fn backfill_resource(
             stats.resumed.push(resource.name());
             state
         }
-        None => {
-            let from = store.sync_state(resource)?.watermark;
-            start(shopify, store, resource, from, stats)?
-        }
+        // A backfill reads from the beginning, whatever the routine sync has read.
+        None => start(shopify, store, resource, None, stats)?,
     };
     loop {
         let url = match &state.url {
@@ -196,7 +175,7 @@ fn start(
     stats: &mut BackfillStats,
 ) -> Result<BulkState> {
     let query = bulk_query(resource, from.as_deref())?;
-    let data = shopify.graphql(RUN_QUERY, json!({ "query": query }))?;
+    let data = shopify.graphql(graphql::BULK_RUN, json!({ "query": query }))?;
     let payload = &data["bulkOperationRunQuery"];
     let errors = payload["userErrors"]
         .as_array()
@@ -209,8 +188,8 @@ fn start(
             .to_owned()
     } else if errors.iter().all(|e| e["code"] == "OPERATION_IN_PROGRESS") {
         // An earlier run was killed between starting this very query and recording it.
-        let current = shopify.graphql(CURRENT_OPERATION, json!({}))?;
-        let op = &current["currentBulkOperation"];
+        let newest = shopify.graphql(graphql::BULK_NEWEST, json!({}))?;
+        let op = &newest["bulkOperations"]["nodes"][0];
         if op["query"].as_str() != Some(query.as_str()) {
             bail!(
                 "another bulk query is running for this app: {}",
@@ -245,7 +224,7 @@ enum Finished {
     Expired,
 }
 
-/// Poll `currentBulkOperation` until the operation in `state` finishes.
+/// Poll the operation in `state` until it finishes.
 fn wait(
     shopify: &mut Shopify,
     clock: &dyn Clock,
@@ -253,10 +232,10 @@ fn wait(
     state: &BulkState,
 ) -> Result<Finished> {
     for _ in 0..options.max_polls {
-        let data = shopify.graphql(CURRENT_OPERATION, json!({}))?;
-        let op = &data["currentBulkOperation"];
+        let data = shopify.graphql(graphql::BULK_OPERATION, json!({ "id": state.operation_id }))?;
+        let op = &data["bulkOperation"];
         if op["id"].as_str() != Some(state.operation_id.as_str()) {
-            // A newer operation replaced ours (or none is known any more).
+            // Shopify no longer knows the operation.
             return Ok(Finished::Expired);
         }
         match op["status"].as_str().unwrap_or("") {
@@ -502,6 +481,23 @@ struct Line<'a> {
     number_of_orders: Option<Count<'a>>,
     #[serde(borrow)]
     amount_spent: Option<Money<'a>>,
+    test: Option<bool>,
+    #[serde(borrow)]
+    processed_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    cancelled_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    happened_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    action_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    line_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    total_amount: Option<MoneyBag<'a>>,
+    #[serde(borrow)]
+    total_discount_amount_before_taxes: Option<MoneyBag<'a>>,
+    #[serde(borrow)]
+    total_tax_amount: Option<MoneyBag<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -535,16 +531,38 @@ enum Count<'a> {
     Text(Cow<'a, str>),
 }
 
-/// Turns lines into records; the last parsed record waits in `pending` until taken.
+/// Turns lines into records; the last parsed record waits in `pending` until taken. A sale's
+/// order and agreement are the last ones read before it (children follow their parent).
 #[derive(Default)]
 struct Parser {
     pending: Option<Pending>,
+    order: Option<i64>,
+    /// The agreement being read: its GID and when it happened.
+    agreement: Option<(String, String)>,
 }
 
 enum Pending {
     Order(Order),
     LineItem(LineItem),
+    Sale(Sale),
     Customer(Customer),
+}
+
+/// The type in a GID: `gid://shopify/ProductSale/1` → `ProductSale`.
+fn gid_type(gid: &str) -> &str {
+    gid.strip_prefix("gid://shopify/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("")
+}
+
+/// A sale's amount in the shop's currency.
+fn sale_amount(bag: Option<MoneyBag<'_>>, field: &str, id: &str) -> Result<(i64, String)> {
+    let money = bag
+        .with_context(|| format!("{id} has no {field}"))?
+        .shop_money;
+    let minor = money::parse_minor(&money.amount, &money.currency_code)
+        .with_context(|| format!("sale {id}, {field}"))?;
+    Ok((minor, money.currency_code.into_owned()))
 }
 
 fn required<'a>(value: Option<Cow<'a, str>>, what: &str, id: &str) -> Result<Cow<'a, str>> {
@@ -575,8 +593,65 @@ impl Parser {
                         .customer
                         .map(|c| gid_number("Customer", &c.id))
                         .transpose()?,
+                    test: line.test.with_context(|| format!("{id} has no test"))?,
+                    cancelled_at: line.cancelled_at.map(Cow::into_owned),
+                    processed_at: line.processed_at.map(Cow::into_owned),
                 }));
+                self.agreement = None;
                 Ok(Record::Top { updated_at })
+            }
+            (Resource::Orders, Some(parent)) if gid_type(id).ends_with("Agreement") => {
+                let order = gid_number("Order", parent)?;
+                if self.order != Some(order) {
+                    bail!("{id}: an agreement not after its order {parent}");
+                }
+                let happened_at = required(line.happened_at, "happenedAt", id)?.into_owned();
+                self.agreement = Some((id.to_owned(), happened_at));
+                Ok(Record::Child)
+            }
+            (Resource::Orders, Some(parent)) if gid_type(id).ends_with("Sale") => {
+                let (Some(order_id), Some((agreement_id, happened_at))) =
+                    (self.order, &self.agreement)
+                else {
+                    bail!("{id}: a sale not after its agreement {parent}");
+                };
+                if agreement_id != parent {
+                    bail!("{id}: a sale not after its agreement {parent}");
+                }
+                let action_type = required(line.action_type, "actionType", id)?.into_owned();
+                if !crate::ledger::ACTION_TYPES.contains(&action_type.as_str()) {
+                    bail!(
+                        "sale {id}: actionType `{action_type}` is not one this client can report"
+                    );
+                }
+                let line_type = required(line.line_type, "lineType", id)?.into_owned();
+                if !crate::ledger::LINE_TYPES.contains(&line_type.as_str()) {
+                    bail!("sale {id}: lineType `{line_type}` is not one this client can report");
+                }
+                let (total_minor, currency) = sale_amount(line.total_amount, "totalAmount", id)?;
+                let (discount_minor, c2) = sale_amount(
+                    line.total_discount_amount_before_taxes,
+                    "totalDiscountAmountBeforeTaxes",
+                    id,
+                )?;
+                let (tax_minor, c3) = sale_amount(line.total_tax_amount, "totalTaxAmount", id)?;
+                if c2 != currency || c3 != currency {
+                    bail!("sale {id}: amounts in more than one currency");
+                }
+                self.pending = Some(Pending::Sale(Sale {
+                    id: id.to_owned(),
+                    order_id,
+                    agreement_id: agreement_id.clone(),
+                    happened_at: happened_at.clone(),
+                    action_type,
+                    line_type,
+                    quantity: line.quantity,
+                    currency,
+                    total_minor,
+                    discount_minor,
+                    tax_minor,
+                }));
+                Ok(Record::Child)
             }
             (Resource::Orders, Some(parent)) => {
                 let money = line
@@ -624,7 +699,12 @@ impl Parser {
 
     fn take_into(&mut self, batch: &mut Batch) {
         match self.pending.take() {
-            Some(Pending::Order(o)) => batch.orders.push(o),
+            Some(Pending::Order(o)) => {
+                self.order = Some(o.id);
+                batch.ledgers.push(o.id);
+                batch.orders.push(o);
+            }
+            Some(Pending::Sale(s)) => batch.sales.push(s),
             Some(Pending::LineItem(l)) => batch.line_items.push(l),
             Some(Pending::Customer(c)) => batch.customers.push(c),
             None => {}
@@ -654,7 +734,9 @@ pub fn parse_only(body: impl Read, resource: Resource) -> Result<(u64, u64)> {
             Record::Child => children += 1,
         }
         parser.take_into(&mut batch);
-        if batch.orders.len() + batch.line_items.len() + batch.customers.len() >= BATCH_RECORDS {
+        if batch.orders.len() + batch.line_items.len() + batch.sales.len() + batch.customers.len()
+            >= BATCH_RECORDS
+        {
             batch = Batch::default();
         }
     }
@@ -688,7 +770,7 @@ mod tests {
     #[test]
     fn orders_line_items_and_money_are_read_from_jsonl() {
         let text = concat!(
-            r##"{"id":"gid://shopify/Order/7","name":"#1007","createdAt":"2026-01-02T00:00:00Z","updatedAt":"2026-01-03T00:00:00Z","customer":{"id":"gid://shopify/Customer/3"},"totalPriceSet":{"shopMoney":{"amount":"1200.0","currencyCode":"JPY"}}}"##,
+            r##"{"id":"gid://shopify/Order/7","name":"#1007","createdAt":"2026-01-02T00:00:00Z","updatedAt":"2026-01-03T00:00:00Z","test":false,"customer":{"id":"gid://shopify/Customer/3"},"totalPriceSet":{"shopMoney":{"amount":"1200.0","currencyCode":"JPY"}}}"##,
             "\n",
             r#"{"id":"gid://shopify/LineItem/70","title":"Tea \"Sencha\"","quantity":2,"originalTotalSet":{"shopMoney":{"amount":"1200.0","currencyCode":"JPY"}},"__parentId":"gid://shopify/Order/7"}"#,
             "\n"
@@ -715,7 +797,7 @@ mod tests {
     #[test]
     fn chunks_end_where_an_order_begins() {
         let mut text = String::new();
-        let order = r##"{"id":"gid://shopify/Order/@","name":"#@","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","totalPriceSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"} } }"##;
+        let order = r##"{"id":"gid://shopify/Order/@","name":"#@","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","test":false,"totalPriceSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"} } }"##;
         let item = r##"{"id":"gid://shopify/LineItem/@","title":"x","quantity":1,"originalTotalSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"} },"__parentId":"gid://shopify/Order/@"}"##;
         for i in 1..=BATCH_RECORDS + 10 {
             for line in [order, item] {
@@ -753,7 +835,7 @@ mod tests {
         assert!(
             bulk_query(Resource::Customers, None)
                 .unwrap()
-                .starts_with("{ customers(sortKey: UPDATED_AT)")
+                .contains("customers(sortKey: UPDATED_AT)")
         );
     }
 }

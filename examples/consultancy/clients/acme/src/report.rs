@@ -1,11 +1,13 @@
-//! `report`: revenue by month and currency, order count and average order value, from this
-//! client's own database, with the dates it covers. Amounts are shown with each currency's own
-//! number of decimals. A report built from a sync that could not see the whole order history
-//! says so.
+//! `report`: the sales report by month, in the shop's own time zone, and currency, from this
+//! client's own database, by Shopify's definitions (`ledger`): orders, gross sales, discounts,
+//! returns, net sales, shipping, duties, fees, taxes, total sales and average order value.
+//! Amounts are shown with each currency's own number of decimals, never through a float. A
+//! report built from a sync that could not see the whole order history says so.
 
+use crate::ledger::{self, Figures};
 use crate::money;
-use crate::store::MonthRevenue;
-use crate::sync::{HISTORY_60_DAYS, HISTORY_ALL};
+use crate::store::{LedgerSale, Placed, Store};
+use crate::sync::{HISTORY_60_DAYS, HISTORY_ALL, HISTORY_READING, SHOP_ZONE_KEY};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -14,8 +16,10 @@ use serde::Serialize;
 pub struct Report {
     /// The first and last order date covered, if there are orders.
     pub covers: Option<Covers>,
-    /// Whether the last sync saw every order, not only the last 60 days.
+    /// Whether every order of the shop's history was read.
     pub complete_history: bool,
+    /// The shop's IANA time zone, which the months are in.
+    pub time_zone: String,
     pub warnings: Vec<String>,
     pub months: Vec<Row>,
     pub totals: Vec<Row>,
@@ -28,56 +32,103 @@ pub struct Covers {
     pub last_order: String,
 }
 
-/// One line: a month (or `total`) in one currency.
+/// One line: a month (or `total`) in one currency, amounts as decimal text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
     pub month: String,
     pub currency: String,
     pub orders: i64,
-    pub revenue: String,
-    pub average_order: String,
+    pub gross_sales: String,
+    pub discounts: String,
+    pub returns: String,
+    pub net_sales: String,
+    pub shipping: String,
+    pub duties: String,
+    pub fees: String,
+    pub taxes: String,
+    pub total_sales: String,
+    pub average_order_value: String,
 }
 
 /// The warning of a report whose sync lacked `read_all_orders`.
 pub const TRUNCATED: &str = "the last sync's grant lacked read_all_orders: Shopify showed only \
      the last 60 days of orders, so this report does not cover the whole history";
+/// The warning of a report while the whole history is still being read.
+pub const READING: &str = "the whole order history is still being read (the grant gained \
+     read_all_orders, or the database was upgraded): run `sync` until it finishes";
 
-/// Build the report. `dates` is the first and last order timestamp, `history` what the last
-/// sync recorded (`sync::HISTORY_*`).
-pub fn build(
-    months: &[MonthRevenue],
-    dates: Option<(String, String)>,
-    history: Option<&str>,
-) -> Result<Report> {
-    let mut totals: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
-    for m in months {
-        let t = totals.entry(&m.currency).or_default();
-        t.0 += m.orders;
-        t.1 += m.revenue_minor;
-    }
+/// What a report is built from.
+pub struct Input<'a> {
+    pub sales: &'a [LedgerSale],
+    pub placed: &'a [Placed],
+    /// The shop's IANA time zone, once a sync recorded it.
+    pub time_zone: Option<&'a str>,
+    /// The first and last order timestamp.
+    pub dates: Option<(String, String)>,
+    /// What the last sync recorded (`sync::HISTORY_*`).
+    pub history: Option<&'a str>,
+}
+
+/// The report of what `store` holds.
+pub fn from_store(store: &mut Store) -> Result<Report> {
+    let sales = store.ledger()?;
+    let placed = store.placed()?;
+    let zone = store.meta(SHOP_ZONE_KEY)?;
+    let history = store.meta(crate::sync::HISTORY_KEY)?;
+    build(&Input {
+        sales: &sales,
+        placed: &placed,
+        time_zone: zone.as_deref(),
+        dates: store.order_dates()?,
+        history: history.as_deref(),
+    })
+}
+
+/// Build the report.
+pub fn build(input: &Input<'_>) -> Result<Report> {
     let mut warnings = Vec::new();
-    match history {
+    match input.history {
         Some(HISTORY_ALL) => {}
         Some(HISTORY_60_DAYS) => warnings.push(TRUNCATED.to_owned()),
+        Some(HISTORY_READING) => warnings.push(READING.to_owned()),
         Some(other) => warnings.push(format!(
             "the last sync recorded an unknown history `{other}`"
         )),
         None => warnings.push("nothing has been synced yet: run `sync` first".to_owned()),
     }
+    let zone_name = match input.time_zone {
+        Some(name) => name,
+        None => {
+            if !input.placed.is_empty() {
+                warnings.push(
+                    "the shop's time zone is not recorded yet (run `sync`): months are in UTC"
+                        .to_owned(),
+                );
+            }
+            "UTC"
+        }
+    };
+    let zone = ledger::time_zone(zone_name)?;
+    let months = ledger::by_month(input.sales, input.placed, &zone)?;
+    let mut totals: std::collections::BTreeMap<&str, Figures> = Default::default();
+    for ((_, currency), figures) in &months {
+        totals.entry(currency).or_default().add(figures);
+    }
     Ok(Report {
-        covers: dates.map(|(first, last)| Covers {
-            first_order: day(&first),
-            last_order: day(&last),
+        covers: input.dates.as_ref().map(|(first, last)| Covers {
+            first_order: day(first),
+            last_order: day(last),
         }),
-        complete_history: history == Some(HISTORY_ALL),
+        complete_history: input.history == Some(HISTORY_ALL),
+        time_zone: zone_name.to_owned(),
         warnings,
         months: months
             .iter()
-            .map(|m| row(&m.month, &m.currency, m.orders, m.revenue_minor))
+            .map(|((month, currency), f)| row(month, currency, f))
             .collect::<Result<_>>()?,
         totals: totals
             .into_iter()
-            .map(|(currency, (orders, minor))| row("total", currency, orders, minor))
+            .map(|(currency, f)| row("total", currency, &f))
             .collect::<Result<_>>()?,
     })
 }
@@ -86,15 +137,23 @@ fn day(timestamp: &str) -> String {
     timestamp.get(..10).unwrap_or(timestamp).to_owned()
 }
 
-fn row(month: &str, currency: &str, orders: i64, minor: i64) -> Result<Row> {
+fn row(month: &str, currency: &str, f: &Figures) -> Result<Row> {
     let exponent = money::exponent(currency)?;
-    let average = if orders == 0 { 0 } else { minor / orders };
+    let m = |minor: i64| money::format(minor, exponent);
     Ok(Row {
         month: month.to_owned(),
         currency: currency.to_owned(),
-        orders,
-        revenue: money::format(minor, exponent),
-        average_order: money::format(average, exponent),
+        orders: f.orders,
+        gross_sales: m(f.gross_sales),
+        discounts: m(f.discounts),
+        returns: m(f.returns),
+        net_sales: m(f.net_sales()),
+        shipping: m(f.shipping),
+        duties: m(f.duties),
+        fees: m(f.fees),
+        taxes: m(f.taxes),
+        total_sales: m(f.total_sales()),
+        average_order_value: m(f.average_order_value()),
     })
 }
 
@@ -113,35 +172,109 @@ pub fn preamble(report: &Report) -> String {
         ),
         None => "no orders\n".to_owned(),
     };
+    out.push_str(&format!(
+        "months in the shop's time zone, {}\n",
+        report.time_zone
+    ));
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }
     out
 }
 
+/// The columns of a row, named as in the CSV and JSON.
+const COLUMNS: &[&str] = &[
+    "month",
+    "currency",
+    "orders",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "net_sales",
+    "shipping",
+    "duties",
+    "fees",
+    "taxes",
+    "total_sales",
+    "average_order_value",
+];
+
+fn cells(r: &Row) -> [String; 13] {
+    [
+        r.month.clone(),
+        r.currency.clone(),
+        r.orders.to_string(),
+        r.gross_sales.clone(),
+        r.discounts.clone(),
+        r.returns.clone(),
+        r.net_sales.clone(),
+        r.shipping.clone(),
+        r.duties.clone(),
+        r.fees.clone(),
+        r.taxes.clone(),
+        r.total_sales.clone(),
+        r.average_order_value.clone(),
+    ]
+}
+
+/// A table; the duties and fees columns only when some row has them.
 pub fn table(report: &Report) -> String {
     let mut out = preamble(report);
-    out.push_str(&format!(
-        "{:<8} {:<8} {:>8} {:>16} {:>16}\n",
-        "month", "currency", "orders", "revenue", "avg order"
-    ));
-    for r in report.months.iter().chain(&report.totals) {
-        out.push_str(&format!(
-            "{:<8} {:<8} {:>8} {:>16} {:>16}\n",
-            r.month, r.currency, r.orders, r.revenue, r.average_order
-        ));
+    let rows: Vec<&Row> = report.months.iter().chain(&report.totals).collect();
+    let zero = |s: &str| {
+        s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+    };
+    let shown: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&i| match COLUMNS[i] {
+            "duties" => rows.iter().any(|r| !zero(&r.duties)),
+            "fees" => rows.iter().any(|r| !zero(&r.fees)),
+            _ => true,
+        })
+        .collect();
+    let header = [
+        "month",
+        "currency",
+        "orders",
+        "gross sales",
+        "discounts",
+        "returns",
+        "net sales",
+        "shipping",
+        "duties",
+        "fees",
+        "taxes",
+        "total sales",
+        "avg order",
+    ];
+    let line = |cells: &[String]| {
+        let mut line = String::new();
+        for &i in &shown {
+            if i < 2 {
+                line.push_str(&format!("{:<8} ", cells[i]));
+            } else {
+                line.push_str(&format!("{:>13} ", cells[i]));
+            }
+        }
+        line.truncate(line.trim_end().len());
+        line.push('\n');
+        line
+    };
+    out.push_str(&line(&header.map(str::to_owned)));
+    for r in rows {
+        out.push_str(&line(&cells(r)));
     }
     out
 }
 
 /// Rows only (the preamble goes to stderr), so the output stays a plain CSV file.
 pub fn csv(report: &Report) -> String {
-    let mut out = String::from("month,currency,orders,revenue,average_order\n");
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
     for r in report.months.iter().chain(&report.totals) {
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            r.month, r.currency, r.orders, r.revenue, r.average_order
-        ));
+        out.push_str(&cells(r).join(","));
+        out.push('\n');
     }
     out
 }
@@ -154,54 +287,82 @@ pub fn json(report: &Report) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn month(month: &str, currency: &str, orders: i64, revenue_minor: i64) -> MonthRevenue {
-        MonthRevenue {
-            month: month.into(),
+    fn placed(at: &str, currency: &str) -> Placed {
+        Placed {
+            at: at.into(),
             currency: currency.into(),
-            orders,
-            revenue_minor,
+        }
+    }
+
+    fn product(at: &str, currency: &str, total: i64) -> LedgerSale {
+        LedgerSale {
+            happened_at: at.into(),
+            action_type: "ORDER".into(),
+            line_type: "PRODUCT".into(),
+            currency: currency.into(),
+            total_minor: total,
+            discount_minor: 0,
+            tax_minor: 0,
+        }
+    }
+
+    fn input<'a>(
+        sales: &'a [LedgerSale],
+        placed: &'a [Placed],
+        history: Option<&'a str>,
+    ) -> Input<'a> {
+        Input {
+            sales,
+            placed,
+            time_zone: Some("UTC"),
+            dates: None,
+            history,
         }
     }
 
     #[test]
-    fn totals_and_averages() {
-        let months = [
-            month("2026-01", "EUR", 2, 1001),
-            month("2026-02", "EUR", 1, 500),
-        ];
-        let r = build(&months, None, Some(HISTORY_ALL)).unwrap();
-        assert_eq!(r.totals[0].orders, 3);
-        assert_eq!(r.totals[0].revenue, "15.01");
-        assert_eq!(r.months[0].average_order, "5.00");
-        assert!(csv(&r).contains("total,EUR,3,15.01,5.00"));
-        assert!(r.warnings.is_empty());
-    }
-
-    #[test]
     fn each_currency_keeps_its_own_decimals() {
-        let months = [
-            month("2026-01", "JPY", 3, 10_000),
-            month("2026-01", "KWD", 2, 12_345),
-            month("2026-01", "USD", 1, 1_999),
+        let at = "2026-01-15T10:00:00Z";
+        let placed = [
+            placed(at, "JPY"),
+            placed(at, "JPY"),
+            placed(at, "JPY"),
+            placed(at, "KWD"),
+            placed(at, "KWD"),
+            placed(at, "USD"),
         ];
-        let r = build(&months, None, Some(HISTORY_ALL)).unwrap();
+        let sales = [
+            product(at, "JPY", 10_000),
+            product(at, "KWD", 12_345),
+            product(at, "USD", 1_999),
+        ];
+        let r = build(&input(&sales, &placed, Some(HISTORY_ALL))).unwrap();
         let by = |c: &str| r.totals.iter().find(|t| t.currency == c).unwrap().clone();
         assert_eq!(
-            (by("JPY").revenue, by("JPY").average_order),
+            (by("JPY").total_sales, by("JPY").average_order_value),
             ("10000".into(), "3333".into())
         );
         assert_eq!(
-            (by("KWD").revenue, by("KWD").average_order),
-            ("12.345".into(), "6.172".into())
+            (by("KWD").gross_sales, by("KWD").average_order_value),
+            ("12.345".into(), "6.173".into())
         );
         assert_eq!(
-            (by("USD").revenue, by("USD").average_order),
+            (by("USD").net_sales, by("USD").average_order_value),
             ("19.99".into(), "19.99".into())
         );
         let table = table(&r);
         assert!(
             table.contains("10000") && table.contains("12.345"),
             "{table}"
+        );
+        assert!(
+            !table.contains("duties"),
+            "no duties column without duties: {table}"
+        );
+        assert!(csv(&r).starts_with(&format!("{}\n", COLUMNS.join(","))));
+        assert!(
+            csv(&r)
+                .contains("\ntotal,USD,1,19.99,0.00,0.00,19.99,0.00,0.00,0.00,0.00,19.99,19.99\n")
         );
     }
 
@@ -211,23 +372,37 @@ mod tests {
             "2026-01-15T10:00:00Z".to_owned(),
             "2026-03-15T10:00:00Z".to_owned(),
         ));
-        let full = build(
-            &[month("2026-01", "USD", 1, 100)],
-            dates.clone(),
-            Some(HISTORY_ALL),
-        )
-        .unwrap();
+        let sales = [product("2026-01-15T10:00:00Z", "USD", 100)];
+        let placed = [placed("2026-01-15T10:00:00Z", "USD")];
+        let mut full = input(&sales, &placed, Some(HISTORY_ALL));
+        full.dates = dates.clone();
+        let full = build(&full).unwrap();
         assert!(
             table(&full).starts_with("orders from 2026-01-15 to 2026-03-15 (the whole history)\n")
         );
-        let partial = build(
-            &[month("2026-01", "USD", 1, 100)],
-            dates,
-            Some(HISTORY_60_DAYS),
-        )
-        .unwrap();
-        assert!(!partial.complete_history);
-        assert!(table(&partial).contains(&format!("warning: {TRUNCATED}")));
-        assert!(json(&partial).unwrap().contains("read_all_orders"));
+        for (history, warning) in [(HISTORY_60_DAYS, TRUNCATED), (HISTORY_READING, READING)] {
+            let mut partial = input(&sales, &placed, Some(history));
+            partial.dates = dates.clone();
+            let partial = build(&partial).unwrap();
+            assert!(!partial.complete_history);
+            assert!(!table(&partial).contains("(the whole history)"));
+            assert!(table(&partial).contains(&format!("warning: {warning}")));
+        }
+        let json = json(&build(&input(&sales, &placed, Some(HISTORY_60_DAYS))).unwrap()).unwrap();
+        assert!(json.contains("read_all_orders"), "{json}");
+    }
+
+    #[test]
+    fn without_a_recorded_time_zone_the_months_are_utc_and_say_so() {
+        let sales = [product("2026-01-31T23:30:00Z", "USD", 100)];
+        let placed = [placed("2026-01-31T23:30:00Z", "USD")];
+        let mut unknown = input(&sales, &placed, Some(HISTORY_ALL));
+        unknown.time_zone = None;
+        let r = build(&unknown).unwrap();
+        assert_eq!(r.months[0].month, "2026-01");
+        assert!(r.warnings.iter().any(|w| w.contains("months are in UTC")));
+        let mut bad = input(&sales, &placed, Some(HISTORY_ALL));
+        bad.time_zone = Some("Nowhere/Else");
+        assert!(build(&bad).is_err());
     }
 }

@@ -24,8 +24,7 @@ pub const EXIT_NO_CREDENTIALS: u8 = 3;
 pub const FIRST_API_VERSION: &str = "2025-07";
 
 /// The app uninstalls itself; the uninstalled app's id comes back.
-pub const APP_UNINSTALL: &str =
-    "mutation AppUninstall { appUninstall { app { id } userErrors { field message code } } }";
+pub use crate::graphql::APP_UNINSTALL;
 
 /// Retries of one request after HTTP 429 or 5xx.
 const RETRIES: u32 = 4;

@@ -1,33 +1,29 @@
-//! `sync`: the routine, incremental sync of orders and customers through the Admin GraphQL
-//! API, 250 per page, sorted by `updated_at` and filtered from the last watermark, so a routine
-//! run reads only what changed. Each page is upserted in one transaction with the cursor after
-//! it and the watermark it reached, so an interrupted run resumes from its last page. Line
-//! items and the first full copy of a large shop come from `sync --backfill` (`backfill`).
+//! `sync`: the routine, incremental sync of orders (with their sales agreements) and customers
+//! through the Admin GraphQL API, a page at a time (its size from the query's cost, halved while
+//! Shopify still refuses it as too costly), sorted by `updated_at` and filtered from a little
+//! before the last watermark, so a routine run reads only what changed (and what changed while
+//! the last run was reading). Each page is upserted in one transaction with the cursor after it and the
+//! watermark it reached, so an interrupted run resumes from its last page. The shop's time zone
+//! and currency are recorded first, and orders deleted since the last sync are removed last.
+//! Line items and the first full copy of a large shop come from `sync --backfill`.
 
-use crate::shopify::Shopify;
-use crate::store::{Batch, Customer, Order, Resource, Store, SyncState, gid_number};
-use crate::{money, scopes};
+use crate::graphql;
+use crate::shopify::{MaxCostExceeded, Shopify};
+use crate::store::{Batch, Customer, Order, Resource, Sale, Store, SyncState, gid_number};
+use crate::{ledger, money, scopes};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-pub const PAGE_SIZE: u32 = 250;
+/// Deletion events per page.
+const DELETIONS_PAGE_SIZE: u32 = graphql::page_size(graphql::DELETIONS);
 
-const ORDERS_QUERY: &str = "query Orders($first: Int!, $after: String, $query: String) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id name createdAt updatedAt customer { id }
-      totalPriceSet { shopMoney { amount currencyCode } }
-    }
-  }
-}";
+/// How far before the last watermark a routine sync starts again: an order changed while a
+/// page was being read carries an `updated_at` before the newest one stored.
+pub const OVERLAP_SECONDS: i64 = 300;
 
-const CUSTOMERS_QUERY: &str = "query Customers($first: Int!, $after: String, $query: String) {
-  customers(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes { id createdAt updatedAt numberOfOrders amountSpent { amount currencyCode } }
-  }
-}";
+/// The `meta` keys of the shop's IANA time zone and currency.
+pub const SHOP_ZONE_KEY: &str = "shop_time_zone";
+pub const SHOP_CURRENCY_KEY: &str = "shop_currency";
 
 /// The `meta` key recording whether the last sync could see the whole order history.
 pub const HISTORY_KEY: &str = "orders_history";
@@ -35,6 +31,8 @@ pub const HISTORY_KEY: &str = "orders_history";
 pub const HISTORY_ALL: &str = "all";
 /// The grant lacked `read_all_orders`: Shopify shows only the last 60 days of orders.
 pub const HISTORY_60_DAYS: &str = "last 60 days";
+/// The grant holds `read_all_orders` but the whole history has not been read under it yet.
+pub const HISTORY_READING: &str = "being read";
 
 /// What a sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -42,6 +40,8 @@ pub struct SyncStats {
     pub orders: u64,
     pub customers: u64,
     pub pages: u64,
+    /// Orders removed because Shopify deleted them.
+    pub deleted: u64,
     /// Resources that continued from a saved cursor.
     pub resumed: Vec<&'static str>,
     /// Whether the grant reached orders older than 60 days.
@@ -56,14 +56,43 @@ struct Fetched {
     newest: Option<String>,
 }
 
-/// Check the grant (nothing is read with a bad one) and record what history it reaches.
+/// Check the grant (nothing is read with a bad one) and record what history it reaches. A
+/// grant with `read_all_orders` after one without it (or after an upgrade) means the history
+/// is read again from the beginning: until a run finishes it, the history is `HISTORY_READING`
+/// and no report claims the whole history (`finish_history`).
 pub fn check_grant(shopify: &mut Shopify, store: &mut Store) -> Result<bool> {
     let full = scopes::has_full_history(&shopify.token()?.scopes);
-    store.set_meta(
-        HISTORY_KEY,
-        if full { HISTORY_ALL } else { HISTORY_60_DAYS },
-    )?;
+    let recorded = store.meta(HISTORY_KEY)?;
+    if !full {
+        store.set_meta(HISTORY_KEY, HISTORY_60_DAYS)?;
+    } else if recorded.as_deref() != Some(HISTORY_ALL)
+        && recorded.as_deref() != Some(HISTORY_READING)
+    {
+        store.save_page(Resource::Orders, &Batch::default(), &SyncState::default())?;
+        store.set_meta(HISTORY_KEY, HISTORY_READING)?;
+    }
     Ok(full)
+}
+
+/// Every order was read under a grant with `read_all_orders`.
+pub fn finish_history(store: &mut Store, full: bool) -> Result<()> {
+    if full {
+        store.set_meta(HISTORY_KEY, HISTORY_ALL)?;
+    }
+    Ok(())
+}
+
+/// Record the shop's time zone and currency (both checked: an IANA zone, an ISO 4217 code).
+pub fn sync_shop(shopify: &mut Shopify, store: &mut Store) -> Result<()> {
+    let data = shopify.graphql(graphql::SHOP, json!({}))?;
+    let shop = &data["shop"];
+    let zone = text(shop, "ianaTimezone").context("the shop")?;
+    ledger::time_zone(&zone)?;
+    let currency = text(shop, "currencyCode").context("the shop")?;
+    money::exponent(&currency).context("the shop's currencyCode")?;
+    store.set_meta(SHOP_ZONE_KEY, &zone)?;
+    store.set_meta(SHOP_CURRENCY_KEY, &currency)?;
+    Ok(())
 }
 
 /// Sync both resources; `progress` is told the running count after each page.
@@ -80,6 +109,9 @@ pub fn sync(
         full_history: check_grant(shopify, store)?,
         ..SyncStats::default()
     };
+    sync_shop(shopify, store)?;
+    let deletions_from = store.meta(crate::store::DELETIONS_KEY)?;
+    let started = utc(shopify.now())?;
     for resource in [Resource::Orders, Resource::Customers] {
         let saved = store.sync_state(resource)?;
         let (cursor, run_from) = match &saved.cursor {
@@ -87,7 +119,7 @@ pub fn sync(
                 stats.resumed.push(resource.name());
                 (Some(cursor.clone()), saved.run_from.clone())
             }
-            None => (None, saved.watermark.clone()),
+            None => (None, saved.watermark.as_deref().map(overlap).transpose()?),
         };
         let filter = run_from.as_deref().map(updated_since).transpose()?;
         let mut watermark = saved.watermark.clone();
@@ -120,8 +152,68 @@ pub fn sync(
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             Ok(())
         })?;
+        if resource == Resource::Orders {
+            finish_history(store, stats.full_history)?;
+        }
     }
+    stats.deleted = sync_deletions(shopify, store, deletions_from.as_deref(), &started)?;
     Ok(stats)
+}
+
+/// Seconds since the epoch as Shopify writes timestamps (whole seconds, UTC).
+fn utc(seconds: u64) -> Result<String> {
+    let at = i64::try_from(seconds)
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .context("the clock is out of range")?;
+    Ok(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// `OVERLAP_SECONDS` before `watermark`.
+pub fn overlap(watermark: &str) -> Result<String> {
+    let at: jiff::Timestamp = watermark
+        .parse()
+        .with_context(|| format!("a stored watermark `{watermark}` is not a timestamp"))?;
+    let earlier = at
+        .checked_sub(jiff::SignedDuration::from_secs(OVERLAP_SECONDS))
+        .with_context(|| format!("a stored watermark `{watermark}` is out of range"))?;
+    Ok(earlier.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Remove the orders Shopify deleted since `from` (all its `destroy` events on a first sync),
+/// and record `until` (when this sync started, so that nothing deleted during it is missed)
+/// as where the next sync reads from. Returns how many orders were removed.
+pub fn sync_deletions(
+    shopify: &mut Shopify,
+    store: &mut Store,
+    from: Option<&str>,
+    until: &str,
+) -> Result<u64> {
+    let mut filter = "subject_type:ORDER AND action:destroy".to_owned();
+    if let Some(from) = from {
+        updated_since(from)?;
+        filter.push_str(&format!(" AND created_at:>='{}'", overlap(from)?));
+    }
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let variables = json!({ "first": DELETIONS_PAGE_SIZE, "after": after, "query": filter });
+        let data = shopify.graphql(graphql::DELETIONS, variables)?;
+        let events = &data["events"];
+        for event in events["nodes"].as_array().context("events without nodes")? {
+            if event["action"] != "destroy" || event["subjectType"] != "ORDER" {
+                continue;
+            }
+            let subject = text(event, "subjectId").context("a destroy event")?;
+            ids.push(gid_number("Order", &subject)?);
+        }
+        after = events["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        if events["pageInfo"]["hasNextPage"] != true || after.is_none() {
+            break;
+        }
+    }
+    store.delete_orders(&ids, Some(until))?;
+    Ok(ids.len() as u64)
 }
 
 /// The later of two `updated_at` timestamps (same format, so text order is time order).
@@ -154,8 +246,24 @@ fn fetch_all(
     filter: Option<String>,
     sender: &std::sync::mpsc::SyncSender<Result<Fetched>>,
 ) {
+    let mut first = page_size(resource);
     loop {
-        let fetched = fetch_page(shopify, resource, cursor.as_deref(), filter.as_deref());
+        let fetched = fetch_page(
+            shopify,
+            resource,
+            cursor.as_deref(),
+            filter.as_deref(),
+            first,
+        );
+        if let Err(error) = &fetched
+            && error.is::<MaxCostExceeded>()
+            && first > 1
+        {
+            // Shopify priced the page higher than this client did: ask again for half as many,
+            // from the same cursor, and keep the smaller page for the rest of the run.
+            first /= 2;
+            continue;
+        }
         let next = match &fetched {
             Ok(f) if f.has_next && f.end_cursor.is_some() => f.end_cursor.clone(),
             _ => None,
@@ -167,17 +275,27 @@ fn fetch_all(
     }
 }
 
+/// The page size a sync starts with: the one the query's document states, chosen from the cost
+/// of one record so that a page stays well under Shopify's limit of 1,000 points.
+pub const fn page_size(resource: Resource) -> u32 {
+    match resource {
+        Resource::Orders => graphql::page_size(graphql::ORDERS),
+        Resource::Customers => graphql::page_size(graphql::CUSTOMERS),
+    }
+}
+
 fn fetch_page(
     shopify: &mut Shopify,
     resource: Resource,
     cursor: Option<&str>,
     filter: Option<&str>,
+    first: u32,
 ) -> Result<Fetched> {
     let (query, key) = match resource {
-        Resource::Orders => (ORDERS_QUERY, "orders"),
-        Resource::Customers => (CUSTOMERS_QUERY, "customers"),
+        Resource::Orders => (graphql::ORDERS, "orders"),
+        Resource::Customers => (graphql::CUSTOMERS, "customers"),
     };
-    let variables = json!({ "first": PAGE_SIZE, "after": cursor, "query": filter });
+    let variables = json!({ "first": first, "after": cursor, "query": filter });
     let data = shopify.graphql(query, variables)?;
     let connection = &data[key];
     let nodes = connection["nodes"]
@@ -189,7 +307,22 @@ fn fetch_page(
         let updated = text(node, "updatedAt")?;
         newest_seen = newest(newest_seen, Some(updated));
         match resource {
-            Resource::Orders => batch.orders.push(order(node)?),
+            Resource::Orders => {
+                let order = order(node)?;
+                let gid = text(node, "id")?;
+                let sales = if node["agreements"]["pageInfo"]["hasNextPage"] == true
+                    || agreement_nodes(&node["agreements"], &gid)?
+                        .iter()
+                        .any(|a| a["sales"]["pageInfo"]["hasNextPage"] == true)
+                {
+                    all_sales(shopify, &gid, order.id)?
+                } else {
+                    sales(&node["agreements"], &gid, order.id)?
+                };
+                batch.ledgers.push(order.id);
+                batch.sales.extend(sales);
+                batch.orders.push(order);
+            }
             Resource::Customers => batch.customers.push(customer(node)?),
         }
     }
@@ -212,6 +345,109 @@ fn text(node: &Value, key: &str) -> Result<String> {
         .with_context(|| format!("a record without `{key}`"))
 }
 
+fn agreement_nodes<'a>(agreements: &'a Value, order: &str) -> Result<&'a Vec<Value>> {
+    agreements["nodes"]
+        .as_array()
+        .with_context(|| format!("order {order}: no `agreements`"))
+}
+
+/// The sales of the agreements in `agreements` (a connection's page).
+fn sales(agreements: &Value, order: &str, order_id: i64) -> Result<Vec<Sale>> {
+    let mut out = Vec::new();
+    for agreement in agreement_nodes(agreements, order)? {
+        let agreement_id = text(agreement, "id").with_context(|| format!("order {order}"))?;
+        let happened_at =
+            text(agreement, "happenedAt").with_context(|| format!("order {order}"))?;
+        let nodes = agreement["sales"]["nodes"]
+            .as_array()
+            .with_context(|| format!("order {order}, agreement {agreement_id}: no `sales`"))?;
+        for node in nodes {
+            out.push(
+                sale(node, order_id, &agreement_id, &happened_at)
+                    .with_context(|| format!("order {order}, agreement {agreement_id}"))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Every sale of an order with more agreements or sales than one page of orders carries.
+fn all_sales(shopify: &mut Shopify, order: &str, order_id: i64) -> Result<Vec<Sale>> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = shopify.graphql(
+            graphql::ORDER_AGREEMENTS,
+            json!({ "id": order, "after": after }),
+        )?;
+        let agreements = &data["order"]["agreements"];
+        if let Some(big) = agreement_nodes(agreements, order)?
+            .iter()
+            .find(|a| a["sales"]["pageInfo"]["hasNextPage"] == true)
+        {
+            bail!(
+                "order {order}, agreement {}: more than 100 sales in one agreement, more than \
+                 this client reads in one request; nothing of this page was stored",
+                big["id"]
+            );
+        }
+        out.extend(sales(agreements, order, order_id)?);
+        after = agreements["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+        if agreements["pageInfo"]["hasNextPage"] != true || after.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// One sale; an action or line type this client cannot place in the report, or an amount not
+/// in an ISO 4217 currency, is an error naming the field.
+fn sale(node: &Value, order_id: i64, agreement_id: &str, happened_at: &str) -> Result<Sale> {
+    let id = text(node, "id")?;
+    let field = |name: &str| -> Result<String> {
+        let value = text(node, name).with_context(|| format!("sale {id}"))?;
+        Ok(value)
+    };
+    let action_type = field("actionType")?;
+    if !ledger::ACTION_TYPES.contains(&action_type.as_str()) {
+        bail!("sale {id}: actionType `{action_type}` is not one this client can report");
+    }
+    let line_type = field("lineType")?;
+    if !ledger::LINE_TYPES.contains(&line_type.as_str()) {
+        bail!("sale {id}: lineType `{line_type}` is not one this client can report");
+    }
+    let mut currency = None;
+    let mut amount = |name: &str| -> Result<i64> {
+        let money = &node[name]["shopMoney"];
+        let code = text(money, "currencyCode").with_context(|| format!("sale {id}, {name}"))?;
+        let minor = money::parse_minor(&text(money, "amount")?, &code)
+            .with_context(|| format!("sale {id}, {name}"))?;
+        match &currency {
+            None => currency = Some(code),
+            Some(c) if *c == code => {}
+            Some(c) => bail!("sale {id}, {name}: currency {code}, not {c} as its other amounts"),
+        }
+        Ok(minor)
+    };
+    let total_minor = amount("totalAmount")?;
+    let discount_minor = amount("totalDiscountAmountBeforeTaxes")?;
+    let tax_minor = amount("totalTaxAmount")?;
+    Ok(Sale {
+        order_id,
+        agreement_id: agreement_id.to_owned(),
+        happened_at: happened_at.to_owned(),
+        action_type,
+        line_type,
+        quantity: node["quantity"].as_i64(),
+        currency: currency.unwrap_or_default(),
+        total_minor,
+        discount_minor,
+        tax_minor,
+        id,
+    })
+}
+
 fn order(node: &Value) -> Result<Order> {
     let money = &node["totalPriceSet"]["shopMoney"];
     let currency = text(money, "currencyCode")?;
@@ -228,6 +464,11 @@ fn order(node: &Value) -> Result<Order> {
             .as_str()
             .map(|c| gid_number("Customer", c))
             .transpose()?,
+        test: node["test"]
+            .as_bool()
+            .with_context(|| format!("order {id}: no `test`"))?,
+        cancelled_at: node["cancelledAt"].as_str().map(str::to_owned),
+        processed_at: node["processedAt"].as_str().map(str::to_owned),
     })
 }
 

@@ -59,6 +59,9 @@ pub fn open(location: &Location) -> Result<Option<Database>> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(hint)?;
+    // Sorts stay in memory: the run-time sandbox refuses SQLite's default /var/tmp and /tmp.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .with_context(hint)?;
     // Reading the schema is where SQLite finds a journal it would have to roll back.
     conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)

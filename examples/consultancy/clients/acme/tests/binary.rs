@@ -104,7 +104,7 @@ fn sync_then_report_leaves_no_secret_anywhere() {
     let sync = run(&["sync"], &mock.url, &db);
     assert!(sync.status.success(), "{}", text(&sync));
     assert!(
-        text(&sync).contains("synced 1 orders and 1 customers"),
+        text(&sync).contains("synced 301 orders and 80 customers"),
         "{}",
         text(&sync)
     );
@@ -112,7 +112,7 @@ fn sync_then_report_leaves_no_secret_anywhere() {
     assert!(report.status.success(), "{}", text(&report));
     assert!(
         String::from_utf8_lossy(&report.stdout)
-            .starts_with("month,currency,orders,revenue,average_order\n")
+            .starts_with("month,currency,orders,gross_sales,discounts,returns,net_sales,shipping,duties,fees,taxes,total_sales,average_order_value\n")
     );
     assert!(
         String::from_utf8_lossy(&report.stderr).contains("orders from 2026-01-15 to 2026-12-15")

@@ -9,25 +9,27 @@ use support::capture::Capture;
 use support::{Behaviour, MockShopify, TestDb, manual_clock, shop, shopify};
 
 use acme::clock::{Clock, ManualClock, SystemClock};
+use acme::shopify::MaxCostExceeded;
 use acme::shopify::Shopify;
+use acme::store::Resource;
 use acme::store::Store;
-use acme::{money, report, sync};
+use acme::{graphql, money, report, sync};
 
 fn run_sync(shopify: &mut Shopify, store: &mut Store) -> anyhow::Result<sync::SyncStats> {
     sync::sync(shopify, store, &mut |_, _| {})
 }
 
 fn build_report(store: &mut Store) -> report::Report {
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap()
+    report::from_store(store).unwrap()
 }
 
-/// The report's totals equal what the shop holds, in each currency's own minor unit.
+/// `minor / count` rounded half away from zero (the report's average order value).
+fn average(minor: i64, count: i64) -> i64 {
+    (2 * minor + count) / (2 * count)
+}
+
+/// The report's totals equal what the shop holds, in each currency's own minor unit (each mock
+/// order is one product sale of its whole total).
 fn assert_totals(report: &report::Report, orders: impl IntoIterator<Item = usize>) {
     let expected = shop::expected_totals(orders);
     assert_eq!(report.totals.len(), expected.len());
@@ -36,14 +38,18 @@ fn assert_totals(report: &report::Report, orders: impl IntoIterator<Item = usize
         let exponent = money::exponent(&row.currency).unwrap();
         assert_eq!(row.orders, count, "{}", row.currency);
         assert_eq!(
-            row.revenue,
-            money::format(minor, exponent),
+            (&row.gross_sales, &row.net_sales, &row.total_sales),
+            (
+                &money::format(minor, exponent),
+                &money::format(minor, exponent),
+                &money::format(minor, exponent)
+            ),
             "{}",
             row.currency
         );
         assert_eq!(
-            row.average_order,
-            money::format(minor / count, exponent),
+            row.average_order_value,
+            money::format(average(minor, count), exponent),
             "{}",
             row.currency
         );
@@ -58,7 +64,8 @@ fn sync_and_report_match_the_shop() {
     let mut store = db.store();
     let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
     assert_eq!((stats.orders, stats.customers), (3000, 600));
-    assert_eq!(stats.pages, 12 + 3);
+    let order_pages = 3000_u64.div_ceil(u64::from(sync::page_size(Resource::Orders)));
+    assert_eq!(stats.pages, order_pages + 3);
     assert!(stats.full_history);
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
 
@@ -78,16 +85,16 @@ fn sync_and_report_match_the_shop() {
     );
     let jpy = report.totals.iter().find(|r| r.currency == "JPY").unwrap();
     assert!(
-        !jpy.revenue.contains('.'),
+        !jpy.total_sales.contains('.'),
         "yen have no decimals: {}",
-        jpy.revenue
+        jpy.total_sales
     );
     let kwd = report.totals.iter().find(|r| r.currency == "KWD").unwrap();
     assert_eq!(
-        kwd.revenue.split('.').nth(1).map(str::len),
+        kwd.total_sales.split('.').nth(1).map(str::len),
         Some(3),
         "{}",
-        kwd.revenue
+        kwd.total_sales
     );
 }
 
@@ -103,14 +110,18 @@ fn a_routine_sync_reads_only_what_changed() {
 
     let again = run_sync(&mut client, &mut store).unwrap();
     assert!(again.resumed.is_empty(), "a finished sync does not resume");
+    let overlap = sync::OVERLAP_SECONDS as usize;
     assert_eq!(
         (again.orders, again.customers),
-        (1, 1),
-        "only the records at the watermark"
+        (overlap as u64 + 1, overlap as u64 + 1),
+        "only the records changed in the overlap window before the watermark"
     );
     assert_eq!(
         mock.log(|l| l.filters.last().cloned().flatten()),
-        Some(format!("updated_at:>='{}'", shop::updated_at(599)))
+        Some(format!(
+            "updated_at:>='{}'",
+            shop::updated_at(599 - overlap)
+        ))
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
     assert_eq!(store.revenue_by_month().unwrap(), before, "no duplicates");
@@ -118,8 +129,9 @@ fn a_routine_sync_reads_only_what_changed() {
     mock.set(|b| b.orders = 3100);
     let more = run_sync(&mut client, &mut store).unwrap();
     assert_eq!(
-        more.orders, 101,
-        "the 100 new orders and the one at the watermark"
+        more.orders,
+        100 + overlap as u64 + 1,
+        "the 100 new orders and those of the overlap window"
     );
     assert_eq!(store.counts().unwrap(), (3100, 0, 600));
     assert_totals(&build_report(&mut store), 0..3100);
@@ -139,20 +151,26 @@ fn interrupted_sync_resumes_from_the_last_cursor() {
     let mut store = db.store();
     let err = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap_err();
     assert!(format!("{err:#}").contains("500"), "{err:#}");
+    // Request 1 asked for the shop; requests 2 to 4 were pages of orders.
+    let committed = 3 * i64::from(sync::page_size(Resource::Orders));
     assert_eq!(
         store.counts().unwrap(),
-        (1000, 0, 0),
-        "four pages were committed before the failure"
+        (committed, 0, 0),
+        "three pages were committed before the failure"
     );
 
     mock.set(|b| b.fail_from = None);
     let requests_before = mock.log(|l| l.afters.len());
     let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
     assert_eq!(stats.resumed, ["orders"]);
-    assert_eq!(stats.orders, 2000, "only what was missing is fetched again");
+    assert_eq!(
+        stats.orders,
+        3000 - committed as u64,
+        "only what was missing is fetched again"
+    );
     assert_eq!(
         mock.log(|l| l.afters[requests_before].clone()),
-        Some("cursor-999".to_owned())
+        Some(format!("cursor-{}", committed - 1))
     );
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
 }
@@ -177,8 +195,9 @@ fn throttled_as_200_or_429_and_rate_limited_requests_wait_and_retry() {
             (2, 1),
             "THROTTLED with HTTP {status}"
         );
-        // THROTTLED: (252 requested - 2 available) / 100 per second = 2.5 s, twice; 429: 2 s.
-        assert!(clock.slept() >= 3 + 3 + 2, "slept {}", clock.slept());
+        // THROTTLED: (8 requested - 2 available) / 100 per second, under a second, twice;
+        // 429: 2 s.
+        assert!(clock.slept() >= 2, "slept {}", clock.slept());
         assert_eq!(store.counts().unwrap(), (3000, 0, 600));
     }
 }
@@ -186,7 +205,7 @@ fn throttled_as_200_or_429_and_rate_limited_requests_wait_and_retry() {
 #[test]
 fn the_cost_aware_limiter_keeps_within_the_bucket() {
     let (clock, shared) = manual_clock();
-    // A small bucket: 1000 points, 50 restored per second; a page costs 252.
+    // A small bucket: 1000 points, 50 restored per second; pages priced by Shopify's rules.
     let mock = MockShopify::start(
         Behaviour {
             cost_bucket: Some((1000.0, 50.0)),
@@ -198,16 +217,31 @@ fn the_cost_aware_limiter_keeps_within_the_bucket() {
     let mut store = db.store();
     let mut client = shopify(&mock, &clock);
     run_sync(&mut client, &mut store).unwrap();
-    assert_eq!(
-        mock.log(|l| l.throttled),
-        0,
+    // The deletion events' query is one the limiter has not priced yet when it is first sent
+    // after the customers drained the bucket: at most that one request meets a dry bucket.
+    assert!(
+        mock.log(|l| l.throttled) <= 1,
         "the limiter waited before the bucket ran dry"
     );
     assert!(client.stats.paced > 0);
-    // 15 pages of 252 points from a full bucket of 1000 refilling at 50 per second.
-    let needed = (15 * 252 - 1000) / 50;
+    // The shop, pages of orders, 3 pages of customers and one of deletion events, each priced
+    // by Shopify's rules, from a full bucket of 1000 refilling at 50 per second.
+    let price = |document: &str, first: u32| {
+        support::cost::requested_cost(document, &serde_json::json!({ "first": first })).unwrap()
+    };
+    let orders_page = price(graphql::ORDERS, sync::page_size(Resource::Orders));
+    let customers_page = price(graphql::CUSTOMERS, sync::page_size(Resource::Customers));
+    assert_eq!(
+        (orders_page, customers_page),
+        (873, 503),
+        "2 + 6 × 145 + 1 and 2 + 250 × 2 + 1"
+    );
+    let shop = price(graphql::SHOP, 0);
+    let deletions = price(graphql::DELETIONS, 250);
+    let order_pages = 3000_u64.div_ceil(u64::from(sync::page_size(Resource::Orders)));
+    let needed = (shop + order_pages * orders_page + 3 * customers_page + deletions - 1000) / 50;
     assert!(
-        clock.slept() >= needed && clock.slept() <= needed + 15,
+        clock.slept() >= needed && clock.slept() <= needed + 18,
         "slept {} s, needed {needed} s",
         clock.slept()
     );
@@ -352,7 +386,7 @@ fn grant_wider_than_client_toml_reads_nothing() {
 #[test]
 fn a_sync_without_read_all_orders_warns_that_the_report_is_truncated() {
     let (clock, shared) = manual_clock();
-    let scope = "read_orders,read_customers,read_products".to_owned();
+    let scope = "read_orders,read_customers".to_owned();
     let mock = MockShopify::start(
         Behaviour {
             granted_scope: scope,
@@ -431,4 +465,122 @@ fn mock_timestamps_round_trip() {
     for t in [shop::UPDATED_BASE, support::CLOCK_START, 951_782_400] {
         assert_eq!(shop::unix(&shop::timestamp(t)), Some(t));
     }
+}
+
+/// The mock prices a query as Shopify documents it (so a test cannot pass a query Shopify
+/// would refuse).
+#[test]
+fn the_mock_prices_queries_by_shopify_rules() {
+    use serde_json::json;
+    use support::cost::requested_cost;
+    let page = "query($first: Int!) { orders(first: $first) { pageInfo { hasNextPage } \
+                nodes { id customer { id } totalPriceSet { shopMoney { amount } } } } }";
+    // 2 + 250 × (order, customer, totalPriceSet, shopMoney) + pageInfo
+    assert_eq!(requested_cost(page, &json!({ "first": 250 })), Ok(1003));
+    assert_eq!(requested_cost(page, &json!({ "first": 100 })), Ok(403));
+    let edges = "{ customers(first: 10) { edges { cursor node { id amountSpent { amount } } } } }";
+    assert_eq!(requested_cost(edges, &json!({})), Ok(22));
+    assert_eq!(
+        requested_cost("mutation { appUninstall { app { id } } }", &json!({})),
+        Ok(10)
+    );
+    assert_eq!(requested_cost("{ shop { name } }", &json!({})), Ok(1));
+    assert!(requested_cost("{ orders(after: \"x\") { nodes { id } } }", &json!({})).is_err());
+    assert!(requested_cost("{ orders(first: $missing) { nodes { id } } }", &json!({})).is_err());
+    assert!(requested_cost("{ orders(first: 1) { ", &json!({})).is_err());
+    // An argument without a value (a bulk query whose placeholder was not replaced) is refused,
+    // as a query and as a bulk query; the bulk queries the client sends are not.
+    let unreplaced = "{ orders(ARGS) { edges { node { id } } } }";
+    assert!(requested_cost(unreplaced, &json!({})).is_err());
+    assert!(support::cost::bulk_query_error(unreplaced).is_some());
+    for resource in [Resource::Orders, Resource::Customers] {
+        for from in [None, Some("2026-01-02T03:04:05Z")] {
+            let query = acme::backfill::bulk_query(resource, from).unwrap();
+            assert_eq!(support::cost::bulk_query_error(&query), None, "{query}");
+        }
+    }
+}
+
+#[test]
+fn the_mock_refuses_a_query_over_the_cost_limit_as_shopify_does() {
+    let (clock, shared) = manual_clock();
+    let mock = MockShopify::start(Behaviour::default(), shared);
+    let mut client = shopify(&mock, &clock);
+    // 7 orders a page: 2 + 7 × 145 + 1 = 1018 points, over Shopify's 1000 (an order is itself,
+    // its customer, totalPriceSet, shopMoney and up to 3 agreements of up to 6 sales: 145).
+    let error = client
+        .graphql(graphql::ORDERS, serde_json::json!({ "first": 7 }))
+        .unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<MaxCostExceeded>(),
+        Some(&MaxCostExceeded {
+            cost: 1018.0,
+            max_cost: 1000.0
+        }),
+        "{error:#}"
+    );
+    assert_eq!(mock.log(|l| (l.over_cost, l.page_sizes.len())), (1, 0));
+    // The page the client really asks for is accepted.
+    let first = sync::page_size(Resource::Orders);
+    let data = client
+        .graphql(graphql::ORDERS, serde_json::json!({ "first": first }))
+        .unwrap();
+    assert_eq!(
+        data["orders"]["nodes"].as_array().unwrap().len(),
+        first as usize
+    );
+}
+
+#[test]
+fn a_page_shopify_prices_over_the_limit_is_halved_and_the_sync_goes_on() {
+    let (clock, shared) = manual_clock();
+    // A shop that prices higher than the client: a page of 6 orders (873) or 250 customers
+    // (503) is refused, half of either (438, 253) is not.
+    let mock = MockShopify::start(
+        Behaviour {
+            max_cost: 500,
+            ..Behaviour::default()
+        },
+        shared,
+    );
+    let db = TestDb::new();
+    let mut store = db.store();
+    let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
+    assert_eq!((stats.orders, stats.customers), (3000, 600));
+    assert_eq!(store.counts().unwrap(), (3000, 0, 600));
+    let (refused, sizes) = mock.log(|l| (l.over_cost, l.page_sizes.clone()));
+    assert_eq!(
+        refused, 2,
+        "one refusal per resource, then the smaller page is kept"
+    );
+    assert_eq!(&sizes[..1000], &[3; 1000], "1000 pages of 3 orders");
+    assert_eq!(&sizes[1000..1005], &[125; 5], "5 pages of 125 customers");
+    assert_totals(&build_report(&mut store), 0..3000);
+}
+
+#[test]
+fn a_page_refused_even_at_one_record_stops_the_sync_with_shopify_reason() {
+    let (clock, shared) = manual_clock();
+    // A page of one order costs 2 + 145 + 1 = 148 points: over this shop's limit of 5.
+    let mock = MockShopify::start(
+        Behaviour {
+            max_cost: 5,
+            ..Behaviour::default()
+        },
+        shared,
+    );
+    let db = TestDb::new();
+    let mut store = db.store();
+    let error = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<MaxCostExceeded>(),
+        Some(&MaxCostExceeded {
+            cost: 148.0,
+            max_cost: 5.0
+        }),
+        "{error:#}"
+    );
+    // 6, 3, 1: three refusals, nothing stored.
+    assert_eq!(mock.log(|l| (l.over_cost, l.page_sizes.len())), (3, 0));
+    assert_eq!(store.counts().unwrap(), (0, 0, 0));
 }

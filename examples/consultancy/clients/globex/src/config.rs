@@ -21,6 +21,10 @@ pub const EMBEDDED: &str = include_str!("../client.toml");
 pub struct ClientConfig {
     pub shopify: ShopifyConfig,
     pub database: DatabaseConfig,
+    /// `sandbox = "required" | "best-effort"`: whether a run may go on when the kernel cannot
+    /// enforce every rule of the run-time wall (`sandbox.rs`).
+    #[serde(default)]
+    pub sandbox: crate::sandbox::Mode,
 }
 
 #[derive(Debug, Deserialize)]

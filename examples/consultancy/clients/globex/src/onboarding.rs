@@ -26,8 +26,10 @@ pub fn checklist(config: &ClientConfig) -> String {
     for scope in &config.shopify.scopes {
         let info = scopes::describe(scope);
         out.push_str(&format!(
-            "   - `{scope}`: {}. Not: {}.\n",
-            info.allows, info.does_not_allow
+            "   - `{scope}`{}: {}. Not: {}.\n",
+            needed_by(scope),
+            info.allows,
+            info.does_not_allow
         ));
     }
     out.push_str(&format!(
@@ -36,9 +38,24 @@ pub fn checklist(config: &ClientConfig) -> String {
          vault item or a one-time secret link), never by email or chat. They go only into \
          `{prefix}_SHOPIFY_CLIENT_ID` and `{prefix}_SHOPIFY_CLIENT_SECRET` on the consultant's \
          machine.\n\
-         5. Uninstalling the app ends the access at once: every token it issued stops working.\n"
+         5. Uninstalling the app ends the access at once: every token it issued stops working.\n\
+         6. Only to reconcile with Shopify's own sales report (`reconcile`): add the read-only \
+         scope `read_reports` to the app and to `client.toml`, and, in the app's API access \
+         settings in the Dev Dashboard, request protected customer data access, level 2 (name, \
+         email, phone and address fields), which Shopify requires for its sales report \
+         (`shopifyqlQuery`); then release the new app version.\n"
     ));
     out
+}
+
+/// Which commands need a scope, as the checklist says it: ` (for `sync`, `sync --backfill`)`.
+pub fn needed_by(scope: &str) -> String {
+    let commands = crate::graphql::needed_by(scope);
+    if commands.is_empty() {
+        return " (no command sends a query that needs it)".to_owned();
+    }
+    let quoted: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+    format!(" (for {})", quoted.join(", "))
 }
 
 #[cfg(test)]

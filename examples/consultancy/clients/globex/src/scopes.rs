@@ -24,6 +24,10 @@ pub fn describe(scope: &str) -> ScopeInfo {
             "read customers: order count and amount spent",
             "change customers, their addresses or marketing consent",
         ),
+        "read_reports" => (
+            "read Shopify's own reports (ShopifyQL), for `reconcile`",
+            "change reports, or read anything its protected-data access does not cover",
+        ),
         "read_products" => (
             "read products and variants",
             "change products, prices or inventory",

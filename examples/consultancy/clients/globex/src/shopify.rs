@@ -1,7 +1,8 @@
 //! The Admin GraphQL API, with the token renewed as needed and Shopify's rate limits honoured:
 //! the cost-aware limiter paces queries, a `THROTTLED` error (with HTTP 200 or 429) waits for
 //! the bucket and retries, a plain 429 waits for `Retry-After`, a 5xx backs off, an HTTP 401 (a
-//! token that expired early) renews the token once, and a redirect is an error.
+//! token that expired early) renews the token once, and a redirect is an error. A query Shopify
+//! prices over its single-query limit is a `MaxCostExceeded` error, for the caller to shrink.
 
 use crate::clock::Clock;
 use crate::config::{ClientConfig, Credentials, Endpoint};
@@ -52,6 +53,11 @@ impl std::fmt::Debug for Shopify<'_> {
 }
 
 impl<'c> Shopify<'c> {
+    /// Now by this connection's clock (seconds since the epoch).
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
     pub fn new(
         config: &ClientConfig,
         endpoint: Endpoint,
@@ -186,8 +192,43 @@ impl<'c> Shopify<'c> {
     }
 }
 
+/// Shopify refused a query whose requested cost is over its single-query limit
+/// (`MAX_COST_EXCEEDED`): the caller may ask again for a smaller page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxCostExceeded {
+    pub cost: f64,
+    pub max_cost: f64,
+}
+
+impl std::fmt::Display for MaxCostExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the Admin API refused a query costing {} points (at most {} per query)",
+            self.cost, self.max_cost
+        )
+    }
+}
+
+impl std::error::Error for MaxCostExceeded {}
+
+fn max_cost_exceeded(errors: &Value) -> Option<MaxCostExceeded> {
+    let extensions = errors
+        .as_array()?
+        .iter()
+        .map(|e| &e["extensions"])
+        .find(|x| x["code"] == "MAX_COST_EXCEEDED")?;
+    Some(MaxCostExceeded {
+        cost: extensions["cost"].as_f64().unwrap_or(f64::NAN),
+        max_cost: extensions["maxCost"].as_f64().unwrap_or(f64::NAN),
+    })
+}
+
 fn data(mut reply: Value) -> Result<Value> {
     if let Some(errors) = reply.get("errors") {
+        if let Some(refused) = max_cost_exceeded(errors) {
+            return Err(refused.into());
+        }
         bail!("the Admin API returned errors: {errors}");
     }
     reply

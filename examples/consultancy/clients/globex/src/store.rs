@@ -17,6 +17,35 @@ pub struct Order {
     pub currency: String,
     pub total_minor: i64,
     pub customer_id: Option<i64>,
+    /// A test order (Shopify's `test`): never in the sales report.
+    pub test: bool,
+    pub cancelled_at: Option<String>,
+    /// When the order was placed (`processedAt`; an imported order's original date).
+    pub processed_at: Option<String>,
+}
+
+/// One sale of an order's sales agreement (order, edit, refund or return): the rows Shopify's
+/// own sales reports are built from. Amounts are in the shop's currency, minor units, signed as
+/// Shopify sends them (a return's sales are negative).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    /// The sale's GID (its type is part of it: `gid://shopify/ProductSale/1`).
+    pub id: String,
+    pub order_id: i64,
+    /// The agreement's GID (`gid://shopify/RefundAgreement/3`).
+    pub agreement_id: String,
+    /// When the agreement happened: the date the sale counts on.
+    pub happened_at: String,
+    pub action_type: String,
+    pub line_type: String,
+    pub quantity: Option<i64>,
+    pub currency: String,
+    /// `totalAmount`: after discounts, with taxes.
+    pub total_minor: i64,
+    /// `totalDiscountAmountBeforeTaxes`.
+    pub discount_minor: i64,
+    /// `totalTaxAmount`.
+    pub tax_minor: i64,
 }
 
 /// A line item of an order, in the order's currency.
@@ -46,11 +75,19 @@ pub struct Batch {
     pub orders: Vec<Order>,
     pub line_items: Vec<LineItem>,
     pub customers: Vec<Customer>,
+    /// Sales of the orders in `ledgers`.
+    pub sales: Vec<Sale>,
+    /// Orders whose whole sales ledger is in `sales`: what was stored for them is replaced.
+    pub ledgers: Vec<i64>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.orders.is_empty() && self.line_items.is_empty() && self.customers.is_empty()
+        self.orders.is_empty()
+            && self.line_items.is_empty()
+            && self.customers.is_empty()
+            && self.sales.is_empty()
+            && self.ledgers.is_empty()
     }
 }
 
@@ -118,6 +155,25 @@ pub struct MonthRevenue {
     pub revenue_minor: i64,
 }
 
+/// A sale as the report reads it (orders that are not tests only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSale {
+    pub happened_at: String,
+    pub action_type: String,
+    pub line_type: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub discount_minor: i64,
+    pub tax_minor: i64,
+}
+
+/// An order as the report counts it: when it was placed, in which currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub at: String,
+    pub currency: String,
+}
+
 /// Row counts: (orders, line items, customers).
 pub type Counts = (i64, i64, i64);
 
@@ -130,7 +186,10 @@ const SCHEMA: &[&str] = &[
         updated_at TEXT NOT NULL,
         currency TEXT NOT NULL,
         total_minor BIGINT NOT NULL,
-        customer_id BIGINT
+        customer_id BIGINT,
+        test BIGINT NOT NULL DEFAULT 0,
+        cancelled_at TEXT,
+        processed_at TEXT
     )",
     "CREATE TABLE line_items (
         id ID_KEY,
@@ -163,6 +222,38 @@ const SCHEMA: &[&str] = &[
         watermark TEXT
     )",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    SALES_TABLE,
+    SALES_INDEX,
+];
+
+/// The sales ledger (template 0.3.0).
+const SALES_TABLE: &str = "CREATE TABLE sales (
+        id TEXT PRIMARY KEY,
+        order_id BIGINT NOT NULL,
+        agreement_id TEXT NOT NULL,
+        happened_at TEXT NOT NULL,
+        action_type TEXT NOT NULL,
+        line_type TEXT NOT NULL,
+        quantity BIGINT,
+        currency TEXT NOT NULL,
+        total_minor BIGINT NOT NULL,
+        discount_minor BIGINT NOT NULL,
+        tax_minor BIGINT NOT NULL
+    )";
+const SALES_INDEX: &str = "CREATE INDEX sales_by_order ON sales (order_id)";
+
+/// A database of template 0.2.x (schema version 2) gains the sales ledger and the orders'
+/// `test`, `cancelled_at` and `processed_at`. The orders' watermark is dropped so that the next
+/// sync reads every order again, now with its agreements, and the history is recorded as being
+/// read (`sync::HISTORY_READING`), so that no report claims the whole history until it has.
+const FROM_2: &[&str] = &[
+    "ALTER TABLE orders ADD COLUMN test BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE orders ADD COLUMN cancelled_at TEXT",
+    "ALTER TABLE orders ADD COLUMN processed_at TEXT",
+    SALES_TABLE,
+    SALES_INDEX,
+    "DELETE FROM sync_state WHERE resource = 'orders'",
+    "UPDATE meta SET value = 'being read' WHERE key = 'orders_history'",
 ];
 
 /// A numeric key: SQLite's `INTEGER PRIMARY KEY` is the table's own row id, so upserts go to
@@ -175,7 +266,7 @@ fn schema_step(step: &str) -> String {
 }
 
 /// The current schema version.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// A database written by template 0.1.0 (text GIDs, every amount in hundredths, no
 /// `updated_at`): its rows are carried over with numeric ids, and its sync state is dropped so
@@ -206,6 +297,22 @@ const ORDER_COLUMNS: &[&str] = &[
     "currency",
     "total_minor",
     "customer_id",
+    "test",
+    "cancelled_at",
+    "processed_at",
+];
+const SALE_COLUMNS: &[&str] = &[
+    "id",
+    "order_id",
+    "agreement_id",
+    "happened_at",
+    "action_type",
+    "line_type",
+    "quantity",
+    "currency",
+    "total_minor",
+    "discount_minor",
+    "tax_minor",
 ];
 const LINE_ITEM_COLUMNS: &[&str] = &["id", "order_id", "title", "quantity", "total_minor"];
 const CUSTOMER_COLUMNS: &[&str] = &[
@@ -260,6 +367,19 @@ const SAVE_BULK_STATE: &str = "INSERT INTO bulk_state
         watermark = excluded.watermark";
 const SAVE_META: &str = "INSERT INTO meta (key, value) VALUES ($1, $2)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+const LEDGER: &str = "SELECT s.happened_at, s.action_type, s.line_type, s.currency,
+        s.total_minor, s.discount_minor, s.tax_minor
+    FROM sales s JOIN orders o ON o.id = s.order_id WHERE o.test = 0";
+const PLACED: &str =
+    "SELECT COALESCE(processed_at, created_at), currency FROM orders WHERE test = 0";
+/// The `meta` key: the time up to which order deletion events were read.
+pub const DELETIONS_KEY: &str = "deletions_read_to";
+/// Remove a deleted order and everything of its.
+const DELETE_ORDER: &[&str] = &[
+    "DELETE FROM sales WHERE order_id = $1",
+    "DELETE FROM line_items WHERE order_id = $1",
+    "DELETE FROM orders WHERE id = $1",
+];
 const REVENUE_BY_MONTH: &str = "SELECT substr(created_at, 1, 7) AS month, currency,
         CAST(COUNT(*) AS BIGINT), CAST(SUM(total_minor) AS BIGINT)
     FROM orders GROUP BY month, currency ORDER BY month, currency";
@@ -309,6 +429,18 @@ impl Store {
             .and_then(|r| r.get(0));
         match version {
             Some(v) if v == SCHEMA_VERSION => return Ok(()),
+            Some(2) => {
+                for step in FROM_2 {
+                    tx.batch_execute(step)
+                        .context("failed to add the sales ledger to a 0.2 database")?;
+                }
+                tx.execute(
+                    "INSERT INTO schema_version (version) VALUES ($1)",
+                    &[&SCHEMA_VERSION],
+                )?;
+                tx.commit().context("failed to migrate the database")?;
+                return Ok(());
+            }
             Some(v) => bail!("the database has schema version {v}, newer than this build knows"),
             None => {}
         }
@@ -356,6 +488,11 @@ impl Store {
         )?;
         tx.commit().context("failed to migrate the database")?;
         Ok(())
+    }
+
+    /// The directory of this client's data on local disk: none, it lives in PostgreSQL.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        None
     }
 
     /// Where the routine sync of `resource` stands.
@@ -489,6 +626,51 @@ impl Store {
         Ok(row.get::<_, Option<String>>(0).zip(row.get(1)))
     }
 
+    /// Every sale of an order that is not a test.
+    pub fn ledger(&mut self) -> Result<Vec<LedgerSale>> {
+        let rows = self.client.query(LEDGER, &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| LedgerSale {
+                happened_at: r.get(0),
+                action_type: r.get(1),
+                line_type: r.get(2),
+                currency: r.get(3),
+                total_minor: r.get(4),
+                discount_minor: r.get(5),
+                tax_minor: r.get(6),
+            })
+            .collect())
+    }
+
+    /// When each order that is not a test was placed.
+    pub fn placed(&mut self) -> Result<Vec<Placed>> {
+        let rows = self.client.query(PLACED, &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| Placed {
+                at: r.get(0),
+                currency: r.get(1),
+            })
+            .collect())
+    }
+
+    /// Remove deleted orders with their line items and sales, and record what the deletion
+    /// events were read up to, in one transaction.
+    pub fn delete_orders(&mut self, ids: &[i64], read_to: Option<&str>) -> Result<()> {
+        let mut tx = self.client.transaction()?;
+        for id in ids {
+            for step in DELETE_ORDER {
+                tx.execute(*step, &[id])?;
+            }
+        }
+        if let Some(read_to) = read_to {
+            tx.execute(SAVE_META, &[&DELETIONS_KEY, &read_to])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn revenue_by_month(&mut self) -> Result<Vec<MonthRevenue>> {
         let rows = self.client.query(REVENUE_BY_MONTH, &[])?;
         Ok(rows
@@ -541,6 +723,36 @@ fn write_batch(tx: &mut postgres::Transaction<'_>, batch: &Batch) -> Result<()> 
                     &o.currency,
                     &o.total_minor,
                     &o.customer_id,
+                    &i64::from(o.test),
+                    &o.cancelled_at,
+                    &o.processed_at,
+                ],
+            )?;
+        }
+    }
+    if !batch.ledgers.is_empty() {
+        let delete = tx.prepare("DELETE FROM sales WHERE order_id = $1")?;
+        for order in &batch.ledgers {
+            tx.execute(&delete, &[order])?;
+        }
+    }
+    if !batch.sales.is_empty() {
+        let upsert = tx.prepare(&upsert_sql("sales", SALE_COLUMNS, 1))?;
+        for s in &batch.sales {
+            tx.execute(
+                &upsert,
+                &[
+                    &s.id,
+                    &s.order_id,
+                    &s.agreement_id,
+                    &s.happened_at,
+                    &s.action_type,
+                    &s.line_type,
+                    &s.quantity,
+                    &s.currency,
+                    &s.total_minor,
+                    &s.discount_minor,
+                    &s.tax_minor,
                 ],
             )?;
         }

@@ -10,7 +10,7 @@ use globex::backfill::{self, BackfillStats, Options};
 use globex::clock::ManualClock;
 use globex::shopify::Shopify;
 use globex::store::Store;
-use globex::{report, sync};
+use globex::{money, report, sync};
 
 fn options() -> Options {
     Options {
@@ -37,20 +37,24 @@ fn assert_whole_shop(store: &mut Store, orders: usize, customers: usize) {
         ),
         "(orders, line items, customers): every record once"
     );
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    let report = report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap();
+    let report = report::from_store(store).unwrap();
     let expected = shop::expected_totals(0..orders);
     for row in &report.totals {
+        let (count, minor) = expected[row.currency.as_str()];
+        let exponent = money::exponent(&row.currency).unwrap();
         assert_eq!(
             (row.orders, row.currency.as_str()),
-            (expected[row.currency.as_str()].0, row.currency.as_str())
+            (count, row.currency.as_str())
+        );
+        // Each order's one product sale came through the bulk result's agreement lines.
+        assert_eq!(
+            row.gross_sales,
+            money::format(minor, exponent),
+            "{}",
+            row.currency
         );
     }
+    assert_eq!(report.time_zone, "America/Los_Angeles");
     assert!(report.complete_history);
 }
 
@@ -83,7 +87,8 @@ fn backfill_copies_the_whole_shop_through_bulk_operations() {
 
     // The routine sync goes on from where the backfill ended.
     let routine = sync::sync(&mut shopify(&mock, &clock), &mut store, &mut |_, _| {}).unwrap();
-    assert_eq!((routine.orders, routine.customers), (1, 1));
+    let overlap = sync::OVERLAP_SECONDS as u64 + 1;
+    assert_eq!((routine.orders, routine.customers), (overlap, overlap));
     assert_whole_shop(&mut store, 3000, 600);
 }
 
@@ -163,7 +168,7 @@ fn after_the_result_url_expires_a_new_operation_starts_from_the_watermark() {
 #[test]
 fn a_backfill_without_read_all_orders_warns_and_sees_only_60_days() {
     let (clock, shared) = manual_clock();
-    let scope = "read_orders,read_customers,read_products".to_owned();
+    let scope = "read_orders,read_customers".to_owned();
     let mock = MockShopify::start(
         Behaviour {
             granted_scope: scope,
@@ -176,12 +181,6 @@ fn a_backfill_without_read_all_orders_warns_and_sees_only_60_days() {
     let stats = run(&mut shopify(&mock, &clock), &mut store, &clock).unwrap();
     assert!(!stats.full_history);
     assert!(stats.orders < 3000);
-    let history = store.meta(sync::HISTORY_KEY).unwrap();
-    let report = report::build(
-        &store.revenue_by_month().unwrap(),
-        store.order_dates().unwrap(),
-        history.as_deref(),
-    )
-    .unwrap();
+    let report = report::from_store(&mut store).unwrap();
     assert_eq!(report.warnings, [report::TRUNCATED]);
 }

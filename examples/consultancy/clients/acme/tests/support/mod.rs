@@ -1,8 +1,12 @@
-//! What the tests share: a mock Shopify on 127.0.0.1 (`mock`), its data (`shop`), a capture
-//! server for requests that must never be made (`capture`), and a fresh database per test.
+//! What the tests share: a mock Shopify on 127.0.0.1 (`mock`), Shopify's query pricing
+//! (`cost`), its data (`shop`, and the synthetic shop of the sales report, `ledger_shop`), a
+//! capture server for requests that must never be made (`capture`), and a fresh database per
+//! test.
 #![allow(dead_code, unused_imports)]
 
 pub mod capture;
+pub mod cost;
+pub mod ledger_shop;
 pub mod mock;
 pub mod shop;
 
@@ -34,7 +38,7 @@ pub fn client_secret() -> &'static str {
 }
 
 /// The scopes the mock grants by default: exactly those of `client.toml`.
-pub const READ_SCOPES: &str = "read_orders,read_all_orders,read_customers,read_products";
+pub const READ_SCOPES: &str = "read_orders,read_all_orders,read_customers";
 
 /// Where the tests' manual clocks start: 2026-05-28.
 pub const CLOCK_START: u64 = 1_780_000_000;

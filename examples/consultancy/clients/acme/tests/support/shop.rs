@@ -60,10 +60,12 @@ pub fn order(i: usize) -> (String, &'static str, i64) {
 
 /// An amount as Shopify writes it, independently of the crate's own formatting.
 pub fn amount(currency: &str, minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.abs();
     match currency {
-        "JPY" => format!("{minor}.0"),
-        "KWD" => format!("{}.{:03}", minor / 1000, minor % 1000),
-        _ => format!("{}.{:02}", minor / 100, minor % 100),
+        "JPY" => format!("{sign}{minor}.0"),
+        "KWD" => format!("{sign}{}.{:03}", minor / 1000, minor % 1000),
+        _ => format!("{sign}{}.{:02}", minor / 100, minor % 100),
     }
 }
 
@@ -94,6 +96,54 @@ pub fn line_items(i: usize) -> Vec<(usize, String, i64, i64)> {
         .collect()
 }
 
+/// A `MoneyBag` in the shop's money.
+pub fn money_bag(currency: &str, minor: i64) -> Value {
+    json!({ "shopMoney": { "amount": amount(currency, minor), "currencyCode": currency } })
+}
+
+/// A sale as Shopify sends it: (type, action, line, quantity, total, discount, tax).
+pub fn sale_json(
+    id: &str,
+    action: &str,
+    line: &str,
+    quantity: Option<i64>,
+    currency: &str,
+    [total, discount, tax]: [i64; 3],
+) -> Value {
+    let typename = id.split('/').nth(3).unwrap_or("ProductSale");
+    json!({
+        "__typename": typename, "id": id, "actionType": action, "lineType": line,
+        "quantity": quantity,
+        "totalAmount": money_bag(currency, total),
+        "totalDiscountAmountBeforeTaxes": money_bag(currency, discount),
+        "totalTaxAmount": money_bag(currency, tax)
+    })
+}
+
+/// An agreement with its sales, as a connection node.
+pub fn agreement_json(id: &str, happened_at: &str, sales: Vec<Value>) -> Value {
+    let typename = id.split('/').nth(3).unwrap_or("OrderAgreement");
+    json!({ "__typename": typename, "id": id, "happenedAt": happened_at,
+        "sales": { "pageInfo": { "hasNextPage": false }, "nodes": sales } })
+}
+
+/// Order `i`'s one agreement: a product sale of the whole total, when it was placed.
+pub fn order_agreement(i: usize) -> Value {
+    let (_, currency, minor) = order(i);
+    agreement_json(
+        &format!("gid://shopify/OrderAgreement/{}", i + 1),
+        &created_at(i),
+        vec![sale_json(
+            &format!("gid://shopify/ProductSale/{}", i + 1),
+            "ORDER",
+            "PRODUCT",
+            Some(1),
+            currency,
+            [minor, 0, 0],
+        )],
+    )
+}
+
 pub fn order_json(i: usize, customers: usize) -> Value {
     let (_, currency, minor) = order(i);
     json!({
@@ -101,16 +151,54 @@ pub fn order_json(i: usize, customers: usize) -> Value {
         "name": format!("#{}", 1001 + i),
         "createdAt": created_at(i),
         "updatedAt": updated_at(i),
+        "processedAt": created_at(i),
+        "cancelledAt": null,
+        "test": false,
         "customer": order_customer(i, customers).map_or(Value::Null, |c| json!({ "id": format!("gid://shopify/Customer/{}", c + 1) })),
-        "totalPriceSet": { "shopMoney": { "amount": amount(currency, minor), "currencyCode": currency } }
+        "totalPriceSet": money_bag(currency, minor),
+        "agreements": { "pageInfo": { "hasNextPage": false }, "nodes": [order_agreement(i)] }
     })
+}
+
+/// An order of a page as a bulk result's lines: the order without its connections, then its
+/// line items, agreements and sales, each with `__parentId`.
+pub fn bulk_lines(order: &Value, line_items: &[Value], out: &mut String) {
+    let mut top = order.clone();
+    let id = top["id"].clone();
+    let agreements = top["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    top.as_object_mut().unwrap().remove("agreements");
+    out.push_str(&top.to_string());
+    out.push('\n');
+    for item in line_items {
+        out.push_str(&item.to_string());
+        out.push('\n');
+    }
+    for mut agreement in agreements {
+        let sales = agreement["sales"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let agreement_id = agreement["id"].clone();
+        let fields = agreement.as_object_mut().unwrap();
+        fields.remove("sales");
+        fields.insert("__parentId".into(), id.clone());
+        out.push_str(&agreement.to_string());
+        out.push('\n');
+        for mut sale in sales {
+            sale["__parentId"] = agreement_id.clone();
+            out.push_str(&sale.to_string());
+            out.push('\n');
+        }
+    }
 }
 
 /// Order `i` and its line items as bulk JSONL lines (grouped: children follow their parent).
 pub fn order_jsonl(i: usize, customers: usize, out: &mut String) {
     let (_, currency, _) = order(i);
-    out.push_str(&order_json(i, customers).to_string());
-    out.push('\n');
+    let mut items = Vec::new();
     for (id, title, quantity, minor) in line_items(i) {
         let line = json!({
             "id": format!("gid://shopify/LineItem/{}", id + 1),
@@ -119,9 +207,9 @@ pub fn order_jsonl(i: usize, customers: usize, out: &mut String) {
             "originalTotalSet": { "shopMoney": { "amount": amount(currency, minor), "currencyCode": currency } },
             "__parentId": format!("gid://shopify/Order/{}", i + 1)
         });
-        out.push_str(&line.to_string());
-        out.push('\n');
+        items.push(line);
     }
+    bulk_lines(&order_json(i, customers), &items, out);
 }
 
 pub fn customer_json(i: usize) -> Value {

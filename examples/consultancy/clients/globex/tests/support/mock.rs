@@ -2,8 +2,9 @@
 //! documented protocol: the client-credentials grant, Admin GraphQL with cursor paging sorted
 //! and filtered by `updated_at`, query-cost throttling (`THROTTLED` with HTTP 200 or 429, and
 //! `extensions.cost.throttleStatus` on every reply), 429 with `Retry-After`, 401 for expired
-//! tokens, redirects, and bulk operations (`bulkOperationRunQuery`, `currentBulkOperation`, a
-//! JSONL result file served with byte ranges, cut, paused or expired on demand).
+//! tokens, redirects, and bulk operations (`bulkOperationRunQuery`, `bulkOperation(id:)`,
+//! `bulkOperations`, a JSONL result file served with byte ranges, cut, paused or expired on
+//! demand). Every query is priced by Shopify's rules (`cost`), and one over the limit refused.
 
 use super::shop;
 use super::{CLIENT_ID, READ_SCOPES, client_secret};
@@ -43,12 +44,28 @@ pub struct Behaviour {
     /// Redirect the token endpoint / the GraphQL endpoint here (HTTP 302).
     pub redirect_token: Option<String>,
     pub redirect_graphql: Option<String>,
-    /// Polls of `currentBulkOperation` an operation stays `RUNNING`.
+    /// The most points one query may request (Shopify's 1,000; lower it to stand for a shop
+    /// that prices a query higher than the client did).
+    pub max_cost: u64,
+    /// Polls of `bulkOperation` an operation stays `RUNNING`.
     pub bulk_polls: u32,
     /// Serve this many bytes of the next result download, then drop the connection.
     pub bulk_cut_after: Option<u64>,
     /// Serve this many bytes of the next result download, then stall until the client goes.
     pub bulk_pause_after: Option<u64>,
+    /// The shop's IANA time zone and currency (`shop { ianaTimezone currencyCode }`).
+    pub shop_zone: String,
+    pub shop_currency: String,
+    /// Orders served instead of the generated ones (as page nodes, oldest change first).
+    pub ledger: Option<Vec<Value>>,
+    /// Indexes of `ledger` orders Shopify deleted: not served, and a `destroy` event each.
+    pub deleted: Vec<usize>,
+    /// The answer to `shopifyqlQuery` (its `tableData`), and whether Shopify refuses it for
+    /// want of protected customer data access.
+    pub shopifyql: Option<Value>,
+    pub shopifyql_refused: bool,
+    /// The scopes `currentAppInstallation.accessScopes` answers, when not `granted_scope`.
+    pub installation_scopes: Option<String>,
 }
 
 /// A manual clock the mock moves (the crate's `ManualClock`).
@@ -68,12 +85,20 @@ impl Default for Behaviour {
             revoke_on: Vec::new(),
             fail_from: None,
             page_clock: None,
+            installation_scopes: None,
             cost_bucket: None,
+            max_cost: super::cost::MAX_COST,
             redirect_token: None,
             redirect_graphql: None,
             bulk_polls: 2,
             bulk_cut_after: None,
             bulk_pause_after: None,
+            shop_zone: "America/Los_Angeles".to_owned(),
+            shop_currency: "USD".to_owned(),
+            ledger: None,
+            deleted: Vec::new(),
+            shopifyql: None,
+            shopifyql_refused: false,
         }
     }
 }
@@ -102,6 +127,12 @@ pub struct Log {
     pub uninstalls: usize,
     /// Token requests refused because the app is no longer installed.
     pub refused_grants: usize,
+    /// Queries refused as over the cost limit (`MAX_COST_EXCEEDED`).
+    pub over_cost: usize,
+    /// The `first` variable of every page request served.
+    pub page_sizes: Vec<u64>,
+    /// The ShopifyQL queries asked.
+    pub shopifyql: Vec<String>,
 }
 
 struct Operation {
@@ -457,17 +488,6 @@ fn grant(state: &mut State, body: &str, clock: &dyn Clock) -> Reply {
     )
 }
 
-/// The query's cost, roughly as Shopify computes it: one point per record of a page, plus two.
-fn query_cost(query: &str, first: u64) -> f64 {
-    if query.contains("bulkOperationRunQuery") {
-        10.0
-    } else if query.contains("currentBulkOperation") {
-        1.0
-    } else {
-        first as f64 + 2.0
-    }
-}
-
 fn cost_extension(requested: f64, available: f64, maximum: f64, rate: f64) -> Value {
     json!({ "cost": { "requestedQueryCost": requested, "actualQueryCost": requested,
         "throttleStatus": { "maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate } } })
@@ -523,7 +543,14 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         .as_u64()
         .unwrap_or(50)
         .min(250);
-    let cost = query_cost(&query, first);
+    let cost = match super::cost::requested_cost(&query, &request["variables"]) {
+        Ok(cost) if cost > b.max_cost => {
+            state.log.over_cost += 1;
+            return json_reply(200, super::cost::max_cost_exceeded(cost, b.max_cost));
+        }
+        Ok(cost) => cost as f64,
+        Err(message) => return json_reply(200, json!({ "errors": [{ "message": message }] })),
+    };
     let throttled = |state: &mut State, available: f64, maximum: f64, rate: f64| {
         state.log.throttled += 1;
         let mut reply = json!({ "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED" } }] });
@@ -550,13 +577,185 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
         uninstall(state)
     } else if query.contains("bulkOperationRunQuery") {
         run_bulk(state, &request)
-    } else if query.contains("currentBulkOperation") {
-        current_bulk(state)
+    } else if query.contains("bulkOperation(") {
+        bulk_operation(state, &request)
+    } else if query.contains("bulkOperations(") {
+        newest_bulk(state)
+    } else if query.contains("shopifyqlQuery") {
+        let asked = request["variables"]["query"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        state.log.shopifyql.push(asked);
+        if state.behaviour.shopifyql_refused {
+            let mut reply = json!({ "errors": [{ "message": "Access denied for shopifyqlQuery field. Required access: `read_reports` access scope. Also: Level 2 access to protected customer data.",
+                "extensions": { "code": "ACCESS_DENIED" } }], "data": { "shopifyqlQuery": null } });
+            reply["extensions"] = extension;
+            return json_reply(200, reply);
+        }
+        json!({ "data": { "shopifyqlQuery": { "parseErrors": [],
+            "tableData": state.behaviour.shopifyql.clone() } } })
+    } else if query.contains("shop {") {
+        json!({ "data": { "shop": { "ianaTimezone": state.behaviour.shop_zone,
+            "currencyCode": state.behaviour.shop_currency } } })
+    } else if query.contains("events(") {
+        destroy_events(state, &request, now)
+    } else if query.contains("order(id:") {
+        order_agreements(state, &request)
+    } else if query.contains("orders(") && state.behaviour.ledger.is_some() {
+        ledger_page(state, &request, &query, first as usize)
+    } else if query.contains("currentAppInstallation") {
+        access_scopes(state)
     } else {
         return page(state, &request, &query, first as usize, extension);
     };
     reply["extensions"] = extension;
     json_reply(200, reply)
+}
+
+/// The `first` argument of the connection `name` in a document (`agreements(first: 3)` → 3).
+fn nested_first(query: &str, name: &str) -> usize {
+    query
+        .split(&format!("{name}(first: "))
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+/// An order's agreements and their sales cut to what the document asks for, with
+/// `hasNextPage` where something was left out (as Shopify pages nested connections).
+fn cut_agreements(order: &Value, query: &str) -> Value {
+    let (agreements, sales) = (
+        nested_first(query, "agreements"),
+        nested_first(query, "sales"),
+    );
+    let mut order = order.clone();
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kept: Vec<Value> = all
+        .iter()
+        .take(agreements)
+        .map(|a| cut_sales(a, sales))
+        .collect();
+    order["agreements"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    order
+}
+
+fn cut_sales(agreement: &Value, first: usize) -> Value {
+    let mut agreement = agreement.clone();
+    let all = agreement["sales"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kept: Vec<Value> = all.iter().take(first).cloned().collect();
+    agreement["sales"] =
+        json!({ "pageInfo": { "hasNextPage": all.len() > kept.len() }, "nodes": kept });
+    agreement
+}
+
+/// The `ledger` orders Shopify still has, with their indexes.
+fn ledger_orders(state: &State) -> Vec<(usize, Value)> {
+    state
+        .behaviour
+        .ledger
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(i, _)| !state.behaviour.deleted.contains(i))
+        .map(|(i, o)| (i, o.clone()))
+        .collect()
+}
+
+/// A page of the `ledger` orders, filtered by `updated_at` and paged by cursor.
+fn ledger_page(state: &mut State, request: &Value, query: &str, first: usize) -> Value {
+    let after = request["variables"]["after"].as_str().map(str::to_owned);
+    let filter = request["variables"]["query"].as_str().map(str::to_owned);
+    state.log.afters.push(after.clone());
+    state.log.filters.push(filter.clone());
+    let from = filter
+        .as_deref()
+        .and_then(|f| f.split("updated_at:>='").nth(1))
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(shop::unix)
+        .unwrap_or(0);
+    let after = after
+        .as_deref()
+        .and_then(|c| c.strip_prefix("ledger-"))
+        .and_then(|i| i.parse::<usize>().ok());
+    let matching: Vec<(usize, Value)> = ledger_orders(state)
+        .into_iter()
+        .filter(|(i, o)| {
+            after.is_none_or(|a| *i > a)
+                && o["updatedAt"].as_str().and_then(shop::unix).unwrap_or(0) >= from
+        })
+        .collect();
+    let page: Vec<&(usize, Value)> = matching.iter().take(first).collect();
+    let nodes: Vec<Value> = page.iter().map(|(_, o)| cut_agreements(o, query)).collect();
+    let end = page.last().map(|(i, _)| format!("ledger-{i}"));
+    json!({ "data": { "orders": {
+        "pageInfo": { "hasNextPage": matching.len() > page.len(), "endCursor": end },
+        "nodes": nodes } } })
+}
+
+/// `order(id:) { agreements(first: 1, after:) }`: one agreement at a time.
+fn order_agreements(state: &mut State, request: &Value) -> Value {
+    let id = request["variables"]["id"].as_str().unwrap_or("");
+    let after = request["variables"]["after"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("agreement-"))
+        .and_then(|i| i.parse::<usize>().ok());
+    let Some((_, order)) = ledger_orders(state)
+        .into_iter()
+        .find(|(_, o)| o["id"] == id)
+    else {
+        return json!({ "data": { "order": null } });
+    };
+    let all = order["agreements"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let next = after.map_or(0, |a| a + 1);
+    let nodes: Vec<Value> = all
+        .get(next)
+        .map(|a| cut_sales(a, 100))
+        .into_iter()
+        .collect();
+    json!({ "data": { "order": { "agreements": {
+        "pageInfo": { "hasNextPage": next + 1 < all.len(), "endCursor": format!("agreement-{next}") },
+        "nodes": nodes } } } })
+}
+
+/// `events(query: "subject_type:ORDER AND action:destroy ...")`: one `destroy` event per
+/// deleted `ledger` order, stamped when the mock is asked (by its clock), filtered by
+/// `created_at:>='…'`.
+fn destroy_events(state: &mut State, request: &Value, now: u64) -> Value {
+    let deleted_at = shop::timestamp(now);
+    let deleted_at = deleted_at.as_str();
+    let filter = request["variables"]["query"].as_str().unwrap_or("");
+    let from = filter
+        .split("created_at:>='")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(shop::unix)
+        .unwrap_or(0);
+    let ledger = state.behaviour.ledger.clone().unwrap_or_default();
+    let nodes: Vec<Value> = state
+        .behaviour
+        .deleted
+        .iter()
+        .filter(|_| filter.contains("subject_type:ORDER") && filter.contains("action:destroy"))
+        .filter(|_| shop::unix(deleted_at).unwrap_or(0) >= from)
+        .filter_map(|&i| ledger.get(i))
+        .enumerate()
+        .map(|(k, o)| json!({ "id": format!("gid://shopify/BasicEvent/{}", k + 1),
+            "createdAt": deleted_at, "action": "destroy", "subjectId": o["id"], "subjectType": "ORDER" }))
+        .collect();
+    json!({ "data": { "events": {
+        "pageInfo": { "hasNextPage": false, "endCursor": null }, "nodes": nodes } } })
 }
 
 /// Whether the grant lets the shop show order `i` (without `read_all_orders`, only the last 60
@@ -579,6 +778,7 @@ fn page(state: &mut State, request: &Value, query: &str, first: usize, extension
     let after = request["variables"]["after"].as_str().map(str::to_owned);
     let filter = request["variables"]["query"].as_str().map(str::to_owned);
     state.log.afters.push(after.clone());
+    state.log.page_sizes.push(first as u64);
     state.log.filters.push(filter.clone());
     let from_cursor = after
         .as_deref()
@@ -661,6 +861,18 @@ impl State {
 }
 
 /// `appUninstall`: the app uninstalls itself; every token it held stops working.
+/// `currentAppInstallation { accessScopes { handle } }`: the scopes the installation holds.
+fn access_scopes(state: &State) -> Value {
+    let b = &state.behaviour;
+    let scopes = b.installation_scopes.as_ref().unwrap_or(&b.granted_scope);
+    let handles: Vec<Value> = scopes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| json!({ "handle": s }))
+        .collect();
+    json!({ "data": { "currentAppInstallation": { "accessScopes": handles } } })
+}
+
 fn uninstall(state: &mut State) -> Value {
     state.installed = false;
     state.tokens.clear();
@@ -674,6 +886,10 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
         .unwrap_or("")
         .to_owned();
     let orders = query.contains("orders(");
+    if let Some(message) = super::cost::bulk_query_error(&query) {
+        return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
+            "userErrors": [{ "field": ["query"], "message": message, "code": "INVALID" }] } } });
+    }
     if !orders && !query.contains("customers(") {
         return json!({ "data": { "bulkOperationRunQuery": { "bulkOperation": null,
             "userErrors": [{ "field": ["query"], "message": "unsupported query", "code": "INVALID" }] } } });
@@ -693,10 +909,16 @@ fn run_bulk(state: &mut State, request: &Value) -> Value {
         "userErrors": [] } } })
 }
 
-fn current_bulk(state: &mut State) -> Value {
+/// `bulkOperation(id:)`: the operation asked for (`null` for one the shop does not know).
+fn bulk_operation(state: &mut State, request: &Value) -> Value {
     let polls_needed = state.behaviour.bulk_polls;
-    let Some(op) = state.operations.last_mut() else {
-        return json!({ "data": { "currentBulkOperation": null } });
+    let wanted = request["variables"]["id"].as_str().unwrap_or("").to_owned();
+    let Some(op) = state
+        .operations
+        .iter_mut()
+        .find(|op| format!("gid://shopify/BulkOperation/{}", op.number) == wanted)
+    else {
+        return json!({ "data": { "bulkOperation": null } });
     };
     op.polls = op.polls.saturating_add(1);
     let status = if op.expired {
@@ -711,9 +933,24 @@ fn current_bulk(state: &mut State) -> Value {
         result_file(state, orders, start);
         format!("{}/bulk/{number}.jsonl", state.url)
     });
-    json!({ "data": { "currentBulkOperation": {
-        "id": format!("gid://shopify/BulkOperation/{number}"), "status": status, "errorCode": null,
+    json!({ "data": { "bulkOperation": {
+        "id": wanted, "status": status, "errorCode": null,
         "objectCount": "0", "url": url, "query": query } } })
+}
+
+/// `bulkOperations(first: 1, …)`: the app's newest bulk query, newest first.
+fn newest_bulk(state: &mut State) -> Value {
+    let nodes: Vec<Value> = state
+        .operations
+        .last()
+        .map(|op| {
+            let status = if op.expired { "EXPIRED" } else { "RUNNING" };
+            json!({ "id": format!("gid://shopify/BulkOperation/{}", op.number),
+                "status": status, "query": op.query })
+        })
+        .into_iter()
+        .collect();
+    json!({ "data": { "bulkOperations": { "nodes": nodes } } })
 }
 
 /// The result file of an operation over orders (or customers) from record `start` on, written
