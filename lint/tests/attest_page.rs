@@ -539,9 +539,71 @@ fn three_renderings_of_a_clean_client_state_the_same_facts() {
         "the island is on the page"
     );
     assert_eq!(json["axes"][0]["verdict"], "met");
-    // The template asks for `read_products`, which no command reads: the page says so.
-    assert_eq!(json["axes"][3]["verdict"], "not-met");
-    assert!(visible_text(&html).contains("minimal NOT MET"));
+    // Every scope the template asks for is read by a command that needs it.
+    assert_eq!(json["axes"][3]["verdict"], "met", "{}", json["axes"][3]);
+    assert!(!visible_text(&html).contains("NOT MET"));
+}
+
+#[test]
+fn a_recorded_reconciliation_is_stated_in_every_rendering_and_none_is_never_claimed() {
+    let fixture = Fixture::example("consultancy");
+    let data = fixture.root.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = fixture.root.join("clients/acme/client.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("path = "))
+        .unwrap()
+        .to_owned();
+    let database = data.join("acme.sqlite3");
+    std::fs::write(
+        &config,
+        text.replace(&line, &format!("path = \"{database}\"")),
+    )
+    .unwrap();
+    let manifest = fixture.manifest();
+
+    // Nothing recorded: said plainly.
+    let (_, json, _) = attest_formats(&manifest, "acme");
+    assert_eq!(json["reconciliation"]["recorded"], false);
+    assert!(json["reconciliation"].get("agreed").is_none());
+
+    // A record that agreed, and one that differed: stated as they are, in all three.
+    for (agreed, says) in [(true, "every figure agreed"), (false, "DIFFERED")] {
+        std::fs::write(
+            data.join("last-reconciliation.json"),
+            format!(r#"{{"at":"2026-12-01T10:00:00Z","months":["2026-10","2026-11"],"agreed":{agreed}}}"#),
+        )
+        .unwrap();
+        let (md, json, html) = attest_formats(&manifest, "acme");
+        assert_same_facts(&md, &json, &html);
+        let r = &json["reconciliation"];
+        assert_eq!(
+            (r["recorded"].as_bool(), r["agreed"].as_bool()),
+            (Some(true), Some(agreed))
+        );
+        assert_eq!(r["months"], serde_json::json!(["2026-10", "2026-11"]));
+        let statement = r["statement"].as_str().unwrap();
+        assert!(
+            statement.contains("2026-10 to 2026-11") && statement.contains(says),
+            "{statement}"
+        );
+        assert!(collapse(&md).contains(statement) && visible_text(&html).contains(statement));
+    }
+
+    // A record that is not one: not counted, and the page says why.
+    std::fs::write(data.join("last-reconciliation.json"), "{\"agreed\": true}").unwrap();
+    let (_, json, _) = attest_formats(&manifest, "acme");
+    assert_eq!(json["reconciliation"]["recorded"], false);
+    assert!(
+        json["reconciliation"]["statement"]
+            .as_str()
+            .unwrap()
+            .starts_with("not counted"),
+        "{}",
+        json["reconciliation"]
+    );
 }
 
 #[test]

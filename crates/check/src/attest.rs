@@ -8,6 +8,7 @@
 
 pub mod axes;
 pub mod html;
+pub mod reconciliation;
 pub mod scopes;
 
 pub use axes::{Axis, AxisName, ScopeUse, Verdict};
@@ -69,6 +70,14 @@ pub struct Attestation {
 pub struct Reconciliation {
     pub recorded: bool,
     pub statement: String,
+    /// When the recorded reconciliation ran (UTC), the months it compared, and whether every
+    /// figure agreed: present only when a record was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreed: Option<bool>,
 }
 
 impl Reconciliation {
@@ -78,6 +87,9 @@ impl Reconciliation {
             statement:
                 "not recorded (no comparison of the synced numbers with Shopify's own is on file)"
                     .to_owned(),
+            at: None,
+            months: Vec::new(),
+            agreed: None,
         }
     }
 }
@@ -554,6 +566,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         island_svg: crate::map::svg_of_client(&checked, client)?,
         checksum_sha256: String::new(),
     };
+    attestation.reconciliation = reconciliation::read(attestation.database.as_ref());
     attestation.axes = axes::axes(&attestation);
     attestation.checksum_sha256 = checksum(&attestation);
     Ok(attestation)
