@@ -107,17 +107,14 @@ impl Ws {
 
     /// `cargo clientwall check` as a user runs it: (exit code, stdout, stderr).
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = Command::cargo_bin("cargo-clientwall")
-            .unwrap()
-            .args(["clientwall", "check", "--color", "never", "--manifest-path"])
-            .arg(self.manifest().as_str())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code().unwrap(),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
+        support::outcome(
+            Command::cargo_bin("cargo-clientwall")
+                .unwrap()
+                .args(["clientwall", "check", "--color", "never", "--manifest-path"])
+                .arg(self.manifest().as_str())
+                .args(args)
+                .output()
+                .unwrap(),
         )
     }
 }

@@ -11,7 +11,7 @@ mod support;
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
 use std::time::Duration;
-use support::Fixture;
+use support::{Fixture, Run};
 
 /// The address space a run may use: far above what a check of the example needs (it passes
 /// under half of it), far below what an unbounded read of `/dev/zero` takes.
@@ -150,17 +150,11 @@ fn plant(root: &Utf8Path, relative: &str, bad: Bad) {
     }
 }
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// Run `cargo-clientwall` in `dir` under [`ADDRESS_SPACE_KIB`], killed past `limit`.
 fn run_bounded(dir: &Utf8Path, args: &[&str], limit: Duration) -> Run {
-    use std::io::Read;
     let binary = assert_cmd::cargo::cargo_bin("cargo-clientwall");
-    let mut child = std::process::Command::new("sh")
+    let mut command = std::process::Command::new("sh");
+    command
         .arg("-c")
         .arg(format!(
             "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
@@ -168,40 +162,8 @@ fn run_bounded(dir: &Utf8Path, args: &[&str], limit: Duration) -> Run {
         .arg(&binary)
         .args(args)
         .current_dir(dir)
-        .env("CARGO_NET_OFFLINE", "true")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let stdout = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("cargo-clientwall {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
-    }
+        .env("CARGO_NET_OFFLINE", "true");
+    support::run_bounded(command, &format!("cargo-clientwall {args:?}"), limit)
 }
 
 fn cli_args<'a>(args: &[&'a str]) -> Vec<&'a str> {

@@ -14,18 +14,15 @@ fn run(dir: &Utf8Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn run_with_cargo(dir: &Utf8Path, args: &[&str], cargo: &str) -> (i32, String, String) {
-    let output = Command::cargo_bin("cargo-clientwall")
-        .unwrap()
-        .env("CARGO", cargo)
-        .current_dir(dir)
-        .args(["clientwall", "check", "--color", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
+    support::outcome(
+        Command::cargo_bin("cargo-clientwall")
+            .unwrap()
+            .env("CARGO", cargo)
+            .current_dir(dir)
+            .args(["clientwall", "check", "--color", "never"])
+            .args(args)
+            .output()
+            .unwrap(),
     )
 }
 

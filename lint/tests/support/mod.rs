@@ -225,13 +225,24 @@ pub struct Run {
 /// `limit`: a check must always finish. The caller's own target-directory setting is not passed
 /// on: the fixtures state where cargo builds.
 pub fn run_cli(dir: &Utf8Path, args: &[&str], limit: std::time::Duration) -> Run {
-    use std::io::Read;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"));
+    command
         .args(args)
         .current_dir(dir)
         .env("CARGO_NET_RETRY", "0")
         .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR");
+    run_bounded(command, &format!("cargo-clientwall {args:?}"), limit)
+}
+
+/// Run `command` with no input, killed (and the test failed) if it takes longer than `limit`.
+pub fn run_bounded(
+    mut command: std::process::Command,
+    what: &str,
+    limit: std::time::Duration,
+) -> Run {
+    use std::io::Read;
+    let mut child = command
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -256,7 +267,7 @@ pub fn run_cli(dir: &Utf8Path, args: &[&str], limit: std::time::Duration) -> Run
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("cargo-clientwall {args:?} did not finish within {limit:?}");
+            panic!("{what} did not finish within {limit:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
@@ -265,4 +276,13 @@ pub fn run_cli(dir: &Utf8Path, args: &[&str], limit: std::time::Duration) -> Run
         stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
         stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
     }
+}
+
+/// A finished command's exit code, stdout and stderr.
+pub fn outcome(output: std::process::Output) -> (i32, String, String) {
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
