@@ -125,8 +125,42 @@ pub const NEEDLES: &[&str] = &[
 /// How far before a needle a match can start (a URL's scheme before its `://`).
 const LOOK_BEHIND: usize = 32;
 
-static NEEDLE_FINDER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| aho_corasick::AhoCorasick::new(NEEDLES).expect("needles compile"));
+/// The needle search: Teddy, the packed SIMD multi-substring searcher, where the CPU has it;
+/// else the automaton.
+enum NeedleFinder {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl NeedleFinder {
+    fn new() -> NeedleFinder {
+        match aho_corasick::packed::Searcher::new(NEEDLES) {
+            Some(packed) => NeedleFinder::Packed(packed),
+            None => NeedleFinder::Automaton(
+                aho_corasick::AhoCorasick::new(NEEDLES).expect("needles compile"),
+            ),
+        }
+    }
+
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self {
+            NeedleFinder::Packed(packed) => packed.find(haystack).is_some(),
+            NeedleFinder::Automaton(automaton) => automaton.is_match(haystack),
+        }
+    }
+
+    fn find_iter<'h>(
+        &'h self,
+        haystack: &'h [u8],
+    ) -> Box<dyn Iterator<Item = aho_corasick::Match> + 'h> {
+        match self {
+            NeedleFinder::Packed(packed) => Box::new(packed.find_iter(haystack)),
+            NeedleFinder::Automaton(automaton) => Box::new(automaton.find_iter(haystack)),
+        }
+    }
+}
+
+static NEEDLE_FINDER: LazyLock<NeedleFinder> = LazyLock::new(NeedleFinder::new);
 
 /// `text` in ASCII lower case, in a buffer each thread reuses, given to `f`.
 fn with_folded<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
