@@ -1,10 +1,43 @@
-//! `cargo clientwall`: the command line of clientwall.
+//! clientwall: keeps every client's crate an island.
 //!
-//! The check itself lives in the `clientwall-check` crate and the client lifecycle (`new`,
-//! `upgrade`, `offboard`, `init`) in `clientwall-generator`; this crate is the `cargo-clientwall`
-//! binary over both, and re-exports the check's modules so that `clientwall::check::run` and the
-//! rest read as one library.
+//! The library behind `cargo clientwall`. [`check::run`] loads a consultancy workspace (and
+//! every standalone client workspace under the client globs) through `cargo metadata`, builds
+//! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
+//! formatters in [`report`] print.
 
-pub use clientwall_check::*;
-pub use generator;
-pub use scaffold;
+pub mod attest;
+pub mod cargo_config;
+pub mod check;
+pub mod classify;
+pub mod client_toml;
+pub mod config;
+pub mod date;
+pub mod discover;
+pub mod error;
+pub mod exit_codes;
+pub mod exposure;
+pub mod flycheck;
+pub mod git;
+pub mod graph;
+pub mod history;
+pub mod hook;
+pub mod layout;
+pub mod location;
+pub mod manifest;
+pub mod map;
+pub mod offboarded;
+pub mod policy_glob;
+pub mod redact;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod signing;
+pub mod source;
+pub mod staged;
+pub mod suggest;
+pub mod targets;
+pub mod watch;
+pub mod workspace;
+
+pub use check::{CheckOptions, FileSelection, run};
+pub use error::Error;
