@@ -20,7 +20,7 @@ sha256() {
 source_hash() {
   (
     cd "$here"
-    find Cargo.toml Cargo.lock crates lint generator template -type f -not -path '*/tests/*' -print0 |
+    find Cargo.toml Cargo.lock cargo-clientwall lint generator template -type f -not -path '*/tests/*' -print0 |
       LC_ALL=C sort -z |
       while IFS= read -r -d '' file; do
         printf '%s\n' "$file"

@@ -6,5 +6,11 @@
 //! rest read as one library.
 
 pub use clientwall_check::*;
+
+pub mod attest;
+pub mod flycheck;
+pub mod hook;
+pub mod map;
+pub mod signing;
 pub use generator;
 pub use scaffold;

@@ -5,12 +5,13 @@ use std::path::Path;
 
 /// The source directories the code map covers.
 const SOURCE_DIRS: &[&str] = &[
-    "crates/check/src",
-    "crates/scaffold/src",
+    "cargo-clientwall/src",
     "generator/src",
     "lint/src",
-    "xtask/src",
     "template/src",
+    "template/safe-read/src",
+    "xtask/src",
+    "template/client/src",
 ];
 
 #[test]
@@ -66,10 +67,10 @@ fn every_file_is_read_through_safe_read() {
     ];
     let mut found = Vec::new();
     for dir in [
-        "crates/check/src",
-        "crates/scaffold/src",
+        "cargo-clientwall/src",
         "generator/src",
         "lint/src",
+        "template/src",
     ] {
         for entry in walkdir::WalkDir::new(repo.join(dir)) {
             let entry = entry.unwrap();

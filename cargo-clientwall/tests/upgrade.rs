@@ -1,5 +1,5 @@
 //! `cargo clientwall upgrade` end to end, across a real template change: template 0.1.0 (the
-//! first release) to the fixture 0.1.1 (`crates/scaffold/tests/fixtures/template-0.1.1`: a new
+//! first release) to the fixture 0.1.1 (`template/tests/fixtures/template-0.1.1`: a new
 //! `markdown` function in the managed `src/report.rs` and a fix in the locked `src/token.rs`),
 //! in real git repositories, with real `cargo` afterwards.
 

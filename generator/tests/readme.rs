@@ -383,7 +383,7 @@ fn the_first_session_and_every_workspace_command_run() {
     assert_eq!(finished["success"], true, "{out}");
 }
 
-/// The workflow excerpts are the example workflow's own lines (which `lint/tests/github_action.rs`
+/// The workflow excerpts are the example workflow's own lines (which `cargo-clientwall/tests/github_action.rs`
 /// lints against the action).
 #[test]
 fn the_workflow_excerpts_are_in_the_example_workflow() {

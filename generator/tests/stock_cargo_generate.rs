@@ -1,4 +1,4 @@
-//! The template also works with stock `cargo generate --path template`, and renders exactly the
+//! The template also works with stock `cargo generate --path template/client`, and renders exactly the
 //! tree `new-client` renders for the same values. Needs `cargo-generate` on PATH
 //! (`scripts/test.sh` installs it under target/tools); without it this test fails, in one line
 //! naming the tool, rather than pass unchecked.
@@ -37,7 +37,7 @@ fn compare(name: &str, database: &str) {
         on_path,
         "`cargo-generate` is not installed: run `bash scripts/test.sh` (it installs it under target/tools), or `cargo install --locked cargo-generate --version '~0.23'`"
     );
-    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template");
+    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template/client");
     let vars =
         generator::variables::Variables::new(name, None, None, Some(database.to_owned())).unwrap();
 
@@ -100,7 +100,7 @@ fn stock_cargo_generate_renders_the_same_tree() {
 
 /// Stock `cargo generate` with `--define`s, for a value check: the exit status and what it said.
 fn stock(name: &str, defines: &[(&str, &str)]) -> (bool, String) {
-    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template");
+    let template = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../template/client");
     let out = tempfile::tempdir().unwrap();
     let mut command = Command::new("cargo");
     command

@@ -237,11 +237,7 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(
-        action: IoAction,
-        path: impl Into<Utf8PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    pub fn io(action: IoAction, path: impl Into<Utf8PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             action,
             path: path.into(),
@@ -250,7 +246,7 @@ impl Error {
     }
 
     /// An I/O error on a path that need not be UTF-8.
-    pub(crate) fn io_at(action: IoAction, path: &std::path::Path, source: std::io::Error) -> Self {
+    pub fn io_at(action: IoAction, path: &std::path::Path, source: std::io::Error) -> Self {
         Error::io(action, path.to_string_lossy().into_owned(), source)
     }
 }

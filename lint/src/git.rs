@@ -369,3 +369,22 @@ fn entries(
             .collect(),
     ))
 }
+
+/// The commit the repository at `root` is at, with `+dirty` when it has uncommitted changes;
+/// `None` outside git or before the first commit ([`no_commit_reason`] says which). A git
+/// command that fails otherwise is an error: an attestation never calls a tree clean that git
+/// could not look at.
+pub fn commit(root: &std::path::Path) -> crate::error::Result<Option<String>> {
+    Ok(head_state(root)?.map(|(head, dirty)| match dirty {
+        true => format!("{head}+dirty"),
+        false => head,
+    }))
+}
+
+/// Why [`commit`] found none: not a git repository, or one without commits yet.
+pub fn no_commit_reason(root: &std::path::Path) -> &'static str {
+    match repository(root) {
+        Ok(Repository::Unborn) => "no commits yet",
+        _ => "not in git",
+    }
+}

@@ -5,7 +5,6 @@
 //! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
 //! formatters in [`report`] print.
 
-pub mod attest;
 pub mod cargo_config;
 pub mod check;
 pub mod classify;
@@ -16,22 +15,18 @@ pub mod discover;
 pub mod error;
 pub mod exit_codes;
 pub mod exposure;
-pub mod flycheck;
 pub mod git;
 pub mod graph;
 pub mod history;
-pub mod hook;
 pub mod layout;
 pub mod location;
 pub mod manifest;
-pub mod map;
 pub mod offboarded;
 pub mod policy_glob;
 pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
-pub mod signing;
 pub mod source;
 pub mod staged;
 pub mod suggest;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 static RELEASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/releases");
-static CURRENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../template");
+static CURRENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/client");
 
 /// The version of the current template (`template/`): what new clients are generated at and
 /// upgrades go to.
@@ -102,13 +102,13 @@ impl Catalog {
             let text = CURRENT
                 .get_file("cargo-generate.toml")
                 .and_then(|f| f.contents_utf8())
-                .expect("template/cargo-generate.toml is embedded");
+                .expect("template/client/cargo-generate.toml is embedded");
             let current = version::from_cargo_generate_toml(
-                Utf8Path::new("template/cargo-generate.toml"),
+                Utf8Path::new("template/client/cargo-generate.toml"),
                 text,
             )
-            .expect("template/cargo-generate.toml is valid")
-            .expect("template/cargo-generate.toml states template_version's default");
+            .expect("template/client/cargo-generate.toml is valid")
+            .expect("template/client/cargo-generate.toml states template_version's default");
             let parsed = version::parse(&current).expect("checked above");
             entries.insert(
                 parsed.clone(),

@@ -1,5 +1,5 @@
-//! Releasing the template: `cargo xtask release-template VERSION` copies `template/` into
-//! `crates/scaffold/releases/VERSION/`, records the copy's checksum in
+//! Releasing the template: `cargo xtask release-template VERSION` copies `template/client/` into
+//! `template/releases/VERSION/`, records the copy's checksum in
 //! `releases/SHA256SUMS`, and sets the current template's version (its one definition, in
 //! `template/cargo-generate.toml`). A released version never changes: a test recomputes every
 //! checksum.
@@ -145,7 +145,7 @@ mod tests {
     fn release_copies_records_and_bumps_once() {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
-        let template = root.join("template");
+        let template = root.join("template/client");
         let releases = root.join("releases");
         std::fs::create_dir_all(template.join("src")).unwrap();
         std::fs::create_dir_all(releases.join("0.1.0")).unwrap();

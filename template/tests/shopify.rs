@@ -1,16 +1,16 @@
 //! Shopify's real contract, checked against Shopify's own published Admin API schema for the
 //! version the template pins (`tests/shopify/`, from npm `@shopify/dev-mcp`): every GraphQL
-//! document the template can send (`template/src/graphql/`: queries, mutations, and each bulk
+//! document the template can send (`template/client/src/graphql/`: queries, mutations, and each bulk
 //! query in every argument form the client gives it) is valid and uses nothing deprecated; each
 //! document sent as a query costs, by Shopify's documented rules and at the page size the client
 //! really asks for, at most 1,000 points (with a margin); the mock's own pricing agrees; each
 //! document declares exactly the scopes Shopify's scope table derives for it; and the default
 //! grant in `client.toml` is their union. Planted mistakes show each check can fail.
 
-#[path = "../../../template/src/graphql/mod.rs"]
+#[path = "../client/src/graphql/mod.rs"]
 #[allow(dead_code)]
 mod graphql;
-#[path = "../../../template/tests/support/cost.rs"]
+#[path = "../client/tests/support/cost.rs"]
 #[allow(dead_code)]
 mod mock_cost;
 
@@ -38,7 +38,7 @@ const HISTORY_SCOPE: &str = "read_all_orders";
 const OPTIONAL_COMMAND: &str = "reconcile";
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Shopify's schema and its scope table.
@@ -466,7 +466,8 @@ fn scope_problems(declared: &[&str], required: &BTreeSet<Vec<String>>) -> Vec<St
 
 /// The scopes `client.toml` asks for by default.
 fn default_grant() -> BTreeSet<String> {
-    let template = std::fs::read_to_string(repo().join("template/client.toml.liquid")).unwrap();
+    let template =
+        std::fs::read_to_string(repo().join("template/client/client.toml.liquid")).unwrap();
     let line = template
         .lines()
         .find(|l| l.starts_with("scopes = "))
@@ -482,7 +483,8 @@ fn default_grant() -> BTreeSet<String> {
 
 #[test]
 fn the_schema_kept_is_for_the_pinned_api_version() {
-    let template = std::fs::read_to_string(repo().join("template/client.toml.liquid")).unwrap();
+    let template =
+        std::fs::read_to_string(repo().join("template/client/client.toml.liquid")).unwrap();
     assert!(
         template.contains(&format!("api_version = \"{API_VERSION}\"")),
         "client.toml pins another API version than the schema kept in tests/shopify/"
@@ -491,7 +493,7 @@ fn the_schema_kept_is_for_the_pinned_api_version() {
 
 #[test]
 fn every_document_file_is_one_the_client_can_send() {
-    let dir = repo().join("template/src/graphql");
+    let dir = repo().join("template/client/src/graphql");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -507,7 +509,7 @@ fn every_document_file_is_one_the_client_can_send() {
 fn no_document_is_written_outside_the_graphql_directory() {
     // A document inline in Rust would escape every check here.
     let mut inline = Vec::new();
-    for entry in std::fs::read_dir(repo().join("template/src")).unwrap() {
+    for entry in std::fs::read_dir(repo().join("template/client/src")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path).unwrap();

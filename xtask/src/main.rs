@@ -37,9 +37,9 @@ enum Cli {
         #[arg(long)]
         no_history: bool,
     },
-    /// Release the current template as VERSION: copy `template/` into
-    /// `crates/scaffold/releases/VERSION/`, record its checksum, and make VERSION the current
-    /// template version (in `template/cargo-generate.toml`).
+    /// Release the current template as VERSION: copy `template/client/` into
+    /// `template/releases/VERSION/`, record its checksum, and make VERSION the current
+    /// template version (in `template/client/cargo-generate.toml`).
     ReleaseTemplate {
         /// The new version: newer than every release (`0.2.0`).
         version: String,
@@ -528,8 +528,8 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
 /// `cargo xtask release-template VERSION`.
 fn release_template(repo: &Utf8Path, version: &str) -> Result<()> {
     let released = clientwall::scaffold::release::release(
-        &repo.join("template"),
-        &repo.join("crates/scaffold/releases"),
+        &repo.join("template/client"),
+        &repo.join("template/releases"),
         version,
     )?;
     println!(

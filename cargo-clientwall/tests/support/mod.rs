@@ -25,9 +25,13 @@ pub fn repo_root() -> Utf8PathBuf {
 }
 
 impl Fixture {
-    /// Copy `lint/tests/fixtures/<name>`.
+    /// Copy `cargo-clientwall/tests/fixtures/<name>`.
     pub fn new(name: &str) -> Fixture {
-        Fixture::from_dir(&repo_root().join("lint/tests/fixtures").join(name))
+        Fixture::from_dir(
+            &repo_root()
+                .join("cargo-clientwall/tests/fixtures")
+                .join(name),
+        )
     }
 
     /// Copy `examples/<name>`.

@@ -191,7 +191,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         }
         None => None,
     };
-    let commit = clientwall_check::attest::commit(root.as_std_path()).map_err(Error::Policy)?;
+    let commit = clientwall_check::git::commit(root.as_std_path()).map_err(Error::Policy)?;
     Ok(Plan {
         root: root.to_owned(),
         client: client.clone(),
@@ -212,7 +212,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         glob_left_empty,
         commit_note: commit
             .is_none()
-            .then(|| clientwall_check::attest::no_commit_reason(root.as_std_path()).to_owned()),
+            .then(|| clientwall_check::git::no_commit_reason(root.as_std_path()).to_owned()),
         commit,
         violations_now: checked.report.violations.len(),
         crate_dir,

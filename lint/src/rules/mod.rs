@@ -143,7 +143,7 @@ pub static RULES: &[&RuleInfo] = &[
 /// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
 pub fn reference_markdown() -> String {
     let mut out = String::from(
-        "# clientwall rules\n\n<!-- Generated from crates/check/src/rules/*.rs by the `rule_docs` test; do not edit. -->\n\n\
+        "# clientwall rules\n\n<!-- Generated from lint/src/rules/*.rs by the `rule_docs` test; do not edit. -->\n\n\
          | code | what fails |\n|---|---|\n",
     );
     for rule in RULES {

@@ -13,13 +13,13 @@ pub mod scopes;
 
 pub use axes::{Axis, AxisName, ScopeUse, Verdict};
 
-use crate::check::{self, CheckOptions};
-use crate::classify::Kind;
-use crate::client_toml::ClientToml;
-use crate::error::{Error, Result};
-use crate::offboarded;
-use crate::rules::{self, RULES, RuleCode, Subject, format_path};
-use crate::source::PackageSource;
+use clientwall_check::check::{self, CheckOptions};
+use clientwall_check::classify::Kind;
+use clientwall_check::client_toml::ClientToml;
+use clientwall_check::error::{Error, Result};
+use clientwall_check::offboarded;
+use clientwall_check::rules::{self, RULES, RuleCode, Subject, format_path};
+use clientwall_check::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -47,7 +47,7 @@ pub struct Attestation {
     pub rules: Vec<RuleResult>,
     /// Every crate under the client globs that declares itself shared or a credential helper.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub role_overrides: Vec<crate::rules::role_override::RoleOverride>,
+    pub role_overrides: Vec<clientwall_check::rules::role_override::RoleOverride>,
     pub passed: bool,
     /// Earlier engagements with a client of this name that ended with `offboard`: their
     /// deletion certificates.
@@ -163,7 +163,7 @@ pub struct CertificateSummary {
     /// The certificate's own checksum, which matched its content when it was read.
     pub checksum_sha256: String,
     pub completed_at: String,
-    pub revocation: crate::offboarded::RevocationOutcome,
+    pub revocation: clientwall_check::offboarded::RevocationOutcome,
     pub data_verified: bool,
     pub rows_destroyed: u64,
     pub check_passed: bool,
@@ -174,7 +174,7 @@ impl CertificateSummary {
     fn new(stored: &offboarded::Stored, root: &camino::Utf8Path) -> CertificateSummary {
         let c = &stored.certificate;
         CertificateSummary {
-            file: crate::location::relative_path(&stored.json_path, root),
+            file: clientwall_check::location::relative_path(&stored.json_path, root),
             markdown_matches: stored.markdown_matches,
             checksum_sha256: c.checksum_sha256.clone(),
             completed_at: c.completed_at.clone(),
@@ -256,7 +256,7 @@ fn certificates_of(
     manifest_path: Option<&camino::Utf8Path>,
     client: &str,
 ) -> Result<Vec<offboarded::Stored>> {
-    let Some(root) = crate::discover::expected_root(manifest_path) else {
+    let Some(root) = clientwall_check::discover::expected_root(manifest_path) else {
         return Ok(Vec::new());
     };
     Ok(offboarded::load_all(&root)?
@@ -308,9 +308,10 @@ pub fn offboarded_markdown(a: &OffboardedAttestation) -> String {
             c.file,
             c.completed_at,
             match c.revocation {
-                crate::offboarded::RevocationOutcome::Revoked => "revoked",
-                crate::offboarded::RevocationOutcome::AlreadyRefused => "refused",
-                crate::offboarded::RevocationOutcome::ClientToDo => "**the client's to do**",
+                clientwall_check::offboarded::RevocationOutcome::Revoked => "revoked",
+                clientwall_check::offboarded::RevocationOutcome::AlreadyRefused => "refused",
+                clientwall_check::offboarded::RevocationOutcome::ClientToDo =>
+                    "**the client's to do**",
             },
             yes_no(c.data_verified),
             c.rows_destroyed,
@@ -408,23 +409,25 @@ const CLIENT_TOML_RULES: [RuleCode; 4] = [
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
     // The whole history is read when there is one to read; the attestation says if it was not.
-    let root = crate::discover::expected_root(manifest_path.as_deref());
+    let root = clientwall_check::discover::expected_root(manifest_path.as_deref());
     let repository = match &root {
-        Some(root) => crate::git::repository(root.as_std_path())?,
-        None => crate::git::Repository::None,
+        Some(root) => clientwall_check::git::repository(root.as_std_path())?,
+        None => clientwall_check::git::Repository::None,
     };
     let history_unread = match repository {
-        crate::git::Repository::Head { shallow: false } => None,
-        crate::git::Repository::Head { shallow: true } => Some("not read: a shallow clone"),
-        crate::git::Repository::Unborn => Some("not read: no commit yet"),
-        crate::git::Repository::None => Some("not read: not a git repository"),
+        clientwall_check::git::Repository::Head { shallow: false } => None,
+        clientwall_check::git::Repository::Head { shallow: true } => {
+            Some("not read: a shallow clone")
+        }
+        clientwall_check::git::Repository::Unborn => Some("not read: no commit yet"),
+        clientwall_check::git::Repository::None => Some("not read: not a git repository"),
     };
     let checked = check::run_detailed(&CheckOptions {
         manifest_path,
         clients: vec![client.to_owned()],
         history: history_unread
             .is_none()
-            .then_some(crate::history::Range::All),
+            .then_some(clientwall_check::history::Range::All),
         ..CheckOptions::default()
     })?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
@@ -617,26 +620,7 @@ pub fn checksum(attestation: &Attestation) -> String {
         .collect()
 }
 
-/// The commit the repository at `root` is at, with `+dirty` when it has uncommitted changes;
-/// `None` outside git or before the first commit ([`no_commit_reason`] says which). A git
-/// command that fails otherwise is an error: an attestation never calls a tree clean that git
-/// could not look at.
-pub fn commit(root: &std::path::Path) -> Result<Option<String>> {
-    Ok(
-        crate::git::head_state(root)?.map(|(head, dirty)| match dirty {
-            true => format!("{head}+dirty"),
-            false => head,
-        }),
-    )
-}
-
-/// Why [`commit`] found none: not a git repository, or one without commits yet.
-pub fn no_commit_reason(root: &std::path::Path) -> &'static str {
-    match crate::git::repository(root) {
-        Ok(crate::git::Repository::Unborn) => "no commits yet",
-        _ => "not in git",
-    }
-}
+pub use clientwall_check::git::{commit, no_commit_reason};
 
 pub fn json(attestation: &Attestation) -> String {
     serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"

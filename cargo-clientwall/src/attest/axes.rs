@@ -5,8 +5,8 @@
 //! clientwall's template did not make) is "not applicable", never met.
 
 use super::{Attestation, scopes};
-use crate::classify::Kind;
-use crate::rules::RuleCode;
+use clientwall_check::classify::Kind;
+use clientwall_check::rules::RuleCode;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,8 +11,8 @@
 //! where `allowed_signers` holds the line [`allowed_signers_line`] prints for the consultant's
 //! public key. Ed25519 and ECDSA (P-256, P-384) keys are supported, encrypted or not.
 
-use crate::error::{Error, IoAction, Result};
 use camino::{Utf8Path, Utf8PathBuf};
+use clientwall_check::error::{Error, IoAction, Result};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 use std::io::Write;
 

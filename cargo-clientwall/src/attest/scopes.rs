@@ -1,5 +1,5 @@
 //! Which command of a client made from clientwall's template needs which Shopify scope: the
-//! evidence of the **minimal** axis. Read from the template's queries (`template/src/sync.rs`,
+//! evidence of the **minimal** axis. Read from the template's queries (`template/client/src/sync.rs`,
 //! `backfill.rs`): `sync` reads orders and customers changed since the last sync, `sync
 //! --backfill` the whole history of both through bulk operations, and an order older than 60
 //! days is visible only with `read_all_orders`. No command reads products.
@@ -28,7 +28,7 @@ mod tests {
     /// query of the template reads what it grants.
     #[test]
     fn table_matches_the_template_queries() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template/src/");
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../template/client/src/");
         let read = |f: &str| std::fs::read_to_string(format!("{root}{f}")).unwrap();
         let queries = read("sync.rs") + &read("backfill.rs");
         assert!(queries.contains("orders(") && !needed_by("read_orders").is_empty());

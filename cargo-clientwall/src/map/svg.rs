@@ -11,9 +11,9 @@
 //! Layout is arithmetic on sorted input: the same workspace gives the same bytes.
 
 use super::{DrawnEdge, MapContent};
-use crate::classify::Kind;
-use crate::graph::kind_name;
 use cargo_metadata::DependencyKind;
+use clientwall_check::classify::Kind;
+use clientwall_check::graph::kind_name;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -575,8 +575,8 @@ fn too_large(content: &MapContent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{CrateGraph, Node};
-    use crate::source::PackageSource;
+    use clientwall_check::graph::{CrateGraph, Node};
+    use clientwall_check::source::PackageSource;
 
     fn graph(clients: usize, crates_each: usize) -> CrateGraph {
         let mut graph = CrateGraph::default();
