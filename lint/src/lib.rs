@@ -5,34 +5,22 @@
 //! one crate graph, runs every rule in [`rules::RULES`] and returns a [`report::Report`] that the
 //! formatters in [`report`] print.
 
-pub mod cargo_config;
 pub mod check;
-pub mod classify;
-pub mod client_toml;
-pub mod config;
-pub mod date;
-pub mod discover;
 pub mod error;
 pub mod exit_codes;
-pub mod exposure;
-pub mod git;
-pub mod graph;
-pub mod history;
-pub mod layout;
-pub mod location;
-pub mod manifest;
-pub mod offboarded;
-pub mod policy_glob;
+pub mod input;
+pub mod model;
 pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
-pub mod source;
-pub mod staged;
-pub mod suggest;
-pub mod targets;
-pub mod watch;
-pub mod workspace;
+
+// The stages' modules, also at the crate root (`crate::config`, `clientwall_check::graph`).
+pub use input::{
+    cargo_config, client_toml, config, discover, git, history, manifest, offboarded, policy_glob,
+    source, staged, suggest, watch, workspace,
+};
+pub use model::{classify, date, exposure, graph, layout, location, targets};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -31,7 +31,11 @@ mod tests {
         let current = scaffold::Catalog::embedded().current().unwrap();
         let read = |f: &str| {
             let path = format!("src/{f}");
-            let (_, bytes) = current.raw_files().iter().find(|(p, _)| *p == path).unwrap();
+            let (_, bytes) = current
+                .raw_files()
+                .iter()
+                .find(|(p, _)| *p == path)
+                .unwrap();
             String::from_utf8(bytes.clone()).unwrap()
         };
         let queries = read("sync.rs") + &read("backfill.rs");

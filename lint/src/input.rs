@@ -1,0 +1,17 @@
+//! What a run reads: the policy and manifests, cargo's configuration, each client's
+//! `client.toml`, git's view of the files and history, and the staged index.
+
+pub mod cargo_config;
+pub mod client_toml;
+pub mod config;
+pub mod discover;
+pub mod git;
+pub mod history;
+pub mod manifest;
+pub mod offboarded;
+pub mod policy_glob;
+pub mod source;
+pub mod staged;
+pub mod suggest;
+pub mod watch;
+pub mod workspace;
