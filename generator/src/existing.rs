@@ -36,10 +36,14 @@ impl Taken {
 }
 
 /// The package names of the generated client's whole dependency closure (both database
-/// variants): every registry package of `examples/consultancy/Cargo.lock`, which
-/// is exactly what `new-client` generates (the tests regenerate it and build it `--locked`).
+/// variants): `files/template-dependencies.txt`, which a test keeps equal to the registry
+/// packages of `examples/consultancy/Cargo.lock`, exactly what `new-client` generates (the
+/// tests regenerate it and build it `--locked`).
 pub fn template_dependencies() -> BTreeSet<String> {
-    lock_names(include_str!("../../examples/consultancy/Cargo.lock"))
+    include_str!("../files/template-dependencies.txt")
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Is `candidate` taken in the workspace at `root`? `None` when it is free. Compares names as
@@ -239,6 +243,31 @@ fn cargo_error(error: &cargo_metadata::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The list is the registry packages of the example's lock file, which `scripts/test.sh`
+    /// keeps equal to what `new-client` generates; `CLIENTWALL_BLESS=1` rewrites it.
+    #[test]
+    fn template_dependencies_are_the_example_lock_files_packages() {
+        let root = camino::Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lock =
+            std::fs::read_to_string(root.join("../examples/consultancy/Cargo.lock")).unwrap();
+        let expected = super::lock_names(&lock);
+        if std::env::var_os("CLIENTWALL_BLESS").is_some() {
+            let text: String = expected.iter().map(|n| format!("{n}\n")).collect();
+            std::fs::write(root.join("files/template-dependencies.txt"), text).unwrap();
+            return;
+        }
+        assert!(
+            expected.len() > 50,
+            "the example's lock file lists {} packages",
+            expected.len()
+        );
+        assert_eq!(
+            super::template_dependencies(),
+            expected,
+            "generator/files/template-dependencies.txt is stale: run the test with CLIENTWALL_BLESS=1"
+        );
+    }
+
     use super::*;
 
     #[test]

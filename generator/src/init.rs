@@ -10,7 +10,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 /// The GitHub Actions workflow `init` installs.
-pub const WORKFLOW: &str = include_str!("../../examples/ci/clientwall.yml");
+pub const WORKFLOW: &str = include_str!("../files/clientwall.yml");
 /// Where `init` puts it.
 pub const WORKFLOW_PATH: &str = ".github/workflows/clientwall.yml";
 
