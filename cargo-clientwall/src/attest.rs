@@ -13,13 +13,13 @@ pub mod scopes;
 
 pub use axes::{Axis, AxisName, ScopeUse, Verdict};
 
-use clientwall_check::check::{self, CheckOptions};
-use clientwall_check::classify::Kind;
-use clientwall_check::client_toml::ClientToml;
-use clientwall_check::error::{Error, Result};
-use clientwall_check::offboarded;
-use clientwall_check::rules::{self, RULES, RuleCode, Subject, format_path};
-use clientwall_check::source::PackageSource;
+use clientwall_lint::check::{self, CheckOptions};
+use clientwall_lint::classify::Kind;
+use clientwall_lint::client_toml::ClientToml;
+use clientwall_lint::error::{Error, Result};
+use clientwall_lint::offboarded;
+use clientwall_lint::rules::{self, RULES, RuleCode, Subject, format_path};
+use clientwall_lint::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -47,7 +47,7 @@ pub struct Attestation {
     pub rules: Vec<RuleResult>,
     /// Every crate under the client globs that declares itself shared or a credential helper.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub role_overrides: Vec<clientwall_check::rules::role_override::RoleOverride>,
+    pub role_overrides: Vec<clientwall_lint::rules::role_override::RoleOverride>,
     pub passed: bool,
     /// Earlier engagements with a client of this name that ended with `offboard`: their
     /// deletion certificates.
@@ -163,7 +163,7 @@ pub struct CertificateSummary {
     /// The certificate's own checksum, which matched its content when it was read.
     pub checksum_sha256: String,
     pub completed_at: String,
-    pub revocation: clientwall_check::offboarded::RevocationOutcome,
+    pub revocation: clientwall_lint::offboarded::RevocationOutcome,
     pub data_verified: bool,
     pub rows_destroyed: u64,
     pub check_passed: bool,
@@ -174,7 +174,7 @@ impl CertificateSummary {
     fn new(stored: &offboarded::Stored, root: &camino::Utf8Path) -> CertificateSummary {
         let c = &stored.certificate;
         CertificateSummary {
-            file: clientwall_check::location::relative_path(&stored.json_path, root),
+            file: clientwall_lint::location::relative_path(&stored.json_path, root),
             markdown_matches: stored.markdown_matches,
             checksum_sha256: c.checksum_sha256.clone(),
             completed_at: c.completed_at.clone(),
@@ -256,7 +256,7 @@ fn certificates_of(
     manifest_path: Option<&camino::Utf8Path>,
     client: &str,
 ) -> Result<Vec<offboarded::Stored>> {
-    let Some(root) = clientwall_check::discover::expected_root(manifest_path) else {
+    let Some(root) = clientwall_lint::discover::expected_root(manifest_path) else {
         return Ok(Vec::new());
     };
     Ok(offboarded::load_all(&root)?
@@ -308,9 +308,9 @@ pub fn offboarded_markdown(a: &OffboardedAttestation) -> String {
             c.file,
             c.completed_at,
             match c.revocation {
-                clientwall_check::offboarded::RevocationOutcome::Revoked => "revoked",
-                clientwall_check::offboarded::RevocationOutcome::AlreadyRefused => "refused",
-                clientwall_check::offboarded::RevocationOutcome::ClientToDo =>
+                clientwall_lint::offboarded::RevocationOutcome::Revoked => "revoked",
+                clientwall_lint::offboarded::RevocationOutcome::AlreadyRefused => "refused",
+                clientwall_lint::offboarded::RevocationOutcome::ClientToDo =>
                     "**the client's to do**",
             },
             yes_no(c.data_verified),
@@ -409,25 +409,25 @@ const CLIENT_TOML_RULES: [RuleCode; 4] = [
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
     // The whole history is read when there is one to read; the attestation says if it was not.
-    let root = clientwall_check::discover::expected_root(manifest_path.as_deref());
+    let root = clientwall_lint::discover::expected_root(manifest_path.as_deref());
     let repository = match &root {
-        Some(root) => clientwall_check::git::repository(root.as_std_path())?,
-        None => clientwall_check::git::Repository::None,
+        Some(root) => clientwall_lint::git::repository(root.as_std_path())?,
+        None => clientwall_lint::git::Repository::None,
     };
     let history_unread = match repository {
-        clientwall_check::git::Repository::Head { shallow: false } => None,
-        clientwall_check::git::Repository::Head { shallow: true } => {
+        clientwall_lint::git::Repository::Head { shallow: false } => None,
+        clientwall_lint::git::Repository::Head { shallow: true } => {
             Some("not read: a shallow clone")
         }
-        clientwall_check::git::Repository::Unborn => Some("not read: no commit yet"),
-        clientwall_check::git::Repository::None => Some("not read: not a git repository"),
+        clientwall_lint::git::Repository::Unborn => Some("not read: no commit yet"),
+        clientwall_lint::git::Repository::None => Some("not read: not a git repository"),
     };
     let checked = check::run_detailed(&CheckOptions {
         manifest_path,
         clients: vec![client.to_owned()],
         history: history_unread
             .is_none()
-            .then_some(clientwall_check::history::Range::All),
+            .then_some(clientwall_lint::history::Range::All),
         ..CheckOptions::default()
     })?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
@@ -445,7 +445,7 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
     let template_version = match camino::Utf8Path::from_path(&area.dir) {
         Some(dir) => rules::template_drift::made_by_clientwall(
             dir,
-            scaffold::Catalog::embedded(),
+            clientwall_template::Catalog::embedded(),
             checked.config.template.is_some(),
         )?,
         None => None,
@@ -620,7 +620,7 @@ pub fn checksum(attestation: &Attestation) -> String {
         .collect()
 }
 
-pub use clientwall_check::git::{commit, no_commit_reason};
+pub use clientwall_lint::git::{commit, no_commit_reason};
 
 pub fn json(attestation: &Attestation) -> String {
     serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"

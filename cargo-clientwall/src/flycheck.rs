@@ -6,12 +6,12 @@
 //! `build-finished`: a stream has one, last, so it is held back and written after the check's
 //! messages, with `success` only when cargo succeeded and the check found nothing. Cargo's
 //! stderr (progress, `Compiling ..`) goes to the caller's stderr. Every line, on both streams,
-//! goes through the redaction every printed text goes through ([`clientwall_check::redact`]): a compiler
+//! goes through the redaction every printed text goes through ([`clientwall_lint::redact`]): a compiler
 //! message quoting a source line must not show a secret whole either.
 
-use clientwall_check::check::{self, CheckOptions};
-use clientwall_check::error::{Error, IoAction, Result};
-use clientwall_check::report::message_format;
+use clientwall_lint::check::{self, CheckOptions};
+use clientwall_lint::error::{Error, IoAction, Result};
+use clientwall_lint::report::message_format;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -100,7 +100,7 @@ fn cargo_check(options: &FlycheckOptions, out: &mut dyn Write) -> Result<bool> {
         // would block on a full pipe).
         while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
             let text = String::from_utf8_lossy(&line);
-            let _ = std::io::stderr().write_all(clientwall_check::redact::text(&text).as_bytes());
+            let _ = std::io::stderr().write_all(clientwall_lint::redact::text(&text).as_bytes());
             line.clear();
         }
     });
@@ -141,7 +141,7 @@ fn is_build_finished(line: &str) -> bool {
 }
 
 fn write(out: &mut dyn Write, text: &str) -> Result<()> {
-    out.write_all(clientwall_check::redact::text(text).as_bytes())
+    out.write_all(clientwall_lint::redact::text(text).as_bytes())
         .and_then(|()| out.flush())
         .map_err(|source| Error::io(IoAction::Write, "standard output", source))
 }

@@ -1,8 +1,8 @@
 //! `cargo clientwall install-hook`: a git pre-commit hook that runs the incremental check on
 //! the staged files, for repositories that do not use the pre-commit framework.
 
-use clientwall_check::error::{Error, IoAction, Result};
-use clientwall_check::git::GitError;
+use clientwall_lint::error::{Error, IoAction, Result};
+use clientwall_lint::git::GitError;
 use std::path::{Path, PathBuf};
 
 /// The line that marks a hook as ours.
@@ -20,7 +20,7 @@ pub enum Installed {
 /// replaced only with `force`.
 pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
     let git = |args: &[&str]| -> Result<String> {
-        let output = clientwall_check::git::command(workspace_root)
+        let output = clientwall_lint::git::command(workspace_root)
             .args(args)
             .output()
             .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;

@@ -511,9 +511,9 @@ fn upgrade(args: UpgradeArgs) -> ExitCode {
 
 fn scaffold_catalog(
     dir: &camino::Utf8Path,
-) -> Result<std::sync::Arc<clientwall::scaffold::Catalog>, generator::Error> {
+) -> Result<std::sync::Arc<clientwall::clientwall_template::Catalog>, generator::Error> {
     Ok(std::sync::Arc::new(
-        clientwall::scaffold::Catalog::from_dir(dir)?,
+        clientwall::clientwall_template::Catalog::from_dir(dir)?,
     ))
 }
 

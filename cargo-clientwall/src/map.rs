@@ -4,9 +4,9 @@
 //! `--client NAME` draws one client's island and the crates it reaches.
 
 use cargo_metadata::DependencyKind;
-use clientwall_check::check::Checked;
-use clientwall_check::classify::Kind;
-use clientwall_check::graph::{CrateGraph, NodeId, kind_name};
+use clientwall_lint::check::Checked;
+use clientwall_lint::classify::Kind;
+use clientwall_lint::graph::{CrateGraph, NodeId, kind_name};
 use std::collections::BTreeSet;
 
 pub mod svg;
@@ -32,7 +32,7 @@ pub struct MapContent<'g> {
 fn map<'c>(
     checked: &'c Checked,
     client: Option<&str>,
-) -> clientwall_check::error::Result<Option<MapContent<'c>>> {
+) -> clientwall_lint::error::Result<Option<MapContent<'c>>> {
     let Some(graph) = checked.graph.as_ref() else {
         return Ok(None);
     };
@@ -41,7 +41,7 @@ fn map<'c>(
         Some(name) => {
             let own = graph.client_crates(name);
             if own.is_empty() {
-                return Err(clientwall_check::error::Error::Layout {
+                return Err(clientwall_lint::error::Error::Layout {
                     message: format!("no client named `{name}`"),
                     help: None,
                 });
@@ -109,7 +109,7 @@ fn quote(text: &str) -> String {
 }
 
 /// Graphviz DOT.
-pub fn dot(checked: &Checked, client: Option<&str>) -> clientwall_check::error::Result<String> {
+pub fn dot(checked: &Checked, client: Option<&str>) -> clientwall_lint::error::Result<String> {
     let Some(map) = map(checked, client)? else {
         return Ok("digraph isolation {}\n".to_owned());
     };
@@ -175,7 +175,7 @@ pub fn dot(checked: &Checked, client: Option<&str>) -> clientwall_check::error::
 }
 
 /// Mermaid flowchart.
-pub fn mermaid(checked: &Checked, client: Option<&str>) -> clientwall_check::error::Result<String> {
+pub fn mermaid(checked: &Checked, client: Option<&str>) -> clientwall_lint::error::Result<String> {
     let Some(map) = map(checked, client)? else {
         return Ok("graph LR\n".to_owned());
     };
@@ -244,7 +244,7 @@ pub fn mermaid(checked: &Checked, client: Option<&str>) -> clientwall_check::err
 
 /// SVG, laid out in-process ([`svg`]): no Graphviz needed. A standalone document, with its XML
 /// declaration.
-pub fn svg(checked: &Checked, client: Option<&str>) -> clientwall_check::error::Result<String> {
+pub fn svg(checked: &Checked, client: Option<&str>) -> clientwall_lint::error::Result<String> {
     let body = match map(checked, client)? {
         Some(content) => svg::render(&content),
         None => "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"40\" viewBox=\"0 0 120 40\"></svg>\n".to_owned(),
@@ -255,7 +255,7 @@ pub fn svg(checked: &Checked, client: Option<&str>) -> clientwall_check::error::
 }
 
 /// The island of `client` and what it reaches, as an `<svg>` element to inline in a page.
-pub fn svg_of_client(checked: &Checked, client: &str) -> clientwall_check::error::Result<String> {
+pub fn svg_of_client(checked: &Checked, client: &str) -> clientwall_lint::error::Result<String> {
     Ok(match map(checked, Some(client))? {
         Some(content) => svg::render(&content),
         None => String::new(),

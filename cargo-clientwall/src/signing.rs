@@ -12,7 +12,7 @@
 //! public key. Ed25519 and ECDSA (P-256, P-384) keys are supported, encrypted or not.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::error::{Error, IoAction, Result};
+use clientwall_lint::error::{Error, IoAction, Result};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 use std::io::Write;
 

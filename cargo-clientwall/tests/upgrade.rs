@@ -5,7 +5,7 @@
 
 use assert_cmd::cargo::cargo_bin;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall::scaffold::{self, Catalog, Variables, fixture};
+use clientwall::clientwall_template::{self, Catalog, Variables, fixture};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
@@ -123,11 +123,12 @@ fn vars(name: &str) -> Variables {
 }
 
 fn write_client(root: &Utf8Path, catalog: &Catalog, name: &str) {
-    let files = scaffold::client_files_at(catalog, fixture::BASE, &vars(name), false).unwrap();
+    let files =
+        clientwall_template::client_files_at(catalog, fixture::BASE, &vars(name), false).unwrap();
     write_files(&root.join("clients").join(name), &files);
 }
 
-fn write_files(dir: &Utf8Path, files: &[scaffold::RenderedFile]) {
+fn write_files(dir: &Utf8Path, files: &[clientwall_template::RenderedFile]) {
     for file in files {
         let path = dir.join(&file.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -138,7 +139,7 @@ fn write_files(dir: &Utf8Path, files: &[scaffold::RenderedFile]) {
 /// What a client freshly generated at the fixture's new version holds.
 fn fresh_at_next(releases: &Utf8Path, name: &str) -> BTreeMap<String, Vec<u8>> {
     let catalog = Catalog::from_dir(releases).unwrap();
-    scaffold::client_files_at(&catalog, fixture::NEXT, &vars(name), false)
+    clientwall_template::client_files_at(&catalog, fixture::NEXT, &vars(name), false)
         .unwrap()
         .into_iter()
         .map(|f| (f.path, f.contents))
@@ -580,11 +581,12 @@ fn clients_older_than_records_are_recovered_from_their_own_files() {
             Some(database.to_owned()),
         )
         .unwrap();
-        let files: Vec<_> = scaffold::client_files_at(Catalog::embedded(), "0.1.0", &vars, false)
-            .unwrap()
-            .into_iter()
-            .filter(|f| f.path != ".clientwall-template.toml")
-            .collect();
+        let files: Vec<_> =
+            clientwall_template::client_files_at(Catalog::embedded(), "0.1.0", &vars, false)
+                .unwrap()
+                .into_iter()
+                .filter(|f| f.path != ".clientwall-template.toml")
+                .collect();
         write_files(&root.join("clients").join(name), &files);
     }
     let ws = Workspace {

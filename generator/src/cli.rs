@@ -44,7 +44,7 @@ pub fn run(mut cli: NewArgs) -> Result<(), Error> {
     }
     let workspace = match cli.workspace {
         Some(dir) => dir,
-        None => clientwall_check::discover::expected_root(None).ok_or_else(|| {
+        None => clientwall_lint::discover::expected_root(None).ok_or_else(|| {
             Error::Workspace(
                 "no Cargo.toml with a [workspace] table here or above; make this directory a consultancy workspace with `cargo clientwall init`, or pass --workspace".into(),
             )

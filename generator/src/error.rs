@@ -19,7 +19,7 @@ pub enum Error {
     Render(String),
     /// The template, a client record or a template version is not usable.
     #[error(transparent)]
-    Template(#[from] scaffold::Error),
+    Template(#[from] clientwall_template::Error),
     /// The workspace is not one `new-client` can extend.
     #[error("{0}")]
     Workspace(String),
@@ -33,10 +33,10 @@ pub enum Error {
     },
     /// The workspace's root manifest or its clientwall policy is not readable.
     #[error("failed to read the workspace policy")]
-    Policy(#[source] clientwall_check::Error),
+    Policy(#[source] clientwall_lint::Error),
     /// The lint could not check the result.
     #[error("the post-generation check failed to run")]
-    Check(#[source] clientwall_check::Error),
+    Check(#[source] clientwall_lint::Error),
     /// The lint found violations in the result; the client was removed again.
     #[error("the post-generation check found {0} violation(s); the new client was removed")]
     Violations(usize),

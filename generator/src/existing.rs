@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::name;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::config::Config;
+use clientwall_lint::config::Config;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a name is taken, for the refusal message.
@@ -85,7 +85,7 @@ pub fn workspace_packages(root: &Utf8Path, config: &Config) -> Result<BTreeSet<S
         Err(_) => explicit_member_names(root)?,
     };
     let client_manifests =
-        clientwall_check::workspace::client_dirs(root, config).map_err(Error::Policy)?;
+        clientwall_lint::workspace::client_dirs(root, config).map_err(Error::Policy)?;
     for path in client_manifests {
         names.extend(package_name(&path)?);
     }

@@ -8,9 +8,9 @@ use crate::template::{RenderedFile, Source};
 use crate::transaction::{Lock, Transaction};
 use crate::variables::Variables;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::check::CheckOptions;
-use clientwall_check::config::Config;
-use clientwall_check::manifest::Manifest;
+use clientwall_lint::check::CheckOptions;
+use clientwall_lint::config::Config;
+use clientwall_lint::manifest::Manifest;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to generate.
@@ -166,7 +166,7 @@ fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         (None, None) => Source::Embedded,
     };
     // The rendered template, a standalone client's `[workspace]`, and the client's record.
-    let files = scaffold::client_files(&source, &variables, options.standalone)?;
+    let files = clientwall_template::client_files(&source, &variables, options.standalone)?;
     let manifest_after = register::register(&manifest_before, &relative_dir, options.standalone)?;
     Ok(Plan {
         root: root.to_owned(),
@@ -255,17 +255,14 @@ fn step(name: &str) -> Result<()> {
 }
 
 fn post_check(plan: &Plan, name: &str) -> Result<String> {
-    let report = clientwall_check::run(&CheckOptions {
+    let report = clientwall_lint::run(&CheckOptions {
         manifest_path: Some(plan.root.join("Cargo.toml")),
         clients: vec![name.to_owned()],
         ..CheckOptions::default()
     })
     .map_err(Error::Check)?;
     if !report.violations.is_empty() {
-        eprint!(
-            "{}",
-            clientwall_check::report::human::render(&report, false)
-        );
+        eprint!("{}", clientwall_lint::report::human::render(&report, false));
     }
     if !report.passed() {
         return Err(Error::Violations(report.summary.violations));

@@ -13,8 +13,8 @@ pub mod register;
 pub mod transaction;
 pub mod upgrade;
 
-/// The template and its variables live in the scaffold crate (the template as data).
-pub use scaffold::{template, variables};
+/// The template and its variables live in the clientwall-template crate (the template as data).
+pub use clientwall_template::{template, variables};
 
 mod generate;
 

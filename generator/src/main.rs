@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Err(err) => {
             use std::io::IsTerminal;
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", clientwall_check::report::error::render(&err, color));
+            eprint!("{}", clientwall_lint::report::error::render(&err, color));
             ExitCode::from(2)
         }
     }

@@ -112,7 +112,7 @@ fn to_kebab(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
 }
 
-pub use scaffold::names::{shouty, snake, title};
+pub use clientwall_template::names::{shouty, snake, title};
 
 #[cfg(test)]
 mod tests {

@@ -48,7 +48,7 @@ pub fn register(manifest: &str, relative_dir: &str, standalone: bool) -> Result<
 /// Does a `members` entry (a path or a glob, as cargo reads it: `./clients/*/` is
 /// `clients/*`) cover `dir`?
 pub fn glob_covers(pattern: &str, dir: &str) -> bool {
-    let Ok(pattern) = clientwall_check::policy_glob::normalize(pattern, camino::Utf8Path::new(""))
+    let Ok(pattern) = clientwall_lint::policy_glob::normalize(pattern, camino::Utf8Path::new(""))
     else {
         return false;
     };

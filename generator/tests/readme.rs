@@ -11,8 +11,8 @@
 //!   command's output, `<!-- yaml: excerpt of FILE -->` blocks verbatim in that file.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::check::CheckOptions;
-use clientwall_check::date::Date;
+use clientwall_lint::check::CheckOptions;
+use clientwall_lint::date::Date;
 use std::process::Command;
 
 fn repo_root() -> Utf8PathBuf {
@@ -214,8 +214,8 @@ fn workspace(manifest: &str, legacy_auth_extra: &str) -> (tempfile::TempDir, Utf
     (dir, root)
 }
 
-fn check(root: &Utf8Path) -> clientwall_check::report::Report {
-    clientwall_check::run(&CheckOptions {
+fn check(root: &Utf8Path) -> clientwall_lint::report::Report {
+    clientwall_lint::run(&CheckOptions {
         manifest_path: Some(root.join("Cargo.toml")),
         today: Date::parse("2026-11-26").unwrap(),
         ..CheckOptions::default()
@@ -423,8 +423,8 @@ fn the_secret_allow_example_excuses_by_commit_and_path() {
     let policy = block("toml: policy").text;
     let allow = block("toml: secret-allow-example").text;
     let (_dir, root) = workspace(&format!("{policy}\n{allow}"), "");
-    let manifest = clientwall_check::manifest::Manifest::load(&root.join("Cargo.toml")).unwrap();
-    let config = clientwall_check::config::Config::from_manifest(&manifest).unwrap();
+    let manifest = clientwall_lint::manifest::Manifest::load(&root.join("Cargo.toml")).unwrap();
+    let config = clientwall_lint::config::Config::from_manifest(&manifest).unwrap();
     let entry = config
         .allow
         .iter()

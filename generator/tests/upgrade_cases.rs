@@ -4,9 +4,9 @@
 //! client stays standalone, and migrations run (or refuse the client, writing nothing).
 
 use camino::{Utf8Path, Utf8PathBuf};
+use clientwall_template::migrations::{Files, Migration};
+use clientwall_template::{Catalog, Variables};
 use generator::upgrade::{self, Mode, Options, Status, plan::Action};
-use scaffold::migrations::{Files, Migration};
-use scaffold::{Catalog, Variables};
 use std::sync::Arc;
 
 const CARGO: &str = "[package]\nname = \"{{ client }}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.clientwall]\nrole = \"client\"\ntemplate-version = \"{{ template_version }}\"\n";
@@ -69,7 +69,7 @@ fn releases(root: &Utf8Path) -> Utf8PathBuf {
 }
 
 fn api_version(files: &mut Files, _: &Variables) -> Result<(), String> {
-    scaffold::migrations::ensure_toml_key(
+    clientwall_template::migrations::ensure_toml_key(
         files,
         "client.toml",
         "shopify",
@@ -107,7 +107,9 @@ fn setup(migration: fn(&mut Files, &Variables) -> Result<(), String>) -> Setup {
     );
     for (name, standalone) in [("acme", false), ("solo", true)] {
         let vars = Variables::new(name, None, None, None).unwrap();
-        for file in scaffold::client_files_at(&catalog, "1.0.0", &vars, standalone).unwrap() {
+        for file in
+            clientwall_template::client_files_at(&catalog, "1.0.0", &vars, standalone).unwrap()
+        {
             write(
                 &root.join("clients").join(name),
                 &file.path,

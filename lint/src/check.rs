@@ -26,7 +26,7 @@ use crate::suggest;
 use crate::targets;
 use crate::workspace;
 use camino::Utf8PathBuf;
-use scaffold::Catalog;
+use clientwall_template::Catalog;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -50,7 +50,7 @@ pub enum Error {
     },
     /// A client's template record, or the template version it names, is not usable.
     #[error(transparent)]
-    Template(#[from] scaffold::Error),
+    Template(#[from] clientwall_template::Error),
     /// An attestation could not be signed, or a signature does not verify.
     #[error("{message}")]
     Signature {

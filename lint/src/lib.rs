@@ -15,7 +15,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 
-// The stages' modules, also at the crate root (`crate::config`, `clientwall_check::graph`).
+// The stages' modules, also at the crate root (`crate::config`, `clientwall_lint::graph`).
 pub use input::{
     cargo_config, client_toml, config, discover, git, history, manifest, offboarded, policy_glob,
     source, staged, suggest, watch, workspace,

@@ -3,8 +3,8 @@
 //! version, and `template/` renders exactly what the release of its version renders.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use scaffold::release::{self, CHECKSUMS};
-use scaffold::template::read_dir_files;
+use clientwall_template::release::{self, CHECKSUMS};
+use clientwall_template::template::read_dir_files;
 
 fn releases() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("releases")
@@ -51,7 +51,7 @@ fn every_release_matches_its_recorded_checksum() {
 
 #[test]
 fn every_release_states_its_own_version() {
-    let catalog = scaffold::Catalog::embedded();
+    let catalog = clientwall_template::Catalog::embedded();
     for version in release_dirs() {
         let template = catalog.template(&version).unwrap();
         assert!(
@@ -68,19 +68,20 @@ fn every_release_states_its_own_version() {
 /// version.
 #[test]
 fn the_current_template_is_released_at_its_version() {
-    let current = scaffold::current_version();
+    let current = clientwall_template::current_version();
     let dir = releases().join(current);
     assert!(
         dir.is_dir(),
         "template/ is at version {current}, which is not released: run `cargo xtask release-template {current}`"
     );
-    let catalog = scaffold::Catalog::embedded();
+    let catalog = clientwall_template::Catalog::embedded();
     let template = catalog.current().unwrap();
-    let released = scaffold::Template::from_dir(&dir).unwrap();
+    let released = clientwall_template::Template::from_dir(&dir).unwrap();
     let locked = &template.declaration().locked;
     assert!(!locked.is_empty());
     for database in ["sqlite", "postgres"] {
-        let vars = scaffold::Variables::new("acme", None, None, Some(database.into())).unwrap();
+        let vars =
+            clientwall_template::Variables::new("acme", None, None, Some(database.into())).unwrap();
         let keep = |p: &str| locked.contains_key(p);
         let ours = template.render_where(&vars, keep).unwrap();
         let theirs = released.render_where(&vars, keep).unwrap();
@@ -100,7 +101,7 @@ fn the_current_template_is_released_at_its_version() {
 /// The template's README lists exactly the files its declaration locks.
 #[test]
 fn the_template_readme_lists_the_locked_files() {
-    let template = scaffold::Catalog::embedded().current().unwrap();
+    let template = clientwall_template::Catalog::embedded().current().unwrap();
     let readme = template
         .raw_files()
         .iter()

@@ -527,7 +527,7 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
 
 /// `cargo xtask release-template VERSION`.
 fn release_template(repo: &Utf8Path, version: &str) -> Result<()> {
-    let released = clientwall::scaffold::release::release(
+    let released = clientwall::clientwall_template::release::release(
         &repo.join("template/client"),
         &repo.join("template/releases"),
         version,
@@ -546,10 +546,10 @@ fn release_template(repo: &Utf8Path, version: &str) -> Result<()> {
 
 /// The fixture releases and a workspace of `clients` clients generated at their base version.
 fn upgrade_workspace(scratch: &Utf8Path, clients: usize) -> Result<(Utf8PathBuf, Utf8PathBuf)> {
-    use clientwall::scaffold::{self, fixture};
+    use clientwall::clientwall_template::{self, fixture};
     let releases = scratch.join("p7-releases");
     fixture::write_releases(&releases)?;
-    let catalog = scaffold::Catalog::from_dir(&releases)?;
+    let catalog = clientwall_template::Catalog::from_dir(&releases)?;
     let root = scratch.join("p7");
     std::fs::create_dir_all(&root)?;
     std::fs::write(
@@ -557,9 +557,9 @@ fn upgrade_workspace(scratch: &Utf8Path, clients: usize) -> Result<(Utf8PathBuf,
         "[workspace]\nresolver = \"2\"\nmembers = [\"clients/*\"]\n\n[workspace.metadata.clientwall]\nclients = [\"clients/*\"]\n",
     )?;
     for i in 0..clients {
-        let vars = scaffold::Variables::new(&format!("c{i}"), None, None, None)?;
+        let vars = clientwall_template::Variables::new(&format!("c{i}"), None, None, None)?;
         let dir = root.join(format!("clients/c{i}"));
-        for file in scaffold::client_files_at(&catalog, fixture::BASE, &vars, false)? {
+        for file in clientwall_template::client_files_at(&catalog, fixture::BASE, &vars, false)? {
             let path = dir.join(&file.path);
             std::fs::create_dir_all(path.parent().context("a parent")?)?;
             std::fs::write(&path, &file.contents)?;

@@ -5,8 +5,8 @@
 //! clientwall's template did not make) is "not applicable", never met.
 
 use super::{Attestation, scopes};
-use clientwall_check::classify::Kind;
-use clientwall_check::rules::RuleCode;
+use clientwall_lint::classify::Kind;
+use clientwall_lint::rules::RuleCode;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,12 +6,12 @@
 //! slip past it as `&amp;`-escaped text.
 
 use super::{Attestation, OffboardedAttestation, Verdict};
-use clientwall_check::classify::Kind;
-use clientwall_check::rules::RuleCode;
+use clientwall_lint::classify::Kind;
+use clientwall_lint::rules::RuleCode;
 
 /// `text` redacted, then escaped for HTML text and attribute values.
 pub fn escape(text: &str) -> String {
-    let text = clientwall_check::redact::text(text);
+    let text = clientwall_lint::redact::text(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -44,7 +44,7 @@ pub fn read(database: Option<&Database>) -> Reconciliation {
 
 /// Where the record of a database at `location` (absolute or under `~/`) is.
 fn record_path(location: &str) -> Option<PathBuf> {
-    let database = PathBuf::from(clientwall_check::rules::shared_database::normalize_db_path(
+    let database = PathBuf::from(clientwall_lint::rules::shared_database::normalize_db_path(
         location,
     ));
     if !database.is_absolute() {

@@ -28,7 +28,7 @@ mod tests {
     /// query of the template reads what it grants.
     #[test]
     fn table_matches_the_template_queries() {
-        let current = scaffold::Catalog::embedded().current().unwrap();
+        let current = clientwall_template::Catalog::embedded().current().unwrap();
         let read = |f: &str| {
             let path = format!("src/{f}");
             let (_, bytes) = current

@@ -12,8 +12,8 @@
 
 use super::{DrawnEdge, MapContent};
 use cargo_metadata::DependencyKind;
-use clientwall_check::classify::Kind;
-use clientwall_check::graph::kind_name;
+use clientwall_lint::classify::Kind;
+use clientwall_lint::graph::kind_name;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -575,8 +575,8 @@ fn too_large(content: &MapContent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clientwall_check::graph::{CrateGraph, Node};
-    use clientwall_check::source::PackageSource;
+    use clientwall_lint::graph::{CrateGraph, Node};
+    use clientwall_lint::source::PackageSource;
 
     fn graph(clients: usize, crates_each: usize) -> CrateGraph {
         let mut graph = CrateGraph::default();

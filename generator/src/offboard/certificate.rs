@@ -1,8 +1,8 @@
 //! The deletion certificate, made from the journal alone: a resumed run writes the same one.
 
 use super::journal::Journal;
-use clientwall_check::client_toml::env_prefix;
-use clientwall_check::offboarded::{
+use clientwall_lint::client_toml::env_prefix;
+use clientwall_lint::offboarded::{
     Certificate, CheckResult, FORMAT, Revocation, RevocationOutcome,
 };
 

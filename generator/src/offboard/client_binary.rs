@@ -7,7 +7,7 @@
 //! set (its JSON says which), anything else a failure (its message on stderr).
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::offboarded::{ExportedTable, Removed, TableRows};
+use clientwall_lint::offboarded::{ExportedTable, Removed, TableRows};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};

@@ -7,7 +7,7 @@ use super::client_binary::DestroyReport;
 use crate::error::{Error, Result};
 use crate::transaction::replace_atomically;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::offboarded::{CheckResult, CodeRemoval, DataDeletion, Export, Revocation};
+use clientwall_lint::offboarded::{CheckResult, CodeRemoval, DataDeletion, Export, Revocation};
 use serde::{Deserialize, Serialize};
 
 pub const JOURNAL_FILE: &str = ".offboard.journal";

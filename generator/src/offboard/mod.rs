@@ -8,7 +8,7 @@
 //! and its access, so `revoke`, `export` and `destroy` are commands of its own binary
 //! ([`client_binary`]); the rest happens here: the check engine for the refusal and the final
 //! check, toml_edit for the root manifest ([`unregister`]), and the certificate
-//! ([`clientwall_check::offboarded`]). Without `--yes` nothing is touched: [`preview`] only
+//! ([`clientwall_lint::offboarded`]). Without `--yes` nothing is touched: [`preview`] only
 //! plans.
 
 pub mod client_binary;

@@ -8,10 +8,10 @@ use super::unregister;
 use crate::error::{Error, Result};
 use crate::existing;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::check::{CheckOptions, Checked};
-use clientwall_check::client_toml::{ClientToml, env_prefix};
-use clientwall_check::config::Config;
-use clientwall_check::manifest::Manifest;
+use clientwall_lint::check::{CheckOptions, Checked};
+use clientwall_lint::client_toml::{ClientToml, env_prefix};
+use clientwall_lint::config::Config;
+use clientwall_lint::manifest::Manifest;
 use std::path::Path;
 
 /// What `offboard` will do.
@@ -115,7 +115,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
     let manifest_path = root.join("Cargo.toml");
     let checked = {
         let _locks = LockFiles::save(root);
-        clientwall_check::check::run_detailed(&CheckOptions {
+        clientwall_lint::check::run_detailed(&CheckOptions {
             manifest_path: Some(manifest_path.clone()),
             ..CheckOptions::default()
         })
@@ -191,7 +191,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         }
         None => None,
     };
-    let commit = clientwall_check::git::commit(root.as_std_path()).map_err(Error::Policy)?;
+    let commit = clientwall_lint::git::commit(root.as_std_path()).map_err(Error::Policy)?;
     Ok(Plan {
         root: root.to_owned(),
         client: client.clone(),
@@ -212,7 +212,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         glob_left_empty,
         commit_note: commit
             .is_none()
-            .then(|| clientwall_check::git::no_commit_reason(root.as_std_path()).to_owned()),
+            .then(|| clientwall_lint::git::no_commit_reason(root.as_std_path()).to_owned()),
         commit,
         violations_now: checked.report.violations.len(),
         crate_dir,
@@ -221,7 +221,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
 
 /// No client of that name: say so, and say when it was offboarded already.
 fn not_a_client(root: &Utf8Path, checked: &Checked, client: &str) -> Error {
-    let certificates = clientwall_check::offboarded::load_all(root)
+    let certificates = clientwall_lint::offboarded::load_all(root)
         .unwrap_or_default()
         .into_iter()
         .filter(|s| s.certificate.client == client)
@@ -280,7 +280,7 @@ fn dependents(checked: &Checked, client_dir: &Path, root: &Utf8Path) -> Result<V
             "`{}` depends on `{}` ({}, {}:{}); remove that dependency first",
             from.name,
             graph.nodes[edge.to].name,
-            clientwall_check::graph::kind_name(edge.kind),
+            clientwall_lint::graph::kind_name(edge.kind),
             location.relative_file(root),
             location.line
         );
@@ -419,7 +419,7 @@ impl LockFiles {
         let mut paths = vec![root.join("Cargo.lock")];
         if let Ok(manifest) = Manifest::load(&root.join("Cargo.toml"))
             && let Ok(config) = Config::from_manifest(&manifest)
-            && let Ok(dirs) = clientwall_check::workspace::client_dirs(root, &config)
+            && let Ok(dirs) = clientwall_lint::workspace::client_dirs(root, &config)
         {
             paths.extend(dirs.iter().map(|m| m.with_file_name("Cargo.lock")));
         }

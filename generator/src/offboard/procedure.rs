@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::existing;
 use crate::transaction::{Lock, replace_atomically};
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::check::CheckOptions;
-use clientwall_check::offboarded::{
+use clientwall_lint::check::CheckOptions;
+use clientwall_lint::offboarded::{
     self, Certificate, CheckResult, CodeRemoval, DataDeletion, Export, Removed, Revocation,
     RevocationOutcome,
 };
@@ -318,13 +318,13 @@ impl Context<'_> {
         journal.begin(Step::Check, &self.root)?;
         abort_point(Step::Check, "before");
         self.say("check: `cargo clientwall check` on what remains");
-        let result = match clientwall_check::run(&CheckOptions {
+        let result = match clientwall_lint::run(&CheckOptions {
             manifest_path: Some(self.root.join("Cargo.toml")),
             ..CheckOptions::default()
         }) {
             Ok(report) => {
                 if !report.violations.is_empty() {
-                    self.say(&clientwall_check::report::human::render(&report, false));
+                    self.say(&clientwall_lint::report::human::render(&report, false));
                 }
                 CheckResult {
                     ran: true,
@@ -334,7 +334,7 @@ impl Context<'_> {
                 }
             }
             // The last client is gone: a check finds nothing left to check.
-            Err(clientwall_check::Error::NoClients { .. }) => CheckResult {
+            Err(clientwall_lint::Error::NoClients { .. }) => CheckResult {
                 ran: false,
                 passed: false,
                 violations: 0,
@@ -352,7 +352,7 @@ impl Context<'_> {
                         Step::Check,
                         format!(
                             "the check failed to run: {}",
-                            clientwall_check::report::error::message(&err)
+                            clientwall_lint::report::error::message(&err)
                         ),
                     ));
                 }

@@ -5,7 +5,7 @@ use super::client_binary::{ClientBinary, DestroyReport};
 use super::journal::{Journal, Step};
 use super::plan::{Plan, Preview};
 use super::procedure::Outcome;
-use clientwall_check::offboarded::RevocationOutcome;
+use clientwall_lint::offboarded::RevocationOutcome;
 
 /// The preview, as `offboard` without `--yes` prints it.
 pub fn render_preview(preview: &Preview) -> String {

@@ -14,12 +14,12 @@ pub mod plan;
 
 use crate::error::{Error, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_check::check::CheckOptions;
-use clientwall_check::layout::Layout;
-use clientwall_check::workspace::Workspace;
+use clientwall_lint::check::CheckOptions;
+use clientwall_lint::layout::Layout;
+use clientwall_lint::workspace::Workspace;
+use clientwall_template::Catalog;
+use clientwall_template::record::Origin;
 use plan::ClientPlan;
-use scaffold::Catalog;
-use scaffold::record::Origin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -120,7 +120,7 @@ pub fn run(options: &Options) -> Result<Report> {
     for name in &options.clients {
         if layout.client(name).is_none() {
             let known: Vec<&str> = layout.clients.iter().map(|a| a.name.as_str()).collect();
-            let hint = match clientwall_check::suggest::did_you_mean(name, known.iter().copied()) {
+            let hint = match clientwall_lint::suggest::did_you_mean(name, known.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("clients: {}", known.join(", ")),
             };
@@ -193,7 +193,7 @@ fn inspect(
         plan: None,
         recovered: None,
     };
-    let client = match scaffold::client::read(dir, catalog, legacy) {
+    let client = match clientwall_template::client::read(dir, catalog, legacy) {
         Ok(Some(client)) => client,
         Ok(None) => {
             outcome.status = Status::Skipped("not generated from the template".into());
@@ -293,7 +293,7 @@ fn write(root: &Utf8Path, outcomes: &mut [ClientOutcome], allow_dirty: bool) {
             }
             Err(e) => Status::Refused(format!(
                 "{}; nothing of it was written",
-                clientwall_check::report::error::message(&e)
+                clientwall_lint::report::error::message(&e)
             )),
         };
     }
@@ -309,7 +309,7 @@ fn post_check(root: &Utf8Path, outcomes: &[ClientOutcome], options: &Options) ->
         return None;
     }
     Some(
-        match clientwall_check::run(&CheckOptions {
+        match clientwall_lint::run(&CheckOptions {
             manifest_path: Some(root.join("Cargo.toml")),
             clients: upgraded,
             templates: options.templates.clone(),
@@ -318,9 +318,9 @@ fn post_check(root: &Utf8Path, outcomes: &[ClientOutcome], options: &Options) ->
             Ok(report) if report.passed() => PostCheck::Passed(report.summary.line()),
             Ok(report) => PostCheck::Violations(
                 report.summary.violations,
-                clientwall_check::report::human::render(&report, false),
+                clientwall_lint::report::human::render(&report, false),
             ),
-            Err(e) => PostCheck::Failed(clientwall_check::report::error::message(&e)),
+            Err(e) => PostCheck::Failed(clientwall_lint::report::error::message(&e)),
         },
     )
 }

@@ -2,11 +2,11 @@
 //! what happened to it, and the new record.
 
 use camino::Utf8Path;
-use scaffold::client::TemplateClient;
-use scaffold::merge::{self, Labels, Merged};
-use scaffold::migrations::Files;
-use scaffold::record::{FileKind, Origin, Record};
-use scaffold::{Catalog, RenderedFile, Template, template};
+use clientwall_template::client::TemplateClient;
+use clientwall_template::merge::{self, Labels, Merged};
+use clientwall_template::migrations::Files;
+use clientwall_template::record::{FileKind, Origin, Record};
+use clientwall_template::{Catalog, RenderedFile, Template, template};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What an upgrade does (or did) to one file.
@@ -310,10 +310,13 @@ pub fn plan(
         files,
     };
     let text = record.to_toml().into_bytes();
-    if read(dir, scaffold::record::FILE_NAME)?.as_ref() != Some(&text) {
-        writes.insert(scaffold::record::FILE_NAME.to_owned(), Some(text));
+    if read(dir, clientwall_template::record::FILE_NAME)?.as_ref() != Some(&text) {
+        writes.insert(
+            clientwall_template::record::FILE_NAME.to_owned(),
+            Some(text),
+        );
         changes.push(FileChange {
-            path: scaffold::record::FILE_NAME.to_owned(),
+            path: clientwall_template::record::FILE_NAME.to_owned(),
             renamed_from: None,
             action: Action::Record,
         });

@@ -5,10 +5,10 @@ use crate::error::Result;
 use crate::layout::Layout;
 use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
-use scaffold::Catalog;
-use scaffold::client::{self, TemplateClient};
-use scaffold::drift::{self, Problem};
-use scaffold::record::Origin;
+use clientwall_template::Catalog;
+use clientwall_template::client::{self, TemplateClient};
+use clientwall_template::drift::{self, Problem};
+use clientwall_template::record::Origin;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::TemplateDrift,
@@ -120,7 +120,7 @@ fn violation(
             "edited",
         ),
         Problem::Missing => (
-            Location::start_of(&dir.join(scaffold::record::FILE_NAME)),
+            Location::start_of(&dir.join(clientwall_template::record::FILE_NAME)),
             format!("client `{name}`'s locked file `{shown}` is missing"),
             format!("{because}restore it with `cargo clientwall upgrade {name}`"),
             "missing",
