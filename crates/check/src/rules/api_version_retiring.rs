@@ -1,7 +1,7 @@
 //! `api-version-retiring`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::client_toml::ClientToml;
+use super::{ConfigContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
 use crate::date::Date;
 
 /// How long before the end of support the rule warns.
@@ -12,6 +12,8 @@ pub const SUPPORT_MONTHS: u8 = 12;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::ApiVersionRetiring,
+    level: Level::Error,
+    pass: Pass::ClientConfig(check),
     summary: "a client's pinned Shopify `api_version` is within 90 days of its end of support (warning) or past it (error)",
     doc: r#"## What it does
 Reads `[shopify] api_version` in each client's `client.toml` (`YYYY-MM`) and computes the
@@ -100,8 +102,10 @@ impl std::fmt::Display for ApiVersion {
     }
 }
 
-pub fn check(configs: &[ClientToml], today: Date) -> Vec<Violation> {
-    configs
+pub fn check(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    let today = ctx.today;
+    Ok(ctx
+        .selected
         .iter()
         .filter_map(|config| {
             let pinned = config.api_version.as_ref()?;
@@ -141,7 +145,7 @@ pub fn check(configs: &[ClientToml], today: Date) -> Vec<Violation> {
                 show_source: true,
             })
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `role-override`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
+use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::classify::Kind;
 use crate::config::{Config, Role};
 use crate::error::Result;
@@ -11,6 +11,8 @@ use serde::Serialize;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::RoleOverride,
+    level: Level::Error,
+    pass: Pass::Graph(check),
     summary: "a crate under a client glob declares itself `shared` or `credential-helper`",
     doc: r#"## What it does
 Fails for every crate in a directory the `clients` globs match whose own manifest says
@@ -54,7 +56,8 @@ fn role_name(role: Role) -> Option<(&'static str, Kind)> {
 
 /// A finding for every crate the client globs match that declares itself no client. Each
 /// carries the `(crate, role)` an `allow` entry must name to excuse it.
-pub fn check(config: &Config, client_manifests: &[ClientManifest]) -> Result<Vec<Violation>> {
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
+    let (config, client_manifests) = (ctx.config, ctx.client_manifests);
     let globs = config
         .client_globs_written
         .iter()
