@@ -18,7 +18,7 @@ use crate::classify::Kind;
 use crate::client_toml::ClientToml;
 use crate::error::{Error, Result};
 use crate::offboarded;
-use crate::rules::{self, RULES, RuleCode, Subject, format_path};
+use crate::rules::{self, Pass, RULES, RuleCode, Subject, format_path};
 use crate::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -397,14 +397,6 @@ pub struct RuleResult {
     pub findings: Vec<String>,
 }
 
-/// The rules that read a client's `client.toml`: without one they do not apply.
-const CLIENT_TOML_RULES: [RuleCode; 4] = [
-    RuleCode::WriteScopeRequested,
-    RuleCode::TokenLifetimeTooLong,
-    RuleCode::ApiVersionRetiring,
-    RuleCode::SharedDatabase,
-];
-
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
     // The whole history is read when there is one to read; the attestation says if it was not.
@@ -492,7 +484,8 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                     }
                 })
                 .collect();
-            let applicable = if CLIENT_TOML_RULES.contains(&rule.code) {
+            // The rules that read a client's `client.toml`: without one they do not apply.
+            let applicable = if matches!(rule.pass, Pass::ClientConfig(_)) {
                 config.is_some()
             } else if rule.code == RuleCode::TemplateDrift {
                 from_template

@@ -162,7 +162,9 @@ fn driver() -> Driver {
                     text: rule.doc.to_owned(),
                     markdown: Some(rule.doc.to_owned()),
                 },
-                default_configuration: Configuration { level: "error" },
+                default_configuration: Configuration {
+                    level: rule.level.as_str(),
+                },
             })
             .collect(),
     }

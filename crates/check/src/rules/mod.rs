@@ -543,3 +543,43 @@ pub fn reach_violations(
     }
     Ok(violations)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// A rule is one file in `rules/`, named after its code, and one line of the table: a file
+    /// the table does not name is never compiled, so it would be a rule that never runs.
+    #[test]
+    fn every_rule_file_is_in_the_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let files: BTreeSet<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+            .filter_map(|path| Some(path.file_stem()?.to_str()?.to_owned()))
+            .filter(|stem| stem != "mod")
+            .collect();
+        assert!(files.len() > 10, "only {files:?} in {}", dir.display());
+        let registered: BTreeSet<String> = RULES
+            .iter()
+            .map(|rule| rule.code.as_str().replace('-', "_"))
+            .collect();
+        let unregistered: Vec<_> = files.difference(&registered).collect();
+        let missing: Vec<_> = registered.difference(&files).collect();
+        assert!(
+            unregistered.is_empty() && missing.is_empty(),
+            "rule files not in the table of rules/mod.rs: {unregistered:?}; \
+             rules whose file is not named after their code: {missing:?}"
+        );
+    }
+
+    /// Each line's module declares its own code (the table's order is the code's order, which is
+    /// the report order).
+    #[test]
+    fn every_rule_declares_the_code_of_its_line() {
+        let table: Vec<RuleCode> = RULES.iter().map(|rule| rule.code).collect();
+        assert_eq!(table, RuleCode::ALL);
+    }
+}
