@@ -19,7 +19,7 @@
 
 use crate::error::Result;
 use crate::manifest::Manifest;
-use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
+use crate::scan::references::{LINK_KINDS, Reading, Reference, Via, normalize, resolve};
 use camino::Utf8Path;
 use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
@@ -305,9 +305,6 @@ fn collect(
     found.append(&mut out);
     found.append(&mut nested);
 }
-
-/// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
-pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
 
 /// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `--sysroot PATH`,
 /// `-C linker=PATH`, `-C profile-use=PATH`, `-C link-arg(s)=..` (each word that looks like a

@@ -128,8 +128,8 @@ impl Manifest {
                 entries.iter().find_map(|entry| {
                     let path = entry.get("path")?;
                     let written = path.as_str()?;
-                    let same_path = crate::scan::references::normalize(&dir.join(written))
-                        == crate::scan::references::normalize(src_path);
+                    let same_path = crate::location::normalize(&dir.join(written))
+                        == crate::location::normalize(src_path);
                     let same_name = entry.get("name").and_then(Item::as_str) == Some(name);
                     if !(same_path || same_name) {
                         return None;

@@ -27,21 +27,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+pub use crate::layout::Landing;
 pub use read::MAX_FILE_BYTES;
 pub use rust::REFERENCE_HINT_SOURCE;
 pub use select::TargetDirs;
-
-/// Where something outside a client's directory lands.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "in", content = "client", rename_all = "kebab-case")]
-pub enum Landing {
-    /// Inside another client's directory.
-    Client(String),
-    /// Elsewhere in the workspace (shared crates, the root).
-    Shared,
-    /// Outside the workspace.
-    Outside,
-}
 
 /// Whose file a reference is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
