@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
 
 /// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
-pub fn is_config_file(path: &Path) -> bool {
+pub(crate) fn is_config_file(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == "config.toml" || n == "config")
         && path
@@ -37,7 +37,7 @@ pub fn is_config_file(path: &Path) -> bool {
 /// The paths in the configuration file `file` (contents `text`) that leave `home_dir`, for a
 /// workspace rooted at `workspace_root`. Spans are in `text`; a path found in an included file
 /// is located at the `include` entry.
-pub fn references(
+pub(crate) fn references(
     file: &Utf8Path,
     text: &str,
     home_dir: &Path,

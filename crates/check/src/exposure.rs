@@ -122,7 +122,7 @@ impl<'a> Exposure<'a> {
 }
 
 /// `acme`, `globex` and 3 more: a list of names for a message, at most `shown` of them.
-pub fn name_list(names: &[String], shown: usize) -> String {
+pub(crate) fn name_list(names: &[String], shown: usize) -> String {
     let quoted: Vec<String> = names.iter().take(shown).map(|n| format!("`{n}`")).collect();
     let mut text = quoted.join(", ");
     if names.len() > shown {

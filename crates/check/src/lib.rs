@@ -6,7 +6,7 @@
 //! formatters in [`report`] print.
 
 pub mod attest;
-pub mod cargo_config;
+pub(crate) mod cargo_config;
 pub mod check;
 pub mod classify;
 pub mod client_toml;
@@ -15,7 +15,7 @@ pub mod date;
 pub mod discover;
 pub mod error;
 pub mod exit_codes;
-pub mod exposure;
+pub(crate) mod exposure;
 pub mod flycheck;
 pub mod git;
 pub mod graph;
@@ -32,11 +32,11 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod signing;
-pub mod source;
-pub mod staged;
+pub(crate) mod source;
+pub(crate) mod staged;
 pub mod suggest;
-pub mod targets;
-pub mod watch;
+pub(crate) mod targets;
+pub(crate) mod watch;
 pub mod workspace;
 
 pub use check::{CheckOptions, FileSelection, run};

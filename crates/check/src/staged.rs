@@ -29,7 +29,7 @@ pub enum Staged {
 
 /// The staged content of `files` (absolute paths below `dir`), by path. A path with no
 /// stage-0 entry in the index (deleted, or in a merge conflict) is absent.
-pub fn read(dir: &Path, files: &[PathBuf]) -> Result<HashMap<PathBuf, Staged>> {
+pub(crate) fn read(dir: &Path, files: &[PathBuf]) -> Result<HashMap<PathBuf, Staged>> {
     if files.is_empty() {
         return Ok(HashMap::new());
     }
@@ -231,7 +231,7 @@ fn cat_blobs(dir: &Path, entries: &[&Entry]) -> Result<Vec<Contents>> {
 /// exactly the files the commit will contain. When a manifest or lock file is staged, cargo
 /// is asked about this tree, so the graph rules judge the staged manifests, not the working
 /// tree's.
-pub struct IndexTree {
+pub(crate) struct IndexTree {
     _dir: tempfile::TempDir,
     /// The workspace root inside the tree (the workspace may be a subdirectory of the
     /// repository).
@@ -241,7 +241,7 @@ pub struct IndexTree {
 impl IndexTree {
     /// Write every stage-0 entry of the index of the repository holding `root` (one
     /// `git checkout-index`; symlinks as symlinks, submodules not at all).
-    pub fn write(root: &Path) -> Result<IndexTree> {
+    pub(crate) fn write(root: &Path) -> Result<IndexTree> {
         let dir = tempfile::Builder::new()
             .prefix("clientwall-index-")
             .tempdir()

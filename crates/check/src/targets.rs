@@ -18,7 +18,11 @@ use std::collections::{HashMap, HashSet};
 /// A finding for every target of a client's local crate whose source file lies outside the
 /// client (but inside the workspace), and of a shared crate whose source file lies in a
 /// client, located at the manifest key that names it.
-pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<Vec<Finding>> {
+pub(crate) fn findings(
+    loaded: &Loaded,
+    graph: &CrateGraph,
+    layout: &Layout,
+) -> Result<Vec<Finding>> {
     let owners: HashMap<&str, &str> = graph
         .nodes
         .iter()
