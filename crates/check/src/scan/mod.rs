@@ -18,7 +18,7 @@ pub mod select;
 
 use crate::error::{Error, IoAction, Result};
 use crate::layout::{Area, CrateOf, Layout};
-use crate::location::Location;
+use crate::location::{Location, resolve};
 use crate::staged::Staged;
 use camino::Utf8PathBuf;
 use references::Reference;
@@ -577,12 +577,6 @@ fn push_reference(
             landing,
         });
     }
-}
-
-/// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
-fn resolve(path: &Path) -> PathBuf {
-    let normal = references::normalize(path);
-    normal.canonicalize().unwrap_or(normal)
 }
 
 /// The path as reports show it; a name that is not UTF-8 is shown by its lossy form rather
