@@ -18,7 +18,7 @@ use clientwall_lint::classify::Kind;
 use clientwall_lint::client_toml::ClientToml;
 use clientwall_lint::error::{Error, Result};
 use clientwall_lint::offboarded;
-use clientwall_lint::rules::{self, RULES, RuleCode, Subject, format_path};
+use clientwall_lint::rules::{self, Pass, RULES, RuleCode, Subject, format_path};
 use clientwall_lint::source::PackageSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -398,14 +398,6 @@ pub struct RuleResult {
     pub findings: Vec<String>,
 }
 
-/// The rules that read a client's `client.toml`: without one they do not apply.
-const CLIENT_TOML_RULES: [RuleCode; 4] = [
-    RuleCode::WriteScopeRequested,
-    RuleCode::TokenLifetimeTooLong,
-    RuleCode::ApiVersionRetiring,
-    RuleCode::SharedDatabase,
-];
-
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
     // The whole history is read when there is one to read; the attestation says if it was not.
@@ -495,7 +487,8 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
                     }
                 })
                 .collect();
-            let applicable = if CLIENT_TOML_RULES.contains(&rule.code) {
+            // The rules that read a client's `client.toml`: without one they do not apply.
+            let applicable = if matches!(rule.pass, Pass::ClientConfig(_)) {
                 config.is_some()
             } else if rule.code == RuleCode::TemplateDrift {
                 from_template

@@ -175,6 +175,7 @@ fn unreadable_member_manifest_during_location_fails_closed() {
         config: &loaded.config,
         graph: &graph,
         reaches: &reaches,
+        client_manifests: &loaded.client_manifests,
         manifests: Default::default(),
     };
     let found = client_depends_on_client::check(&context()).expect("the fixture locates");

@@ -7,24 +7,27 @@
 //! files, for pre-commit) scans only the given files and runs no cargo at all, unless a
 //! `Cargo.toml` or `Cargo.lock` is among them, in which case the graph rules run too.
 
-use crate::classify;
-use crate::client_toml::{self, ClientToml};
-use crate::config::{AllowEntry, Config};
-use crate::date::Date;
-use crate::discover::{self, Loaded};
 use crate::error::{Error, IoAction, Result};
-use crate::exposure::Exposure;
-use crate::git;
-use crate::graph::CrateGraph;
-use crate::history::{self, HistoryScan, HistorySecret};
-use crate::layout::Layout;
-use crate::offboarded;
+use crate::input::client_toml::{self, ClientToml};
+use crate::input::config::{AllowEntry, Config};
+use crate::input::discover::{self, Loaded};
+use crate::input::git;
+use crate::input::history::{self, HistoryScan, HistorySecret};
+use crate::input::offboarded;
+use crate::input::suggest;
+use crate::input::workspace;
+use crate::model::classify;
+use crate::model::date::Date;
+use crate::model::exposure::Exposure;
+use crate::model::graph::CrateGraph;
+use crate::model::layout::Layout;
+use crate::model::targets;
 use crate::report::{Report, Share, Summary};
-use crate::rules::{self, GraphContext, Subject, Violation};
+use crate::rules::{
+    self, ConfigContext, DriftContext, FilesContext, GraphContext, PolicyContext, Subject,
+    Violation,
+};
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
-use crate::suggest;
-use crate::targets;
-use crate::workspace;
 use camino::Utf8PathBuf;
 use clientwall_template::Catalog;
 use std::collections::BTreeSet;
@@ -158,17 +161,17 @@ pub fn run_detailed(options: &CheckOptions) -> Result<Checked> {
     // whole tree and the whole history, for every client.
     let judges_secret_entries =
         options.history == Some(history::Range::All) && selection.is_everything();
-    if let Some(used) = &run.allow_used {
-        run.violations.extend(rules::stale_allow::check(
-            &run.config.allow,
-            used,
-            options.today,
-            |entry| match entry.is_secret_entry() {
-                true => judges_secret_entries,
-                false => selection.owns_allow(&entry.from, &entry.to),
-            },
-        ));
-    }
+    run.violations.extend(rules::policy_pass(&PolicyContext {
+        config: &run.config,
+        used: run.allow_used.as_deref(),
+        today: options.today,
+        judges: &|entry| match entry.is_secret_entry() {
+            true => judges_secret_entries,
+            false => selection.owns_allow(&entry.from, &entry.to),
+        },
+        unmatched_globs: &run.unmatched_globs,
+        reports: &|v| selection.reports(v),
+    })?);
     sort(&mut run.violations);
     let summary = Summary {
         workspaces: run.workspaces,
@@ -201,6 +204,8 @@ struct Run {
     violations: Vec<Violation>,
     /// Which `allow` entries excused something; `None` when the graph rules did not run.
     allow_used: Option<Vec<bool>>,
+    /// The `clients` globs that match no directory (full runs).
+    unmatched_globs: Vec<usize>,
     /// The clients this run checks, of all the workspace's clients.
     selection: Selection,
     workspaces: usize,
@@ -321,11 +326,6 @@ fn full(options: &CheckOptions) -> Result<Run> {
         },
         options.today,
     )?;
-    let mut violations = violations;
-    violations.extend(rules::stale_allow::check_client_globs(
-        &loaded.config,
-        &loaded.unmatched_globs,
-    ));
     if files.scan.tracked.is_none() {
         files
             .notes
@@ -355,6 +355,7 @@ fn full(options: &CheckOptions) -> Result<Run> {
         config: loaded.config,
         violations,
         allow_used: used,
+        unmatched_globs: loaded.unmatched_globs.clone(),
         workspaces: loaded.workspaces.len(),
         crates: graph.nodes.len(),
         scan: files.scan,
@@ -428,8 +429,11 @@ fn file_part(
     let selection = Selection::new(options, &layout)?;
     let catalog = catalog(options);
     let drift = || {
-        rules::template_drift::check(&layout, catalog, config.template.is_some(), |name| {
-            selection.owns(name)
+        rules::drift_pass(&DriftContext {
+            layout: &layout,
+            catalog,
+            custom_template: config.template.is_some(),
+            selected: &|name| selection.owns(name),
         })
     };
     let scan = || {
@@ -546,7 +550,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool
     };
     // A hook checks what the commit will contain: the staged content, not the working tree.
     let staged = match selection {
-        FileSelection::Staged => Some(crate::staged::read(root.as_std_path(), &files)?),
+        FileSelection::Staged => Some(crate::input::staged::read(root.as_std_path(), &files)?),
         _ => None,
     };
     let staged_run = staged.is_some();
@@ -575,12 +579,12 @@ fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool
     let drift = if owners.is_empty() {
         Vec::new()
     } else {
-        rules::template_drift::check(
+        rules::drift_pass(&DriftContext {
             layout,
-            catalog(options),
-            config.template.is_some(),
-            |name| owners.contains(name) && selection.owns(name),
-        )?
+            catalog: catalog(options),
+            custom_template: config.template.is_some(),
+            selected: &|name| owners.contains(name) && selection.owns(name),
+        })?
     };
     let (violations, allow_used) = run_rules(
         Evidence {
@@ -623,6 +627,7 @@ fn incremental(options: &CheckOptions, selection: &FileSelection, in_index: bool
         config,
         violations,
         allow_used,
+        unmatched_globs: Vec::new(),
         workspaces,
         crates,
         scan,
@@ -641,7 +646,7 @@ fn staged_manifests(
     root: &camino::Utf8Path,
     files: &[PathBuf],
 ) -> Result<Run> {
-    let tree = crate::staged::IndexTree::write(root.as_std_path())?;
+    let tree = crate::input::staged::IndexTree::write(root.as_std_path())?;
     let not_utf8 = |path: &std::path::Path| Error::Layout {
         message: format!("{} is not a UTF-8 path", path.display()),
         help: None,
@@ -793,42 +798,22 @@ impl Drop for LockFiles {
     }
 }
 
-/// The dependency-graph rules (and the target-path check, which reads the same metadata), with
-/// `allow` entries applied; also which entries were used.
+/// The graph pass, with `allow` entries applied; also which entries were used.
 fn graph_rules(
     loaded: &Loaded,
     graph: &CrateGraph,
-    layout: &Layout,
     today: Date,
 ) -> Result<(Vec<Violation>, Vec<bool>)> {
     let reaches = graph.forbidden_reaches();
-    let ctx = GraphContext {
+    let found = rules::graph_pass(&GraphContext {
         root: &loaded.root,
         config: &loaded.config,
         graph,
         reaches: &reaches,
+        client_manifests: &loaded.client_manifests,
         manifests: Default::default(),
-    };
-    let mut found = rules::client_depends_on_client::check(&ctx)?;
-    found.extend(rules::client_reaches_credential_helper::check(&ctx)?);
-    found.extend(rules::shared_depends_on_client::check(&ctx)?);
-    found.extend(rules::role_override::check(
-        &loaded.config,
-        &loaded.client_manifests,
-    )?);
-    let (mut kept, used) = apply_allow(found, &loaded.config.allow, today);
-    let target_findings = targets::findings(loaded, graph, layout)?;
-    kept.extend(rules::cross_client_file_reference::check(
-        &target_findings,
-        layout,
-    ));
-    // A shared crate whose target lies in a client.
-    kept.extend(rules::cross_client_file_reference::check_shared(
-        &target_findings,
-        layout,
-        Some(&Exposure::new(graph, layout)),
-    ));
-    Ok((kept, used))
+    })?;
+    Ok(apply_allow(found, &loaded.config.allow, today))
 }
 
 /// What a run gathered for the rules to read.
@@ -850,7 +835,7 @@ struct Evidence<'a> {
     drift: Vec<Violation>,
 }
 
-/// Every rule over what a run gathered, `allow` entries applied: the one rules pipeline of full
+/// Every pass over what a run gathered, `allow` entries applied: the one rules pipeline of full
 /// and incremental runs. Also which `allow` entries excused something, when the graph rules ran
 /// (only then can an entry be judged stale).
 fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<Vec<bool>>)> {
@@ -867,22 +852,27 @@ fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<
     } = evidence;
     let (mut violations, mut used) = match cargo {
         Some((loaded, graph)) => {
-            let (found, used) = graph_rules(loaded, graph, layout, today)?;
+            let (found, used) = graph_rules(loaded, graph, today)?;
             (found, Some(used))
         }
         None => (Vec::new(), None),
     };
+    // The target paths cargo reports are references too, judged with the scan's.
+    let mut references = match cargo {
+        Some((loaded, graph)) => targets::findings(loaded, graph, layout)?,
+        None => Vec::new(),
+    };
     let exposure = cargo.map(|(_, graph)| Exposure::new(graph, layout));
     let mut excuses = SecretExcuses::new(&config.allow, today);
     let history = history.map(|secrets| excuses.history(secrets));
-    let findings = excuses.current(findings, layout);
-    violations.extend(file_rules(
-        &findings,
+    references.extend(excuses.current(findings, layout));
+    violations.extend(rules::files_pass(&FilesContext {
         layout,
+        findings: &references,
         indexed,
-        exposure.as_ref(),
-        history.as_deref(),
-    ));
+        exposure: exposure.as_ref(),
+        history: history.as_deref(),
+    })?);
     if client_tomls {
         violations.extend(config_rules(layout, selection, today)?);
     }
@@ -893,30 +883,6 @@ fn run_rules(evidence: Evidence, today: Date) -> Result<(Vec<Violation>, Option<
         }
     }
     Ok((violations, used))
-}
-
-/// The rules that read the scanned files, git's index and the history's secrets.
-fn file_rules(
-    findings: &[Finding],
-    layout: &Layout,
-    indexed: &[PathBuf],
-    exposure: Option<&Exposure>,
-    history: Option<&[HistorySecret]>,
-) -> Vec<Violation> {
-    let mut found = rules::cross_client_file_reference::check(findings, layout);
-    found.extend(rules::cross_client_file_reference::check_shared(
-        findings, layout, exposure,
-    ));
-    found.extend(rules::hardcoded_secret::check(
-        findings,
-        &rules::hardcoded_secret::Context {
-            layout,
-            exposure,
-            history,
-        },
-    ));
-    found.extend(rules::env_file_committed::check(indexed, layout));
-    found
 }
 
 /// The `allow` entries that name a secret by `path` (a glob, relative to the workspace root)
@@ -983,34 +949,34 @@ impl<'a> SecretExcuses<'a> {
     }
 }
 
-/// The rules that read the selected clients' `client.toml`. `shared-database` compares each
-/// selected client with every other one, so it reads every client's file, and reports only
-/// about the selected ones; it also compares them with the deletion certificates under
-/// `offboarded/`.
+/// The `client.toml` pass: the selected clients' files, compared with every client's (so a
+/// selected client is compared with every other one) and with the deletion certificates under
+/// `offboarded/`; only the findings about the selected clients are kept.
 fn config_rules(layout: &Layout, selection: &Selection, today: Date) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| {
         ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
     };
     let selected = read(&|name| selection.owns(name))?;
-    let mut found = rules::write_scope_requested::check(&selected);
-    found.extend(rules::token_lifetime_too_long::check(&selected));
-    found.extend(rules::api_version_retiring::check(&selected, today));
-    let everyone = if selection.is_everything() {
-        selected
-    } else {
-        read(&|_| true)?
+    let everyone = match selection.is_everything() {
+        true => None,
+        false => Some(read(&|_| true)?),
     };
     let root = camino::Utf8Path::from_path(&layout.root).ok_or_else(|| Error::Layout {
         message: format!("{} is not a UTF-8 path", layout.root.display()),
         help: None,
     })?;
     let offboarded = offboarded::load_all(root)?;
-    found.extend(
-        rules::shared_database::check(&everyone, layout, &offboarded)
-            .into_iter()
-            .filter(|v| selection.owns(&v.client)),
-    );
-    Ok(found)
+    let found = rules::client_config_pass(&ConfigContext {
+        layout,
+        selected: &selected,
+        everyone: everyone.as_deref().unwrap_or(&selected),
+        offboarded: &offboarded,
+        today,
+    })?;
+    Ok(found
+        .into_iter()
+        .filter(|v| selection.owns(&v.client))
+        .collect())
 }
 
 /// The clients a run checks (`--client`, `--shard`), of all the workspace's clients. Every

@@ -4,13 +4,13 @@
 //! stderr or git's, and any of them can hold a secret (a git URL with a password).
 //! [`crate::report::error`] prints an error the way the command line shows it.
 
-use crate::location::Location;
+use crate::model::location::Location;
 use crate::redact::Redacted;
 use camino::Utf8PathBuf;
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-pub use crate::git::GitError;
 
 /// Why a check could not be completed.
 #[derive(Debug, thiserror::Error)]
@@ -252,3 +252,55 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A git command that failed: its arguments, the directory it ran in, its exit code and what it
+/// wrote to stderr (redacted when the error is made, so no output shows a secret git quoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitError {
+    /// The arguments after `git` (without the `-C` and `-c` options every command gets).
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    /// `None` when git was stopped by a signal.
+    pub status: Option<i32>,
+    pub stderr: String,
+}
+
+impl GitError {
+    pub fn new(
+        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+        dir: &Path,
+        status: Option<i32>,
+        stderr: &str,
+    ) -> GitError {
+        GitError {
+            args: args
+                .into_iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect(),
+            dir: dir.to_owned(),
+            status,
+            stderr: crate::redact::text(stderr.trim()).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let command = format!("git {}", self.args.join(" "));
+        let stderr = match self.stderr.as_str() {
+            "" => match self.status {
+                Some(code) => format!("exit code {code}"),
+                None => "stopped by a signal".to_owned(),
+            },
+            text => text.to_owned(),
+        };
+        let text = format!(
+            "`{}` failed in {}: {stderr}",
+            command.trim_end(),
+            self.dir.display()
+        );
+        f.write_str(&crate::redact::text(&text))
+    }
+}
+
+impl std::error::Error for GitError {}

@@ -1,7 +1,7 @@
 //! What a run reads: the policy and manifests, cargo's configuration, each client's
 //! `client.toml`, git's view of the files and history, and the staged index.
 
-pub mod cargo_config;
+pub(crate) mod cargo_config;
 pub mod client_toml;
 pub mod config;
 pub mod discover;
@@ -11,7 +11,7 @@ pub mod manifest;
 pub mod offboarded;
 pub mod policy_glob;
 pub mod source;
-pub mod staged;
+pub(crate) mod staged;
 pub mod suggest;
-pub mod watch;
+pub(crate) mod watch;
 pub mod workspace;

@@ -15,12 +15,12 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 
-// The stages' modules, also at the crate root (`crate::config`, `clientwall_lint::graph`).
+// The stages' modules, also at the crate root (`crate::input::config`, `clientwall_lint::graph`).
 pub use input::{
-    cargo_config, client_toml, config, discover, git, history, manifest, offboarded, policy_glob,
-    source, staged, suggest, watch, workspace,
+    client_toml, config, discover, git, history, manifest, offboarded, policy_glob, source,
+    suggest, workspace,
 };
-pub use model::{classify, date, exposure, graph, layout, location, targets};
+pub use model::{classify, date, graph, layout, location};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -3,8 +3,8 @@
 
 pub mod classify;
 pub mod date;
-pub mod exposure;
+pub(crate) mod exposure;
 pub mod graph;
 pub mod layout;
 pub mod location;
-pub mod targets;
+pub(crate) mod targets;

@@ -18,14 +18,14 @@
 //! workspace of its own); both are tried.
 
 use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
+use crate::input::manifest::Manifest;
+use crate::scan::references::{LINK_KINDS, Reading, Reference, Via, normalize, resolve};
 use camino::Utf8Path;
 use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
 
 /// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
-pub fn is_config_file(path: &Path) -> bool {
+pub(crate) fn is_config_file(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == "config.toml" || n == "config")
         && path
@@ -37,7 +37,7 @@ pub fn is_config_file(path: &Path) -> bool {
 /// The paths in the configuration file `file` (contents `text`) that leave `home_dir`, for a
 /// workspace rooted at `workspace_root`. Spans are in `text`; a path found in an included file
 /// is located at the `include` entry.
-pub fn references(
+pub(crate) fn references(
     file: &Utf8Path,
     text: &str,
     home_dir: &Path,
@@ -306,9 +306,6 @@ fn collect(
     found.append(&mut nested);
 }
 
-/// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
-pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
-
 /// The paths in rustc flags: `-L [KIND=]PATH`, `--extern NAME=PATH`, `--sysroot PATH`,
 /// `-C linker=PATH`, `-C profile-use=PATH`, `-C link-arg(s)=..` (each word that looks like a
 /// path, `-L` stripped) and `@ARGFILE`.
@@ -507,7 +504,7 @@ PLAIN = "../globex/not-a-path-to-cargo"
                 (
                     r.via.describe(),
                     r.resolved.display().to_string(),
-                    crate::location::line_column(text, r.start).0,
+                    crate::model::location::line_column(text, r.start).0,
                 )
             })
             .collect();

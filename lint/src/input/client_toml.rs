@@ -2,12 +2,12 @@
 //! with spans so findings point at the line. Keys the lint does not use are allowed (the
 //! template may add more); the keys it uses must have the right type.
 
-use crate::config::Problems;
 use crate::error::{ConfigErrors, Error, IoAction, Result};
-use crate::layout::Area;
-use crate::location::Location;
-use crate::manifest::Manifest;
-use crate::rules::api_version_retiring::ApiVersion;
+use crate::input::config::Problems;
+use crate::input::manifest::Manifest;
+use crate::model::date::Date;
+use crate::model::layout::Area;
+use crate::model::location::Location;
 use camino::Utf8PathBuf;
 use toml_edit::Item;
 
@@ -181,5 +181,103 @@ impl Reader<'_> {
             value,
             location: self.location(path, item),
         })
+    }
+}
+
+/// Shopify's guaranteed support of a stable version, in months from its release.
+pub const SUPPORT_MONTHS: u8 = 12;
+
+/// A stable Admin API version: the year and the month of its release (1, 4, 7 or 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiVersion {
+    pub year: i32,
+    pub month: u8,
+}
+
+impl ApiVersion {
+    /// Parse `YYYY-MM` where the month is a quarter's first (01, 04, 07, 10).
+    pub fn parse(text: &str) -> Result<ApiVersion, String> {
+        let wrong = || {
+            format!(
+                "`api_version` must name a stable Shopify API version, `YYYY-MM` with the month 01, 04, 07 or 10 (e.g. `2026-10`), not `{text}`"
+            )
+        };
+        let (year, month) = text.split_once('-').ok_or_else(wrong)?;
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return Err(wrong());
+        }
+        let version = ApiVersion {
+            year: year.parse().map_err(|_| wrong())?,
+            month: month.parse().map_err(|_| wrong())?,
+        };
+        match version.month {
+            1 | 4 | 7 | 10 => Ok(version),
+            _ => Err(wrong()),
+        }
+    }
+
+    /// The release day: the first of the version's month.
+    pub fn released(self) -> Date {
+        Date {
+            year: self.year,
+            month: self.month,
+            day: 1,
+        }
+    }
+
+    /// The first day it may no longer be supported: [`SUPPORT_MONTHS`] after the release.
+    pub fn end_of_support(self) -> Date {
+        let months = i32::from(self.month) - 1 + i32::from(SUPPORT_MONTHS);
+        Date {
+            year: self.year + months / 12,
+            month: (months % 12 + 1) as u8,
+            day: 1,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_only_quarterly_versions() {
+        assert_eq!(
+            ApiVersion::parse("2026-10"),
+            Ok(ApiVersion {
+                year: 2026,
+                month: 10
+            })
+        );
+        for bad in [
+            "2026-02",
+            "2026-1",
+            "26-01",
+            "2026-10-01",
+            "unstable",
+            "",
+            "2026_10",
+            "+026-01",
+            "2026-00",
+            "2026-13",
+        ] {
+            assert!(ApiVersion::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn support_ends_twelve_months_after_the_release() {
+        let end = |v: &str| ApiVersion::parse(v).unwrap().end_of_support().to_string();
+        assert_eq!(end("2026-01"), "2027-01-01");
+        assert_eq!(end("2026-04"), "2027-04-01");
+        assert_eq!(end("2026-07"), "2027-07-01");
+        assert_eq!(end("2026-10"), "2027-10-01");
     }
 }

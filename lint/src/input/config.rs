@@ -1,12 +1,12 @@
 //! `[workspace.metadata.clientwall]` and `[package.metadata.clientwall]`, validated strictly:
 //! an unknown key or a bad value is an error naming the file, the line and the closest key.
 
-use crate::date::Date;
 use crate::error::{ConfigErrors, ConfigProblem, Error, Result};
-use crate::location::Location;
-use crate::manifest::Manifest;
-use crate::policy_glob;
-use crate::suggest;
+use crate::input::manifest::Manifest;
+use crate::input::policy_glob;
+use crate::input::suggest;
+use crate::model::date::Date;
+use crate::model::location::Location;
 use camino::Utf8Path;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::cell::RefCell;

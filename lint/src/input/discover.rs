@@ -2,18 +2,18 @@
 //! under the client globs, each through one `cargo metadata` call, over the [`Workspace`] read
 //! (once) while cargo runs.
 
-use crate::config::Config;
 use crate::error::{Error, IoAction, Result};
-use crate::location::relative_path;
-use crate::manifest::Manifest;
-use crate::workspace::{ClientManifest, Expected, Workspace};
+use crate::input::config::Config;
+use crate::input::manifest::Manifest;
+use crate::input::workspace::{ClientManifest, Expected, Workspace};
+use crate::model::location::relative_path;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{CargoOpt, Metadata, MetadataCommand};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use crate::workspace::expected_root;
+pub use crate::input::workspace::expected_root;
 
 /// Everything a check starts from.
 pub struct Loaded {
@@ -36,7 +36,7 @@ pub struct Loaded {
 pub fn load(manifest_path: Option<&Utf8Path>) -> Result<Loaded> {
     let (root_metadata, expected) = std::thread::scope(|scope| {
         let cargo = scope.spawn(|| metadata(manifest_path));
-        let expected = crate::workspace::find(manifest_path).map(|found| found.read());
+        let expected = crate::input::workspace::find(manifest_path).map(|found| found.read());
         let root_metadata = cargo
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -98,13 +98,13 @@ pub fn metadata(manifest_path: Option<&Utf8Path>) -> Result<Metadata> {
         .and_then(|m| m.parent().map(Utf8Path::to_owned))
         .or_else(|| Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok())
         .unwrap_or_else(|| ".".into());
-    let blocker = || crate::watch::blocking_cargo_input(workspace_dir.as_std_path());
-    let output = match crate::watch::output(&mut command.cargo_command(), &blocker) {
+    let blocker = || crate::input::watch::blocking_cargo_input(workspace_dir.as_std_path());
+    let output = match crate::input::watch::output(&mut command.cargo_command(), &blocker) {
         Ok(output) => output,
-        Err(crate::watch::Stopped::Io(e)) => {
+        Err(crate::input::watch::Stopped::Io(e)) => {
             return Err(Error::metadata(manifest, cargo_metadata::Error::Io(e)));
         }
-        Err(crate::watch::Stopped::BlockedBy(path)) => {
+        Err(crate::input::watch::Stopped::BlockedBy(path)) => {
             return Err(Error::Layout {
                 message: format!(
                     "{} is not a regular file: cargo blocks reading it",

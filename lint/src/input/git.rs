@@ -1,10 +1,11 @@
 //! The questions the lint asks git: which files are tracked or untracked-but-not-ignored,
 //! which are staged, what the repository is (shallow?, HEAD?). One process per question, never
 //! one per file; git runs with `LC_ALL=C` so that the messages it is judged by are English.
-//! History is read by [`crate::history`], streaming from git.
+//! History is read by [`crate::input::history`], streaming from git.
 
+pub use crate::error::GitError;
 use crate::error::{Error, IoAction, Result};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,58 +23,6 @@ pub fn command(dir: &Path) -> Command {
         .env_remove("GIT_EXTERNAL_DIFF");
     command
 }
-
-/// A git command that failed: its arguments, the directory it ran in, its exit code and what it
-/// wrote to stderr (redacted when the error is made, so no output shows a secret git quoted).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitError {
-    /// The arguments after `git` (without the `-C` and `-c` options every command gets).
-    pub args: Vec<String>,
-    pub dir: PathBuf,
-    /// `None` when git was stopped by a signal.
-    pub status: Option<i32>,
-    pub stderr: String,
-}
-
-impl GitError {
-    pub fn new(
-        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
-        dir: &Path,
-        status: Option<i32>,
-        stderr: &str,
-    ) -> GitError {
-        GitError {
-            args: args
-                .into_iter()
-                .map(|a| a.as_ref().to_string_lossy().into_owned())
-                .collect(),
-            dir: dir.to_owned(),
-            status,
-            stderr: crate::redact::text(stderr.trim()).into_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let command = format!("git {}", self.args.join(" "));
-        let stderr = match self.stderr.as_str() {
-            "" => match self.status {
-                Some(code) => format!("exit code {code}"),
-                None => "stopped by a signal".to_owned(),
-            },
-            text => text.to_owned(),
-        };
-        let text = format!(
-            "`{}` failed in {}: {stderr}",
-            command.trim_end(),
-            self.dir.display()
-        );
-        f.write_str(&crate::redact::text(&text))
-    }
-}
-
-impl std::error::Error for GitError {}
 
 /// A path from git's `-z` output (raw bytes; not necessarily UTF-8).
 pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
@@ -314,10 +263,10 @@ fn run_watched(
     args: &[OsString],
     blocker: &dyn Fn() -> Option<PathBuf>,
 ) -> Result<Option<Vec<Vec<u8>>>> {
-    match crate::watch::output(command(dir).args(args), blocker) {
+    match crate::input::watch::output(command(dir).args(args), blocker) {
         Ok(output) => entries(dir, args, output),
-        Err(crate::watch::Stopped::Io(e)) => Err(Error::io(IoAction::Spawn, "git", e)),
-        Err(crate::watch::Stopped::BlockedBy(path)) => Err(Error::Layout {
+        Err(crate::input::watch::Stopped::Io(e)) => Err(Error::io(IoAction::Spawn, "git", e)),
+        Err(crate::input::watch::Stopped::BlockedBy(path)) => Err(Error::Layout {
             message: format!(
                 "{} is not a regular file: git blocks reading it as an ignore file",
                 path.display()

@@ -10,8 +10,8 @@
 //! (`shared-database`), and `attest` reports on an offboarded client from them. A certificate
 //! whose checksum does not match its content is an error: the check fails closed.
 
-use crate::date::Date;
 use crate::error::{Error, IoAction, Result};
+use crate::model::date::Date;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

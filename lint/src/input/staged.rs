@@ -8,7 +8,7 @@
 //! does.
 
 use crate::error::{Error, IoAction, Result};
-use crate::git::{self, GitError};
+use crate::input::git::{self, GitError};
 use crate::scan::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -29,7 +29,7 @@ pub enum Staged {
 
 /// The staged content of `files` (absolute paths below `dir`), by path. A path with no
 /// stage-0 entry in the index (deleted, or in a merge conflict) is absent.
-pub fn read(dir: &Path, files: &[PathBuf]) -> Result<HashMap<PathBuf, Staged>> {
+pub(crate) fn read(dir: &Path, files: &[PathBuf]) -> Result<HashMap<PathBuf, Staged>> {
     if files.is_empty() {
         return Ok(HashMap::new());
     }
@@ -125,7 +125,7 @@ fn run_with_input(dir: &Path, args: &[OsString], input: Vec<u8>) -> Result<Vec<u
 /// Is this a file the compiler or cargo reads whatever its size (read up to
 /// [`MAX_SOURCE_BYTES`], never skipped)?
 fn is_source(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "rs") || crate::cargo_config::is_config_file(path)
+    path.extension().is_some_and(|e| e == "rs") || crate::input::cargo_config::is_config_file(path)
 }
 
 /// The blobs of `entries`, in order, through one `git cat-file --batch`.
@@ -231,7 +231,7 @@ fn cat_blobs(dir: &Path, entries: &[&Entry]) -> Result<Vec<Contents>> {
 /// exactly the files the commit will contain. When a manifest or lock file is staged, cargo
 /// is asked about this tree, so the graph rules judge the staged manifests, not the working
 /// tree's.
-pub struct IndexTree {
+pub(crate) struct IndexTree {
     _dir: tempfile::TempDir,
     /// The workspace root inside the tree (the workspace may be a subdirectory of the
     /// repository).
@@ -241,7 +241,7 @@ pub struct IndexTree {
 impl IndexTree {
     /// Write every stage-0 entry of the index of the repository holding `root` (one
     /// `git checkout-index`; symlinks as symlinks, submodules not at all).
-    pub fn write(root: &Path) -> Result<IndexTree> {
+    pub(crate) fn write(root: &Path) -> Result<IndexTree> {
         let dir = tempfile::Builder::new()
             .prefix("clientwall-index-")
             .tempdir()

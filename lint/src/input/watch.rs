@@ -14,7 +14,7 @@ const PATIENCE: Duration = Duration::from_secs(1);
 
 /// Why a watched child gave no output.
 #[derive(Debug)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// It could not be started or waited for.
     Io(std::io::Error),
     /// This special file blocks it; it was stopped.
@@ -23,7 +23,7 @@ pub enum Stopped {
 
 /// Run `command` to completion (stdin closed, stdout and stderr captured), unless `blocker`,
 /// asked once after [`PATIENCE`], names a file that blocks it.
-pub fn output(
+pub(crate) fn output(
     command: &mut Command,
     blocker: &dyn Fn() -> Option<PathBuf>,
 ) -> Result<Output, Stopped> {
@@ -69,7 +69,7 @@ fn read_all(stream: Option<Box<dyn Read + Send>>) -> mpsc::Receiver<Vec<u8>> {
 
 /// Is this entry a file that blocks whoever opens it (a FIFO or a device)? Sockets cannot be
 /// opened at all; files, directories and symlinks (never followed) do not block.
-pub fn blocks(kind: std::fs::FileType) -> bool {
+pub(crate) fn blocks(kind: std::fs::FileType) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -84,7 +84,7 @@ pub fn blocks(kind: std::fs::FileType) -> bool {
 
 /// The first entry below `root` named one of `names` that blocks whoever opens it; `.git` and
 /// the directories `skip` accepts are not entered. Symlinks are not followed.
-pub fn blocking_file_named(
+pub(crate) fn blocking_file_named(
     root: &Path,
     names: &[&str],
     skip: &dyn Fn(&Path) -> bool,
@@ -100,7 +100,7 @@ pub fn blocking_file_named(
 
 /// What cargo reads that could block it: below `root`, every `Cargo.toml`, `Cargo.lock` and
 /// `.cargo/config{,.toml}`; above it, those of every ancestor.
-pub fn blocking_cargo_input(root: &Path) -> Option<PathBuf> {
+pub(crate) fn blocking_cargo_input(root: &Path) -> Option<PathBuf> {
     let ancestors = root.ancestors().skip(1).flat_map(|dir| {
         [
             dir.join("Cargo.toml"),

@@ -3,10 +3,10 @@
 //! the globs match, each one's `Cargo.toml` read and parsed once. The file scan's layout, the
 //! standalone client workspaces cargo is asked about, and the client names all come from here.
 
-use crate::config::{self, Config, Role};
 use crate::error::{Error, IoAction, Result};
-use crate::location::relative_path;
-use crate::manifest::Manifest;
+use crate::input::config::{self, Config, Role};
+use crate::input::manifest::Manifest;
+use crate::model::location::relative_path;
 use camino::{Utf8Path, Utf8PathBuf};
 use toml_edit::Item;
 

@@ -2,13 +2,13 @@
 //! external dependency. Clients are identified by where they live (or their own marker), never
 //! by name, and a client is everything under its directory.
 
-use crate::config::{self, Role};
-use crate::discover::Loaded;
 use crate::error::{ConfigErrors, ConfigProblem, Error, IoAction, Result};
-use crate::git::GitError;
-use crate::layout::Layout;
-use crate::manifest::Manifest;
-use crate::suggest;
+use crate::input::config::{self, Role};
+use crate::input::discover::Loaded;
+use crate::input::git::GitError;
+use crate::input::manifest::Manifest;
+use crate::input::suggest;
+use crate::model::layout::Layout;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::Package;
 use serde::Serialize;
@@ -220,7 +220,7 @@ impl ThisRepository {
     /// must not pass for an external one because git could not be asked.
     pub fn of(root: &Path) -> Result<ThisRepository> {
         let git = |args: &[&str]| -> Result<Option<String>> {
-            let output = crate::git::command(root)
+            let output = crate::input::git::command(root)
                 .args(args)
                 .output()
                 .map_err(|e| Error::io(IoAction::Spawn, "git", e))?;

@@ -3,9 +3,9 @@
 //! it reaches through normal and build dependencies at any depth, and through its own
 //! dev-dependencies; cargo never builds the dev-dependencies of a dependency.
 
-use crate::classify::Kind;
-use crate::graph::{CrateGraph, NodeId};
-use crate::layout::Layout;
+use crate::model::classify::Kind;
+use crate::model::graph::{CrateGraph, NodeId};
+use crate::model::layout::Layout;
 use cargo_metadata::DependencyKind;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -122,7 +122,7 @@ impl<'a> Exposure<'a> {
 }
 
 /// `acme`, `globex` and 3 more: a list of names for a message, at most `shown` of them.
-pub fn name_list(names: &[String], shown: usize) -> String {
+pub(crate) fn name_list(names: &[String], shown: usize) -> String {
     let quoted: Vec<String> = names.iter().take(shown).map(|n| format!("`{n}`")).collect();
     let mut text = quoted.join(", ");
     if names.len() > shown {

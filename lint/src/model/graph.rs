@@ -9,11 +9,11 @@
 //! workspace, a git checkout of this repository's copy of it): every node says which client it
 //! belongs to, and searches start from all of a client's crates at once.
 
-use crate::classify::{self, Class, Kind, ThisRepository};
-use crate::discover::Loaded;
 use crate::error::Result;
-use crate::layout::Layout;
-use crate::source::PackageSource;
+use crate::input::discover::Loaded;
+use crate::input::source::PackageSource;
+use crate::model::classify::{self, Class, Kind, ThisRepository};
+use crate::model::layout::Layout;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{
     Dependency, DependencyKind, Metadata, Package, PackageId, Target, TargetKind,

@@ -2,10 +2,9 @@
 //! whose manifest lies there, every file). Also which crate a file belongs to, for what rustc
 //! and cargo resolve relative to a crate's directory.
 
-use crate::config::Role;
 use crate::error::{Error, IoAction, Result};
-use crate::scan::Landing;
-use crate::workspace::Workspace;
+use crate::input::config::Role;
+use crate::input::workspace::Workspace;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -41,6 +40,18 @@ pub struct Layout {
 struct PackageDir {
     dir: PathBuf,
     build_scripts: Vec<PathBuf>,
+}
+
+/// Where something outside a client's directory lands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "in", content = "client", rename_all = "kebab-case")]
+pub enum Landing {
+    /// Inside another client's directory.
+    Client(String),
+    /// Elsewhere in the workspace (shared crates, the root).
+    Shared,
+    /// Outside the workspace.
+    Outside,
 }
 
 /// The crate a file belongs to.
@@ -318,7 +329,7 @@ fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<Pac
         .or_else(|| manifest.get("project"))?;
     let paths = |item: &toml_edit::Item| -> Vec<PathBuf> {
         if let Some(path) = item.as_str() {
-            return vec![crate::scan::references::normalize(&dir.join(path))];
+            return vec![crate::model::location::normalize(&dir.join(path))];
         }
         if let Some(false) = item.as_bool() {
             return Vec::new();
@@ -327,7 +338,7 @@ fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<Pac
             Some(list) => list
                 .iter()
                 .filter_map(|v| v.as_str())
-                .map(|p| crate::scan::references::normalize(&dir.join(p)))
+                .map(|p| crate::model::location::normalize(&dir.join(p)))
                 .collect(),
             None => vec![dir.join("build.rs")],
         }

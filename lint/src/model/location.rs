@@ -2,6 +2,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
 
 /// A span in a file, with its 1-based line and column precomputed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +62,29 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// Resolve `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
+pub fn resolve(path: &Path) -> PathBuf {
+    let normal = normalize(path);
+    normal.canonicalize().unwrap_or(normal)
 }
 
 #[cfg(test)]

@@ -5,20 +5,24 @@
 //! target must not lie in a client: every client using the crate would compile that client's
 //! file.
 
-use crate::discover::Loaded;
 use crate::error::Result;
-use crate::graph::CrateGraph;
-use crate::layout::Layout;
-use crate::location::Location;
-use crate::manifest::ManifestCache;
+use crate::input::discover::Loaded;
+use crate::input::manifest::ManifestCache;
+use crate::model::graph::CrateGraph;
+use crate::model::layout::Layout;
+use crate::model::location::Location;
 use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
-use crate::scan::{Finding, Landing};
+use crate::scan::{Finding, Owner};
 use std::collections::{HashMap, HashSet};
 
 /// A finding for every target of a client's local crate whose source file lies outside the
 /// client (but inside the workspace), and of a shared crate whose source file lies in a
 /// client, located at the manifest key that names it.
-pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<Vec<Finding>> {
+pub(crate) fn findings(
+    loaded: &Loaded,
+    graph: &CrateGraph,
+    layout: &Layout,
+) -> Result<Vec<Finding>> {
     let owners: HashMap<&str, &str> = graph
         .nodes
         .iter()
@@ -37,25 +41,31 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
         if !seen.insert(package.manifest_path.as_str()) {
             continue;
         }
-        let Some(&client) = owners.get(package.manifest_path.as_str()) else {
-            found.extend(shared_targets(package, layout, &mut manifests)?);
-            continue;
-        };
-        let Some(area) = layout.client(client) else {
-            continue;
+        // A client's crate stays in its client's directory; a shared crate has none of its
+        // own to stay in: its targets are judged by where they land.
+        let (owner, home) = match owners.get(package.manifest_path.as_str()) {
+            Some(&client) => match layout.client(client) {
+                Some(area) => (Owner::Client(client.to_owned()), Some(&area.dir)),
+                None => continue,
+            },
+            None => match package.manifest_path.parent() {
+                Some(dir) => (Owner::Shared(resolve(dir.as_std_path())), None),
+                None => continue,
+            },
         };
         for target in &package.targets {
             // Lexically inside needs no file-system call (a symlink on the way out of the
             // client is a finding of its own).
-            if normalize(target.src_path.as_std_path()).starts_with(&area.dir) {
+            let inside = |path: &std::path::Path| home.is_some_and(|home| path.starts_with(home));
+            if inside(&normalize(target.src_path.as_std_path())) {
                 continue;
             }
             let resolved = resolve(target.src_path.as_std_path());
-            if resolved.starts_with(&area.dir) {
+            if inside(&resolved) {
                 continue;
             }
             let landing = layout.landing(&resolved);
-            if landing == Landing::Outside {
+            if !owner.is_breached_by(&landing) {
                 continue;
             }
             let kind = target
@@ -76,7 +86,7 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
                 .trim_matches(['"', '\''])
                 .to_owned();
             found.push(Finding::Reference {
-                client: client.to_owned(),
+                owner: owner.clone(),
                 reference: Reference {
                     via: Via::Target(key),
                     written,
@@ -90,56 +100,6 @@ pub fn findings(loaded: &Loaded, graph: &CrateGraph, layout: &Layout) -> Result<
                 landing,
             });
         }
-    }
-    Ok(found)
-}
-
-/// The targets of a crate outside every client whose source file lies in a client.
-fn shared_targets(
-    package: &cargo_metadata::Package,
-    layout: &Layout,
-    manifests: &mut ManifestCache,
-) -> Result<Vec<Finding>> {
-    let mut found = Vec::new();
-    let Some(crate_dir) = package.manifest_path.parent() else {
-        return Ok(found);
-    };
-    for target in &package.targets {
-        let resolved = resolve(target.src_path.as_std_path());
-        let Landing::Client(client) = layout.landing(&resolved) else {
-            continue;
-        };
-        let kind = target
-            .kind
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let manifest = manifests.get(&package.manifest_path)?;
-        let (key, location) = manifest
-            .target_path(&kind, &target.name, target.src_path.as_std_path())
-            .unwrap_or_else(|| {
-                (
-                    format!("{kind} target"),
-                    Location::start_of(&package.manifest_path),
-                )
-            });
-        let written = manifest.text[location.span.clone()]
-            .trim_matches(['"', '\''])
-            .to_owned();
-        found.push(Finding::SharedReference {
-            crate_dir: resolve(crate_dir.as_std_path()),
-            client,
-            reference: Reference {
-                via: Via::Target(key),
-                written,
-                resolved,
-                partial: false,
-                reading: Reading::Always,
-                start: location.span.start,
-                end: location.span.end,
-            },
-            location,
-        });
     }
     Ok(found)
 }

@@ -1,7 +1,7 @@
 //! `--format json`: one document with `violations[]` and `summary`.
 
 use super::{Report, Summary};
-use crate::location::{Location, relative_path};
+use crate::model::location::{Location, relative_path};
 use crate::rules::{Level, RuleCode, Violation};
 use camino::Utf8Path;
 use serde::Serialize;
@@ -69,7 +69,7 @@ fn violation<'a>(v: &'a Violation, root: &Utf8Path) -> JsonViolation<'a> {
             .iter()
             .map(|hop| JsonHop {
                 name: &hop.name,
-                kind: hop.kind.map(crate::graph::kind_name),
+                kind: hop.kind.map(crate::model::graph::kind_name),
                 target: hop.target.as_deref(),
                 file: hop.location.as_ref().map(|l| relative_path(&l.file, root)),
                 line: hop.location.as_ref().map(|l: &Location| l.line),

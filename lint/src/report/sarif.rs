@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::Report;
-use crate::location::Location;
+use crate::model::location::Location;
 use crate::rules::{RULES, Violation};
 use camino::Utf8Path;
 use serde::Serialize;
@@ -162,7 +162,9 @@ fn driver() -> Driver {
                     text: rule.doc.to_owned(),
                     markdown: Some(rule.doc.to_owned()),
                 },
-                default_configuration: Configuration { level: "error" },
+                default_configuration: Configuration {
+                    level: rule.level.as_str(),
+                },
             })
             .collect(),
     }

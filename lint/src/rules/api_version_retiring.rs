@@ -1,17 +1,15 @@
 //! `api-version-retiring`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::client_toml::ClientToml;
-use crate::date::Date;
+use super::{ConfigContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
 
 /// How long before the end of support the rule warns.
 pub const WARNING_DAYS: i64 = 90;
 
-/// Shopify's guaranteed support of a stable version, in months from its release.
-pub const SUPPORT_MONTHS: u8 = 12;
-
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::ApiVersionRetiring,
+    level: Level::Error,
+    pass: Pass::ClientConfig(check),
     summary: "a client's pinned Shopify `api_version` is within 90 days of its end of support (warning) or past it (error)",
     doc: r#"## What it does
 Reads `[shopify] api_version` in each client's `client.toml` (`YYYY-MM`) and computes the
@@ -44,64 +42,10 @@ queries are validated against that version's schema.
 "#,
 };
 
-/// A stable Admin API version: the year and the month of its release (1, 4, 7 or 10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApiVersion {
-    pub year: i32,
-    pub month: u8,
-}
-
-impl ApiVersion {
-    /// Parse `YYYY-MM` where the month is a quarter's first (01, 04, 07, 10).
-    pub fn parse(text: &str) -> Result<ApiVersion, String> {
-        let wrong = || {
-            format!(
-                "`api_version` must name a stable Shopify API version, `YYYY-MM` with the month 01, 04, 07 or 10 (e.g. `2026-10`), not `{text}`"
-            )
-        };
-        let (year, month) = text.split_once('-').ok_or_else(wrong)?;
-        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(year, 4) || !digits(month, 2) {
-            return Err(wrong());
-        }
-        let version = ApiVersion {
-            year: year.parse().map_err(|_| wrong())?,
-            month: month.parse().map_err(|_| wrong())?,
-        };
-        match version.month {
-            1 | 4 | 7 | 10 => Ok(version),
-            _ => Err(wrong()),
-        }
-    }
-
-    /// The release day: the first of the version's month.
-    pub fn released(self) -> Date {
-        Date {
-            year: self.year,
-            month: self.month,
-            day: 1,
-        }
-    }
-
-    /// The first day it may no longer be supported: [`SUPPORT_MONTHS`] after the release.
-    pub fn end_of_support(self) -> Date {
-        let months = i32::from(self.month) - 1 + i32::from(SUPPORT_MONTHS);
-        Date {
-            year: self.year + months / 12,
-            month: (months % 12 + 1) as u8,
-            day: 1,
-        }
-    }
-}
-
-impl std::fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-pub fn check(configs: &[ClientToml], today: Date) -> Vec<Violation> {
-    configs
+pub fn check(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    let today = ctx.today;
+    Ok(ctx
+        .selected
         .iter()
         .filter_map(|config| {
             let pinned = config.api_version.as_ref()?;
@@ -141,44 +85,5 @@ pub fn check(configs: &[ClientToml], today: Date) -> Vec<Violation> {
                 show_source: true,
             })
         })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_only_quarterly_versions() {
-        assert_eq!(
-            ApiVersion::parse("2026-10"),
-            Ok(ApiVersion {
-                year: 2026,
-                month: 10
-            })
-        );
-        for bad in [
-            "2026-02",
-            "2026-1",
-            "26-01",
-            "2026-10-01",
-            "unstable",
-            "",
-            "2026_10",
-            "+026-01",
-            "2026-00",
-            "2026-13",
-        ] {
-            assert!(ApiVersion::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn support_ends_twelve_months_after_the_release() {
-        let end = |v: &str| ApiVersion::parse(v).unwrap().end_of_support().to_string();
-        assert_eq!(end("2026-01"), "2027-01-01");
-        assert_eq!(end("2026-04"), "2027-04-01");
-        assert_eq!(end("2026-07"), "2027-07-01");
-        assert_eq!(end("2026-10"), "2027-10-01");
-    }
+        .collect())
 }

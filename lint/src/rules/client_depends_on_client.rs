@@ -1,11 +1,13 @@
 //! `client-depends-on-client`
 
-use super::{GraphContext, RuleCode, RuleInfo, Violation, reach_violations};
-use crate::classify::Kind;
+use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Violation, reach_violations};
+use crate::model::classify::Kind;
 use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::ClientDependsOnClient,
+    level: Level::Error,
+    pass: Pass::Graph(check),
     summary: "a client crate reaches another client's crate, at any depth",
     doc: r#"## What it does
 Fails when a client can reach another client through the dependency graph: directly or through

@@ -1,11 +1,13 @@
 //! `client-reaches-credential-helper`
 
-use super::{GraphContext, RuleCode, RuleInfo, Violation, reach_violations};
-use crate::classify::Kind;
+use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Violation, reach_violations};
+use crate::model::classify::Kind;
 use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::ClientReachesCredentialHelper,
+    level: Level::Error,
+    pass: Pass::Graph(check),
     summary: "a client crate reaches a shared credential helper, at any depth",
     doc: r#"## What it does
 Fails when a client crate can reach, at any depth and through any dependency kind, a crate that

@@ -1,11 +1,18 @@
 //! `cross-client-file-reference`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::layout::Layout;
-use crate::scan::{Finding, Landing};
+use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
+use crate::model::exposure::{Exposure, name_list};
+use crate::model::layout::Layout;
+use crate::model::location::Location;
+use crate::scan::references::{Reference, Via};
+use crate::scan::{Finding, Landing, Owner};
+use std::path::Path;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::CrossClientFileReference,
+    level: Level::Error,
+    pass: Pass::Files(check),
     summary: "a client's file pulls in another client's or the shared tree's file outside cargo's graph",
     doc: r#"## What it does
 Finds every way a client's build can compile or read a file outside the client's directory
@@ -143,66 +150,147 @@ shared crate and depend on it through `Cargo.toml` (where the dependency rules w
 "#,
 };
 
-pub fn check(findings: &[Finding], layout: &Layout) -> Vec<Violation> {
-    findings
+/// A violation for every reference the scan (and cargo's target paths) found that leaves its
+/// owner: a client's file pulling in a file outside the client, a file outside every client
+/// pulling in a client's file.
+pub fn check(ctx: &FilesContext) -> Result<Vec<Violation>> {
+    Ok(ctx
+        .findings
         .iter()
-        .filter_map(|finding| {
-            // A symlink's "source" would be the file it points at: show only its place.
-            let (client, location, landing, path, how, partial, show_source) = match finding {
-                Finding::Reference { client, location, reference, landing } => (
-                    client,
-                    location,
-                    landing,
-                    &reference.resolved,
-                    reference.via.describe(),
-                    reference.partial.then_some(&reference.written),
-                    true,
-                ),
-                Finding::Symlink { client, location, target, landing } => {
-                    (client, location, landing, target, "a symlink".to_owned(), None, false)
-                }
-                Finding::Secret { .. } | Finding::SharedReference { .. } => return None,
-            };
-            let shown = layout.display(path);
-            let thing = if partial.is_some() || path.is_dir() { "directory" } else { "file" };
+        .filter_map(|finding| match finding {
+            Finding::Reference {
+                owner,
+                location,
+                reference,
+                landing,
+            } => violation(ctx, owner, location, reference, landing),
+            Finding::Secret { .. } => None,
+        })
+        .collect())
+}
+
+/// The violation of one reference, said from its owner's side: a client pulls in a file that
+/// is not its own; a shared crate (or cargo configuration outside the clients) pulls a client's
+/// file into every client that compiles it.
+fn violation(
+    ctx: &FilesContext,
+    owner: &Owner,
+    location: &Location,
+    reference: &Reference,
+    landing: &Landing,
+) -> Option<Violation> {
+    let layout = ctx.layout;
+    let shown = layout.display(&reference.resolved);
+    let how = reference.via.describe();
+    let thing = if reference.partial || reference.resolved.is_dir() {
+        "directory"
+    } else {
+        "file"
+    };
+    let (client, subject, message, help, show_source) = match owner {
+        Owner::Client(client) => {
             let whose = match landing {
                 Landing::Client(other) => format!("client `{other}`'s {thing} `{shown}`"),
                 Landing::Shared => format!("a {thing} of the shared tree `{shown}`"),
                 Landing::Outside => format!("a path outside the client `{shown}`"),
             };
-            let what = match partial {
-                Some(written) => format!(
-                    "a path under {whose} (`{written}`, the rest is known only when it is built)"
+            let what = match reference.partial {
+                true => format!(
+                    "a path under {whose} (`{}`, the rest is known only when it is built)",
+                    reference.written
                 ),
-                None => whose,
+                false => whose,
             };
-            Some(Violation {
-                rule: &RULE,
-                subject: Subject::File {
+            (
+                client.clone(),
+                Subject::File {
                     path: shown,
                     owner: landing.clone(),
                 },
-                client: client.clone(),
-                path: Vec::new(),
-                location: location.clone(),
-                message: format!("client `{client}` pulls in {what} through {how}"),
-                help: "keep what this client needs inside its own directory; share code only through a shared crate in Cargo.toml".to_owned(),
-                allow_key: None,
-                show_source,
-            })
-        })
-        .collect()
+                format!("client `{client}` pulls in {what} through {how}"),
+                "keep what this client needs inside its own directory; share code only through a shared crate in Cargo.toml".to_owned(),
+                // A symlink's "source" would be the file it points at: show only its place.
+                !matches!(reference.via, Via::Symlink),
+            )
+        }
+        Owner::Shared(dir) => {
+            let Landing::Client(client) = landing else {
+                return None;
+            };
+            let (in_crate, compiled_by, message) = match &reference.via {
+                Via::CargoConfig(_) => shared_cargo_config(layout, dir, client, location, reference),
+                _ => shared_crate(ctx.exposure, layout, dir, client, &shown, thing, &how),
+            };
+            (
+                client.clone(),
+                Subject::PulledIntoShared {
+                    in_crate,
+                    path: shown,
+                    compiled_by,
+                },
+                message,
+                match &reference.via {
+                    Via::CargoConfig(_) => format!(
+                        "keep `{client}`'s paths out of cargo configuration that other clients' builds read; put it in `{client}`'s own `.cargo/config.toml` if `{client}` needs it"
+                    ),
+                    _ => format!(
+                        "keep `{client}`'s files inside `{client}`; a shared crate must not read any client's files"
+                    ),
+                },
+                true,
+            )
+        }
+    };
+    Some(Violation {
+        rule: &RULE,
+        subject,
+        client,
+        path: Vec::new(),
+        location: location.clone(),
+        message,
+        help,
+        allow_key: None,
+        show_source,
+    })
+}
+
+/// A shared crate (at `dir`) pulling in `client`'s file: the crate's name and the clients that
+/// compile it (`exposure`; `None` when cargo did not run), and the message.
+fn shared_crate(
+    exposure: Option<&Exposure>,
+    layout: &Layout,
+    dir: &Path,
+    client: &str,
+    shown: &str,
+    thing: &str,
+    how: &str,
+) -> (String, Vec<String>, String) {
+    let node = exposure.and_then(|e| e.crate_of(dir));
+    let (name, compiled_by) = match (node, exposure) {
+        (Some(node), Some(e)) => (e.name(node).to_owned(), e.compiled_by(node)),
+        _ => (layout.display(dir), Vec::new()),
+    };
+    let who = match compiled_by.len() {
+        0 if exposure.is_some() => ", which no client compiles yet".to_owned(),
+        0 => String::new(),
+        _ => format!(", and so into {}", name_list(&compiled_by, 8)),
+    };
+    let message = format!(
+        "shared crate `{name}` pulls client `{client}`'s {thing} `{shown}` through {how} into itself{who}"
+    );
+    (name, compiled_by, message)
 }
 
 /// A cargo configuration file outside every client whose path lands in `client`: every cargo
-/// run below its directory reads it, so every other client below it reaches `client`.
+/// run below its directory (`base`) reads it, so every other client below it reaches
+/// `client`. The file, the clients below it, and the message.
 fn shared_cargo_config(
     layout: &Layout,
-    base: &std::path::Path,
+    base: &Path,
     client: &str,
-    location: &crate::location::Location,
-    reference: &crate::scan::references::Reference,
-) -> Violation {
+    location: &Location,
+    reference: &Reference,
+) -> (String, Vec<String>, String) {
     let compiled_by: Vec<String> = layout
         .clients
         .iter()
@@ -213,90 +301,11 @@ fn shared_cargo_config(
     let file = layout.display(location.file.as_std_path());
     let who = match compiled_by.len() {
         0 => String::new(),
-        _ => format!(
-            ", and so into {}",
-            crate::exposure::name_list(&compiled_by, 8)
-        ),
+        _ => format!(", and so into {}", name_list(&compiled_by, 8)),
     };
-    Violation {
-        rule: &RULE,
-        subject: Subject::PulledIntoShared {
-            in_crate: file.clone(),
-            path: path.clone(),
-            compiled_by,
-        },
-        client: client.to_owned(),
-        path: Vec::new(),
-        location: location.clone(),
-        message: format!(
-            "cargo configuration `{file}` pulls client `{client}`'s `{path}` through {} into every build below it{who}",
-            reference.via.describe()
-        ),
-        help: format!(
-            "keep `{client}`'s paths out of cargo configuration that other clients' builds read; put it in `{client}`'s own `.cargo/config.toml` if `{client}` needs it"
-        ),
-        allow_key: None,
-        show_source: true,
-    }
-}
-
-/// Shared crates' references that land in a client: one violation each, concerning the client
-/// whose file is pulled in, naming every client that compiles the shared crate (`exposure`;
-/// `None` when cargo did not run).
-pub fn check_shared(
-    findings: &[Finding],
-    layout: &Layout,
-    exposure: Option<&crate::exposure::Exposure>,
-) -> Vec<Violation> {
-    findings
-        .iter()
-        .filter_map(|finding| {
-            let Finding::SharedReference { crate_dir, client, location, reference } = finding else {
-                return None;
-            };
-            if let crate::scan::references::Via::CargoConfig(_) = &reference.via {
-                return Some(shared_cargo_config(layout, crate_dir, client, location, reference));
-            }
-            let node = exposure.and_then(|e| e.crate_of(crate_dir));
-            let name = match (node, exposure) {
-                (Some(node), Some(e)) => e.name(node).to_owned(),
-                _ => layout.display(crate_dir),
-            };
-            let compiled_by = match (node, exposure) {
-                (Some(node), Some(e)) => e.compiled_by(node),
-                _ => Vec::new(),
-            };
-            let path = layout.display(&reference.resolved);
-            let thing = if reference.partial || reference.resolved.is_dir() {
-                "directory"
-            } else {
-                "file"
-            };
-            let who = match compiled_by.len() {
-                0 if exposure.is_some() => ", which no client compiles yet".to_owned(),
-                0 => String::new(),
-                _ => format!(", and so into {}", crate::exposure::name_list(&compiled_by, 8)),
-            };
-            Some(Violation {
-                rule: &RULE,
-                subject: Subject::PulledIntoShared {
-                    in_crate: name.clone(),
-                    path: path.clone(),
-                    compiled_by,
-                },
-                client: client.clone(),
-                path: Vec::new(),
-                location: location.clone(),
-                message: format!(
-                    "shared crate `{name}` pulls client `{client}`'s {thing} `{path}` through {} into itself{who}",
-                    reference.via.describe()
-                ),
-                help: format!(
-                    "keep `{client}`'s files inside `{client}`; a shared crate must not read any client's files"
-                ),
-                allow_key: None,
-                show_source: true,
-            })
-        })
-        .collect()
+    let message = format!(
+        "cargo configuration `{file}` pulls client `{client}`'s `{path}` through {} into every build below it{who}",
+        reference.via.describe()
+    );
+    (file, compiled_by, message)
 }

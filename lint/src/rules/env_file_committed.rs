@@ -1,13 +1,14 @@
 //! `env-file-committed`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::layout::Layout;
-use crate::location::Location;
+use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
+use crate::model::location::Location;
 use camino::Utf8PathBuf;
-use std::path::PathBuf;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::EnvFileCommitted,
+    level: Level::Error,
+    pass: Pass::Files(check),
     summary: "a `.env` (`.env.local`, `*.env`, ...) file inside a client is tracked by git",
     doc: r#"## What it does
 Asks git which files are tracked (the same `git ls-files` call that chooses the files to scan)
@@ -53,8 +54,10 @@ pub fn is_env_file(path: &std::path::Path) -> bool {
     }
 }
 
-pub fn check(indexed: &[PathBuf], layout: &Layout) -> Vec<Violation> {
-    indexed
+pub fn check(ctx: &FilesContext) -> Result<Vec<Violation>> {
+    let layout = ctx.layout;
+    Ok(ctx
+        .indexed
         .iter()
         .filter(|path| is_env_file(path))
         .filter_map(|path| {
@@ -79,7 +82,7 @@ pub fn check(indexed: &[PathBuf], layout: &Layout) -> Vec<Violation> {
                 show_source: false,
             })
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! `hardcoded-secret`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::exposure::{Exposure, name_list};
-use crate::history::{HistorySecret, Introduced};
-use crate::layout::Layout;
-use crate::location::Location;
+use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
+use crate::model::exposure::name_list;
+use crate::input::history::{HistorySecret, Introduced};
+use crate::model::location::Location;
 use crate::scan::Finding;
 use crate::scan::secrets::SecretKind;
 use camino::Utf8PathBuf;
@@ -12,6 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::HardcodedSecret,
+    level: Level::Error,
+    pass: Pass::Files(check),
     summary: "a secret (Shopify token, Supabase key, password URL, access-token header) sits in a file of the repository, or in its history",
     doc: r#"## What it does
 Scans every text file of the repository (what git tracks, plus untracked files git does not
@@ -92,16 +94,6 @@ reason = "revoked test token, rotated 2026-11-01"
 /// subject name the crate and the clients that compile it.
 pub const OUTSIDE_CLIENTS: &str = "(shared)";
 
-/// What the rule reads besides the scan.
-pub struct Context<'a> {
-    pub layout: &'a Layout,
-    /// The crate graph's view of files outside the clients; `None` when cargo did not run.
-    pub exposure: Option<&'a Exposure<'a>>,
-    /// History's secrets (`--history`), each with its reported occurrence first; those that an
-    /// `allow` entry excuses everywhere are already gone.
-    pub history: Option<&'a [HistorySecret]>,
-}
-
 const HELP_CURRENT: &str = "revoke it, then read it from this client's own environment variables";
 const HELP_SHARED: &str = "revoke it; give every client that needs one its own credential, read \
      from that client's environment, never one in shared code";
@@ -109,7 +101,7 @@ const HELP_HISTORY: &str = "rotate it: deleting the line does not help, every cl
      commit; rewrite the history (git filter-repo) only if the repository is private and the \
      team agrees";
 
-pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
+pub fn check(ctx: &FilesContext) -> Result<Vec<Violation>> {
     let history: HashMap<[u8; 32], &HistorySecret> = ctx
         .history
         .unwrap_or_default()
@@ -118,7 +110,7 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
         .collect();
     let mut current = HashSet::new();
     let mut violations = Vec::new();
-    for finding in findings {
+    for finding in ctx.findings {
         let Finding::Secret {
             client,
             location,
@@ -214,7 +206,7 @@ pub fn check(findings: &[Finding], ctx: &Context) -> Vec<Violation> {
             also_exposed: history_exposure(secret, ctx),
         }));
     }
-    violations
+    Ok(violations)
 }
 
 /// A secret found, with what its violation says.
@@ -249,7 +241,7 @@ enum Owner {
 }
 
 impl Owner {
-    fn of(client: Option<&str>, file: &std::path::Path, ctx: &Context) -> Owner {
+    fn of(client: Option<&str>, file: &std::path::Path, ctx: &FilesContext) -> Owner {
         if let Some(client) = client {
             return Owner::Client(client.to_owned());
         }
@@ -324,7 +316,7 @@ impl Owner {
 
 /// Every client that ever carried a secret of the history: the clients whose files held it,
 /// and the clients compiling the crates whose files held it (mapped onto today's layout).
-fn history_exposure(secret: &HistorySecret, ctx: &Context) -> Vec<String> {
+fn history_exposure(secret: &HistorySecret, ctx: &FilesContext) -> Vec<String> {
     let mut clients = Vec::new();
     for occurrence in &secret.occurrences {
         let path = ctx.layout.root.join(&occurrence.path);

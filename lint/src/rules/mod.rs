@@ -1,88 +1,82 @@
-//! The rules. One file per rule: a static [`RuleInfo`] whose `doc` is the user documentation
-//! (and generates `docs/rules.md`), plus a `check` function. [`RULES`] lists them all, in the
-//! order reports use.
+//! The rules. One file per rule: a static [`RuleInfo`] (code, level, summary, the user
+//! documentation that generates `docs/rules.md`, and the [`Pass`] that runs its `check`), plus
+//! that `check`. The table below lists them all, one line each, in the order reports use; the
+//! check runs each pass generically over it ([`graph_pass`], [`files_pass`],
+//! [`client_config_pass`], [`drift_pass`], [`policy_pass`]).
 
-pub mod api_version_retiring;
-pub mod client_depends_on_client;
-pub mod client_reaches_credential_helper;
-pub mod cross_client_file_reference;
-pub mod env_file_committed;
-pub mod hardcoded_secret;
-pub mod role_override;
-pub mod shared_database;
-pub mod shared_depends_on_client;
-pub mod stale_allow;
-pub mod template_drift;
-pub mod token_lifetime_too_long;
-pub mod write_scope_requested;
-
-use crate::classify::Kind;
-use crate::config::Config;
 use crate::error::Result;
-use crate::graph::{CrateGraph, EdgeId, Reach, kind_name};
-use crate::location::Location;
-use crate::manifest::ManifestCache;
-use crate::scan::Landing;
+use crate::input::client_toml::ClientToml;
+use crate::input::config::{AllowEntry, Config};
+use crate::input::history::HistorySecret;
+use crate::input::manifest::ManifestCache;
+use crate::input::offboarded::Stored;
+use crate::input::workspace::ClientManifest;
+use crate::model::classify::Kind;
+use crate::model::date::Date;
+use crate::model::exposure::Exposure;
+use crate::model::graph::{CrateGraph, EdgeId, Reach, kind_name};
+use crate::model::layout::Layout;
+use crate::model::location::Location;
 use crate::scan::secrets::SecretKind;
+use crate::scan::{Finding, Landing};
 use camino::Utf8Path;
 use cargo_metadata::DependencyKind;
+use clientwall_template::Catalog;
 use serde::Serialize;
 use std::cell::RefCell;
+use std::path::PathBuf;
+use strum::{EnumCount, VariantArray};
 
-/// A rule's stable code. The declaration order is the report order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RuleCode {
-    ClientDependsOnClient,
-    ClientReachesCredentialHelper,
-    SharedDependsOnClient,
-    CrossClientFileReference,
-    HardcodedSecret,
-    EnvFileCommitted,
-    WriteScopeRequested,
-    TokenLifetimeTooLong,
-    SharedDatabase,
-    StaleAllow,
-    TemplateDrift,
-    RoleOverride,
-    ApiVersionRetiring,
+/// The table of rules: one line per rule, `Code => module`, in report order. Each line declares
+/// the rule's module (`rules/<module>.rs`, whose `RULE` says what the rule is and which pass runs
+/// it), its [`RuleCode`] and its place in [`RULES`].
+macro_rules! rule_table {
+    ($($code:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// A rule's stable code. The table's order is the report order.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize,
+            strum::Display, strum::EnumString, strum::IntoStaticStr, strum::EnumCount,
+            strum::VariantArray,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        #[strum(serialize_all = "kebab-case")]
+        pub enum RuleCode {
+            $($code,)*
+        }
+
+        /// Every rule, in report order.
+        pub static RULES: &[&RuleInfo] = &[$(&$module::RULE,)*];
+    };
+}
+
+rule_table! {
+    ClientDependsOnClient => client_depends_on_client,
+    ClientReachesCredentialHelper => client_reaches_credential_helper,
+    SharedDependsOnClient => shared_depends_on_client,
+    CrossClientFileReference => cross_client_file_reference,
+    HardcodedSecret => hardcoded_secret,
+    EnvFileCommitted => env_file_committed,
+    WriteScopeRequested => write_scope_requested,
+    TokenLifetimeTooLong => token_lifetime_too_long,
+    SharedDatabase => shared_database,
+    StaleAllow => stale_allow,
+    TemplateDrift => template_drift,
+    RoleOverride => role_override,
+    ApiVersionRetiring => api_version_retiring,
 }
 
 impl RuleCode {
     /// Every code, in report order.
-    pub const ALL: [RuleCode; 13] = [
-        RuleCode::ClientDependsOnClient,
-        RuleCode::ClientReachesCredentialHelper,
-        RuleCode::SharedDependsOnClient,
-        RuleCode::CrossClientFileReference,
-        RuleCode::HardcodedSecret,
-        RuleCode::EnvFileCommitted,
-        RuleCode::WriteScopeRequested,
-        RuleCode::TokenLifetimeTooLong,
-        RuleCode::SharedDatabase,
-        RuleCode::StaleAllow,
-        RuleCode::TemplateDrift,
-        RuleCode::RoleOverride,
-        RuleCode::ApiVersionRetiring,
-    ];
+    pub const ALL: [RuleCode; RuleCode::COUNT] = match RuleCode::VARIANTS.first_chunk() {
+        Some(all) => *all,
+        None => unreachable!(),
+    };
 
     /// The kebab-case code users see and `allow` markers name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RuleCode::ClientDependsOnClient => "client-depends-on-client",
-            RuleCode::ClientReachesCredentialHelper => "client-reaches-credential-helper",
-            RuleCode::SharedDependsOnClient => "shared-depends-on-client",
-            RuleCode::CrossClientFileReference => "cross-client-file-reference",
-            RuleCode::HardcodedSecret => "hardcoded-secret",
-            RuleCode::EnvFileCommitted => "env-file-committed",
-            RuleCode::WriteScopeRequested => "write-scope-requested",
-            RuleCode::TokenLifetimeTooLong => "token-lifetime-too-long",
-            RuleCode::SharedDatabase => "shared-database",
-            RuleCode::StaleAllow => "stale-allow",
-            RuleCode::TemplateDrift => "template-drift",
-            RuleCode::RoleOverride => "role-override",
-            RuleCode::ApiVersionRetiring => "api-version-retiring",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     /// The rule's descriptor.
@@ -95,50 +89,169 @@ impl RuleCode {
     }
 }
 
-impl std::fmt::Display for RuleCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for RuleCode {
-    type Err = String;
-
-    fn from_str(code: &str) -> Result<RuleCode, String> {
-        RuleCode::ALL
-            .into_iter()
-            .find(|c| c.as_str() == code)
-            .ok_or_else(|| format!("no rule `{code}`"))
-    }
-}
-
-/// A rule's stable identity and documentation.
+/// A rule's stable identity, documentation and the pass that runs it.
 #[derive(Debug)]
 pub struct RuleInfo {
     /// Stable kebab-case code; never renamed.
     pub code: RuleCode,
+    /// The level of its findings (a rule may lower one: see [`Violation::level`]).
+    pub level: Level,
     /// One line: what fails.
     pub summary: &'static str,
     /// Markdown: what it does, why it matters, an example, how to fix.
     pub doc: &'static str,
+    /// What the rule reads, and so where in a run it is checked.
+    pub pass: Pass,
 }
 
-/// Every rule, in report order.
-pub static RULES: &[&RuleInfo] = &[
-    &client_depends_on_client::RULE,
-    &client_reaches_credential_helper::RULE,
-    &shared_depends_on_client::RULE,
-    &cross_client_file_reference::RULE,
-    &hardcoded_secret::RULE,
-    &env_file_committed::RULE,
-    &write_scope_requested::RULE,
-    &token_lifetime_too_long::RULE,
-    &shared_database::RULE,
-    &stale_allow::RULE,
-    &template_drift::RULE,
-    &role_override::RULE,
-    &api_version_retiring::RULE,
-];
+impl RuleInfo {
+    /// The rule's section in `docs/rules.md` (`#client-depends-on-client`).
+    pub fn docs_anchor(&self) -> &'static str {
+        self.code.as_str()
+    }
+}
+
+/// The pass a rule runs in: what it reads. The check runs each pass over the rules of
+/// [`RULES`] that belong to it, in table order.
+#[derive(Clone, Copy)]
+pub enum Pass {
+    /// The crate graph cargo reports; `allow` entries excuse its findings.
+    Graph(fn(&GraphContext) -> Result<Vec<Violation>>),
+    /// The scanned files (and the target paths cargo reports), git's index and the history.
+    Files(fn(&FilesContext) -> Result<Vec<Violation>>),
+    /// The clients' `client.toml` files (and the deletion certificates).
+    ClientConfig(fn(&ConfigContext) -> Result<Vec<Violation>>),
+    /// Each generated client against its template.
+    Drift(fn(&DriftContext) -> Result<Vec<Violation>>),
+    /// The policy itself, once every other pass has run.
+    Policy(fn(&PolicyContext) -> Result<Vec<Violation>>),
+}
+
+impl Pass {
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Graph(_) => "graph",
+            Pass::Files(_) => "files",
+            Pass::ClientConfig(_) => "client config",
+            Pass::Drift(_) => "drift",
+            Pass::Policy(_) => "policy",
+        }
+    }
+}
+
+impl std::fmt::Debug for Pass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the file rules read.
+pub struct FilesContext<'a> {
+    pub layout: &'a Layout,
+    /// The scan's findings, after the target paths cargo reports when it ran; the secrets an
+    /// `allow` entry excuses by path are gone.
+    pub findings: &'a [Finding],
+    /// The files in git's index.
+    pub indexed: &'a [PathBuf],
+    /// The crate graph's view of files outside the clients; `None` when cargo did not run.
+    pub exposure: Option<&'a Exposure<'a>>,
+    /// History's secrets (`--history`), each with its reported occurrence first; those that an
+    /// `allow` entry excuses everywhere are already gone.
+    pub history: Option<&'a [HistorySecret]>,
+}
+
+/// What the `client.toml` rules read. A run reports only the findings about its selected
+/// clients.
+pub struct ConfigContext<'a> {
+    pub layout: &'a Layout,
+    /// The selected clients' `client.toml`.
+    pub selected: &'a [ClientToml],
+    /// Every client's `client.toml`, to compare the selected ones with.
+    pub everyone: &'a [ClientToml],
+    /// The deletion certificates under `offboarded/`.
+    pub offboarded: &'a [Stored],
+    pub today: Date,
+}
+
+/// What `template-drift` reads.
+pub struct DriftContext<'a> {
+    pub layout: &'a Layout,
+    /// The template versions locked files are rendered from.
+    pub catalog: &'a Catalog,
+    /// The policy names a template of its own (`template = ..`).
+    pub custom_template: bool,
+    /// The clients to compare.
+    pub selected: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// What the rules about the policy itself read, after every other pass.
+pub struct PolicyContext<'a> {
+    pub config: &'a Config,
+    /// Which `allow` entries excused something; `None` when the graph rules did not run, so no
+    /// entry can be judged.
+    pub used: Option<&'a [bool]>,
+    pub today: Date,
+    /// Whether this run judges an entry (it concerns the selected clients).
+    pub judges: &'a dyn Fn(&AllowEntry) -> bool,
+    /// The `clients` globs that match no directory (indices into [`Config::clients`]).
+    pub unmatched_globs: &'a [usize],
+    /// Whether this run reports a finding that concerns no particular entry.
+    pub reports: &'a dyn Fn(&Violation) -> bool,
+}
+
+/// Run the rules `pick` takes from the table over `ctx`, in table order.
+fn run<C>(
+    ctx: &C,
+    pick: impl Fn(Pass) -> Option<fn(&C) -> Result<Vec<Violation>>>,
+) -> Result<Vec<Violation>> {
+    let mut found = Vec::new();
+    for rule in RULES {
+        if let Some(check) = pick(rule.pass) {
+            found.extend(check(ctx)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Every rule of the graph pass.
+pub fn graph_pass(ctx: &GraphContext) -> Result<Vec<Violation>> {
+    run(ctx, |pass| match pass {
+        Pass::Graph(check) => Some(check),
+        _ => None,
+    })
+}
+
+/// Every rule of the file pass.
+pub fn files_pass(ctx: &FilesContext) -> Result<Vec<Violation>> {
+    run(ctx, |pass| match pass {
+        Pass::Files(check) => Some(check),
+        _ => None,
+    })
+}
+
+/// Every rule of the `client.toml` pass.
+pub fn client_config_pass(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    run(ctx, |pass| match pass {
+        Pass::ClientConfig(check) => Some(check),
+        _ => None,
+    })
+}
+
+/// Every rule of the drift pass.
+pub fn drift_pass(ctx: &DriftContext) -> Result<Vec<Violation>> {
+    run(ctx, |pass| match pass {
+        Pass::Drift(check) => Some(check),
+        _ => None,
+    })
+}
+
+/// Every rule of the policy pass.
+pub fn policy_pass(ctx: &PolicyContext) -> Result<Vec<Violation>> {
+    run(ctx, |pass| match pass {
+        Pass::Policy(check) => Some(check),
+        _ => None,
+    })
+}
 
 /// The rule reference page (`docs/rules.md`), generated from the rules' own docs.
 pub fn reference_markdown() -> String {
@@ -148,8 +261,10 @@ pub fn reference_markdown() -> String {
     );
     for rule in RULES {
         out.push_str(&format!(
-            "| [`{0}`](#{0}) | {1} |\n",
-            rule.code, rule.summary
+            "| [`{}`](#{}) | {} |\n",
+            rule.code,
+            rule.docs_anchor(),
+            rule.summary
         ));
     }
     for rule in RULES {
@@ -225,7 +340,7 @@ pub enum Subject {
         exposed_to: Vec<String>,
         /// The commit that introduced it, when history was read (`--history`).
         #[serde(skip_serializing_if = "Option::is_none")]
-        introduced: Option<crate::history::Introduced>,
+        introduced: Option<crate::input::history::Introduced>,
         /// Found in the files as they are (else only the history holds it).
         in_work_tree: bool,
     },
@@ -319,11 +434,12 @@ impl Level {
 }
 
 impl Violation {
-    /// Every finding is an error, except an API version whose support has not ended yet.
+    /// The rule's level (every rule's is error), except for an API version whose support has
+    /// not ended yet: a warning.
     pub fn level(&self) -> Level {
         match self.subject {
             Subject::ApiVersion { days_left, .. } if days_left > 0 => Level::Warning,
-            _ => Level::Error,
+            _ => self.rule.level,
         }
     }
 
@@ -344,6 +460,8 @@ pub struct GraphContext<'a> {
     pub config: &'a Config,
     pub graph: &'a CrateGraph,
     pub reaches: &'a [Reach],
+    /// The manifests of the crates under the client globs.
+    pub client_manifests: &'a [ClientManifest],
     pub manifests: RefCell<ManifestCache>,
 }
 
@@ -424,4 +542,44 @@ pub fn reach_violations(
         });
     }
     Ok(violations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// A rule is one file in `rules/`, named after its code, and one line of the table: a file
+    /// the table does not name is never compiled, so it would be a rule that never runs.
+    #[test]
+    fn every_rule_file_is_in_the_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let files: BTreeSet<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+            .filter_map(|path| Some(path.file_stem()?.to_str()?.to_owned()))
+            .filter(|stem| stem != "mod")
+            .collect();
+        assert!(files.len() > 10, "only {files:?} in {}", dir.display());
+        let registered: BTreeSet<String> = RULES
+            .iter()
+            .map(|rule| rule.code.as_str().replace('-', "_"))
+            .collect();
+        let unregistered: Vec<_> = files.difference(&registered).collect();
+        let missing: Vec<_> = registered.difference(&files).collect();
+        assert!(
+            unregistered.is_empty() && missing.is_empty(),
+            "rule files not in the table of rules/mod.rs: {unregistered:?}; \
+             rules whose file is not named after their code: {missing:?}"
+        );
+    }
+
+    /// Each line's module declares its own code (the table's order is the code's order, which is
+    /// the report order).
+    #[test]
+    fn every_rule_declares_the_code_of_its_line() {
+        let table: Vec<RuleCode> = RULES.iter().map(|rule| rule.code).collect();
+        assert_eq!(table, RuleCode::ALL);
+    }
 }

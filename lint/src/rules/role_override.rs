@@ -1,16 +1,18 @@
 //! `role-override`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::classify::Kind;
-use crate::config::{Config, Role};
+use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::model::classify::Kind;
+use crate::input::config::{Config, Role};
 use crate::error::Result;
-use crate::location::relative_path;
-use crate::workspace::ClientManifest;
+use crate::model::location::relative_path;
+use crate::input::workspace::ClientManifest;
 use camino::Utf8Path;
 use serde::Serialize;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::RoleOverride,
+    level: Level::Error,
+    pass: Pass::Graph(check),
     summary: "a crate under a client glob declares itself `shared` or `credential-helper`",
     doc: r#"## What it does
 Fails for every crate in a directory the `clients` globs match whose own manifest says
@@ -54,7 +56,8 @@ fn role_name(role: Role) -> Option<(&'static str, Kind)> {
 
 /// A finding for every crate the client globs match that declares itself no client. Each
 /// carries the `(crate, role)` an `allow` entry must name to excuse it.
-pub fn check(config: &Config, client_manifests: &[ClientManifest]) -> Result<Vec<Violation>> {
+pub fn check(ctx: &GraphContext) -> Result<Vec<Violation>> {
+    let (config, client_manifests) = (ctx.config, ctx.client_manifests);
     let globs = config
         .client_globs_written
         .iter()
@@ -127,7 +130,7 @@ pub fn overrides(
     root: &Utf8Path,
     config: &Config,
     client_manifests: &[ClientManifest],
-    today: crate::date::Date,
+    today: crate::model::date::Date,
 ) -> Result<Vec<RoleOverride>> {
     let mut found = Vec::new();
     for client in client_manifests {

@@ -1,13 +1,15 @@
 //! `shared-database`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::client_toml::{ClientToml, Located, env_prefix};
-use crate::layout::Layout;
-use crate::offboarded::Stored;
+use super::{ConfigContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::input::client_toml::{ClientToml, Located, env_prefix};
+use crate::error::Result;
+use crate::input::offboarded::Stored;
 use std::collections::BTreeMap;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::SharedDatabase,
+    level: Level::Error,
+    pass: Pass::ClientConfig(check),
     summary: "two clients point at the same database, a client's database URL variable is not its own, or a client names an offboarded client's destroyed database",
     doc: r#"## What it does
 Reads `[database]` in each client's `client.toml`. Fails when two clients name the same SQLite
@@ -45,9 +47,10 @@ of its own (a new `path`, or a new `url_env` such as `ACME_2027_DATABASE_URL`).
 "#,
 };
 
-/// The findings about `configs`, the clients of `layout`. `offboarded` are the workspace's
-/// deletion certificates.
-pub fn check(configs: &[ClientToml], layout: &Layout, offboarded: &[Stored]) -> Vec<Violation> {
+/// The findings about every client's `client.toml`, the clients of the layout, compared with
+/// each other and with the workspace's deletion certificates.
+pub fn check(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    let (configs, layout, offboarded) = (ctx.everyone, ctx.layout, ctx.offboarded);
     let prefixes: Vec<(String, &str)> = layout
         .clients
         .iter()
@@ -126,7 +129,7 @@ pub fn check(configs: &[ClientToml], layout: &Layout, offboarded: &[Stored]) -> 
     }
     let root = camino::Utf8Path::from_path(&layout.root).unwrap_or(camino::Utf8Path::new(""));
     violations.extend(destroyed(configs, offboarded, root));
-    violations
+    Ok(violations)
 }
 
 /// Clients that name a database a deletion certificate says was destroyed.
@@ -149,7 +152,7 @@ fn destroyed(
                 .database_url_env
                 .as_ref()
                 .filter(|env| data.declared_url_env.as_deref() == Some(env.value.as_str()));
-            let certificate = crate::location::relative_path(&stored.json_path, root);
+            let certificate = crate::model::location::relative_path(&stored.json_path, root);
             for (what, at) in [
                 ("database path", same_path),
                 ("database URL variable", same_env),

@@ -1,11 +1,13 @@
 //! `shared-depends-on-client`
 
-use super::{GraphContext, RuleCode, RuleInfo, Subject, Violation};
-use crate::classify::Kind;
+use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::model::classify::Kind;
 use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::SharedDependsOnClient,
+    level: Level::Error,
+    pass: Pass::Graph(check),
     summary: "a non-client crate depends on a client crate",
     doc: r#"## What it does
 Fails when a crate that is not a client (shared code, a credential helper, a tool) declares a

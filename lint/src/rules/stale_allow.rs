@@ -1,11 +1,14 @@
 //! `stale-allow`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::config::{AllowEntry, Config};
-use crate::date::Date;
+use super::{Level, PolicyContext, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::input::config::{AllowEntry, Config};
+use crate::model::date::Date;
+use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::StaleAllow,
+    level: Level::Error,
+    pass: Pass::Policy(check),
     summary: "an `allow` entry matched nothing, or has expired; a `clients` glob matches no directory",
     doc: r#"## What it does
 Fails for every `[[workspace.metadata.clientwall.allow]]` entry that excused no finding in this
@@ -39,9 +42,22 @@ delete a `clients` glob that matches nothing.
 "#,
 };
 
+/// The `clients` globs that match no directory, which this run reports, then the `allow`
+/// entries it judges that are expired or excused nothing (when the graph rules ran).
+pub fn check(ctx: &PolicyContext) -> Result<Vec<Violation>> {
+    let mut found: Vec<Violation> = client_globs(ctx.config, ctx.unmatched_globs)
+        .into_iter()
+        .filter(|v| (ctx.reports)(v))
+        .collect();
+    if let Some(used) = ctx.used {
+        found.extend(entries(&ctx.config.allow, used, ctx.today, ctx.judges));
+    }
+    Ok(found)
+}
+
 /// Violations for the entries of `allow` that are expired on `today` or were not `used`.
 /// `in_scope` tells whether an entry concerns the clients selected for this run.
-pub fn check(
+fn entries(
     allow: &[AllowEntry],
     used: &[bool],
     today: Date,
@@ -89,7 +105,7 @@ pub fn check(
 /// Violations for the `clients` globs the policy writes that match no directory (`unmatched`:
 /// indices into [`Config::clients`]). The default glob, which the policy does not write, is
 /// never stale: a workspace without clients stops the check instead.
-pub fn check_client_globs(config: &Config, unmatched: &[usize]) -> Vec<Violation> {
+fn client_globs(config: &Config, unmatched: &[usize]) -> Vec<Violation> {
     unmatched
         .iter()
         .filter_map(|&i| {

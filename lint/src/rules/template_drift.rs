@@ -1,9 +1,9 @@
 //! `template-drift`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
+use super::{DriftContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::error::Result;
-use crate::layout::Layout;
-use crate::location::Location;
+use crate::model::layout::Layout;
+use crate::model::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_template::Catalog;
 use clientwall_template::client::{self, TemplateClient};
@@ -12,6 +12,8 @@ use clientwall_template::record::Origin;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::TemplateDrift,
+    level: Level::Error,
+    pass: Pass::Drift(check),
     summary: "a client's locked template file differs from the template at the client's recorded version, or an upgrade left conflict markers",
     doc: r#"## What it does
 Reads each generated client's record (`.clientwall-template.toml`: its template version, its
@@ -45,15 +47,11 @@ For conflict markers, resolve the conflict by hand and delete the markers.
 
 /// Drift in every client of `layout` (or only those `only` accepts). Clients of a workspace
 /// that names its own template are taken as from that template when they have no record.
-pub fn check(
-    layout: &Layout,
-    catalog: &Catalog,
-    custom_template: bool,
-    only: impl Fn(&str) -> bool,
-) -> Result<Vec<Violation>> {
-    let legacy = legacy_origin(custom_template);
+pub fn check(ctx: &DriftContext) -> Result<Vec<Violation>> {
+    let (layout, catalog) = (ctx.layout, ctx.catalog);
+    let legacy = legacy_origin(ctx.custom_template);
     let mut found = Vec::new();
-    for area in layout.clients.iter().filter(|a| only(&a.name)) {
+    for area in layout.clients.iter().filter(|a| (ctx.selected)(&a.name)) {
         let Ok(dir) = Utf8PathBuf::from_path_buf(area.dir.clone()) else {
             continue;
         };

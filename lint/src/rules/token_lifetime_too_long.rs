@@ -1,13 +1,15 @@
 //! `token-lifetime-too-long`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::client_toml::ClientToml;
+use super::{ConfigContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
 
 /// Shopify's client-credentials tokens expire after 24 hours; nothing may be configured longer.
 pub const MAX_HOURS: i64 = 24;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::TokenLifetimeTooLong,
+    level: Level::Error,
+    pass: Pass::ClientConfig(check),
     summary: "a client's configured token lifetime exceeds 24 hours (or is not positive)",
     doc: r#"## What it does
 Reads `[shopify] token_lifetime_hours` in each client's `client.toml` and fails when it is
@@ -29,8 +31,9 @@ Set it to 24 or less; the generated client renews the token before it expires.
 "#,
 };
 
-pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
-    configs
+pub fn check(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    Ok(ctx
+        .selected
         .iter()
         .filter_map(|config| {
             let hours = config.token_lifetime_hours.as_ref()?;
@@ -49,5 +52,5 @@ pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
                 show_source: true,
             })
         })
-        .collect()
+        .collect())
 }

@@ -1,10 +1,12 @@
 //! `write-scope-requested`
 
-use super::{RuleCode, RuleInfo, Subject, Violation};
-use crate::client_toml::ClientToml;
+use super::{ConfigContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
+use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {
     code: RuleCode::WriteScopeRequested,
+    level: Level::Error,
+    pass: Pass::ClientConfig(check),
     summary: "a client's `client.toml` asks for a `write_*` or unknown Shopify scope",
     doc: r#"## What it does
 Reads `[shopify] scopes` in each client's `client.toml` and fails for every scope that is not a
@@ -70,8 +72,9 @@ pub const READ_SCOPES: &[&str] = &[
     "read_translations",
 ];
 
-pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
-    configs
+pub fn check(ctx: &ConfigContext) -> Result<Vec<Violation>> {
+    Ok(ctx
+        .selected
         .iter()
         .flat_map(|config| {
             config
@@ -100,7 +103,7 @@ pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
                             Some(rest) => {
                                 format!("request `read_{rest}` instead: an audit only reads")
                             }
-                            None => match crate::suggest::did_you_mean(
+                            None => match crate::input::suggest::did_you_mean(
                                 &scope.value,
                                 READ_SCOPES.iter().copied(),
                             ) {
@@ -117,5 +120,5 @@ pub fn check(configs: &[ClientToml]) -> Vec<Violation> {
                     }
                 })
         })
-        .collect()
+        .collect())
 }

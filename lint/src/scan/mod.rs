@@ -1,6 +1,6 @@
 //! The file scan. A full scan visits every file of the workspace that git tracks or would track
 //! (`select`): client files for file references (Rust files through [`rust`], cargo
-//! configuration through [`crate::cargo_config`]), symlinks and secrets; every other file
+//! configuration through [`crate::input::cargo_config`]), symlinks and secrets; every other file
 //! (shared crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files
 //! for references that land in a client. A `--client`/`--shard` run visits only its clients'
 //! files (and the files outside every client when it reports on them). Files are read without
@@ -17,9 +17,9 @@ pub mod secrets;
 pub mod select;
 
 use crate::error::{Error, IoAction, Result};
-use crate::layout::Layout;
-use crate::location::Location;
-use crate::staged::Staged;
+use crate::input::staged::Staged;
+use crate::model::layout::{Area, CrateOf, Layout};
+use crate::model::location::{Location, resolve};
 use camino::Utf8PathBuf;
 use references::Reference;
 use secrets::Secret;
@@ -27,46 +27,43 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+pub use crate::model::layout::Landing;
 pub use read::MAX_FILE_BYTES;
 pub use rust::REFERENCE_HINT_SOURCE;
 pub use select::TargetDirs;
 
-/// Where something outside a client's directory lands.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "in", content = "client", rename_all = "kebab-case")]
-pub enum Landing {
-    /// Inside another client's directory.
+/// Whose file a reference is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A client's: the client's name.
     Client(String),
-    /// Elsewhere in the workspace (shared crates, the root).
-    Shared,
-    /// Outside the workspace.
-    Outside,
+    /// A file outside every client: the directory of the crate it belongs to (for cargo
+    /// configuration, the directory whose cargo runs read it).
+    Shared(PathBuf),
+}
+
+impl Owner {
+    /// Whether a reference that lands at `landing` leaves what its owner may reach: a client's
+    /// anywhere in the workspace (the scan keeps only references that leave the client), a
+    /// file's outside the clients only into a client.
+    pub fn is_breached_by(&self, landing: &Landing) -> bool {
+        match self {
+            Owner::Client(_) => *landing != Landing::Outside,
+            Owner::Shared(_) => matches!(landing, Landing::Client(_)),
+        }
+    }
 }
 
 /// Something a file does that the rules judge.
 #[derive(Debug, Clone)]
 pub enum Finding {
-    /// A client's file pulls in a file outside the client.
+    /// A file pulls in (or, as a symlink, is) a file its owner must not reach: a client's file
+    /// one outside the client; a file outside every client (a shared crate's) a client's file,
+    /// which every client that compiles the crate then compiles.
     Reference {
-        client: String,
+        owner: Owner,
         location: Location,
         reference: Reference,
-        landing: Landing,
-    },
-    /// A Rust file of a crate outside every client (a shared crate) pulls in a client's file:
-    /// every client that compiles the crate compiles that client's file.
-    SharedReference {
-        /// The directory of the crate the file belongs to.
-        crate_dir: PathBuf,
-        /// The client whose file is pulled in.
-        client: String,
-        location: Location,
-        reference: Reference,
-    },
-    Symlink {
-        client: String,
-        location: Location,
-        target: PathBuf,
         landing: Landing,
     },
     /// A secret in any file; `client` is `None` outside every client's directory.
@@ -83,10 +80,7 @@ pub enum Finding {
 impl Finding {
     pub fn location(&self) -> &Location {
         match self {
-            Finding::Reference { location, .. }
-            | Finding::SharedReference { location, .. }
-            | Finding::Symlink { location, .. }
-            | Finding::Secret { location, .. } => location,
+            Finding::Reference { location, .. } | Finding::Secret { location, .. } => location,
         }
     }
 }
@@ -296,7 +290,7 @@ fn scan_path(
     let area = layout.owner(path);
     let file = display_path(path);
     let is_rust = path.extension().is_some_and(|e| e == "rs");
-    let is_config = crate::cargo_config::is_config_file(path);
+    let is_config = crate::input::cargo_config::is_config_file(path);
     let held = match staged {
         Some(Staged::Submodule) => return Ok(()),
         Some(Staged::Symlink(link)) => Held::Symlink(link.clone()),
@@ -332,20 +326,7 @@ fn scan_path(
     let contents = match held {
         Held::Contents(contents) => contents,
         Held::Symlink(link) => {
-            let Some(area) = area else {
-                shared_symlink(layout, path, &file, &link, out);
-                return Ok(());
-            };
-            let target = resolve(&path.parent().unwrap_or(&area.dir).join(link));
-            if !target.starts_with(&area.dir) {
-                let landing = layout.landing(&target);
-                out.findings.push(Finding::Symlink {
-                    client: area.name.clone(),
-                    location: Location::start_of(&file),
-                    target,
-                    landing,
-                });
-            }
+            symlink(layout, area, path, &file, &link, out);
             return Ok(());
         }
     };
@@ -362,10 +343,7 @@ fn scan_path(
     let mut secrets = secrets::find(&bytes);
     let mut test_only = Vec::new();
     if is_rust {
-        let (joined, test_items) = match area {
-            Some(area) => client_rust_file(layout, area, path, &file, &text, out)?,
-            None => shared_rust_file(layout, path, &file, &text, out)?,
-        };
+        let (joined, test_items) = rust_file(layout, area, path, &file, &text, out)?;
         test_only = test_items;
         for secret in joined {
             if !secrets
@@ -376,14 +354,7 @@ fn scan_path(
             }
         }
     } else if is_config {
-        match area {
-            Some(area) => {
-                let references =
-                    crate::cargo_config::references(&file, &text, &area.dir, &layout.root)?;
-                push_references(layout, &area.name, &file, &text, references, out);
-            }
-            None => shared_cargo_config(layout, path, &file, &text, out)?,
-        }
+        cargo_config(layout, area, path, &file, &text, out)?;
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
@@ -436,24 +407,37 @@ fn too_complex(layout: &Layout, path: &Path) -> Error {
     }
 }
 
-/// A symlink outside every client that points into a client, inside a package: the package
-/// compiles (or its build reads) that client's file, and every client that compiles the
-/// package carries it.
-fn shared_symlink(
+/// A symlink: a client's that leaves the client, or one outside every client, inside a
+/// package, that points into a client (the package compiles, or its build reads, that client's
+/// file, and every client that compiles the package carries it).
+fn symlink(
     layout: &Layout,
+    area: Option<&Area>,
     path: &Path,
     file: &Utf8PathBuf,
     link: &Path,
     out: &mut ScanOutput,
 ) {
-    let target = resolve(&path.parent().unwrap_or(&layout.root).join(link));
-    let (Landing::Client(client), Some(krate)) = (layout.landing(&target), layout.package_of(path))
-    else {
-        return;
+    let (owner, home) = match area {
+        Some(area) => (Owner::Client(area.name.clone()), area.dir.as_path()),
+        None => match layout.package_of(path) {
+            Some(krate) => (Owner::Shared(krate.dir), layout.root.as_path()),
+            None => return,
+        },
     };
-    out.findings.push(Finding::SharedReference {
-        crate_dir: krate.dir,
-        client,
+    let target = resolve(&path.parent().unwrap_or(home).join(link));
+    let landing = layout.landing(&target);
+    // A client's symlink may not leave the client at all, not even for a path outside the
+    // workspace.
+    let breach = match owner {
+        Owner::Client(_) => !target.starts_with(home),
+        Owner::Shared(_) => owner.is_breached_by(&landing),
+    };
+    if !breach {
+        return;
+    }
+    out.findings.push(Finding::Reference {
+        owner,
         location: Location::start_of(file),
         reference: Reference {
             via: references::Via::Symlink,
@@ -464,36 +448,53 @@ fn shared_symlink(
             start: 0,
             end: 0,
         },
+        landing,
     });
 }
 
-/// A cargo configuration file outside every client (the root's, or one in `clients/`): every
-/// cargo run below its directory reads it, so a path in it that lands in a client reaches that
-/// client from every other client below it.
-fn shared_cargo_config(
+/// The owner of a file, and the directory its references are judged from: a client's file
+/// stays in its client's directory; a file outside every client has no directory of its own
+/// to stay in, so every reference is judged by where it lands, and the file itself is its only
+/// "home". `None`: a file outside every package, which cargo compiles nowhere.
+fn owner_of<'a>(
     layout: &Layout,
+    area: Option<&'a Area>,
+    path: &'a Path,
+) -> Option<(Owner, &'a Path, CrateOf)> {
+    match area {
+        Some(area) => Some((
+            Owner::Client(area.name.clone()),
+            area.dir.as_path(),
+            layout.crate_of(area, path),
+        )),
+        None => {
+            let krate = layout.package_of(path)?;
+            Some((Owner::Shared(krate.dir.clone()), path, krate))
+        }
+    }
+}
+
+/// A cargo configuration file. A client's is read from the client's directory. One outside
+/// every client (the root's, or one in `clients/`) is read by every cargo run below its
+/// directory, so a path in it that lands in a client reaches that client from every other
+/// client below it.
+fn cargo_config(
+    layout: &Layout,
+    area: Option<&Area>,
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
 ) -> Result<()> {
-    let references = crate::cargo_config::references(file, text, path, &layout.root)?;
-    let base = path
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(&layout.root)
-        .to_owned();
-    for reference in references {
-        if let Landing::Client(client) = layout.landing(&reference.resolved) {
-            let location = Location::from_span(file, text, reference.start..reference.end);
-            out.findings.push(Finding::SharedReference {
-                crate_dir: base.clone(),
-                client,
-                location,
-                reference,
-            });
+    let (owner, home) = match area {
+        Some(area) => (Owner::Client(area.name.clone()), area.dir.as_path()),
+        None => {
+            let base = path.parent().and_then(Path::parent).unwrap_or(&layout.root);
+            (Owner::Shared(base.to_owned()), path)
         }
-    }
+    };
+    let references = crate::input::cargo_config::references(file, text, home, &layout.root)?;
+    push_references(layout, &owner, file, text, references, out);
     Ok(())
 }
 
@@ -503,127 +504,79 @@ fn shared_cargo_config(
 /// must not name a client's.
 fn other_text_file(
     layout: &Layout,
-    area: Option<&crate::layout::Area>,
+    area: Option<&Area>,
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
 ) -> Result<()> {
-    match area {
-        Some(area) => {
-            let krate = layout.crate_of(area, path);
-            let found = rust::scan_other(path, text, &area.dir, &krate.dir);
-            if found.too_complex {
-                return Err(too_complex(layout, path));
-            }
-            push_references(layout, &area.name, file, text, found.references, out);
-        }
-        None => {
-            let Some(krate) = layout.package_of(path) else {
-                return Ok(());
-            };
-            let found = rust::scan_other(path, text, path, &krate.dir);
-            if found.too_complex {
-                return Err(too_complex(layout, path));
-            }
-            for reference in found.references {
-                if let Landing::Client(client) = layout.landing(&reference.resolved) {
-                    let location = Location::from_span(file, text, reference.start..reference.end);
-                    out.findings.push(Finding::SharedReference {
-                        crate_dir: krate.dir.clone(),
-                        client,
-                        location,
-                        reference,
-                    });
-                }
-            }
-        }
+    let Some((owner, home, krate)) = owner_of(layout, area, path) else {
+        return Ok(());
+    };
+    let found = rust::scan_other(path, text, home, &krate.dir);
+    if found.too_complex {
+        return Err(too_complex(layout, path));
     }
+    push_references(layout, &owner, file, text, found.references, out);
     Ok(())
 }
 
-/// A client's Rust file: references that leave the client; returns the secrets its assembled
-/// literals hold.
-fn client_rust_file(
+/// A Rust file: the references that leave its owner; returns the secrets its assembled
+/// literals hold, and its `#[cfg(test)]` items.
+fn rust_file(
     layout: &Layout,
-    area: &crate::layout::Area,
+    area: Option<&Area>,
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
     out: &mut ScanOutput,
 ) -> Result<(Vec<Secret>, Vec<std::ops::Range<usize>>)> {
-    let krate = layout.crate_of(area, path);
-    let rust = rust::scan(path, text, &area.dir, &krate.dir, krate.is_build_script);
+    let Some((owner, home, krate)) = owner_of(layout, area, path) else {
+        // Not part of any package: cargo compiles it nowhere. Its secrets still count.
+        let dir = path.parent().unwrap_or(path);
+        let rust = rust::scan(path, text, path, dir, false);
+        return Ok((rust.joined_secrets, rust.test_only));
+    };
+    let rust = rust::scan(path, text, home, &krate.dir, krate.is_build_script);
     if rust.too_complex {
         return Err(too_complex(layout, path));
     }
-    push_references(layout, &area.name, file, text, rust.references, out);
+    push_references(layout, &owner, file, text, rust.references, out);
     Ok((rust.joined_secrets, rust.test_only))
 }
 
-/// Findings for references that leave the client, except those that leave the workspace.
+/// Findings for the `references` of `file` that leave `owner` (see [`Owner::is_breached_by`]).
 fn push_references(
     layout: &Layout,
-    client: &str,
+    owner: &Owner,
     file: &Utf8PathBuf,
     text: &str,
     references: Vec<Reference>,
     out: &mut ScanOutput,
 ) {
     for reference in references {
-        let landing = layout.landing(&reference.resolved);
-        if landing == Landing::Outside {
-            continue;
-        }
         let location = Location::from_span(file, text, reference.start..reference.end);
+        push_reference(layout, owner, location, reference, out);
+    }
+}
+
+/// A finding for `reference` when it leaves `owner`.
+fn push_reference(
+    layout: &Layout,
+    owner: &Owner,
+    location: Location,
+    reference: Reference,
+    out: &mut ScanOutput,
+) {
+    let landing = layout.landing(&reference.resolved);
+    if owner.is_breached_by(&landing) {
         out.findings.push(Finding::Reference {
-            client: client.to_owned(),
+            owner: owner.clone(),
             location,
             reference,
             landing,
         });
     }
-}
-
-/// A Rust file outside every client: the references of its crate that land in a client;
-/// returns the secrets its assembled literals hold.
-fn shared_rust_file(
-    layout: &Layout,
-    path: &Path,
-    file: &Utf8PathBuf,
-    text: &str,
-    out: &mut ScanOutput,
-) -> Result<(Vec<Secret>, Vec<std::ops::Range<usize>>)> {
-    // A shared file has no directory of its own to stay in: every reference is judged by where
-    // it lands, so the file itself is its only "home".
-    let Some(krate) = layout.package_of(path) else {
-        // Not part of any package: cargo compiles it nowhere. Its secrets still count.
-        let dir = path.parent().unwrap_or(path);
-        let rust = rust::scan(path, text, path, dir, false);
-        return Ok((rust.joined_secrets, rust.test_only));
-    };
-    let rust = rust::scan(path, text, path, &krate.dir, krate.is_build_script);
-    if rust.too_complex {
-        return Err(too_complex(layout, path));
-    }
-    for reference in rust.references {
-        if let Landing::Client(client) = layout.landing(&reference.resolved) {
-            let location = Location::from_span(file, text, reference.start..reference.end);
-            out.findings.push(Finding::SharedReference {
-                crate_dir: krate.dir.clone(),
-                client,
-                location,
-                reference,
-            });
-        }
-    }
-    Ok((rust.joined_secrets, rust.test_only))
-}
-
-/// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
-fn resolve(path: &Path) -> PathBuf {
-    let normal = references::normalize(path);
-    normal.canonicalize().unwrap_or(normal)
 }
 
 /// The path as reports show it; a name that is not UTF-8 is shown by its lossy form rather

@@ -399,7 +399,7 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    let normal = super::references::normalize(path);
+    let normal = crate::model::location::normalize(path);
     normal.canonicalize().unwrap_or(normal)
 }
 

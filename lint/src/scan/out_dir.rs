@@ -34,7 +34,7 @@ pub fn of_crate(crate_dir: &Path) -> OutDir {
         (None, Some(config)) if config.target_dir.is_some() => config.target_dir.clone().unwrap(),
         _ => workspace.join("target"),
     };
-    let mut out_dir = crate::scan::references::normalize(&target_dir);
+    let mut out_dir = crate::model::location::normalize(&target_dir);
     let triple = std::env::var_os("CARGO_BUILD_TARGET").is_some()
         || config.as_ref().is_some_and(|c| c.has_target);
     if triple {
@@ -42,7 +42,7 @@ pub fn of_crate(crate_dir: &Path) -> OutDir {
     }
     out_dir.extend(PROFILE_LEVELS);
     OutDir {
-        target_dir: crate::scan::references::normalize(&target_dir),
+        target_dir: crate::model::location::normalize(&target_dir),
         out_dir,
     }
 }

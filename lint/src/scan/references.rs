@@ -11,7 +11,12 @@ use super::lexer::{Spanned, Token};
 use super::modules::{FileKind, Modules};
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+pub use crate::model::location::{normalize, resolve};
+
+/// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
+pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
 
 /// How a file is pulled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,7 +360,7 @@ fn directive(value: Value, crate_dir: &Path, at: &Spanned) -> Vec<Reference> {
 /// The length of a `KIND=` prefix (`native=`, `dependency=`, ..) of a link search path.
 fn link_kind_len(search: &str) -> usize {
     match search.split_once('=') {
-        Some((kind, _)) if crate::cargo_config::LINK_KINDS.contains(&kind) => kind.len() + 1,
+        Some((kind, _)) if LINK_KINDS.contains(&kind) => kind.len() + 1,
         _ => 0,
     }
 }
@@ -1043,29 +1048,6 @@ impl Evaluator<'_, '_> {
         value.push(Value::known(literal));
         value
     }
-}
-
-/// Resolve `.` and `..` without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Canonical form when the path exists (symlinks resolved), else the lexical normal form.
-pub fn resolve(path: &Path) -> PathBuf {
-    let normal = normalize(path);
-    normal.canonicalize().unwrap_or(normal)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! source). Symlinks are never followed.
 
 use crate::error::{Error, Result};
-use crate::git;
-use crate::layout::Layout;
+use crate::input::git;
+use crate::model::layout::Layout;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -119,7 +119,7 @@ fn from_git(
 /// A `.gitignore` below `root` that is a FIFO or a device: git (and the walk outside git) would
 /// block for good opening it. Looked for only when the listing is slow.
 fn blocking_ignore_file(root: &Path, targets: &TargetDirs) -> Option<PathBuf> {
-    crate::watch::blocking_file_named(root, &[".gitignore"], &|dir| targets.contains(dir))
+    crate::input::watch::blocking_file_named(root, &[".gitignore"], &|dir| targets.contains(dir))
 }
 
 /// [`walk`] on a thread of its own: if it has not finished within a second and a `.gitignore`
