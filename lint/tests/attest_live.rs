@@ -498,3 +498,66 @@ fn a_self_check_that_hangs_is_stopped_at_its_limit_and_nothing_is_written() {
     );
     drop(held);
 }
+
+/// The client's own messages hold a secret (here a Shopify token in the database path it was
+/// given, which it cannot build its sandbox rules from, so under `best-effort` it runs without
+/// them): neither the relayed stderr nor the attestation shows it whole, and the unenforced
+/// sandbox and the refusals the kernel did not make are failing lines.
+#[test]
+fn a_secret_in_the_clients_own_messages_is_masked_and_an_unenforced_sandbox_fails() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let ws = Workspace::new();
+    let shop = StandIn::start(&ws, &[]);
+    let token = support::fake_shopify_token();
+    let mut env = shop.env();
+    env.push((
+        "ACME_DATABASE_PATH".to_owned(),
+        format!("relative/{token}.sqlite3"),
+    ));
+    let masked = "shpat_0123\u{2026} (38 characters)";
+    for format in ["md", "json", "html"] {
+        let run = ws.attest(&["--live", "--format", format], &env);
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(
+            !run.stdout.contains(&token) && !run.stderr.contains(&token),
+            "the token whole in the output:\n{run:?}"
+        );
+        assert_no_secret(&run, &shop.client_secret);
+        // The client's own warning came through, masked.
+        assert!(
+            run.stderr.contains("  | warning: sandbox not enforced"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(masked), "{run:?}");
+        if format == "json" {
+            let live = live_json(&run);
+            assert_eq!(live["status"], "differs", "{live:#}");
+            let sandbox = line(&live, "run-time sandbox");
+            assert_eq!(sandbox["outcome"], "differs");
+            assert!(
+                sandbox["observed"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("not enforced"),
+                "{sandbox:#}"
+            );
+            let refusals: Vec<_> = live["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["item"].as_str().unwrap().starts_with("kernel refuses: "))
+                .collect();
+            assert!(!refusals.is_empty());
+            assert!(
+                refusals.iter().all(|l| l["outcome"] == "differs"),
+                "{live:#}"
+            );
+            let database = line(&live, "database written");
+            assert_eq!(database["outcome"], "not-observed", "{database:#}");
+            assert!(
+                database["observed"].as_str().unwrap().contains(masked),
+                "{database:#}"
+            );
+        }
+    }
+}
