@@ -320,6 +320,25 @@ fn a_write_scope_or_an_undeclared_scope_the_shop_shows_is_a_failing_line() {
                 .contains(&format!("not declared: {undeclared}")),
             "{scopes:#}"
         );
+        // The read-only axis rests on what was observed too.
+        let read_only = attestation["axes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["axis"] == "read-only")
+            .unwrap();
+        assert_eq!(
+            read_only["verdict"],
+            if write == "none" { "met" } else { "not-met" },
+            "{read_only:#}"
+        );
+        assert!(
+            read_only["evidence"].as_array().unwrap().iter().any(|e| e
+                .as_str()
+                .unwrap()
+                .starts_with("observed from Shopify at run time (`attest --live`): ")),
+            "{read_only:#}"
+        );
         // The rules still pass: the difference is the live part's alone.
         assert!(
             attestation["rules"]
