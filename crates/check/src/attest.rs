@@ -206,8 +206,8 @@ pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> R
     attest_any_with(manifest_path, client, AttestOptions::default())
 }
 
-/// [`attest_any`] with options (`--live`). An offboarded client has no binary left to run: its
-/// attestation is the certificates' alone.
+/// [`attest_any`] with options (`--live`). An offboarded client has no binary left to run:
+/// `--live` on one is an error (exit 2), never an attestation that leaves the live part out.
 pub fn attest_any_with(
     manifest_path: Option<camino::Utf8PathBuf>,
     client: &str,
@@ -226,6 +226,16 @@ pub fn attest_any_with(
     })?;
     if checked.layout.client(client).is_some() {
         return attest_with(manifest_path, client, options).map(|a| Attested::Client(Box::new(a)));
+    }
+    if options.live {
+        return Err(Error::Live {
+            message: format!(
+                "`{client}` was offboarded: no binary of it is left to run, so nothing can be observed at run time"
+            ),
+            help: Some(format!(
+                "attest it without --live: `cargo clientwall attest {client}` verifies its deletion certificates"
+            )),
+        });
     }
     let root = utf8_root(&checked.layout.root)?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
