@@ -157,10 +157,43 @@ fn assert_no_secret(run: &Run, secret: &str) {
     );
 }
 
+/// The live part of a JSON attestation, validated against `docs/attestation-live.schema.json`.
 fn live_json(run: &Run) -> serde_json::Value {
     let attestation: serde_json::Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{run:?}"));
-    attestation["live"].clone()
+    let live = attestation["live"].clone();
+    validate(&live).unwrap_or_else(|e| panic!("the live part does not validate: {e}\n{live:#}"));
+    live
+}
+
+fn validate(live: &serde_json::Value) -> Result<(), String> {
+    let path = repo_root().join("docs/attestation-live.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let url = schema["$id"].as_str().unwrap().to_owned();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource(&url, schema).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let index = compiler.compile(&url, &mut schemas).unwrap();
+    schemas.validate(live, index).map_err(|e| format!("{e:#}"))
+}
+
+/// The schema is not a rubber stamp: a live part that says it held while a line differs, or
+/// that was not run without saying why, does not validate.
+#[test]
+fn the_live_schema_refuses_a_pass_it_does_not_show() {
+    let line = |outcome: &str| serde_json::json!({"item": "scopes granted", "declared": "a", "observed": "b", "outcome": outcome});
+    let held = serde_json::json!({"status": "held", "command": "c", "lines": [line("held")]});
+    assert_eq!(validate(&held), Ok(()));
+    let lying = serde_json::json!({"status": "held", "command": "c", "lines": [line("held"), line("differs")]});
+    assert!(validate(&lying).is_err());
+    let unexplained = serde_json::json!({"status": "not-run", "command": "c", "lines": []});
+    assert!(validate(&unexplained).is_err());
+    let empty_pass = serde_json::json!({"status": "held", "command": "c", "lines": []});
+    assert!(validate(&empty_pass).is_err());
+    let differs_without_a_difference =
+        serde_json::json!({"status": "differs", "command": "c", "lines": [line("held")]});
+    assert!(validate(&differs_without_a_difference).is_err());
 }
 
 /// The line of the live part about `item`.
@@ -304,6 +337,7 @@ fn a_write_scope_or_an_undeclared_scope_the_shop_shows_is_a_failing_line() {
         let attestation: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(attestation["passed"], false);
         let live = &attestation["live"];
+        assert_eq!(validate(live), Ok(()), "{live:#}");
         assert_eq!(live["status"], "differs", "{live:#}");
         let writes = line(live, "write scopes granted");
         assert_eq!(writes["observed"], write, "{writes:#}");
@@ -369,6 +403,7 @@ fn without_credentials_the_live_part_says_it_was_not_run_and_never_passes() {
     let attestation: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(attestation["passed"], false);
     let live = &attestation["live"];
+    assert_eq!(validate(live), Ok(()), "{live:#}");
     assert_eq!(live["status"], "not-run", "{live:#}");
     let why = live["not_run"].as_str().unwrap();
     assert!(
