@@ -73,6 +73,8 @@ impl Workspace {
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", client_target_dir())
+            // Each test's client is a new path: no incremental cache left behind for it.
+            .env("CARGO_INCREMENTAL", "0")
             .env("CARGO_NET_OFFLINE", "true");
         for var in [
             "ACME_SHOPIFY_CLIENT_ID",
@@ -113,6 +115,7 @@ impl StandIn {
         .args(["--orders", "5", "--customers", "3"])
         .args(extra)
         .env("CARGO_TARGET_DIR", client_target_dir())
+        .env("CARGO_INCREMENTAL", "0")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
