@@ -8,6 +8,7 @@
 
 pub mod axes;
 pub mod html;
+pub mod live;
 pub mod reconciliation;
 pub mod scopes;
 
@@ -55,6 +56,10 @@ pub struct Attestation {
     pub offboarded_before: Vec<CertificateSummary>,
     /// The comparison of the client's synced numbers with Shopify's own, when one was recorded.
     pub reconciliation: Reconciliation,
+    /// `--live`: what the client's own binary observed at run time beside what it declares.
+    /// Absent when not asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<live::Live>,
     /// The client's island of the isolation map (inline SVG) for the HTML page: a picture of
     /// the facts above, not one of them.
     #[serde(skip)]
@@ -187,12 +192,30 @@ impl CertificateSummary {
     }
 }
 
+/// What `attest` is asked for beyond the static facts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AttestOptions {
+    /// `--live`: run the client's own `self-check` and put what it observed beside what is
+    /// declared.
+    pub live: bool,
+}
+
 /// `attest CLIENT`: the attestation of a client of the workspace, or, for a name known only
 /// from deletion certificates under `offboarded/`, of an offboarded client.
 pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attested> {
+    attest_any_with(manifest_path, client, AttestOptions::default())
+}
+
+/// [`attest_any`] with options (`--live`). An offboarded client has no binary left to run:
+/// `--live` on one is an error (exit 2), never an attestation that leaves the live part out.
+pub fn attest_any_with(
+    manifest_path: Option<camino::Utf8PathBuf>,
+    client: &str,
+    options: AttestOptions,
+) -> Result<Attested> {
     let certificates = certificates_of(manifest_path.as_deref(), client)?;
     if certificates.is_empty() {
-        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
+        return attest_with(manifest_path, client, options).map(|a| Attested::Client(Box::new(a)));
     }
     // Every client may have been offboarded: a workspace without clients is still checked
     // for what came back.
@@ -202,7 +225,17 @@ pub fn attest_any(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> R
         ..CheckOptions::default()
     })?;
     if checked.layout.client(client).is_some() {
-        return attest(manifest_path, client).map(|a| Attested::Client(Box::new(a)));
+        return attest_with(manifest_path, client, options).map(|a| Attested::Client(Box::new(a)));
+    }
+    if options.live {
+        return Err(Error::Live {
+            message: format!(
+                "`{client}` was offboarded: no binary of it is left to run, so nothing can be observed at run time"
+            ),
+            help: Some(format!(
+                "attest it without --live: `cargo clientwall attest {client}` verifies its deletion certificates"
+            )),
+        });
     }
     let root = utf8_root(&checked.layout.root)?;
     let graph = checked.graph.as_ref().expect("a full run keeps its graph");
@@ -400,6 +433,15 @@ pub struct RuleResult {
 
 /// Build the attestation for `client`.
 pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Result<Attestation> {
+    attest_with(manifest_path, client, AttestOptions::default())
+}
+
+/// Build the attestation for `client`, with `--live` when `options` asks for it.
+pub fn attest_with(
+    manifest_path: Option<camino::Utf8PathBuf>,
+    client: &str,
+    options: AttestOptions,
+) -> Result<Attestation> {
     // The whole history is read when there is one to read; the attestation says if it was not.
     let root = clientwall_lint::discover::expected_root(manifest_path.as_deref());
     let repository = match &root {
@@ -520,6 +562,17 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         .map(|s| CertificateSummary::new(s, &root))
         .collect();
     let secrets = secrets_statement(&checked, history_unread);
+    let live = match options.live {
+        true => Some(live::run(
+            &checked.layout.root,
+            &area.dir,
+            client,
+            config.as_ref(),
+            template_version.as_deref(),
+        )?),
+        false => None,
+    };
+    let rules_passed = rules.iter().all(|r| r.passed || !r.applicable);
     let mut attestation = Attestation {
         client: client.to_owned(),
         crate_dir: checked.layout.display(&area.dir),
@@ -553,12 +606,13 @@ pub fn attest(manifest_path: Option<camino::Utf8PathBuf>, client: &str) -> Resul
         other_clients_in_closure: names_of(Kind::Client),
         credential_helpers_in_closure: names_of(Kind::CredentialHelper),
         secrets,
-        passed: rules.iter().all(|r| r.passed || !r.applicable),
+        passed: rules_passed && live.as_ref().is_none_or(live::Live::held),
         rules,
         role_overrides: checked.role_overrides.clone(),
         dependencies,
         offboarded_before,
         reconciliation: Reconciliation::not_recorded(),
+        live,
         island_svg: crate::map::svg_of_client(&checked, client)?,
         checksum_sha256: String::new(),
     };
@@ -615,6 +669,59 @@ pub fn checksum(attestation: &Attestation) -> String {
 
 pub use clientwall_lint::git::{commit, no_commit_reason};
 
+/// The result in one phrase, as every rendering states it.
+pub fn result(a: &Attestation) -> String {
+    let rules_passed = a.rules.iter().all(|r| r.passed || !r.applicable);
+    match (&a.live, rules_passed) {
+        (_, false) => "FAILED: see the rules below".to_owned(),
+        (None, true) => "every rule passed".to_owned(),
+        (Some(live), true) => match live.status {
+            live::LiveStatus::Held => {
+                "every rule passed, and everything observed at run time is as declared".to_owned()
+            }
+            live::LiveStatus::Differs => {
+                "FAILED: what the client's binary observed at run time differs from what is declared (below)".to_owned()
+            }
+            live::LiveStatus::NotRun => {
+                "NOT ATTESTED at run time: every rule passed, but the live part was not run (below)"
+                    .to_owned()
+            }
+        },
+    }
+}
+
+/// The "observed at run time" section in Markdown.
+fn live_markdown(live: &live::Live) -> String {
+    let mut out = String::from("## Observed at run time\n\n");
+    out.push_str(&format!("**{}**\n\n", live.statement()));
+    out.push_str(&format!(
+        "The client's own binary, built and run as the consultant runs it: `{}`\n\n",
+        live.command
+    ));
+    if !live.lines.is_empty() {
+        out.push_str("| item | declared | observed at run time | |\n|---|---|---|---|\n");
+        for line in &live.lines {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&line.item),
+                cell(&line.declared),
+                cell(&line.observed),
+                match line.outcome {
+                    live::LineOutcome::Held => "held".to_owned(),
+                    other => format!("**{}**", other.label()),
+                }
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A Markdown table cell: no line break, no column separator.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 pub fn json(attestation: &Attestation) -> String {
     serde_json::to_string_pretty(attestation).expect("attestation serializes") + "\n"
 }
@@ -631,14 +738,7 @@ pub fn markdown(a: &Attestation) -> String {
             .unwrap_or_else(|| format!("({})", a.no_commit_reason)),
         a.crate_dir
     ));
-    out.push_str(&format!(
-        "**Result: {}**\n\n",
-        if a.passed {
-            "every rule passed"
-        } else {
-            "FAILED: see the rules below"
-        }
-    ));
+    out.push_str(&format!("**Result: {}**\n\n", result(a)));
     out.push_str(&format!(
         "Template version: {}\n\n",
         a.template_version.as_deref().map_or(
@@ -662,6 +762,9 @@ pub fn markdown(a: &Attestation) -> String {
         "\nReconciliation with Shopify's numbers: {}\n\n",
         a.reconciliation.statement
     ));
+    if let Some(live) = &a.live {
+        out.push_str(&live_markdown(live));
+    }
     out.push_str("## Access\n\n");
     match &a.access {
         Some(access) => {

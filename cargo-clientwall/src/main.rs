@@ -144,6 +144,12 @@ struct AttestArgs {
     /// `clientwall-attest`) that `ssh-keygen -Y verify` checks.
     #[arg(long, value_name = "KEY", requires = "output")]
     sign: Option<Utf8PathBuf>,
+    /// Also run the client's own `self-check` (built by cargo, run from the workspace root in
+    /// this environment) and put what it observed at run time beside what is declared: a
+    /// difference fails; without the client's credentials the live part says it was not run.
+    /// `CLIENTWALL_LIVE_TIMEOUT=SECONDS` bounds the self-check (300 by default; exit 2).
+    #[arg(long)]
+    live: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -303,7 +309,9 @@ fn graph(args: GraphArgs) -> Result<ExitCode, clientwall::Error> {
 
 fn attest(args: AttestArgs) -> Result<ExitCode, clientwall::Error> {
     use clientwall::signing;
-    let attestation = clientwall::attest::attest_any(args.manifest_path, &args.client)?;
+    let options = clientwall::attest::AttestOptions { live: args.live };
+    let attestation =
+        clientwall::attest::attest_any_with(args.manifest_path, &args.client, options)?;
     let text = match args.format {
         AttestFormat::Md => attestation.markdown(),
         AttestFormat::Json => attestation.json(),

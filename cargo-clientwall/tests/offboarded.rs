@@ -377,3 +377,23 @@ fn attest_of_an_offboarded_client_when_no_client_is_left() {
         "{md}"
     );
 }
+
+/// An offboarded client has no binary left: `--live` is refused (exit 2), never an attestation
+/// that leaves the live part out without saying so.
+#[test]
+fn attest_live_of_an_offboarded_client_is_refused() {
+    let fixture = workspace();
+    let output = Command::cargo_bin("cargo-clientwall")
+        .unwrap()
+        .args(["attest", "umbrella", "--live", "--manifest-path"])
+        .arg(fixture.manifest())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.contains("`umbrella` was offboarded: no binary of it is left to run"),
+        "{stderr}"
+    );
+}

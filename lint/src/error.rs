@@ -71,6 +71,13 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// `attest --live` could not finish: the client's self-check (or its build) had to be
+    /// stopped at its time limit, or the limit given is not a number.
+    #[error("{}", Redacted(message))]
+    Live {
+        message: String,
+        help: Option<String>,
+    },
 }
 
 /// What a file operation was doing when it failed: the verb of "failed to {action} {path}".
@@ -201,7 +208,9 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Config(errors) => errors.problems.iter().find_map(|p| p.help.as_deref()),
-            Error::Layout { help, .. } | Error::Signature { help, .. } => help.as_deref(),
+            Error::Layout { help, .. }
+            | Error::Signature { help, .. }
+            | Error::Live { help, .. } => help.as_deref(),
             Error::NoClients { .. } => Some(
                 "a check that finds no client checks nothing: correct \
                  `workspace.metadata.clientwall.clients` (globs relative to the workspace root, \

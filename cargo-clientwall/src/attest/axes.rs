@@ -4,6 +4,7 @@
 //! renderings state the same thing. An axis that cannot be judged (no `client.toml`, a crate
 //! clientwall's template did not make) is "not applicable", never met.
 
+use super::live::{LineOutcome, LiveLine};
 use super::{Attestation, scopes};
 use clientwall_lint::classify::Kind;
 use clientwall_lint::rules::RuleCode;
@@ -80,6 +81,11 @@ fn list(items: &[String]) -> String {
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The line of the live part about `item`, when `--live` ran.
+fn live_line<'a>(a: &'a Attestation, item: &str) -> Option<&'a LiveLine> {
+    a.live.as_ref()?.lines.iter().find(|l| l.item == item)
 }
 
 /// The four axes of `a`, in their fixed order.
@@ -164,10 +170,21 @@ fn read_only(a: &Attestation) -> Axis {
     let mut evidence = vec![
         format!("shop: `{}`", access.shop.as_deref().unwrap_or("(not set)")),
         format!("scopes declared in `client.toml`: {}", list(&access.scopes)),
-        "observed from Shopify at run time: not checked by this attestation".to_owned(),
     ];
-    let met =
-        access.write_scopes.is_empty() && failing(a, &[RuleCode::WriteScopeRequested]).is_empty();
+    let observed_writes = live_line(a, "write scopes granted");
+    evidence.push(match (live_line(a, "scopes granted"), observed_writes) {
+        (Some(scopes), Some(writes)) => format!(
+            "observed from Shopify at run time (`attest --live`): {}; write scopes: {} ({})",
+            scopes.observed,
+            writes.observed,
+            writes.outcome.label()
+        ),
+        _ => "observed from Shopify at run time: not checked by this attestation".to_owned(),
+    });
+    let observed_write = observed_writes.is_some_and(|l| l.outcome == LineOutcome::Differs);
+    let met = access.write_scopes.is_empty()
+        && !observed_write
+        && failing(a, &[RuleCode::WriteScopeRequested]).is_empty();
     if !access.write_scopes.is_empty() {
         evidence.push(format!(
             "write or unknown scopes: {}",
@@ -180,6 +197,10 @@ fn read_only(a: &Attestation) -> Axis {
         verdict: if met { Verdict::Met } else { Verdict::NotMet },
         summary: match met {
             true => "The access can only read your shop: every scope is a read scope.".to_owned(),
+            false if observed_write && access.write_scopes.is_empty() => {
+                "The access holds MORE than reading: the shop granted a write scope at run time."
+                    .to_owned()
+            }
             false => "The access asks for MORE than reading: a write or unknown scope is declared."
                 .to_owned(),
         },
@@ -192,7 +213,10 @@ fn short_lived(a: &Attestation) -> Axis {
         return no_client_toml(AxisName::ShortLived, "token");
     };
     let failures = failing(a, &[RuleCode::TokenLifetimeTooLong]);
-    let met = failures.is_empty() && access.token_lifetime_hours.is_some();
+    let observed = live_line(a, "token lifetime");
+    let met = failures.is_empty()
+        && access.token_lifetime_hours.is_some()
+        && observed.is_none_or(|l| l.outcome != LineOutcome::Differs);
     let mut evidence = vec![
         match access.token_lifetime_hours {
             Some(h) => format!("token lifetime: {h} hours"),
@@ -200,6 +224,13 @@ fn short_lived(a: &Attestation) -> Axis {
         },
         "the token is held in memory only, never written to a file".to_owned(),
     ];
+    if let Some(line) = observed {
+        evidence.push(format!(
+            "observed at run time (`attest --live`): {} ({})",
+            line.observed,
+            line.outcome.label()
+        ));
+    }
     evidence.extend(failures);
     Axis {
         axis: AxisName::ShortLived,

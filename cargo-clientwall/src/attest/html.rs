@@ -5,6 +5,7 @@
 //! signature. Every text goes through the redaction before it is escaped, so a secret cannot
 //! slip past it as `&amp;`-escaped text.
 
+use super::live::{LineOutcome, Live};
 use super::{Attestation, OffboardedAttestation, Verdict};
 use clientwall_lint::classify::Kind;
 use clientwall_lint::rules::RuleCode;
@@ -107,11 +108,7 @@ pub fn client(a: &Attestation) -> String {
     body.push_str(&format!(
         "<p class=\"result {}\">Result: {}</p>\n",
         if a.passed { "pass" } else { "fail" },
-        if a.passed {
-            "every rule passed"
-        } else {
-            "FAILED: see the rules below"
-        }
+        escape(&super::result(a))
     ));
     body.push_str("<h2>The four axes</h2>\n<div class=\"axes\">\n");
     for axis in &a.axes {
@@ -132,6 +129,9 @@ pub fn client(a: &Attestation) -> String {
         "<p class=\"small\">Reconciliation with Shopify's numbers: {}</p>\n",
         escape(&a.reconciliation.statement)
     ));
+    if let Some(live) = &a.live {
+        body.push_str(&live_section(live));
+    }
     body.push_str(&format!(
         "<h2>Your island of the map</h2>\n<div class=\"map\">\n{}</div>\n",
         a.island_svg
@@ -181,6 +181,33 @@ pub fn client(a: &Attestation) -> String {
     ));
     body.push_str(&verify_section());
     page(&format!("Isolation attestation: {}", a.client), &body)
+}
+
+/// "Observed at run time": the client's binary's own self-check beside what is declared.
+fn live_section(live: &Live) -> String {
+    let mut out = format!(
+        "<h2>Observed at run time</h2>\n<p class=\"result {}\">{}</p>\n<p class=\"small\">The client's own binary, built and run as the consultant runs it: <code>{}</code></p>\n",
+        if live.held() { "pass" } else { "fail" },
+        escape(&live.statement()),
+        escape(&live.command)
+    );
+    if !live.lines.is_empty() {
+        out.push_str("<table>\n<tr><th>item</th><th>declared</th><th>observed at run time</th><th></th></tr>\n");
+        for line in &live.lines {
+            let outcome = match line.outcome {
+                LineOutcome::Held => line.outcome.label().to_owned(),
+                other => format!("<strong style=\"color:#c53030\">{}</strong>", other.label()),
+            };
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{outcome}</td></tr>\n",
+                inline(&line.item),
+                inline(&line.declared),
+                inline(&line.observed)
+            ));
+        }
+        out.push_str("</table>\n");
+    }
+    out
 }
 
 fn secrets(a: &Attestation) -> String {

@@ -137,12 +137,18 @@ Linux Landlock sandbox (`src/sandbox.rs`, a locked file) set up before credentia
 The kernel refuses it any file outside its own data directory (and the `export` directory),
 the files TLS, DNS and time zones need, any program to execute, and any TCP port but 443, its
 database's and the loopback test port's, whatever path or address the code computes;
-`CLIENT self-check` shows the refusal. What is still not enforced at run time: other programs
-(a client's tests, examples or build scripts, a script run by hand) run without that sandbox;
-a kernel without Landlock ABI 4 (before Linux 6.7, or macOS and Windows) enforces less or
-nothing, which `sandbox = "best-effort"` states on every run and `"required"` refuses; UDP
-(DNS) and Unix sockets are not restricted; and the sandbox does not choose the host behind an
-allowed port (any host on 443: the shop's HTTPS rules do that).
+`CLIENT self-check` shows the refusal, and `cargo clientwall attest CLIENT --live` puts what
+that self-check observed (the scopes the shop granted, the token lifetime, the sandbox's level
+and rules, the kernel's refusals, the database written) beside what `client.toml` declares in
+the attestation: a difference fails it, and without the client's credentials the live part
+says it was not run. What is still not enforced at run time: other programs (a client's tests,
+examples or build scripts, a script run by hand) run without that sandbox; a kernel without
+Landlock ABI 4 (before Linux 6.7, or macOS and Windows) enforces less or nothing, which
+`sandbox = "best-effort"` states on every run, `"required"` refuses and `attest --live` shows
+as a failing line; UDP (DNS) and Unix sockets are not restricted; the sandbox does not choose
+the host behind an allowed port (any host on 443: the shop's HTTPS rules do that); and
+`attest --live` observes one run on the machine that made the attestation, not every run
+elsewhere.
 
 ## How to fix
 Copy what the client really needs into its own directory, or move truly generic code into a
