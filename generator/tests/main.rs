@@ -2,9 +2,11 @@
 //! instead of one per file): each file of `tests/` is a module of this crate.
 //!
 //! Adding a test file `tests/x.rs` is one line here, `mod x;` (the test at the end fails while a
-//! file is not declared); what files share goes in a `support` module, as in `lint/tests/`. Run
-//! one file's tests with `cargo test -p clientwall-generator --test main x::`. Its insta
-//! snapshots are `snapshots/main__x__NAME.snap` (insta names them by module path).
+//! file is not declared), and `use crate::support;` in the file for what the files share
+//! (`support/`). Run one file's tests with `cargo test -p clientwall-generator --test main x::`.
+//! Its insta snapshots are `snapshots/main__x__NAME.snap` (insta names them by module path).
+
+mod support;
 
 mod all_or_nothing;
 mod new_client;
@@ -28,5 +30,8 @@ fn every_test_file_is_a_module_of_this_binary() {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "add `mod NAME;` to tests/main.rs for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "add `mod NAME;` to tests/main.rs for {missing:?}"
+    );
 }

@@ -55,5 +55,8 @@ fn every_test_file_is_a_module_of_this_binary() {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "add `mod NAME;` to tests/main.rs for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "add `mod NAME;` to tests/main.rs for {missing:?}"
+    );
 }

@@ -46,11 +46,20 @@ fn parse(text: &str) -> Result<Overlay, String> {
             Some(("remove", path)) => {
                 let path = PathBuf::from(path.trim());
                 if path.is_absolute() || path.components().any(|c| c.as_os_str() == "..") {
-                    return Err(format!("line {}: `{}` leaves the fixture", n + 1, path.display()));
+                    return Err(format!(
+                        "line {}: `{}` leaves the fixture",
+                        n + 1,
+                        path.display()
+                    ));
                 }
                 remove.push(path);
             }
-            _ => return Err(format!("line {}: expected `base NAME` (once) or `remove PATH`", n + 1)),
+            _ => {
+                return Err(format!(
+                    "line {}: expected `base NAME` (once) or `remove PATH`",
+                    n + 1
+                ));
+            }
         }
     }
     let base = base.ok_or("no `base NAME` line")?;
@@ -70,7 +79,10 @@ fn build_at(
     copy: &dyn Fn(&Path, &Path),
     seen: &mut Vec<String>,
 ) {
-    assert!(!seen.iter().any(|s| s == name), "overlays in a circle: {seen:?} then {name}");
+    assert!(
+        !seen.iter().any(|s| s == name),
+        "overlays in a circle: {seen:?} then {name}"
+    );
     seen.push(name.to_owned());
     let dir = fixtures.join(name);
     assert!(dir.is_dir(), "no fixture at {}", dir.display());
@@ -82,7 +94,11 @@ fn build_at(
     for path in &overlay.remove {
         let target = to.join(path);
         let meta = std::fs::symlink_metadata(&target).unwrap_or_else(|e| {
-            panic!("{name}/{OVERLAY}: `remove {}`: not in {}: {e}", path.display(), overlay.base)
+            panic!(
+                "{name}/{OVERLAY}: `remove {}`: not in {}: {e}",
+                path.display(),
+                overlay.base
+            )
         });
         if meta.is_dir() {
             std::fs::remove_dir_all(&target).unwrap();
