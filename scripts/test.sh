@@ -96,10 +96,14 @@ setup_postgres_tls() {
   [ -n "${CLIENTWALL_TEST_POSTGRES_TLS_URL:-}" ] && return 0
   [ -n "${CLIENTWALL_TEST_POSTGRES_URL:-}" ] || return 1
   cargo build --quiet --locked -p xtask || return 1
+  # Where cargo put it: the caller's CARGO_TARGET_DIR is honoured.
+  local xtask
+  xtask=$(cargo metadata --format-version 1 --no-deps --locked |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/xtask || return 1
   local dir
   dir=$(mktemp -d /tmp/clientwall-tls.XXXXXX)
   cleanup+=("rm -rf '$dir'")
-  target/debug/xtask tls-front --upstream "$CLIENTWALL_TEST_POSTGRES_URL" --dir "$dir" \
+  "$xtask" tls-front --upstream "$CLIENTWALL_TEST_POSTGRES_URL" --dir "$dir" \
     >"$dir/front.log" 2>&1 &
   local pid=$!
   cleanup+=("kill $pid 2>/dev/null")

@@ -7,7 +7,7 @@
 //! verifies with `ssh-keygen -Y verify`; a self-check that hangs is stopped (exit 2, nothing
 //! written); no secret in any output.
 
-mod support;
+use crate::support;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use std::sync::Mutex;

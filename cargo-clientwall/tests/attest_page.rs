@@ -5,7 +5,7 @@
 //! map, screenshots them (kept under `target/screenshots/`), prints the page to PDF and is
 //! refused any network request on the way.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};

@@ -2,7 +2,7 @@
 //! signature the client verifies with stock `ssh-keygen -Y verify` (the exact command the tool
 //! prints), and with the `ssh-key` crate; a changed attestation does not verify.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};

@@ -1,7 +1,7 @@
 //! Inputs the check cannot work with: every one is an error (exit 2) naming the cause, never a
 //! silent pass.
 
-mod support;
+use crate::support;
 
 use clientwall::Error;
 use support::Fixture;

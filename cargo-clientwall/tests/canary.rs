@@ -5,7 +5,7 @@
 //! format run on it, `--message-format json` and `flycheck` (cargo's own messages passed
 //! through) included. The secret must never appear whole, on stdout or stderr.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::{Fixture, commit_all, fake_shopify_token, git_ok, run_cli, write};

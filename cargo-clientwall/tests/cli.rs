@@ -1,6 +1,6 @@
 //! The `cargo-clientwall` binary: exit codes, formats, and what a user sees.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use support::Fixture;

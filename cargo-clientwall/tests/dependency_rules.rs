@@ -1,7 +1,7 @@
 //! The dependency-graph rules on fixture workspaces, through real `cargo metadata`: one fixture
 //! per way cargo can wire a dependency, and clean twins.
 
-mod support;
+use crate::support;
 
 use support::{Fixture, findings, json};
 

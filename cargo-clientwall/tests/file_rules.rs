@@ -1,7 +1,7 @@
 //! The rules beyond cargo's graph: file references, symlinks, secrets, `.env` files in git,
 //! `client.toml` policy, and the incremental (pre-commit) mode.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use clientwall::rules::RuleCode;

@@ -1,7 +1,7 @@
 //! `cargo clientwall flycheck`: real `cargo check` and the check on one stream, as
 //! rust-analyzer's `check.overrideCommand` reads it.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::Utf8Path;

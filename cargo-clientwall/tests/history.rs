@@ -2,7 +2,7 @@
 //! out), each secret reported once with the commit that introduced it. The repositories are
 //! built by the tests.
 
-mod support;
+use crate::support;
 
 use clientwall::rules::{RuleCode, Subject};
 use std::time::Duration;

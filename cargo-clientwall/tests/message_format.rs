@@ -2,7 +2,7 @@
 //! them. Every line is parsed with `cargo_metadata`, every span is checked against the bytes of
 //! its file, and every suggested fix is applied and checked again.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::Utf8Path;

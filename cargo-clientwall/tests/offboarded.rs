@@ -2,7 +2,7 @@
 //! names a database a certificate says was destroyed, a changed certificate stops the check,
 //! and `attest` reports on an offboarded client from its certificates.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::Utf8Path;

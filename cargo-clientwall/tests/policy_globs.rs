@@ -3,7 +3,7 @@
 //! full check that finds no client stops (exit 2) naming the globs, a glob that matches no
 //! directory is `stale-allow`, and `--client` for a name that is no client names the closest.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};

@@ -1,6 +1,6 @@
 //! Regression tests, each named after the bug it keeps fixed.
 
-mod support;
+use crate::support;
 
 use clientwall::check::{CheckOptions, FileSelection};
 use clientwall::date::Date;

@@ -4,7 +4,7 @@
 //! and the files it really compiles are read back from rustc's dep-info, so each test proves
 //! the lint agrees with the compiler in both directions.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};

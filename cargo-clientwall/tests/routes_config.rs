@@ -6,7 +6,7 @@
 //! shows cargo really takes the route (runs the program, hands rustc the flag, compiles the
 //! file) in the breach and stays inside in the twin.
 
-mod support;
+use crate::support;
 
 use camino::Utf8Path;
 use std::os::unix::fs::PermissionsExt;

@@ -6,7 +6,7 @@
 //! fixture is also built with real cargo (`cargo check`, `cargo test --doc`) and the files
 //! rustc read are taken from its dep-info, so the lint is shown to agree with the compiler.
 
-mod support;
+use crate::support;
 
 use support::Fixture;
 use support::compiler::{

@@ -3,7 +3,7 @@
 //! the check rather than leave its files unscanned. Each is a violation fixture and its clean
 //! twin, run through the real binary.
 
-mod support;
+use crate::support;
 
 use camino::Utf8Path;
 use std::os::unix::fs::PermissionsExt;

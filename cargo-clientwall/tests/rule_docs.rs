@@ -1,7 +1,7 @@
 //! Rule codes are stable, and `docs/rules.md` is generated from the rules' own docs.
-//! Regenerate with `CLIENTWALL_BLESS=1 cargo test -p clientwall --test rule_docs`.
+//! Regenerate with `CLIENTWALL_BLESS=1 cargo test -p clientwall --test main rule_docs::`.
 
-mod support;
+use crate::support;
 
 use clientwall::rules::{RULES, RuleCode, reference_markdown};
 use std::collections::BTreeSet;
@@ -71,6 +71,6 @@ fn rules_reference_is_current() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/rules.md is out of date; run CLIENTWALL_BLESS=1 cargo test -p clientwall --test rule_docs"
+        "docs/rules.md is out of date; run CLIENTWALL_BLESS=1 cargo test -p clientwall --test main rule_docs::"
     );
 }

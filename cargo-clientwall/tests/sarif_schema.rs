@@ -3,7 +3,7 @@
 //! The schema is taken from the `serde-sarif` crate's published sources (it ships the OASIS
 //! schema as `src/schema.json`), fetched by cargo into a throwaway project: nothing is vendored.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use support::Fixture;

@@ -6,7 +6,7 @@
 //! these over the paths and commands: always exit 0, 1 or 2, within a time bound, under an
 //! address-space limit.
 
-mod support;
+use crate::support;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;

@@ -2,7 +2,7 @@
 //! exactly the full run: every finding in exactly one shard, every file scanned once (the files
 //! outside every client by the first shard).
 
-mod support;
+use crate::support;
 
 use clientwall::check::{CheckOptions, Shard};
 use clientwall::date::Date;

@@ -1,7 +1,7 @@
 //! The hook checks what the commit will contain: `--staged` reads the index, not the working
 //! tree, and `check FILE...` never passes a path it could not read.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::Utf8Path;

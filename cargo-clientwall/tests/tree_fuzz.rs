@@ -3,7 +3,7 @@
 //! deep directories, broken manifests, in git or not, with or without `--history`. Whatever
 //! the tree, the check exits 0, 1 or 2 within a time bound and never panics.
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use std::ffi::OsString;

@@ -1,7 +1,7 @@
 //! Where users meet clientwall: the isolation map, the client attestation, the git hook and the
 //! pre-commit framework, all run for real.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};

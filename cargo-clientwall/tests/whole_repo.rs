@@ -3,7 +3,7 @@
 //! crates that pull in a client's file; exactly the files git tracks or would track; special
 //! files and odd names that must neither block nor stop a run.
 
-mod support;
+use crate::support;
 
 use clientwall::rules::{RuleCode, Subject};
 use std::time::Duration;

@@ -2,29 +2,15 @@
 //! (the post-generation check on), rolled-back and refused runs measured with `git status`, and
 //! names cargo could not build refused before anything is written.
 
+use crate::support;
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
 use std::time::Instant;
+use support::copy_dir;
 
 fn example() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/consultancy")
-}
-
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.starts_with("target") {
-            continue;
-        }
-        let target = to.join(rel.to_str().unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The example consultancy with its first client, `acme`, and its `Cargo.lock` (which also

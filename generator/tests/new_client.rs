@@ -2,9 +2,11 @@
 //! and root manifest), refusals, injected failures and kills, concurrent runs, and equality
 //! with stock `cargo generate`.
 
+use crate::support;
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
+use support::copy_dir;
 
 fn cases_dir() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
@@ -16,18 +18,6 @@ fn workspace(case: &str) -> (tempfile::TempDir, Utf8PathBuf) {
     let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
     copy_dir(&cases_dir().join(case).join("in"), &root);
     (dir, root)
-}
-
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap().to_str().unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every file below `root` with its contents (a lock file left behind included), for before/after checks.

@@ -16,12 +16,19 @@ pub fn run(repo: &Utf8Path, scratch: &Utf8Path, smoke: bool) -> Result<Vec<Row>>
         std::fs::copy(repo.join("examples/consultancy").join(file), ws.join(file))?;
     }
     generator::generate(&new_client("acme", &ws))?;
-    for test in ["sync_throughput.rs", "backfill_throughput.rs"] {
+    // The client declares its test binaries (`autotests = false`): each benchmark is one more.
+    let manifest = ws.join("clients/acme/Cargo.toml");
+    let mut declared = std::fs::read_to_string(&manifest)?;
+    for test in ["sync_throughput", "backfill_throughput"] {
         std::fs::copy(
-            repo.join("bench/template-sync").join(test),
-            ws.join("clients/acme/tests").join(test),
+            repo.join("bench/template-sync").join(format!("{test}.rs")),
+            ws.join("clients/acme/tests").join(format!("{test}.rs")),
         )?;
+        declared.push_str(&format!(
+            "\n[[test]]\nname = \"{test}\"\npath = \"tests/{test}.rs\"\n"
+        ));
     }
+    std::fs::write(&manifest, declared)?;
 
     let orders = if smoke { 10_000 } else { 100_000 };
     let sync = bench(repo, &ws, "sync_throughput", &[("BENCH_ORDERS", orders)])?;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod compiler;
+pub mod overlay;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall::check::CheckOptions;
@@ -25,13 +26,14 @@ pub fn repo_root() -> Utf8PathBuf {
 }
 
 impl Fixture {
-    /// Copy `cargo-clientwall/tests/fixtures/<name>`.
+    /// Build `cargo-clientwall/tests/fixtures/<name>`: a copy of the folder, or of the fixture its
+    /// `OVERLAY` names with the folder's differences applied (`overlay.rs`).
     pub fn new(name: &str) -> Fixture {
-        Fixture::from_dir(
-            &repo_root()
-                .join("cargo-clientwall/tests/fixtures")
-                .join(name),
-        )
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+        let fixtures = repo_root().join("cargo-clientwall/tests/fixtures");
+        overlay::build(fixtures.as_std_path(), name, root.as_std_path(), &copy_tree);
+        Fixture { _dir: dir, root }
     }
 
     /// Copy `examples/<name>`.
@@ -99,9 +101,15 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::create_dir_all(&target).unwrap();
         } else if file_type.is_symlink() {
             let link = std::fs::read_link(entry.path()).unwrap();
+            // An overlay's link replaces its base's file or link.
+            let _ = std::fs::remove_file(&target);
             std::os::unix::fs::symlink(link, &target).unwrap();
         } else if relative.file_name().is_none_or(|n| n != "Cargo.lock") {
             let bytes = std::fs::read(entry.path()).unwrap();
+            if target.is_symlink() {
+                // An overlay's file replaces its base's link (never written through it).
+                std::fs::remove_file(&target).unwrap();
+            }
             std::fs::write(&target, fill_placeholders(bytes)).unwrap();
         }
     }

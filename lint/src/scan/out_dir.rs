@@ -9,6 +9,7 @@
 //! the directory holding `.cargo`, else `target/` in the crate's workspace root (the nearest
 //! directory from the crate's up whose `Cargo.toml` has a `[workspace]` table, else the crate's).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// The levels below the target directory: `<profile>/build/<package>-<hash>/out`.
@@ -24,19 +25,24 @@ pub struct OutDir {
 
 /// See the module documentation.
 pub fn of_crate(crate_dir: &Path) -> OutDir {
+    of_crate_in(crate_dir, &|var| std::env::var_os(var))
+}
+
+/// `of_crate` with the environment variables read through `env`.
+fn of_crate_in(crate_dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> OutDir {
     let workspace = workspace_root(crate_dir);
     let config = nearest_build_config(crate_dir);
     let from_env = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
         .iter()
-        .find_map(|var| std::env::var_os(var).filter(|v| !v.is_empty()));
+        .find_map(|var| env(var).filter(|v| !v.is_empty()));
     let target_dir = match (from_env, &config) {
         (Some(dir), _) => workspace.join(dir),
         (None, Some(config)) if config.target_dir.is_some() => config.target_dir.clone().unwrap(),
         _ => workspace.join("target"),
     };
     let mut out_dir = crate::model::location::normalize(&target_dir);
-    let triple = std::env::var_os("CARGO_BUILD_TARGET").is_some()
-        || config.as_ref().is_some_and(|c| c.has_target);
+    let triple =
+        env("CARGO_BUILD_TARGET").is_some() || config.as_ref().is_some_and(|c| c.has_target);
     if triple {
         out_dir.push("target-triple");
     }
@@ -106,15 +112,13 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
+    /// No variable set, whatever the environment of whoever runs the tests.
+    fn of_crate(crate_dir: &Path) -> OutDir {
+        of_crate_in(crate_dir, &|_| None)
+    }
+
     #[test]
     fn default_configured_and_cross_layouts() {
-        // `CARGO_TARGET_DIR` set by whoever runs the tests would win; these cases assume none.
-        if std::env::var_os("CARGO_TARGET_DIR").is_some()
-            || std::env::var_os("CARGO_BUILD_TARGET_DIR").is_some()
-            || std::env::var_os("CARGO_BUILD_TARGET").is_some()
-        {
-            return;
-        }
         let dir = tempfile::tempdir().unwrap();
         let ws = dir.path();
         write(
@@ -144,6 +148,33 @@ mod tests {
         );
         assert_eq!(
             of_crate(&acme).out_dir,
+            ws.join("build/t/target-triple/debug/build/package-hash/out")
+        );
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        write(&ws.join("Cargo.toml"), "[workspace]\n");
+        write(
+            &ws.join(".cargo/config.toml"),
+            "[build]\ntarget-dir = \"build/t\"\n",
+        );
+        for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"] {
+            let env = |name: &str| (name == var).then(|| OsString::from("elsewhere"));
+            assert_eq!(
+                of_crate_in(ws, &env),
+                OutDir {
+                    target_dir: ws.join("elsewhere"),
+                    out_dir: ws.join("elsewhere/debug/build/package-hash/out"),
+                },
+                "{var}"
+            );
+        }
+        let cross = |name: &str| (name == "CARGO_BUILD_TARGET").then(|| OsString::from("x"));
+        assert_eq!(
+            of_crate_in(ws, &cross).out_dir,
             ws.join("build/t/target-triple/debug/build/package-hash/out")
         );
     }

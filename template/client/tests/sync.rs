@@ -2,7 +2,7 @@
 //! the scope guard, the cost-aware limiter, throttling, token renewal, redirects, and the
 //! truncated-history warning.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use support::capture::Capture;
