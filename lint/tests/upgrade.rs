@@ -976,8 +976,8 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
         )
         .unwrap();
     }
-    let files = scaffold::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false)
-        .unwrap();
+    let files =
+        scaffold::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false).unwrap();
     write_files(&root.join("clients/acme"), &files);
     let ws = Workspace {
         _dir: dir,
@@ -1031,7 +1031,10 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
     assert_eq!(report["warnings"], serde_json::json!([]), "{report:#}");
     let months = report["months"].as_array().unwrap();
     assert_eq!(
-        months.iter().map(|m| m["orders"].as_i64().unwrap()).sum::<i64>(),
+        months
+            .iter()
+            .map(|m| m["orders"].as_i64().unwrap())
+            .sum::<i64>(),
         360,
         "every order once: {report:#}"
     );

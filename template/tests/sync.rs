@@ -164,7 +164,11 @@ fn many_changed_orders_are_read_through_one_bulk_operation_from_the_watermark() 
     let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
     let overlap = sync::OVERLAP_SECONDS as u64 + 1;
     assert_eq!(stats.bulk_operations, 1);
-    assert_eq!(stats.orders, 20_000 + overlap, "the new orders and the overlap");
+    assert_eq!(
+        stats.orders,
+        20_000 + overlap,
+        "the new orders and the overlap"
+    );
     let queries = mock.log(|l| l.bulk_queries.clone());
     let from = sync::overlap(&shop::updated_at(2999)).unwrap();
     assert_eq!(queries.len(), 1, "{queries:?}");
@@ -233,7 +237,11 @@ fn a_backfill_after_a_cut_bulk_read_of_the_sync_starts_over_from_the_beginning()
     .unwrap();
     assert!(stats.resumed.is_empty(), "{:?}", stats.resumed);
     let queries = mock.log(|l| l.bulk_queries.clone());
-    assert_eq!(queries.len(), 3, "the sync's, orders and customers: {queries:?}");
+    assert_eq!(
+        queries.len(),
+        3,
+        "the sync's, orders and customers: {queries:?}"
+    );
     assert!(
         queries[1].contains("orders(sortKey: UPDATED_AT)"),
         "the whole history: {}",
