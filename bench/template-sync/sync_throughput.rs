@@ -1,6 +1,7 @@
 //! Copied into a generated client's `tests/` by `cargo xtask bench`: P5, the routine sync's
-//! throughput into the client's SQLite database from the loopback mock, next to the mock's own
-//! fetch-only throughput measured in the same run. Prints one JSON line.
+//! throughput into the client's SQLite database from the loopback mock (every order changed, so
+//! the sync reads them through a bulk operation), next to the fetch-only throughput of the same
+//! requests measured in the same run. Prints one JSON line.
 
 mod support;
 
@@ -13,28 +14,31 @@ fn sync_throughput() {
     let (clock, shared) = manual_clock();
     let mock = MockShopify::start(Behaviour { orders, customers: 0, ..Behaviour::default() }, shared);
 
-    // Baseline: the same pages (the sync's own query and page size) fetched and parsed, nothing
-    // stored.
+    // The result file is made before anything is timed: the mock's work is not measured.
+    mock.completed_orders_operation();
+
+    // Baseline: what the sync fetches (the count of changed orders, then, as that many orders
+    // are read through a bulk operation, the operation and its result file), fetched and parsed
+    // without storing anything.
     let mut client = shopify(&mock, &clock);
     let started = Instant::now();
-    let mut cursor: Option<String> = None;
-    let mut fetched = 0usize;
-    loop {
-        let data = client
-            .graphql(
-                acme::graphql::ORDERS,
-                serde_json::json!({ "first": acme::sync::page_size(acme::store::Resource::Orders), "after": cursor }),
-            )
-            .unwrap();
-        let page = &data["orders"];
-        fetched += page["nodes"].as_array().unwrap().len();
-        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
-            break;
+    let count = client
+        .graphql(acme::graphql::ORDERS_COUNT, serde_json::json!({ "query": null, "limit": acme::sync::BULK_ORDERS }))
+        .unwrap();
+    assert!(count["ordersCount"]["count"].as_u64().unwrap() >= acme::sync::BULK_ORDERS);
+    let query = acme::backfill::bulk_query(acme::store::Resource::Orders, None).unwrap();
+    let run = client.graphql(acme::graphql::BULK_RUN, serde_json::json!({ "query": query })).unwrap();
+    let id = run["bulkOperationRunQuery"]["bulkOperation"]["id"].as_str().unwrap().to_owned();
+    let url = loop {
+        let op = client.graphql(acme::graphql::BULK_OPERATION, serde_json::json!({ "id": id })).unwrap();
+        if op["bulkOperation"]["status"] == "COMPLETED" {
+            break op["bulkOperation"]["url"].as_str().unwrap().to_owned();
         }
-        cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-    }
+    };
+    let body = client.open_result(&url, 0).unwrap().unwrap();
+    let (fetched, _) = acme::backfill::parse_only(body, acme::store::Resource::Orders).unwrap();
     let fetch_secs = started.elapsed().as_secs_f64();
-    assert_eq!(fetched, orders);
+    assert_eq!(fetched as usize, orders);
 
     let db = TestDb::new();
     let mut store = db.store();
@@ -43,6 +47,7 @@ fn sync_throughput() {
     let stats = acme::sync::sync(&mut client, &mut store, &mut |_, _| {}).unwrap();
     let sync_secs = started.elapsed().as_secs_f64();
     assert_eq!(stats.orders as usize, orders);
+    assert_eq!(stats.bulk_operations, 1, "{stats:?}");
     assert_eq!(store.counts().unwrap().0 as usize, orders);
     println!(
         "BENCH {{\"orders\":{orders},\"sync_seconds\":{sync_secs},\"fetch_only_seconds\":{fetch_secs},\"orders_per_second\":{},\"fetch_only_orders_per_second\":{}}}",

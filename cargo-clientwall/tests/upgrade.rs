@@ -851,3 +851,235 @@ fn a_staged_edit_of_a_locked_file_fails_the_pre_commit_check() {
     let out = ws.check(&["--staged", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A client with data: generated at 0.2.2, synced by its own 0.2.2 binary, upgraded, synced once
+// more by the upgraded binary, and its report checked to the minor unit.
+
+/// Where these clients are built: the offboarding tests' target directory, so the client
+/// crates' dependencies are built once for both.
+fn client_target_dir() -> Utf8PathBuf {
+    repo_root().join("target/offboard-clients")
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// The client's own mock Shopify (its example program, as the client's release has it), serving
+/// until dropped.
+struct MockShop {
+    child: std::process::Child,
+    url: String,
+    client_id: String,
+    client_secret: String,
+}
+
+impl MockShop {
+    fn start(client_dir: &Utf8Path, orders: usize, customers: usize) -> MockShop {
+        use std::io::BufRead;
+        let mut child = Command::new(cargo())
+            .args(["run", "--quiet", "--manifest-path"])
+            .arg(client_dir.join("Cargo.toml"))
+            .args(["--example", "acme-mock-shopify", "--"])
+            .args(["--orders", &orders.to_string()])
+            .args(["--customers", &customers.to_string()])
+            .env("CARGO_TARGET_DIR", client_target_dir())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let hello: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the mock did not start ({e}): {line:?}"));
+        let field = |key: &str| hello[key].as_str().unwrap().to_owned();
+        MockShop {
+            url: field("url"),
+            client_id: field("client_id"),
+            client_secret: field("client_secret"),
+            child,
+        }
+    }
+}
+
+impl Drop for MockShop {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `acme ARGS` (the client's own binary, built from its current sources) against `mock`, with
+/// its database at `database`.
+fn acme(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, database: &Utf8Path) -> Output {
+    Command::new(cargo())
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(client_dir.join("Cargo.toml"))
+        .arg("--")
+        .args(args)
+        .env("CARGO_TARGET_DIR", client_target_dir())
+        .env("ACME_SHOPIFY_CLIENT_ID", &mock.client_id)
+        .env("ACME_SHOPIFY_CLIENT_SECRET", &mock.client_secret)
+        .env("ACME_SHOPIFY_BASE_URL", &mock.url)
+        .env("ACME_DATABASE_PATH", database)
+        .current_dir(client_dir)
+        .output()
+        .unwrap()
+}
+
+/// What the mock shop's first `orders` orders add up to, worked out from how the mock makes
+/// order `i` (`tests/support/shop.rs` of the client): one product sale of the whole total, in
+/// EUR when `i % 10 == 0`, JPY (no minor unit) at 3, KWD (three decimals) at 7, else USD. Per
+/// currency: (orders, total in minor units, decimals).
+fn mock_shop_totals(orders: usize) -> BTreeMap<&'static str, (i64, i64, u32)> {
+    let mut totals = BTreeMap::new();
+    for i in 0..orders {
+        let step = (i % 97) as i64;
+        let (currency, minor, decimals) = match i % 10 {
+            0 => ("EUR", step * 100 + 99, 2),
+            3 => ("JPY", step * 10 + 5, 0),
+            7 => ("KWD", step * 1000 + 125, 3),
+            _ => ("USD", step * 100 + 99, 2),
+        };
+        let total = totals.entry(currency).or_insert((0, 0, decimals));
+        total.0 += 1;
+        total.1 += minor;
+    }
+    totals
+}
+
+/// Minor units as the report writes them: `12345` with 2 decimals is `123.45`.
+fn decimal(minor: i64, decimals: u32) -> String {
+    if decimals == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i64.pow(decimals);
+    format!(
+        "{}.{:0width$}",
+        minor / scale,
+        minor % scale,
+        width = decimals as usize
+    )
+}
+
+#[test]
+fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+    let root = base.join("workspace");
+    std::fs::create_dir_all(&root).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(
+            repo_root().join("examples/consultancy").join(file),
+            root.join(file),
+        )
+        .unwrap();
+    }
+    let files =
+        scaffold::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false).unwrap();
+    write_files(&root.join("clients/acme"), &files);
+    let ws = Workspace {
+        _dir: dir,
+        root,
+        releases: base.join("unused"),
+    };
+    ws.git(&["init", "-q"]);
+    ws.commit("acme at template 0.2.2");
+    let client = ws.client("acme");
+    let database = base.join("data/acme.sqlite3");
+
+    // 0.2.2 syncs 300 orders (its own mock, as 0.2.2 shipped it) into its SQLite database.
+    let mock = MockShop::start(&client, 300, 40);
+    let sync = acme(&client, &["sync"], &mock, &database);
+    let (stdout, stderr) = text(&sync);
+    assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("synced 300 orders and 40 customers"),
+        "{stdout}"
+    );
+    drop(mock);
+    assert!(database.is_file(), "0.2.2 wrote its database");
+
+    // The upgrade, by the tool, to the current template.
+    let upgrade = ws.clientwall(&["upgrade"]);
+    let (stdout, stderr) = text(&upgrade);
+    assert_eq!(upgrade.status.code(), Some(0), "{stdout}{stderr}");
+    let current = Catalog::embedded().current_version().to_owned();
+    assert!(
+        ws.read("acme", ".clientwall-template.toml")
+            .contains(&format!("template-version = \"{current}\"")),
+        "{stdout}"
+    );
+
+    // Meanwhile the shop took 60 more orders. One sync of the upgraded binary (its own mock, of
+    // the current template, with sales agreements) on the same database.
+    let mock = MockShop::start(&client, 360, 40);
+    let sync = acme(&client, &["sync"], &mock, &database);
+    let (stdout, stderr) = text(&sync);
+    assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("synced 360 orders and"),
+        "the whole history is read again for its sales: {stdout}"
+    );
+    let report = acme(&client, &["report", "--format", "json"], &mock, &database);
+    let (stdout, stderr) = text(&report);
+    assert_eq!(report.status.code(), Some(0), "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+
+    assert_eq!(report["complete_history"], true, "{report:#}");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report:#}");
+    let months = report["months"].as_array().unwrap();
+    assert_eq!(
+        months
+            .iter()
+            .map(|m| m["orders"].as_i64().unwrap())
+            .sum::<i64>(),
+        360,
+        "every order once: {report:#}"
+    );
+    let expected = mock_shop_totals(360);
+    let totals = report["totals"].as_array().unwrap();
+    assert_eq!(
+        totals
+            .iter()
+            .map(|t| t["currency"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        expected.keys().copied().collect::<Vec<_>>()
+    );
+    for row in totals {
+        let currency = row["currency"].as_str().unwrap();
+        let (orders, minor, decimals) = expected[currency];
+        let zero = decimal(0, decimals);
+        let sales = decimal(minor, decimals);
+        // Average order value: rounded half away from zero.
+        let average = decimal((2 * minor + orders) / (2 * orders), decimals);
+        assert_eq!(
+            (
+                row["orders"].as_i64().unwrap(),
+                row["gross_sales"].as_str().unwrap(),
+                row["discounts"].as_str().unwrap(),
+                row["returns"].as_str().unwrap(),
+                row["net_sales"].as_str().unwrap(),
+                row["shipping"].as_str().unwrap(),
+                row["taxes"].as_str().unwrap(),
+                row["total_sales"].as_str().unwrap(),
+                row["average_order_value"].as_str().unwrap(),
+            ),
+            (
+                orders,
+                sales.as_str(),
+                zero.as_str(),
+                zero.as_str(),
+                sales.as_str(),
+                zero.as_str(),
+                zero.as_str(),
+                sales.as_str(),
+                average.as_str(),
+            ),
+            "{currency}: {row:#}"
+        );
+    }
+}
