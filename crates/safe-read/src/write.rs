@@ -138,7 +138,7 @@ mod tests {
         let left = dir.path().join(format!("{}123-0.tmp", temp_prefix(&path)));
         std::fs::write(&left, b"half").unwrap();
         std::fs::write(dir.path().join("other.tmp"), b"not ours").unwrap();
-        assert_eq!(stale(&path).unwrap(), [left.clone()]);
+        assert_eq!(stale(&path).unwrap(), std::slice::from_ref(&left));
         remove_stale(&path).unwrap();
         assert!(!left.exists());
         assert!(dir.path().join("other.tmp").exists());
