@@ -10,12 +10,25 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// What marks a temporary file's name: [`atomic`]'s own, and `new-client`, the generator's
+/// before this module (left by a run an older clientwall was killed in).
+const TAGS: [&str; 2] = ["clientwall", "new-client"];
+
 /// The start of every temporary file's name beside `path` (`.NAME.clientwall-`).
 pub fn temp_prefix(path: &Path) -> String {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy());
-    format!(".{name}.clientwall-")
+    format!(".{name}.{}-", TAGS[0])
+}
+
+/// Is `file_name` the name of a temporary file [`atomic`] makes, for any target?
+pub fn is_temp(file_name: &str) -> bool {
+    file_name.starts_with('.')
+        && file_name.ends_with(".tmp")
+        && TAGS
+            .iter()
+            .any(|tag| file_name.contains(&format!(".{tag}-")))
 }
 
 /// Write `contents` to `path` atomically: a temporary file in `path`'s directory, `sync_all`,
@@ -74,12 +87,15 @@ pub fn stale(path: &Path) -> std::io::Result<Vec<PathBuf>> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let prefix = temp_prefix(path);
+    let target = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
+    let prefixes = TAGS.map(|tag| format!(".{target}.{tag}-"));
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let name = entry?.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+        if prefixes.iter().any(|p| name.starts_with(p.as_str())) && name.ends_with(".tmp") {
             found.push(dir.join(name.as_ref()));
         }
     }
@@ -136,11 +152,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.toml");
         let left = dir.path().join(format!("{}123-0.tmp", temp_prefix(&path)));
+        let older = dir.path().join(".journal.toml.new-client-77.tmp");
         std::fs::write(&left, b"half").unwrap();
+        std::fs::write(&older, b"half, by an older clientwall").unwrap();
         std::fs::write(dir.path().join("other.tmp"), b"not ours").unwrap();
-        assert_eq!(stale(&path).unwrap(), std::slice::from_ref(&left));
+        assert_eq!(stale(&path).unwrap(), [left.clone(), older.clone()]);
+        assert!(is_temp(&left.file_name().unwrap().to_string_lossy()));
+        assert!(is_temp(".journal.toml.new-client-77.tmp"));
+        assert!(!is_temp("other.tmp") && !is_temp(".hidden.tmp"));
         remove_stale(&path).unwrap();
-        assert!(!left.exists());
+        assert!(!left.exists() && !older.exists());
         assert!(dir.path().join("other.tmp").exists());
     }
 }
