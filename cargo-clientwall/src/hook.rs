@@ -78,7 +78,8 @@ pub fn install(workspace_root: &Path, force: bool) -> Result<Installed> {
         None => Installed::New(path.clone()),
     };
     std::fs::create_dir_all(&hooks).map_err(|e| Error::io_at(IoAction::Create, &hooks, e))?;
-    std::fs::write(&path, script).map_err(|e| Error::io_at(IoAction::Write, &path, e))?;
+    safe_read::write::atomic(&path, script.as_bytes())
+        .map_err(|e| Error::io_at(IoAction::Write, &path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -14,7 +14,6 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_lint::error::{Error, IoAction, Result};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
-use std::io::Write;
 
 /// The SSH signature namespace of attestations: a signature made for anything else (a git
 /// commit, a file signed for another tool) never verifies as an attestation.
@@ -150,20 +149,11 @@ pub fn write_signed(file: &Utf8Path, text: &str, key: &PrivateKey) -> Result<Utf
     Ok(signature_file)
 }
 
-/// Write `text` to a temporary file next to `path`, then rename it over `path`.
+/// Write `text` to `path` whole ([`safe_read::write::atomic`]: a temporary file next to it,
+/// flushed to disk, renamed over it).
 pub fn write_atomically(path: &Utf8Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_str().is_empty() => dir,
-        _ => Utf8Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io(IoAction::Create, format!("a temporary file in {dir}"), e))?;
-    temp.write_all(text.as_bytes())
-        .and_then(|()| temp.flush())
-        .map_err(|e| Error::io(IoAction::Write, path, e))?;
-    temp.persist(path)
-        .map_err(|e| Error::io(IoAction::Rename, path, e.error))?;
-    Ok(())
+    safe_read::write::atomic(path.as_std_path(), text.as_bytes())
+        .map_err(|e| Error::io(IoAction::Write, path, e))
 }
 
 #[cfg(test)]

@@ -69,14 +69,20 @@ pub fn run(mut cli: NewArgs) -> Result<(), Error> {
         for file in &plan.files {
             println!("  {}/{}", plan.relative_dir, file.path);
         }
-        let diff = similar::TextDiff::from_lines(&plan.manifest_before, &plan.manifest_after);
         if plan.manifest_before == plan.manifest_after {
             println!(
                 "Cargo.toml: unchanged (a `members` glob already covers {})",
                 plan.relative_dir
             );
         } else {
-            print!("{}", diff.unified_diff().header("Cargo.toml", "Cargo.toml"));
+            print!(
+                "{}",
+                clientwall_template::merge::unified_diff(
+                    "Cargo.toml",
+                    &plan.manifest_before,
+                    &plan.manifest_after
+                )
+            );
         }
         return Ok(());
     }

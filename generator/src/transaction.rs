@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::Write;
 
 pub const LOCK_FILE: &str = ".new-client.lock";
 pub const JOURNAL_FILE: &str = ".new-client.journal";
@@ -122,12 +121,12 @@ impl Transaction {
             cargo_lock: Some(cargo_lock),
             created_parent: (!parent.exists()).then(|| parent.to_owned()),
         };
-        write_synced(&root.join(BACKUP_FILE), original_manifest.as_bytes())?;
+        replace_atomically(&root.join(BACKUP_FILE), original_manifest.as_bytes())?;
         if let Some(bytes) = &original_lock {
-            write_synced(&root.join(LOCKFILE_BACKUP_FILE), bytes)?;
+            replace_atomically(&root.join(LOCKFILE_BACKUP_FILE), bytes)?;
         }
         let text = serde_json::to_string(&journal).expect("journal serializes");
-        write_synced(&root.join(JOURNAL_FILE), text.as_bytes())?;
+        replace_atomically(&root.join(JOURNAL_FILE), text.as_bytes())?;
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
         Ok(Transaction {
             root: root.to_owned(),
@@ -226,34 +225,14 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
 
 /// Temporary files [`replace_atomically`] left beside `path` when a run was killed mid-write.
 fn remove_stale_temp_files(path: &Utf8Path) -> Result<()> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return Ok(());
-    };
-    let prefix = format!(".{name}.new-client-");
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
-            remove_file(&dir.join(file_name.as_ref()))?;
-        }
-    }
-    Ok(())
+    safe_read::write::remove_stale(path.as_std_path()).map_err(|e| Error::io("remove", path, e))
 }
 
-/// Write to a temporary file beside `path`, flush it to disk, and rename it over `path`.
+/// Write `path` whole ([`safe_read::write::atomic`]: a temporary file beside it, flushed to
+/// disk, renamed over it).
 pub fn replace_atomically(path: &Utf8Path, contents: &[u8]) -> Result<()> {
-    let name = path.file_name().unwrap_or("file");
-    let temp = path.with_file_name(format!(".{name}.new-client-{}.tmp", std::process::id()));
-    write_synced(&temp, contents)?;
-    std::fs::rename(&temp, path).map_err(|e| Error::io("replace", path, e))
-}
-
-fn write_synced(path: &Utf8Path, contents: &[u8]) -> Result<()> {
-    let mut file = File::create(path).map_err(|e| Error::io("create", path, e))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io("write", path, e))
+    safe_read::write::atomic(path.as_std_path(), contents)
+        .map_err(|e| Error::io("replace", path, e))
 }
 
 fn remove_file(path: &Utf8Path) -> Result<()> {

@@ -791,7 +791,7 @@ impl Drop for LockFiles {
                 continue;
             }
             let _ = match before {
-                Some(contents) => std::fs::write(path, contents),
+                Some(contents) => safe_read::write::atomic(path, contents),
                 None => std::fs::remove_file(path),
             };
         }

@@ -1,14 +1,17 @@
-//! Every template version clientwall knows: each released version (`releases/<version>/`,
-//! embedded, never changed) and the current template (`template/`, embedded; its version is
-//! the one new clients record). Each version is parsed on first use, once.
+//! Every template version clientwall knows: each released version (`releases/<version>.manifest`
+//! over the [store](crate::store), embedded, never changed) and the current template
+//! (`template/`, embedded; its version is the one new clients record). A release's files are
+//! read from the embedded store or, by hash, from the embedded current template. Each version
+//! is parsed on first use, once.
 
 use crate::error::{Error, Result};
 use crate::migrations::{self, Migration};
+use crate::store::{self, MANIFEST_SUFFIX, Manifest};
 use crate::template::{self, Template};
 use crate::version;
 use camino::{Utf8Path, Utf8PathBuf};
 use include_dir::{Dir, include_dir};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 static RELEASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/releases");
@@ -20,17 +23,45 @@ pub fn current_version() -> &'static str {
     Catalog::embedded().current_version()
 }
 
-/// The files of release `version` exactly as released (`releases/<version>/`), even while the
-/// current template states that version too (between a template change and its release).
-pub fn released_files(version: &str) -> Option<Vec<(String, Vec<u8>)>> {
+/// The files of release `version` exactly as released (`releases/<version>.manifest`), even
+/// while the current template states that version too (between a template change and its
+/// release); `None` for a version never released. A content missing from the embedded store
+/// and template, or not matching its hash, is an error.
+pub fn released_files(version: &str) -> Result<Option<store::Files>> {
+    let Some(file) = RELEASES.get_file(format!("{version}{MANIFEST_SUFFIX}")) else {
+        return Ok(None);
+    };
+    let origin = format!("releases/{version}{MANIFEST_SUFFIX}");
+    let text = file
+        .contents_utf8()
+        .ok_or_else(|| Error::Template(format!("{origin} is not UTF-8")))?;
+    let manifest = Manifest::parse(Utf8Path::new(&origin), text)?;
+    manifest.resolve(&origin, embedded_blob).map(Some)
+}
+
+/// An embedded content by its SHA-256: from the store, else from the current template.
+fn embedded_blob(hash: &str) -> Option<&'static [u8]> {
+    static CURRENT_BY_HASH: OnceLock<HashMap<String, &'static [u8]>> = OnceLock::new();
     RELEASES
-        .get_dir(version)
-        .filter(|dir| dir.path().to_str() == Some(version))
-        .map(template::embedded_files)
+        .get_file(format!("{}/{hash}", store::STORE))
+        .map(|f| f.contents())
+        .or_else(|| {
+            CURRENT_BY_HASH
+                .get_or_init(|| {
+                    template::embedded_file_refs(&CURRENT)
+                        .into_iter()
+                        .map(|(_, contents)| (store::sha256_hex(contents), contents))
+                        .collect()
+                })
+                .get(hash)
+                .copied()
+        })
 }
 
 enum Files {
     Embedded(&'static Dir<'static>),
+    /// A release's manifest over the embedded store (the version names it).
+    Released,
     Loaded(Vec<(String, Vec<u8>)>),
 }
 
@@ -47,6 +78,9 @@ impl Entry {
             .get_or_init(|| {
                 let raw = match &self.files {
                     Files::Embedded(dir) => template::embedded_files(dir),
+                    Files::Released => released_files(&self.version)
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("{} is not embedded", self.origin))?,
                     Files::Loaded(raw) => raw.clone(),
                 };
                 let template = Template::parse(&self.origin, raw).map_err(|e| e.to_string())?;
@@ -85,16 +119,19 @@ impl Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
             let mut entries = BTreeMap::new();
-            for dir in RELEASES.dirs() {
-                let name = dir.path().to_string_lossy().replace('\\', "/");
+            for file in RELEASES.files() {
+                let name = file.path().to_string_lossy().replace('\\', "/");
+                let Some(name) = name.strip_suffix(MANIFEST_SUFFIX) else {
+                    continue;
+                };
                 let parsed =
-                    version::parse(&name).unwrap_or_else(|e| panic!("releases/{name}: {e}"));
+                    version::parse(name).unwrap_or_else(|e| panic!("releases/{name}: {e}"));
                 entries.insert(
                     parsed,
                     Entry {
-                        version: name.clone(),
+                        version: name.to_owned(),
                         origin: format!("releases/{name}"),
-                        files: Files::Embedded(dir),
+                        files: Files::Released,
                         parsed: OnceLock::new(),
                     },
                 );

@@ -14,7 +14,7 @@ pub const BASE: &str = "0.1.0";
 /// Write `dest/0.1.0/` and `dest/0.1.1/`; load them with [`crate::Catalog::from_dir`]. The base
 /// is release 0.1.0 as released, whatever the current template is.
 pub fn write_releases(dest: &Utf8Path) -> Result<()> {
-    let base = crate::catalog::released_files(BASE)
+    let base = crate::catalog::released_files(BASE)?
         .ok_or_else(|| Error::Template(format!("release {BASE} is not embedded")))?;
     write(&dest.join(BASE), &base)?;
     let overlay_dir =

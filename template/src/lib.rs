@@ -1,7 +1,8 @@
 //! The clientwall client template as data.
 //!
 //! - [`Catalog`]: every template version clientwall knows: each release (embedded from
-//!   `releases/<version>/`, never changed) and the current template (`template/`).
+//!   `releases/<version>.manifest` over the content [store], never changed) and the current
+//!   template (`template/client/`).
 //! - [`Template`]: a template parsed once and rendered many times.
 //! - [`record`]: what a client records about its template (version, answers, locked and
 //!   managed files), and [`client`]: reading it back, or recovering it for older clients.
@@ -22,6 +23,7 @@ pub mod migrations;
 pub mod names;
 pub mod record;
 pub mod release;
+pub mod store;
 pub mod template;
 pub mod variables;
 pub mod version;

@@ -13,7 +13,19 @@
 //! ```
 //!
 //! The line merge is `diffy`'s; this module labels the markers and makes them longer when a
-//! file already holds marker-like lines, as git does.
+//! file already holds marker-like lines, as git does. [`unified_diff`] is the project's one
+//! line diff for people to read (the `Cargo.toml` change `new-client --dry-run` and an
+//! offboarding plan show), `diffy`'s too.
+
+/// A unified diff from `before` to `after`, both named `name` in its header, 3 lines of
+/// context (`--- name`, `+++ name`, `@@ -1,3 +1,4 @@` hunks).
+pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    diffy::DiffOptions::new()
+        .set_original_filename(name.to_owned())
+        .set_modified_filename(name.to_owned())
+        .create_patch(before, after)
+        .to_string()
+}
 
 /// What the three sides are called in conflict markers.
 #[derive(Debug, Clone, Copy)]
@@ -236,5 +248,16 @@ mod tests {
             conflict_marker_line(b"x\n<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n"),
             Some(2)
         );
+    }
+
+    #[test]
+    fn a_unified_diff_names_the_file_and_shows_three_lines_of_context() {
+        let before = "[workspace]\nmembers = [\n    \"a\",\n    \"c\",\n]\n";
+        let after = "[workspace]\nmembers = [\n    \"a\",\n    \"b\",\n    \"c\",\n]\n";
+        assert_eq!(
+            unified_diff("Cargo.toml", before, after),
+            "--- Cargo.toml\n+++ Cargo.toml\n@@ -1,5 +1,6 @@\n [workspace]\n members = [\n     \"a\",\n+    \"b\",\n     \"c\",\n ]\n"
+        );
+        assert_eq!(unified_diff("x", "same\n", "same\n"), "--- x\n+++ x\n");
     }
 }

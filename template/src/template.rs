@@ -308,14 +308,22 @@ pub fn read_dir_files(root: &Utf8Path) -> Result<Vec<(String, Vec<u8>)>> {
 
 /// Every file of an embedded directory, relative to it (`target/` skipped).
 pub(crate) fn embedded_files(dir: &include_dir::Dir<'static>) -> Vec<(String, Vec<u8>)> {
-    fn walk(root: &str, dir: &include_dir::Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+    embedded_file_refs(dir)
+        .into_iter()
+        .map(|(path, contents)| (path, contents.to_vec()))
+        .collect()
+}
+
+/// [`embedded_files`] without copying the contents.
+pub(crate) fn embedded_file_refs(dir: &include_dir::Dir<'static>) -> Vec<(String, &'static [u8])> {
+    fn walk(root: &str, dir: &include_dir::Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
         for file in dir.files() {
             let path = file.path().to_string_lossy().replace('\\', "/");
             let relative = path
                 .strip_prefix(root)
                 .map(|p| p.trim_start_matches('/').to_owned())
                 .unwrap_or(path);
-            out.push((relative, file.contents().to_vec()));
+            out.push((relative, file.contents()));
         }
         for sub in dir.dirs() {
             if sub.path().file_name().is_some_and(|n| n != "target") {

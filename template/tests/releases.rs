@@ -1,24 +1,48 @@
 //! A released template version never changes, and the current template is released: every
-//! release directory matches the checksum recorded when it was released, states its own
-//! version, and `template/` renders exactly what the release of its version renders.
+//! release matches the checksum recorded when it was released, states its own version, and
+//! `template/` renders exactly what the release of its version renders. Releases are stored by
+//! content: the store is whole, and holds nothing the template holds.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_template::release::{self, CHECKSUMS};
-use clientwall_template::template::read_dir_files;
+use clientwall_template::store;
 
 fn releases() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("releases")
 }
 
+fn template_dir() -> Utf8PathBuf {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("client")
+}
+
 fn release_dirs() -> Vec<String> {
-    let mut dirs: Vec<String> = std::fs::read_dir(releases())
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().into_string().unwrap())
-        .collect();
-    dirs.sort();
-    dirs
+    store::released_versions(&releases()).unwrap()
+}
+
+fn release_files(version: &str) -> Vec<(String, Vec<u8>)> {
+    store::release_files(&releases(), &template_dir(), version)
+        .unwrap_or_else(|e| panic!("release {version}: {e}"))
+}
+
+/// Editing a file of `template/` that a release holds takes the released contents out of the
+/// repository's files: the store must keep them (`cargo xtask template-store` takes them from
+/// git), and must hold nothing twice.
+#[test]
+fn the_store_is_whole_and_holds_nothing_the_template_holds() {
+    let audit = store::audit(&releases(), &template_dir()).unwrap();
+    assert!(audit.is_whole(), "{audit}");
+    assert!(!release_dirs().is_empty());
+}
+
+/// What each release yields from the repository is what the binary embeds.
+#[test]
+fn every_release_yields_the_embedded_files() {
+    for version in release_dirs() {
+        let embedded = clientwall_template::catalog::released_files(&version)
+            .unwrap()
+            .unwrap();
+        assert_eq!(release_files(&version), embedded, "release {version}");
+    }
 }
 
 #[test]
@@ -39,7 +63,7 @@ fn every_release_matches_its_recorded_checksum() {
             dirs.contains(version),
             "{CHECKSUMS} names {version}, which is not released"
         );
-        let files = read_dir_files(&releases().join(version)).unwrap();
+        let files = release_files(version);
         assert_eq!(
             &release::checksum(&files),
             sum,
@@ -69,14 +93,13 @@ fn every_release_states_its_own_version() {
 #[test]
 fn the_current_template_is_released_at_its_version() {
     let current = clientwall_template::current_version();
-    let dir = releases().join(current);
     assert!(
-        dir.is_dir(),
+        release_dirs().iter().any(|v| v == current),
         "template/ is at version {current}, which is not released: run `cargo xtask release-template {current}`"
     );
     let catalog = clientwall_template::Catalog::embedded();
     let template = catalog.current().unwrap();
-    let released = clientwall_template::Template::from_dir(&dir).unwrap();
+    let released = clientwall_template::Template::parse(current, release_files(current)).unwrap();
     let locked = &template.declaration().locked;
     assert!(!locked.is_empty());
     for database in ["sqlite", "postgres"] {

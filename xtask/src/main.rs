@@ -7,6 +7,7 @@ mod measure;
 mod real;
 mod synth;
 mod template_bench;
+mod template_release;
 mod test_ca;
 mod tls_front;
 
@@ -37,12 +38,25 @@ enum Cli {
         #[arg(long)]
         no_history: bool,
     },
-    /// Release the current template as VERSION: copy `template/client/` into
-    /// `template/releases/VERSION/`, record its checksum, and make VERSION the current
-    /// template version (in `template/client/cargo-generate.toml`).
+    /// Release the current template as VERSION: write its manifest
+    /// `template/releases/VERSION.manifest` (contents the template drops go to the
+    /// store), record its checksum, make VERSION the current template version (in
+    /// `template/cargo-generate.toml`), commit `template/` and the releases, and tag the commit
+    /// `template-vVERSION`.
     ReleaseTemplate {
         /// The new version: newer than every release (`0.2.0`).
         version: String,
+        /// Write the release but neither commit nor tag it.
+        #[arg(long)]
+        no_commit: bool,
+    },
+    /// Keep the template store whole after editing `template/`: released contents the template
+    /// no longer holds are taken from git into `template/releases/store/`, and blobs
+    /// the template holds again, or no release names, are removed.
+    TemplateStore {
+        /// Only say whether the store is whole (exit 1 when not); change nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// A TLS front on loopback for a PostgreSQL server without TLS (for the tests).
     TlsFront {
@@ -84,7 +98,10 @@ fn main() -> Result<()> {
             workspace,
             no_history,
         } => (smoke, only, workspace, no_history),
-        Cli::ReleaseTemplate { version } => return release_template(&repo, &version),
+        Cli::ReleaseTemplate { version, no_commit } => {
+            return template_release::release_template(&repo, &version, !no_commit);
+        }
+        Cli::TemplateStore { check } => return template_release::template_store(&repo, check),
         Cli::TlsFront { upstream, dir } => return tls_front::run(&upstream, &dir),
         Cli::TestCa { dir } => return test_ca::write(&dir),
     };
@@ -523,25 +540,6 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_kib: 0,
     })
-}
-
-/// `cargo xtask release-template VERSION`.
-fn release_template(repo: &Utf8Path, version: &str) -> Result<()> {
-    let released = clientwall::clientwall_template::release::release(
-        &repo.join("template/client"),
-        &repo.join("template/releases"),
-        version,
-    )?;
-    println!(
-        "released template {} ({} files, sha256 {}); template/ was {}, is now {}",
-        released.version, released.files, released.checksum, released.previous, released.version
-    );
-    println!("next: upgrade the example, check it is what new-client generates, and commit:");
-    println!(
-        "  cargo run -q -p clientwall -- clientwall upgrade --manifest-path examples/consultancy/Cargo.toml"
-    );
-    println!("  bash scripts/test.sh");
-    Ok(())
 }
 
 /// The fixture releases and a workspace of `clients` clients generated at their base version.

@@ -448,7 +448,7 @@ impl Drop for LockFiles {
                 continue;
             }
             let _ = match before {
-                Some(bytes) => std::fs::write(path, bytes),
+                Some(bytes) => safe_read::write::atomic(path.as_std_path(), bytes),
                 None => std::fs::remove_file(path),
             };
         }

@@ -505,27 +505,26 @@ fn remove_dir(dir: &Utf8Path) -> Result<()> {
 
 /// Temporary files that an atomic write of the journal or a certificate left when killed.
 fn remove_stale_temp_files(root: &Utf8Path) -> Result<()> {
-    for (dir, prefix) in [
-        (
-            root.to_owned(),
-            format!(".{}.new-client-", super::journal::JOURNAL_FILE),
-        ),
-        (root.join(offboarded::DIR), ".".to_owned()),
-    ] {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(&prefix) && name.contains(".new-client-") && name.ends_with(".tmp")
-            {
-                let path = dir.join(name.as_ref());
-                std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
-            }
+    remove_stale(&root.join(super::journal::JOURNAL_FILE))?;
+    let certificates = root.join(offboarded::DIR);
+    let Ok(entries) = std::fs::read_dir(&certificates) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if safe_read::write::is_temp(&name.to_string_lossy()) {
+            let path = certificates.join(name.to_string_lossy().as_ref());
+            std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
         }
     }
     Ok(())
+}
+
+fn remove_stale(path: &Utf8Path) -> Result<()> {
+    match safe_read::write::remove_stale(path.as_std_path()) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(|e| Error::io("remove", path, e)),
+    }
 }
 
 #[cfg(test)]

@@ -157,14 +157,12 @@ fn plan_text(p: &Plan, yes: bool) -> String {
         )],
     );
     if p.manifest_before != p.manifest_after {
-        let diff = similar::TextDiff::from_lines(&p.manifest_before, &p.manifest_after);
         out.push('\n');
-        out.push_str(
-            &diff
-                .unified_diff()
-                .header("Cargo.toml", "Cargo.toml")
-                .to_string(),
-        );
+        out.push_str(&clientwall_template::merge::unified_diff(
+            "Cargo.toml",
+            &p.manifest_before,
+            &p.manifest_after,
+        ));
     }
     out
 }

@@ -11,7 +11,6 @@ use crate::transaction::replace_atomically;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::atomic::Ordering;
 
 /// The upgrade's working directory, at the workspace root.
@@ -152,10 +151,7 @@ fn write_synced(path: &Utf8Path, contents: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     }
-    let mut file = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io("write", path, e))
+    replace_atomically(path, contents)
 }
 
 fn remove_file(path: &Utf8Path) -> Result<()> {
@@ -185,19 +181,9 @@ fn remove_empty_parents(client_dir: &Utf8Path, file: &Utf8Path) {
 
 /// Temporary files `replace_atomically` left beside `path` when a run was killed mid-write.
 fn remove_stale_temp_files(path: &Utf8Path) -> Result<()> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return Ok(());
-    };
-    let prefix = format!(".{name}.new-client-");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
-            remove_file(&dir.join(file_name.as_ref()))?;
-        }
+    match safe_read::write::remove_stale(path.as_std_path()) {
+        // The directory itself is gone: nothing was left in it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(|e| Error::io("remove", path, e)),
     }
-    Ok(())
 }

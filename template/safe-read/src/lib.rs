@@ -9,10 +9,15 @@
 //! Every refusal is an [`std::io::Error`] (the callers already name the path with it): the kind
 //! is [`ErrorKind::NotFound`] only for a path that does not exist, so `NotFound` is the one
 //! error a caller may read as "absent".
+//!
+//! Its twin for writing, [`write::atomic`], is how clientwall writes a file it must not
+//! half-write.
 
 use std::fs::{File, Metadata};
 use std::io::{ErrorKind, Read as _};
 use std::path::Path;
+
+pub mod write;
 
 /// What the tool reads of a file it opens for itself, and of a scanned file: larger is
 /// generated data, not something a person wrote.
