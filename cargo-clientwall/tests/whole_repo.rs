@@ -7,6 +7,7 @@ use crate::support;
 
 use clientwall::rules::{RuleCode, Subject};
 use std::time::Duration;
+use support::compiler::{canonical, check_for_real};
 use support::{Fixture, commit_all, fake_shopify_token, git_ok, json, locations, run_cli, write};
 
 fn rules(report: &clientwall::report::Report) -> Vec<(RuleCode, String)> {
@@ -113,6 +114,98 @@ fn a_secret_in_a_shared_crates_test_code_is_compiled_by_no_client() {
                 v.message
             );
         }
+    }
+}
+
+#[test]
+fn a_secret_in_a_cfg_test_module_file_is_compiled_by_no_client() {
+    let fixture = Fixture::new("shared-secrets");
+    let token = fake_shopify_token();
+    let other = token.replace('0', "1");
+    let utils = "shared/shared-utils";
+    let lib = std::fs::read_to_string(fixture.root.join(utils).join("src/lib.rs")).unwrap();
+    // `tests.rs` (with a module of its own in `tests/`) and `more_tests/mod.rs` are bodies of
+    // `#[cfg(test)] mod ..;` items; `helpers.rs` is the clean twin, an ordinary module.
+    write(
+        &fixture.root,
+        &format!("{utils}/src/lib.rs"),
+        format!(
+            "{lib}\n#[cfg(test)]\nmod tests;\n#[cfg(test)]\n#[allow(unused)]\nmod more_tests;\nmod helpers;\n"
+        ),
+    );
+    let constant = format!("#[allow(unused)]\nconst T: &str = \"{other}\";\n");
+    write(
+        &fixture.root,
+        &format!("{utils}/src/tests.rs"),
+        format!("mod nested;\n{constant}"),
+    );
+    write(
+        &fixture.root,
+        &format!("{utils}/src/tests/nested.rs"),
+        &constant,
+    );
+    write(
+        &fixture.root,
+        &format!("{utils}/src/more_tests/mod.rs"),
+        &constant,
+    );
+    write(&fixture.root, &format!("{utils}/src/helpers.rs"), &constant);
+    let report = fixture.report();
+    let exposure = |file: &str| -> Vec<Vec<String>> {
+        report
+            .violations
+            .iter()
+            .filter(|v| {
+                v.location
+                    .file
+                    .as_str()
+                    .ends_with(&format!("{utils}/src/{file}"))
+            })
+            .map(|v| match &v.subject {
+                Subject::Secret { exposed_to, .. } => exposed_to.clone(),
+                other => panic!("unexpected subject {other:?}"),
+            })
+            .collect()
+    };
+    for file in ["tests.rs", "tests/nested.rs", "more_tests/mod.rs"] {
+        assert_eq!(
+            exposure(file),
+            [Vec::<String>::new()],
+            "{file}: {:?}",
+            locations(&report)
+        );
+    }
+    assert_eq!(exposure("helpers.rs"), [["acme", "globex"]]);
+    let test_code = report
+        .violations
+        .iter()
+        .find(|v| v.location.file.as_str().ends_with("src/tests.rs"))
+        .unwrap();
+    assert!(
+        test_code
+            .message
+            .contains("in the test code of crate `shared-utils`, which no client compiles"),
+        "{}",
+        test_code.message
+    );
+
+    // What rustc really reads: building acme compiles `helpers.rs` but none of the test
+    // modules; the crate's own test build compiles them all.
+    let root = fixture.root.as_path();
+    let src = |file: &str| canonical(&root.join(utils).join("src").join(file));
+    let for_acme = check_for_real(root, &["-p", "acme"]);
+    assert!(for_acme.contains(&src("helpers.rs")), "{for_acme:?}");
+    for file in ["tests.rs", "tests/nested.rs", "more_tests/mod.rs"] {
+        assert!(!for_acme.contains(&src(file)), "{file}: {for_acme:?}");
+    }
+    let own_tests = check_for_real(root, &["-p", "shared-utils", "--tests"]);
+    for file in [
+        "tests.rs",
+        "tests/nested.rs",
+        "more_tests/mod.rs",
+        "helpers.rs",
+    ] {
+        assert!(own_tests.contains(&src(file)), "{file}: {own_tests:?}");
     }
 }
 

@@ -2,12 +2,15 @@
 //! byte and C strings, with escapes), so reference and secret detection never fires on text that
 //! merely mentions a path. It never fails: malformed input ends the token stream early at worst.
 
+use std::borrow::Cow;
+
 /// A token kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token<'a> {
     Ident(&'a str),
-    /// A string literal's value, escapes processed (raw strings verbatim).
-    Str(String),
+    /// A string literal's value, escapes processed (raw strings verbatim); borrowed from the
+    /// source when it has no escape.
+    Str(Cow<'a, str>),
     Punct(char),
     /// Numbers, chars, lifetimes: content that never matters here.
     Other,
@@ -139,9 +142,8 @@ impl<'a> Lexer<'a> {
             (Some(b'/'), Some(b)) if b != b'/'
         ) || matches!((self.peek(2), self.peek(3)), (Some(b'/'), None))
             || self.peek(2) == Some(b'!');
-        while self.peek(0).is_some_and(|b| b != b'\n') {
-            self.pos += 1;
-        }
+        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
+            .map_or(self.bytes.len(), |at| self.pos + at);
         if doc {
             self.docs.push((start + 3).min(self.pos)..self.pos);
         }
@@ -191,7 +193,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `#*"..."#*` starting at the first `#` or `"`.
-    fn raw(&mut self) -> String {
+    fn raw(&mut self) -> Cow<'a, str> {
         let mut hashes = 0;
         while self.peek(0) == Some(b'#') {
             hashes += 1;
@@ -199,41 +201,65 @@ impl<'a> Lexer<'a> {
         }
         self.pos += 1; // opening quote
         let body_start = self.pos;
+        let src = self.src;
         loop {
-            match self.peek(0) {
-                None => return self.src[body_start..].to_owned(),
-                Some(b'"') if (1..=hashes).all(|k| self.peek(k) == Some(b'#')) => {
-                    let value = self.src[body_start..self.pos].to_owned();
-                    self.pos += 1 + hashes;
-                    return value;
+            match memchr::memchr(b'"', &self.bytes[self.pos..]) {
+                None => {
+                    self.pos = self.bytes.len();
+                    return Cow::Borrowed(&src[body_start..]);
                 }
-                Some(_) => self.pos += 1,
+                Some(at) => {
+                    self.pos += at;
+                    if (1..=hashes).all(|k| self.peek(k) == Some(b'#')) {
+                        let value = &src[body_start..self.pos];
+                        self.pos += 1 + hashes;
+                        return Cow::Borrowed(value);
+                    }
+                    self.pos += 1;
+                }
             }
         }
     }
 
     /// `"..."` with escapes, starting at the quote.
-    fn quoted(&mut self) -> String {
+    fn quoted(&mut self) -> Cow<'a, str> {
         self.pos += 1;
-        let mut value = String::new();
+        let src = self.src;
+        let body_start = self.pos;
+        // Borrowed until the first escape.
+        let mut value: Option<String> = None;
         let mut chunk_start = self.pos;
         loop {
-            match self.peek(0) {
+            match memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..]) {
                 None => {
-                    value.push_str(&self.src[chunk_start..]);
-                    return value;
+                    self.pos = self.bytes.len();
+                    return match value {
+                        None => Cow::Borrowed(&src[body_start..]),
+                        Some(mut value) => {
+                            value.push_str(&src[chunk_start..]);
+                            Cow::Owned(value)
+                        }
+                    };
                 }
-                Some(b'"') => {
-                    value.push_str(&self.src[chunk_start..self.pos]);
+                Some(at) if self.bytes[self.pos + at] == b'"' => {
+                    self.pos += at;
+                    let end = self.pos;
                     self.pos += 1;
-                    return value;
+                    return match value {
+                        None => Cow::Borrowed(&src[body_start..end]),
+                        Some(mut value) => {
+                            value.push_str(&src[chunk_start..end]);
+                            Cow::Owned(value)
+                        }
+                    };
                 }
-                Some(b'\\') => {
-                    value.push_str(&self.src[chunk_start..self.pos]);
-                    self.escape(&mut value);
+                Some(at) => {
+                    self.pos += at;
+                    let value = value.get_or_insert_with(String::new);
+                    value.push_str(&src[chunk_start..self.pos]);
+                    self.escape(value);
                     chunk_start = self.pos;
                 }
-                Some(_) => self.pos += 1,
             }
         }
     }
@@ -308,7 +334,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn ident(&mut self) {
-        while let Some(c) = self.src[self.pos..].chars().next() {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b.is_ascii() {
+                if b == b'_' || b.is_ascii_alphanumeric() {
+                    self.pos += 1;
+                    continue;
+                }
+                return;
+            }
+            let Some(c) = self.src[self.pos..].chars().next() else {
+                return;
+            };
             if c == '_' || c.is_alphanumeric() {
                 self.pos += c.len_utf8();
             } else {
@@ -326,7 +362,7 @@ mod tests {
         tokenize(src)
             .into_iter()
             .filter_map(|t| match t.token {
-                Token::Str(s) => Some(s),
+                Token::Str(s) => Some(s.into_owned()),
                 _ => None,
             })
             .collect()

@@ -339,11 +339,20 @@ fn scan_path(
         }
     };
     out.files += 1;
-    let text = String::from_utf8_lossy(&bytes);
-    let mut secrets = secrets::find(&bytes);
+    // Valid UTF-8 (nearly every file) is checked by `from_utf8`'s word-at-a-time pass;
+    // `from_utf8_lossy` walks byte by byte even when there is nothing to replace.
+    let text = std::str::from_utf8(&bytes).map_or_else(
+        |_| String::from_utf8_lossy(&bytes),
+        std::borrow::Cow::Borrowed,
+    );
+    let (mut secrets, candidates) = secrets::find_with_candidates(&bytes);
     let mut test_only = Vec::new();
     if is_rust {
-        let (joined, test_items) = rust_file(layout, area, path, &file, &text, out)?;
+        let plain = rust::Plain {
+            candidates,
+            found: !secrets.is_empty(),
+        };
+        let (joined, test_items) = rust_file(layout, area, path, &file, &text, plain, out)?;
         test_only = test_items;
         for secret in joined {
             if !secrets
@@ -358,7 +367,7 @@ fn scan_path(
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
-    let test_target = !secrets.is_empty() && in_test_target(layout, path);
+    let test_target = !secrets.is_empty() && in_test_target(layout, path, is_rust);
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
         let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
@@ -373,18 +382,21 @@ fn scan_path(
 }
 
 /// Is `path` below its package's `tests/`, `benches/` or `examples/` (targets only the
-/// package's own `cargo test`, `bench` or `run --example` build)?
-fn in_test_target(layout: &Layout, path: &Path) -> bool {
+/// package's own `cargo test`, `bench` or `run --example` build), or a Rust file its module
+/// tree reaches only through `#[cfg(test)]` modules (`#[cfg(test)] mod tests;`)?
+fn in_test_target(layout: &Layout, path: &Path, is_rust: bool) -> bool {
     let Some(krate) = layout.package_of(path) else {
         return false;
     };
-    path.strip_prefix(&krate.dir)
+    let below_test_dir = path
+        .strip_prefix(&krate.dir)
         .ok()
         .and_then(|rest| rest.components().next())
         .is_some_and(|first| {
             let first = first.as_os_str();
             first == "tests" || first == "benches" || first == "examples"
-        })
+        });
+    below_test_dir || (is_rust && modules::only_under_cfg_test(&krate.dir, path))
 }
 
 /// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.
@@ -529,15 +541,16 @@ fn rust_file(
     path: &Path,
     file: &Utf8PathBuf,
     text: &str,
+    plain: rust::Plain,
     out: &mut ScanOutput,
 ) -> Result<(Vec<Secret>, Vec<std::ops::Range<usize>>)> {
     let Some((owner, home, krate)) = owner_of(layout, area, path) else {
         // Not part of any package: cargo compiles it nowhere. Its secrets still count.
         let dir = path.parent().unwrap_or(path);
-        let rust = rust::scan(path, text, path, dir, false);
+        let rust = rust::scan(path, text, path, dir, false, plain);
         return Ok((rust.joined_secrets, rust.test_only));
     };
-    let rust = rust::scan(path, text, home, &krate.dir, krate.is_build_script);
+    let rust = rust::scan(path, text, home, &krate.dir, krate.is_build_script, plain);
     if rust.too_complex {
         return Err(too_complex(layout, path));
     }

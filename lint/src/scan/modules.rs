@@ -38,6 +38,8 @@ pub struct ModDecl {
     pub inline: bool,
     /// The innermost enclosing scope (an index of the file's scope tree), `None` at the top.
     pub scope: Option<usize>,
+    /// Byte offset of the `mod` keyword.
+    pub start: usize,
 }
 
 /// What encloses an item.
@@ -125,6 +127,7 @@ impl Modules {
                                     paths: std::mem::take(&mut pending),
                                     inline: false,
                                     scope: open.last().copied(),
+                                    start: tokens[i].start,
                                 });
                                 fresh_inline = None;
                                 i = after + 1;
@@ -137,6 +140,7 @@ impl Modules {
                                     paths: std::mem::take(&mut pending),
                                     inline: true,
                                     scope: open.last().copied(),
+                                    start: tokens[i].start,
                                 });
                                 modules.open(&mut open, Scope::Module(index));
                                 fresh_inline = Some(index);
@@ -318,7 +322,7 @@ pub fn attribute(tokens: &[Spanned], i: usize) -> Option<(usize, bool, Vec<PathA
                     tokens.get(j + 2).map(|t| &t.token),
                 ) {
                     paths.push(PathAttr {
-                        value: value.clone(),
+                        value: value.to_string(),
                         conditional,
                         start: tokens[j].start,
                         end: tokens[j].end,
@@ -339,12 +343,41 @@ pub fn attribute(tokens: &[Spanned], i: usize) -> Option<(usize, bool, Vec<PathA
 /// automatic target directories, the build script) through `mod` items, at most
 /// `MAX_FILES` files.
 pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
+    // Past any real crate, how the file is loaded is not known: both readings.
+    walk(crate_dir, file, Targets::All).unwrap_or_default()
+}
+
+/// Is `file` code that only the crate's own tests compile, because every way its crate's
+/// module tree reaches it passes through a `#[cfg(test)]` module (`#[cfg(test)] mod tests;`
+/// whose body is `tests.rs` or `tests/mod.rs`, a `mod` inside a `#[cfg(test)]` item) or starts
+/// at a test, benchmark or example target? rustc reads such a file only under `--test`, so a
+/// crate that depends on this one never compiles it. A file no module tree reaches that this
+/// reading can follow (a module made by a macro, say) is not known to be test code.
+pub fn only_under_cfg_test(crate_dir: &Path, file: &Path) -> bool {
+    let compiled = walk(crate_dir, file, Targets::CompiledByDependents);
+    matches!(compiled, Some(kinds) if kinds.is_empty())
+        && walk(crate_dir, file, Targets::All).is_some_and(|kinds| !kinds.is_empty())
+}
+
+/// Which targets a module-tree walk starts from, and which `mod` items it follows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Targets {
+    /// Every target, every `mod` item.
+    All,
+    /// The library, binaries and build script, and only the `mod` items that are not under
+    /// `#[cfg(test)]`: what a build without `--test` compiles.
+    CompiledByDependents,
+}
+
+/// How the module trees of `targets` load `file` ([`loading_kinds`]); `None` past
+/// `MAX_WORK` (no real crate's tree is that deep).
+fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<FileKind>> {
     const MAX_FILES: usize = 4096;
     const MAX_WORK: usize = 1_000_000;
     let mut work = 0usize;
     let target = canonical(file);
     let mut kinds = BTreeSet::new();
-    let mut queue: VecDeque<(PathBuf, FileKind)> = target_roots(crate_dir)
+    let mut queue: VecDeque<(PathBuf, FileKind)> = target_roots(crate_dir, targets == Targets::All)
         .into_iter()
         .map(|root| (root, FileKind::ModRs))
         .collect();
@@ -362,14 +395,20 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
         };
         let tokens = super::lexer::tokenize(&text);
         let modules = Modules::parse(&tokens);
+        let test_only = match targets {
+            Targets::All => Vec::new(),
+            Targets::CompiledByDependents => super::rust::test_only_items(&tokens, text.len()),
+        };
         let file_dir = path.parent().unwrap_or(Path::new(""));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         for decl in modules.decls.iter().filter(|d| !d.inline) {
+            if test_only.iter().any(|r| r.contains(&decl.start)) {
+                continue;
+            }
             let scope = modules.enclosing(decl.scope);
             work += scope.len() + 1;
             if work > MAX_WORK {
-                // Past any real crate: how the file is loaded is not known (both readings).
-                return BTreeSet::new();
+                return None;
             }
             for reading in modules.module_dirs(&scope, file_dir, &kind, stem) {
                 for choice in path_choices(&decl.paths) {
@@ -395,7 +434,7 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
             }
         }
     }
-    kinds
+    Some(kinds)
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -403,13 +442,18 @@ fn canonical(path: &Path) -> PathBuf {
     normal.canonicalize().unwrap_or(normal)
 }
 
-/// Every file cargo could compile as a crate root of the package at `crate_dir`.
-fn target_roots(crate_dir: &Path) -> Vec<PathBuf> {
+/// Every file cargo could compile as a crate root of the package at `crate_dir`; without
+/// `test_targets`, only the library's, the binaries' and the build script's.
+fn target_roots(crate_dir: &Path, test_targets: bool) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = ["src/lib.rs", "src/main.rs", "build.rs"]
         .iter()
         .map(|p| crate_dir.join(p))
         .collect();
-    for dir in ["src/bin", "examples", "tests", "benches"] {
+    let dirs: &[&str] = match test_targets {
+        true => &["src/bin", "examples", "tests", "benches"],
+        false => &["src/bin"],
+    };
+    for dir in dirs {
         let Ok(entries) = std::fs::read_dir(crate_dir.join(dir)) else {
             continue;
         };
@@ -432,7 +476,11 @@ fn target_roots(crate_dir: &Path) -> Vec<PathBuf> {
         };
         explicit(doc.get("lib").and_then(|l| l.get("path")));
         explicit(doc.get("package").and_then(|p| p.get("build")));
-        for kind in ["bin", "example", "test", "bench"] {
+        let kinds: &[&str] = match test_targets {
+            true => &["bin", "example", "test", "bench"],
+            false => &["bin"],
+        };
+        for kind in kinds {
             if let Some(tables) = doc.get(kind).and_then(toml_edit::Item::as_array_of_tables) {
                 for table in tables {
                     explicit(table.get("path"));

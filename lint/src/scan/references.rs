@@ -590,12 +590,13 @@ fn is_macro_call(tokens: &[Spanned], i: usize) -> bool {
         "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
         "true", "type", "unsafe", "use", "where", "while",
     ];
-    !matches!(tokens.get(i).map(|t| &t.token), Some(Token::Ident(name)) if KEYWORDS.contains(name))
-        && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!')))
+    // The `!` and the bracket first: most identifiers are no call, and are done with there.
+    matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!')))
         && matches!(
             tokens.get(i + 2).map(|t| &t.token),
             Some(Token::Punct('(' | '[' | '{'))
         )
+        && !matches!(tokens.get(i).map(|t| &t.token), Some(Token::Ident(name)) if KEYWORDS.contains(name))
 }
 
 /// The value of a path expression, as far as it is known.

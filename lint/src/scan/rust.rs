@@ -8,7 +8,7 @@
 use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
 use super::references::{self, Reading, Reference};
-use super::secrets::{self, Secret};
+use super::secrets::{self, NeedleFinder, Secret};
 use std::path::Path;
 
 /// What a Rust file references outside its home directory, and its assembled secrets.
@@ -36,11 +36,51 @@ static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::
 });
 
 /// Could a macro argument or an attribute in `bytes` name a path outside its crate? It needs a
-/// macro call or an attribute, and a `..`, or a string starting with `/`, `$` or an escape.
+/// macro call or an attribute, and a path that can leave a directory: a `..` component (next
+/// to a quote or a separator; a range such as `0..n` is none), a string starting with `/`, `$`
+/// or `\\`, an escape that spells a character (`\x`, `\u{..}`) or a line continuation
+/// anywhere, or, with a `concat!`, a `.`, `/`, `$` or `\\` piece it can join.
 fn may_name_a_path(bytes: &[u8]) -> bool {
-    let find = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    (memchr::memchr(b'!', bytes).is_some() || find(b"#["))
-        && (find(b"..") || find(b"\"/") || find(b"\"$") || find(b"\"\\"))
+    static PATH_HINTS: std::sync::LazyLock<NeedleFinder> = std::sync::LazyLock::new(|| {
+        NeedleFinder::new(&[
+            "\"..", "/..", "\\..", "..\"", "\"/", "\"$", "#\"/", "#\"$", "\"\\\\", "\\x", "\\u{",
+            "\\\n", "\\\r",
+        ])
+    });
+    static PIECE_HINTS: std::sync::LazyLock<NeedleFinder> =
+        std::sync::LazyLock::new(|| NeedleFinder::new(&["\".\"", "'.'", "'/'", "'$'", "'\\\\'"]));
+    (memchr::memchr(b'!', bytes).is_some() || memchr::memmem::find(bytes, b"#[").is_some())
+        && (PATH_HINTS.is_match(bytes)
+            || (memchr::memmem::find(bytes, b"concat").is_some() && PIECE_HINTS.is_match(bytes)))
+}
+
+/// Could assembling the literals of `bytes` (escapes processed, `concat!` joined) show a
+/// secret? Only a `concat!` or a string escape can; and an escape that is neither `\x`,
+/// `\u{..}` nor a line continuation only ever shows a needle the text already holds
+/// (`candidates`, see [`secrets::may_contain`]).
+fn may_assemble_a_secret(bytes: &[u8], candidates: bool) -> bool {
+    static SPELLERS: std::sync::LazyLock<NeedleFinder> =
+        std::sync::LazyLock::new(|| NeedleFinder::new(&["concat", "\\x", "\\u{", "\\\n", "\\\r"]));
+    (candidates && memchr::memchr(b'\\', bytes).is_some()) || SPELLERS.is_match(bytes)
+}
+
+/// What the plain secret scan of a file already saw: a needle anywhere
+/// ([`secrets::may_contain`]), and a secret found.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plain {
+    pub candidates: bool,
+    pub found: bool,
+}
+
+impl Plain {
+    /// The plain scan of `text`, for a caller that has not run it.
+    pub fn of(text: &str) -> Plain {
+        let (found, candidates) = secrets::find_with_candidates(text.as_bytes());
+        Plain {
+            candidates,
+            found: !found.is_empty(),
+        }
+    }
 }
 
 /// Scan the Rust file `file` with contents `text`.
@@ -48,20 +88,24 @@ fn may_name_a_path(bytes: &[u8]) -> bool {
 /// `home_dir` is the directory the file must not reach out of (its client's directory);
 /// `crate_dir` is the directory of the nearest `Cargo.toml` above the file, which
 /// `env!("CARGO_MANIFEST_DIR")` names and a build script runs in; `is_build_script` says the
-/// file is a package's build script, whose file-system calls are read too.
+/// file is a package's build script, whose file-system calls are read too. `plain` is what the
+/// plain secret scan of `text` saw (the `#[cfg(test)]` items are marked when it found a
+/// secret).
 pub fn scan(
     file: &Path,
     text: &str,
     home_dir: &Path,
     crate_dir: &Path,
     is_build_script: bool,
+    plain: Plain,
 ) -> RustFile {
     let bytes = text.as_bytes();
     // Tokenize only files that can hold what is looked for: an include macro or a `path =`
-    // inside an attribute, or a fragment of a secret that literals might assemble.
+    // inside an attribute, a path given to a macro, literals whose assembly might show a
+    // secret, or a secret to attribute.
     let wants_refs = is_build_script || REFERENCE_HINT.is_match(text) || may_name_a_path(bytes);
-    let wants_joins = secrets::may_contain(bytes);
-    if !(wants_refs || wants_joins) {
+    let wants_joins = may_assemble_a_secret(bytes, plain.candidates);
+    if !(wants_refs || wants_joins || plain.found) {
         return RustFile::default();
     }
     let (tokens, docs) = lexer::tokenize_with_docs(text);
@@ -78,11 +122,6 @@ pub fn scan(
         Vec::new()
     };
     let mut joined_secrets = Vec::new();
-    let test_only = if wants_joins {
-        test_only_items(&tokens, text.len())
-    } else {
-        Vec::new()
-    };
     if wants_joins {
         for (value, start, end) in assembled_literals(text, &tokens) {
             // What the literal's source text already shows is reported where it is written:
@@ -103,6 +142,11 @@ pub fn scan(
             }
         }
     }
+    let test_only = if plain.found || !joined_secrets.is_empty() {
+        test_only_items(&tokens, text.len())
+    } else {
+        Vec::new()
+    };
     RustFile {
         references,
         joined_secrets,
@@ -113,7 +157,7 @@ pub fn scan(
 
 /// The items under `#[cfg(test)]`, from the attribute to the item's closing `}` or `;`; the
 /// whole file under an inner `#![cfg(test)]`.
-fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>> {
     let punct = |i: usize, c: char| tokens.get(i).is_some_and(|t| t.token == Token::Punct(c));
     let ident = |i: usize, s: &str| tokens.get(i).is_some_and(|t| t.token == Token::Ident(s));
     let mut out = Vec::new();
@@ -169,7 +213,7 @@ fn test_only_items(tokens: &[Spanned], len: usize) -> Vec<std::ops::Range<usize>
 /// whose doctests resolve paths from there) are both tried as the directory paths are relative
 /// to.
 pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) -> RustFile {
-    if !REFERENCE_HINT.is_match(text) && !text.contains('!') {
+    if !REFERENCE_HINT.is_match(text) && !may_name_a_path(text.as_bytes()) {
         return RustFile::default();
     }
     let (tokens, docs) = lexer::tokenize_with_docs(text);
@@ -270,7 +314,7 @@ fn assembled_literals(text: &str, tokens: &[Spanned]) -> Vec<(String, usize, usi
     for (i, token) in tokens.iter().enumerate() {
         match &token.token {
             Token::Str(value) if text[token.start..token.end].contains('\\') => {
-                out.push((value.clone(), token.start, token.end));
+                out.push((value.to_string(), token.start, token.end));
             }
             Token::Ident("concat")
                 if matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('!'))) =>
@@ -392,11 +436,18 @@ mod tests {
 
     fn joined(src: &str) -> Vec<&'static str> {
         let dir = Path::new("/ws/clients/acme");
-        scan(&dir.join("src/lib.rs"), src, dir, dir, false)
-            .joined_secrets
-            .into_iter()
-            .map(|s| s.kind.describe())
-            .collect()
+        scan(
+            &dir.join("src/lib.rs"),
+            src,
+            dir,
+            dir,
+            false,
+            Plain::of(src),
+        )
+        .joined_secrets
+        .into_iter()
+        .map(|s| s.kind.describe())
+        .collect()
     }
 
     /// `shpat_` and 32 hex digits, assembled so that this file holds no token-shaped string.
@@ -484,6 +535,54 @@ mod tests {
             test_only_items(&tokens, 20),
             vec![std::ops::Range { start: 0, end: 20 }]
         );
+    }
+
+    #[test]
+    fn the_prefilters_keep_every_spelling_of_a_path_that_leaves() {
+        for src in [
+            r#"m!("../x");"#,
+            r#"m!("a/../x");"#,
+            r#"m!("..");"#,
+            r#"m!("/etc/x");"#,
+            r#"m!("$CARGO_MANIFEST_DIR/x");"#,
+            r##"m!(r#"/etc/x"#);"##,
+            r#"m!("\\\\server\\x");"#,
+            r#"m!("sub/\x2e\x2e/x");"#,
+            r#"m!("sub/\u{2e}./x");"#,
+            "m!(\".\\\n.\");",
+            r#"m!(concat!(".", ".", "/x"));"#,
+            r#"m!(concat!('.', '.', "/x"));"#,
+            r#"#[folder = "../x"] struct S;"#,
+        ] {
+            assert!(may_name_a_path(src.as_bytes()), "{src}");
+        }
+        // Clean twins: ranges, plain messages, a path inside the crate.
+        for src in [
+            "fn f() { for i in 0..n { g(..Default::default()); } }",
+            r#"fn f() { println!("done.\n"); }"#,
+            r#"fn f() { m!("data/x.txt"); }"#,
+        ] {
+            assert!(!may_name_a_path(src.as_bytes()), "{src}");
+        }
+    }
+
+    #[test]
+    fn the_prefilters_keep_every_literal_that_assembles_a_secret() {
+        for (src, candidates) in [
+            (r#"const T: &str = concat!("sh", "pat_");"#, false),
+            (r#"const T: &str = "\x73hpat_";"#, false),
+            (r#"const T: &str = "\u{73}hpat_";"#, false),
+            ("const T: &str = \"sh\\\n    pat_\";", false),
+            (r#"const T: &str = "shpat_\n";"#, true),
+        ] {
+            assert!(may_assemble_a_secret(src.as_bytes(), candidates), "{src}");
+        }
+        // Clean twins: an escape that spells no letter, in a file without a needle.
+        assert!(!may_assemble_a_secret(br#"const T: &str = "a\n";"#, false));
+        assert!(!may_assemble_a_secret(
+            br#"const T: &str = "shpat_";"#,
+            true
+        ));
     }
 
     #[test]

@@ -125,24 +125,25 @@ pub const NEEDLES: &[&str] = &[
 /// How far before a needle a match can start (a URL's scheme before its `://`).
 const LOOK_BEHIND: usize = 32;
 
-/// The needle search: Teddy, the packed SIMD multi-substring searcher, where the CPU has it;
-/// else the automaton.
-enum NeedleFinder {
+/// A search for any of a few literals: Teddy, the packed SIMD multi-substring searcher, where
+/// the CPU has it; else the automaton. The needle search, and the scan's other literal
+/// prefilters.
+pub(crate) enum NeedleFinder {
     Packed(aho_corasick::packed::Searcher),
     Automaton(aho_corasick::AhoCorasick),
 }
 
 impl NeedleFinder {
-    fn new() -> NeedleFinder {
-        match aho_corasick::packed::Searcher::new(NEEDLES) {
+    pub(crate) fn new(needles: &[&str]) -> NeedleFinder {
+        match aho_corasick::packed::Searcher::new(needles) {
             Some(packed) => NeedleFinder::Packed(packed),
             None => NeedleFinder::Automaton(
-                aho_corasick::AhoCorasick::new(NEEDLES).expect("needles compile"),
+                aho_corasick::AhoCorasick::new(needles).expect("needles compile"),
             ),
         }
     }
 
-    fn is_match(&self, haystack: &[u8]) -> bool {
+    pub(crate) fn is_match(&self, haystack: &[u8]) -> bool {
         match self {
             NeedleFinder::Packed(packed) => packed.find(haystack).is_some(),
             NeedleFinder::Automaton(automaton) => automaton.is_match(haystack),
@@ -160,7 +161,7 @@ impl NeedleFinder {
     }
 }
 
-static NEEDLE_FINDER: LazyLock<NeedleFinder> = LazyLock::new(NeedleFinder::new);
+static NEEDLE_FINDER: LazyLock<NeedleFinder> = LazyLock::new(|| NeedleFinder::new(NEEDLES));
 
 /// `text` in ASCII lower case, in a buffer each thread reuses, given to `f`.
 fn with_folded<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
@@ -222,18 +223,34 @@ fn line_end(text: &[u8], from: usize) -> usize {
 
 /// Every secret in `text`, skipping those excused by an allow marker with a reason.
 pub fn find(text: &[u8]) -> Vec<Secret> {
-    find_all(text)
+    find_with_candidates(text).0
+}
+
+/// [`find`], and whether `text` holds a needle at all ([`may_contain`]): one pass over the
+/// text answers both.
+pub fn find_with_candidates(text: &[u8]) -> (Vec<Secret>, bool) {
+    let windows = windows(text);
+    let candidates = !windows.is_empty();
+    let found = find_in_windows(text, windows)
         .into_iter()
         .filter(|(_, whole)| !excused(text, whole.start))
         .map(|(secret, _)| secret)
-        .collect()
+        .collect();
+    (found, candidates)
 }
 
 /// Every secret in `text`, allow markers or not (output is redacted whatever a marker says),
 /// each with the range of the whole match.
 pub fn find_all(text: &[u8]) -> Vec<(Secret, std::ops::Range<usize>)> {
+    find_in_windows(text, windows(text))
+}
+
+fn find_in_windows(
+    text: &[u8],
+    windows: Vec<std::ops::Range<usize>>,
+) -> Vec<(Secret, std::ops::Range<usize>)> {
     let mut found = Vec::new();
-    for window in windows(text) {
+    for window in windows {
         let haystack = &text[..window.end];
         let mut at = window.start;
         while let Some(caps) = PATTERN.captures_at(haystack, at) {
