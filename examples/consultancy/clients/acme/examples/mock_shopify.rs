@@ -5,6 +5,7 @@
 //!
 //! ```sh
 //! cargo run --example acme-mock-shopify -- --orders 500 --customers 80
+//! cargo run --example acme-mock-shopify -- --installation-scopes read_orders,write_orders
 //! ```
 
 #[path = "../tests/support/mod.rs"]
@@ -20,12 +21,20 @@ fn main() {
     let mut behaviour = Behaviour::default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<usize>().ok());
-        match (flag.as_str(), value) {
-            ("--orders", Some(n)) => behaviour.orders = n,
-            ("--customers", Some(n)) => behaviour.customers = n,
+        let value = args.next();
+        let count = value.as_deref().and_then(|v| v.parse::<usize>().ok());
+        match (flag.as_str(), count, value) {
+            ("--orders", Some(n), _) => behaviour.orders = n,
+            ("--customers", Some(n), _) => behaviour.customers = n,
+            // What `currentAppInstallation.accessScopes` answers (a shop whose installation
+            // holds other scopes than the grant names), comma-separated.
+            ("--installation-scopes", _, Some(scopes)) => {
+                behaviour.installation_scopes = Some(scopes)
+            }
             _ => {
-                eprintln!("usage: mock-shopify [--orders N] [--customers N]");
+                eprintln!(
+                    "usage: mock-shopify [--orders N] [--customers N] [--installation-scopes A,B]"
+                );
                 std::process::exit(2);
             }
         }

@@ -379,8 +379,13 @@ fn run_sync(config: &ClientConfig) -> Result<()> {
     } else {
         format!(" (resumed: {})", stats.resumed.join(", "))
     };
+    let bulk = if stats.bulk_operations > 0 {
+        " (orders through a bulk operation)"
+    } else {
+        ""
+    };
     println!(
-        "synced {} orders and {} customers in {} pages, removed {} deleted orders{resumed}",
+        "synced {} orders and {} customers in {} pages{bulk}, removed {} deleted orders{resumed}",
         stats.orders, stats.customers, stats.pages, stats.deleted
     );
     Ok(())

@@ -757,10 +757,18 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<()> {
             &o.processed_at,
         ]
     })?;
-    if !batch.ledgers.is_empty() {
-        let mut delete = tx.prepare_cached("DELETE FROM sales WHERE order_id = ?1")?;
-        for order in &batch.ledgers {
-            delete.execute([order])?;
+    // The orders' sales are replaced: `ROWS_PER_STATEMENT` orders a statement, the rest one by one.
+    let mut chunks = batch.ledgers.chunks_exact(ROWS_PER_STATEMENT);
+    if chunks.len() > 0 {
+        let mut many = tx.prepare_cached(&delete_sales_sql(ROWS_PER_STATEMENT))?;
+        for chunk in &mut chunks {
+            many.execute(rusqlite::params_from_iter(chunk))?;
+        }
+    }
+    if !chunks.remainder().is_empty() {
+        let mut one = tx.prepare_cached(&delete_sales_sql(1))?;
+        for order in chunks.remainder() {
+            one.execute([order])?;
         }
     }
     upsert(tx, "sales", SALE_COLUMNS, &batch.sales, |s| {
@@ -795,6 +803,15 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<()> {
             &c.currency,
         ]
     })
+}
+
+/// `DELETE FROM sales WHERE order_id IN ($1, .., $rows)`: the sales of `rows` orders.
+fn delete_sales_sql(rows: usize) -> String {
+    let placeholders: Vec<String> = (1..=rows).map(|n| format!("${n}")).collect();
+    format!(
+        "DELETE FROM sales WHERE order_id IN ({})",
+        placeholders.join(", ")
+    )
 }
 
 /// Upsert `rows`, `ROWS_PER_STATEMENT` at a time, the rest one by one.
@@ -852,6 +869,14 @@ mod tests {
         let sql = upsert_sql("line_items", LINE_ITEM_COLUMNS, 2);
         assert!(sql.starts_with("INSERT INTO line_items (id, order_id, title, quantity, total_minor) VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id"), "{sql}");
         assert!(!sql.contains("id = excluded.id,"), "{sql}");
+    }
+
+    #[test]
+    fn sales_are_deleted_for_every_order_named() {
+        assert_eq!(
+            delete_sales_sql(3),
+            "DELETE FROM sales WHERE order_id IN ($1, $2, $3)"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! no secret anywhere, nothing sent through the environment's proxy or after a redirect, a
 //! killed backfill resumed, and a binary that holds no path of the machine that built it.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

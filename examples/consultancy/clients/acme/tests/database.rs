@@ -1,6 +1,6 @@
 //! The SQLite database: a database written by template 0.1.0 carried over.
 
-mod support;
+use crate::support;
 
 use support::TestDb;
 

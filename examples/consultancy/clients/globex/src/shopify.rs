@@ -53,6 +53,11 @@ impl std::fmt::Debug for Shopify<'_> {
 }
 
 impl<'c> Shopify<'c> {
+    /// The clock this connection waits on.
+    pub fn clock(&self) -> &'c dyn Clock {
+        self.clock
+    }
+
     /// Now by this connection's clock (seconds since the epoch).
     pub fn now(&self) -> u64 {
         self.clock.now()

@@ -2,7 +2,7 @@
 //! resumption after an interruption mid-stream (a range request on the same file), and a new
 //! operation from the watermark once the result URL has expired.
 
-mod support;
+use crate::support;
 
 use support::{Behaviour, MockShopify, TestDb, manual_clock, shop, shopify};
 

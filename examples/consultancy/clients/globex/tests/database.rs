@@ -3,7 +3,7 @@
 //! set by `.ci/postgres`); plaintext refused to a host that is not this machine; and a database
 //! written by template 0.1.0 carried over.
 
-mod support;
+use crate::support;
 
 use support::TestDb;
 use support::test_env;

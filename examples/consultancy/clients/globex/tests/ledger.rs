@@ -3,7 +3,7 @@
 //! cancellations dated when they happen, gift cards not sales, deleted orders removed, and a
 //! sale Shopify sends that the client cannot place refused with nothing half-written.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{Behaviour, MockShopify, TestDb, ledger_shop, manual_clock, shopify};

@@ -3,7 +3,7 @@
 //! afterwards), `export` (every table as JSONL, sums that match), `destroy` (row counts first,
 //! nothing left after), each safe to run again.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

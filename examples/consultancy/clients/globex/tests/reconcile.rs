@@ -2,7 +2,7 @@
 //! shop's figures worked out by hand (the same as `tests/ledger.rs`): agreement, a planted
 //! difference, a difference within one minor unit, and the two ways Shopify cannot be asked.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Behaviour, MockShopify, TestDb, ledger_shop, manual_clock};

@@ -5,7 +5,7 @@
 //! `<PREFIX>_SANDBOX_ABI`) stops a required run with exit 2 and is stated under best-effort;
 //! and `self-check` reports what Shopify granted, observed at run time.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! the scope guard, the cost-aware limiter, throttling, token renewal, redirects, and the
 //! truncated-history warning.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use support::capture::Capture;
@@ -13,7 +13,7 @@ use globex::shopify::MaxCostExceeded;
 use globex::shopify::Shopify;
 use globex::store::Resource;
 use globex::store::Store;
-use globex::{graphql, money, report, sync};
+use globex::{backfill, graphql, money, report, sync};
 
 fn run_sync(shopify: &mut Shopify, store: &mut Store) -> anyhow::Result<sync::SyncStats> {
     sync::sync(shopify, store, &mut |_, _| {})
@@ -66,6 +66,11 @@ fn sync_and_report_match_the_shop() {
     assert_eq!((stats.orders, stats.customers), (3000, 600));
     let order_pages = 3000_u64.div_ceil(u64::from(sync::page_size(Resource::Orders)));
     assert_eq!(stats.pages, order_pages + 3);
+    assert_eq!(stats.bulk_operations, 0);
+    assert!(
+        mock.log(|l| l.bulk_queries.is_empty()),
+        "fewer than sync::BULK_ORDERS changed orders are read page by page"
+    );
     assert!(stats.full_history);
     assert_eq!(store.counts().unwrap(), (3000, 0, 600));
 
@@ -137,12 +142,125 @@ fn a_routine_sync_reads_only_what_changed() {
     assert_totals(&build_report(&mut store), 0..3100);
 }
 
+/// A shop of 3,000 orders, synced (page by page), that then takes 20,000 more: more than
+/// `sync::BULK_ORDERS` changed since the last sync.
+fn synced_then_grown(bulk_cut_after: Option<u64>) -> (ManualClock, MockShopify, TestDb) {
+    let (clock, shared) = manual_clock();
+    let mock = MockShopify::start(Behaviour::default(), shared);
+    let db = TestDb::new();
+    let first = run_sync(&mut shopify(&mock, &clock), &mut db.store()).unwrap();
+    assert_eq!((first.orders, first.bulk_operations), (3000, 0));
+    mock.set(|b| {
+        b.orders = 23_000;
+        b.bulk_cut_after = bulk_cut_after;
+    });
+    (clock, mock, db)
+}
+
+#[test]
+fn many_changed_orders_are_read_through_one_bulk_operation_from_the_watermark() {
+    let (clock, mock, db) = synced_then_grown(None);
+    let mut store = db.store();
+    let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
+    let overlap = sync::OVERLAP_SECONDS as u64 + 1;
+    assert_eq!(stats.bulk_operations, 1);
+    assert_eq!(
+        stats.orders,
+        20_000 + overlap,
+        "the new orders and the overlap"
+    );
+    let queries = mock.log(|l| l.bulk_queries.clone());
+    let from = sync::overlap(&shop::updated_at(2999)).unwrap();
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    assert!(
+        queries[0].contains(&format!("orders(query: \"updated_at:>='{from}'\"")),
+        "from the watermark, less the overlap: {}",
+        queries[0]
+    );
+    let first_read = 2999 - sync::OVERLAP_SECONDS as usize;
+    assert_eq!(
+        store.counts().unwrap(),
+        (23_000, shop::expected_line_items(first_read..23_000), 600),
+        "every order once; line items of those the bulk operation read"
+    );
+    assert_totals(&build_report(&mut store), 0..23_000);
+
+    // The watermark moved past them: the next sync reads the overlap again, page by page.
+    let next = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
+    assert_eq!((next.orders, next.bulk_operations), (overlap, 0));
+    assert_eq!(mock.log(|l| l.bulk_queries.len()), 1);
+    assert_eq!(store.counts().unwrap().0, 23_000);
+}
+
+#[test]
+fn a_bulk_read_cut_mid_stream_is_continued_by_the_next_sync() {
+    let (clock, mock, db) = synced_then_grown(Some(3_000_000));
+    let mut store = db.store();
+    assert!(run_sync(&mut shopify(&mock, &clock), &mut store).is_err());
+    let committed = store.counts().unwrap().0;
+    assert!(
+        committed > 3000 && committed < 23_000,
+        "some batches were committed: {committed}"
+    );
+
+    let stats = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap();
+    assert_eq!(stats.resumed, ["orders"]);
+    assert_eq!(stats.bulk_operations, 0, "the same operation, continued");
+    let downloads = mock.log(|l| l.bulk_downloads.clone());
+    assert_eq!(downloads.len(), 2, "{downloads:?}");
+    assert_eq!(downloads[1].0, 1, "the same result file");
+    assert!(
+        downloads[1].1 > 0 && downloads[1].1 <= 3_000_000,
+        "from a committed line: {downloads:?}"
+    );
+    assert_eq!(store.counts().unwrap().0, 23_000);
+    assert_totals(&build_report(&mut store), 0..23_000);
+}
+
+#[test]
+fn a_backfill_after_a_cut_bulk_read_of_the_sync_starts_over_from_the_beginning() {
+    let (clock, mock, db) = synced_then_grown(Some(3_000_000));
+    let mut store = db.store();
+    assert!(run_sync(&mut shopify(&mock, &clock), &mut store).is_err());
+
+    let options = backfill::Options {
+        poll_interval: std::time::Duration::from_secs(5),
+        max_polls: 100,
+    };
+    let stats = backfill::backfill(
+        &mut shopify(&mock, &clock),
+        &mut store,
+        &clock,
+        options,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(stats.resumed.is_empty(), "{:?}", stats.resumed);
+    let queries = mock.log(|l| l.bulk_queries.clone());
+    assert_eq!(
+        queries.len(),
+        3,
+        "the sync's, orders and customers: {queries:?}"
+    );
+    assert!(
+        queries[1].contains("orders(sortKey: UPDATED_AT)"),
+        "the whole history: {}",
+        queries[1]
+    );
+    assert_eq!(
+        store.counts().unwrap(),
+        (23_000, shop::expected_line_items(0..23_000), 600),
+        "every order with its line items"
+    );
+    assert_totals(&build_report(&mut store), 0..23_000);
+}
+
 #[test]
 fn interrupted_sync_resumes_from_the_last_cursor() {
     let (clock, shared) = manual_clock();
     let mock = MockShopify::start(
         Behaviour {
-            fail_from: Some(5),
+            fail_from: Some(6),
             ..Behaviour::default()
         },
         shared,
@@ -151,7 +269,8 @@ fn interrupted_sync_resumes_from_the_last_cursor() {
     let mut store = db.store();
     let err = run_sync(&mut shopify(&mock, &clock), &mut store).unwrap_err();
     assert!(format!("{err:#}").contains("500"), "{err:#}");
-    // Request 1 asked for the shop; requests 2 to 4 were pages of orders.
+    // Request 1 asked for the shop, request 2 counted the changed orders (too few for a bulk
+    // operation); requests 3 to 5 were pages of orders.
     let committed = 3 * i64::from(sync::page_size(Resource::Orders));
     assert_eq!(
         store.counts().unwrap(),

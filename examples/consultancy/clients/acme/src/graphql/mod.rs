@@ -11,6 +11,7 @@
 
 pub const ORDERS: &str = include_str!("orders.graphql");
 pub const ORDER_AGREEMENTS: &str = include_str!("order_agreements.graphql");
+pub const ORDERS_COUNT: &str = include_str!("orders_count.graphql");
 pub const SHOP: &str = include_str!("shop.graphql");
 pub const DELETIONS: &str = include_str!("deletions.graphql");
 pub const CUSTOMERS: &str = include_str!("customers.graphql");
@@ -27,6 +28,7 @@ pub const ACCESS_SCOPES: &str = include_str!("access_scopes.graphql");
 pub const ALL: &[(&str, &str)] = &[
     ("orders.graphql", ORDERS),
     ("order_agreements.graphql", ORDER_AGREEMENTS),
+    ("orders_count.graphql", ORDERS_COUNT),
     ("shop.graphql", SHOP),
     ("deletions.graphql", DELETIONS),
     ("customers.graphql", CUSTOMERS),

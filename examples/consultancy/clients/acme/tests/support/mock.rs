@@ -600,6 +600,8 @@ fn graphql(state: &mut State, body: &str, token: Option<String>, clock: &dyn Clo
             "currencyCode": state.behaviour.shop_currency } } })
     } else if query.contains("events(") {
         destroy_events(state, &request, now)
+    } else if query.contains("ordersCount(") {
+        orders_count(state, &request)
     } else if query.contains("order(id:") {
         order_agreements(state, &request)
     } else if query.contains("orders(") && state.behaviour.ledger.is_some() {
@@ -699,6 +701,34 @@ fn ledger_page(state: &mut State, request: &Value, query: &str, first: usize) ->
     json!({ "data": { "orders": {
         "pageInfo": { "hasNextPage": matching.len() > page.len(), "endCursor": end },
         "nodes": nodes } } })
+}
+
+/// `ordersCount(query:, limit:)`: the orders updated at or after the filter's time, counted up
+/// to `limit` (then `AT_LEAST`, as Shopify answers).
+fn orders_count(state: &mut State, request: &Value) -> Value {
+    let now = state.page_now();
+    let filter = request["variables"]["query"].as_str();
+    let count = if state.behaviour.ledger.is_some() {
+        let from = filter
+            .and_then(|f| f.split("updated_at:>='").nth(1))
+            .and_then(|rest| rest.split('\'').next())
+            .and_then(shop::unix)
+            .unwrap_or(0);
+        ledger_orders(state)
+            .iter()
+            .filter(|(_, o)| o["updatedAt"].as_str().and_then(shop::unix).unwrap_or(0) >= from)
+            .count()
+    } else {
+        (filter_start(filter)..state.behaviour.orders)
+            .filter(|&i| visible(state, i, now))
+            .count()
+    };
+    let limit = request["variables"]["limit"].as_u64().map(|l| l as usize);
+    let (count, precision) = match limit {
+        Some(limit) if count > limit => (limit, "AT_LEAST"),
+        _ => (count, "EXACT"),
+    };
+    json!({ "data": { "ordersCount": { "count": count, "precision": precision } } })
 }
 
 /// `order(id:) { agreements(first: 1, after:) }`: one agreement at a time.
