@@ -979,7 +979,8 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
         .unwrap();
     }
     let files =
-        clientwall_template::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false).unwrap();
+        clientwall_template::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false)
+            .unwrap();
     write_files(&root.join("clients/acme"), &files);
     let ws = Workspace {
         _dir: dir,
