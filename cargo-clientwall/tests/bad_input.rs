@@ -191,24 +191,27 @@ fn unreadable_member_manifest_during_location_fails_closed() {
 }
 
 /// An I/O error names what was being done: a pre-commit hook that can be read but not written
-/// (a symlink to a file of the read-only `/proc`, which not even root may write) is "failed to
-/// write", not "failed to read". (A directory where the hook goes is "failed to read ..: a
-/// directory where a file is expected": `self_reads.rs`.)
+/// (the hooks directory is a symlink to `/proc`, where not even root may create a file; the hook
+/// is written whole beside itself and renamed, so a symlink at the hook itself is replaced, not
+/// written through) is "failed to write", not "failed to read". (A directory where the hook
+/// goes is "failed to read ..: a directory where a file is expected": `self_reads.rs`.)
 #[test]
 fn a_failed_write_names_write() {
     use clientwall::error::IoAction;
     let fixture = Fixture::new("one-client");
     support::git_ok(&fixture.root, &["init", "-q"]);
-    let hook = fixture.root.join(".git/hooks/pre-commit");
-    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink("/proc/version", &hook).unwrap();
+    let hooks = fixture.root.join(".git/hooks");
+    let _ = std::fs::remove_dir_all(&hooks);
+    std::os::unix::fs::symlink("/proc", &hooks).unwrap();
+    // git names the hooks directory by its resolved path.
+    let hook = camino::Utf8PathBuf::from("/proc/pre-commit");
     let err = clientwall::hook::install(fixture.root.as_std_path(), true).unwrap_err();
     match &err {
         Error::Io {
             action: IoAction::Write,
             path,
             ..
-        } => assert!(path.ends_with(".git/hooks/pre-commit"), "{path}"),
+        } => assert_eq!(path, hook.as_std_path(), "{path:?}"),
         other => panic!("expected a write error, got {other:?}"),
     }
     assert_eq!(err.to_string(), format!("failed to write {hook}"));

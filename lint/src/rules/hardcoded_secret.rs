@@ -44,8 +44,9 @@ A secret in a client's files concerns that client. A secret anywhere else (a sha
 root, a script, a CI file, the docs) is reported with `(shared)` as its client, the crate that
 holds it, and every client that compiles that crate: a client compiles what it reaches through
 normal and build dependencies, and its own dev-dependencies. A secret in a shared crate's
-`tests/`, `benches/` or `examples/`, or in an item under `#[cfg(test)]`, is compiled only by
-that crate's own tests: it is reported as the crate's test code, which no client compiles.
+`tests/`, `benches/` or `examples/`, in an item under `#[cfg(test)]`, or in a file that is the
+body of a `#[cfg(test)] mod tests;` (`tests.rs`, `tests/mod.rs`, and the modules below it), is
+compiled only by that crate's own tests: it is reported as the crate's test code, which no client compiles.
 
 With `--history`, the content every commit added is read too (from git, nothing checked out;
 `--since REV` limits it to the commits not reachable from REV). Each secret is reported once,

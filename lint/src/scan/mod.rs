@@ -6,6 +6,7 @@
 //! files (and the files outside every client when it reports on them). Files are read without
 //! ever blocking (`read`) and scanned in parallel.
 
+pub mod cfg_test;
 pub mod doctest;
 pub mod lexer;
 pub mod modules;

@@ -397,7 +397,7 @@ fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<File
         let modules = Modules::parse(&tokens);
         let test_only = match targets {
             Targets::All => Vec::new(),
-            Targets::CompiledByDependents => super::rust::test_only_items(&tokens, text.len()),
+            Targets::CompiledByDependents => super::cfg_test::test_only_items(&tokens, text.len()),
         };
         let file_dir = path.parent().unwrap_or(Path::new(""));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
