@@ -12,8 +12,9 @@
 
 use clientwall_lint::client_toml::ClientToml;
 use clientwall_lint::error::{Error, Result};
+use clientwall_lint::redact::{self, Masker};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -304,30 +305,7 @@ fn bounded(
     let relay_masker = masker.clone();
     let (err_tx, err_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut tail = String::new();
-        let mut ours = std::io::stderr();
-        let mut reader = BufReader::new(stderr);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match reader.by_ref().take(64 * 1024).read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = relay_masker.mask(text.trim_end_matches(['\n', '\r']));
-            let _ = writeln!(ours, "  | {text}");
-            tail.push_str(&text);
-            tail.push('\n');
-            if tail.len() > 8192 {
-                let cut = tail.len() - 4096;
-                let cut = (cut..tail.len())
-                    .find(|&i| tail.is_char_boundary(i))
-                    .unwrap_or(0);
-                tail.drain(..cut);
-            }
-        }
-        let _ = err_tx.send(tail);
+        let _ = err_tx.send(redact::relay(stderr, &relay_masker));
     });
     let started = Instant::now();
     let status = loop {
@@ -354,53 +332,6 @@ fn bounded(
         stdout,
         stderr_tail,
     })
-}
-
-/// Masks every secret in a text: the patterns of [`clientwall_lint::redact`], and the values of the
-/// consultant's credential variables (a client secret need not look like one).
-#[derive(Debug, Clone, Default)]
-pub struct Masker {
-    values: Vec<String>,
-}
-
-impl Masker {
-    /// The values of the variables whose name says they hold a credential.
-    pub fn from_env() -> Masker {
-        let mut values: Vec<String> = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-            .filter(|(name, value)| is_credential_name(name) && value.chars().count() >= 6)
-            .map(|(_, value)| value)
-            .collect();
-        // The longest first, so a value that contains another is masked whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.dedup();
-        Masker { values }
-    }
-
-    pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for value in &self.values {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), "****");
-            }
-        }
-        clientwall_lint::redact::text(&out).into_owned()
-    }
-}
-
-fn is_credential_name(name: &str) -> bool {
-    let name = name.to_ascii_uppercase();
-    [
-        "SECRET",
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "_KEY",
-        "DATABASE_URL",
-        "CLIENT_ID",
-    ]
-    .iter()
-    .any(|part| name.contains(part))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -802,23 +733,4 @@ fn expand_home(path: &str) -> Option<PathBuf> {
 
 fn same_set(a: &[String], b: &[String]) -> bool {
     a.iter().all(|s| b.contains(s)) && b.iter().all(|s| a.contains(s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_credential_value_is_masked_wherever_it_appears() {
-        let masker = Masker {
-            values: vec!["mock-secret-123-abc".to_owned()],
-        };
-        assert_eq!(
-            masker.mask("error: grant refused for mock-secret-123-abc!"),
-            "error: grant refused for ****!"
-        );
-        assert!(is_credential_name("ACME_SHOPIFY_CLIENT_SECRET"));
-        assert!(is_credential_name("GLOBEX_DATABASE_URL"));
-        assert!(!is_credential_name("HOME"));
-    }
 }

@@ -9,7 +9,7 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_lint::offboarded::{ExportedTable, Removed, TableRows};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::process::{Command, Stdio};
 
 /// `revoke` could not run because the client's credentials are not set.
@@ -121,24 +121,8 @@ impl ClientBinary {
             .spawn()
             .map_err(|e| format!("failed to start cargo: {e}"))?;
         let stderr = child.stderr.take().expect("piped");
-        let relay = std::thread::spawn(move || {
-            let mut tail = String::new();
-            let mut out = std::io::stderr();
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let _ = writeln!(out, "  | {line}");
-                tail.push_str(&line);
-                tail.push('\n');
-                if tail.len() > 8192 {
-                    let cut = tail.len() - 4096;
-                    let cut = (cut..tail.len())
-                        .find(|&i| tail.is_char_boundary(i))
-                        .unwrap_or(0);
-                    tail.drain(..cut);
-                }
-            }
-            tail
-        });
+        let masker = clientwall_lint::redact::Masker::from_env();
+        let relay = std::thread::spawn(move || clientwall_lint::redact::relay(stderr, &masker));
         let mut stdout = String::new();
         if let Some(mut out) = child.stdout.take() {
             out.read_to_string(&mut stdout)
