@@ -167,9 +167,14 @@ impl Transaction {
 /// clients directory the run created. Safe to repeat. Call it holding the [`Lock`].
 pub fn recover(root: &Utf8Path) -> Result<()> {
     let journal_path = root.join(JOURNAL_FILE);
+    // A backup or the journal is written whole beside itself and renamed: a run killed mid-write
+    // leaves its temporary file, removed with it.
     let remove_backups = || {
-        remove_file(&root.join(LOCKFILE_BACKUP_FILE))?;
-        remove_file(&root.join(BACKUP_FILE))
+        for name in [LOCKFILE_BACKUP_FILE, BACKUP_FILE] {
+            remove_file(&root.join(name))?;
+            remove_stale_temp_files(&root.join(name))?;
+        }
+        remove_stale_temp_files(&journal_path)
     };
     let text = match safe_read::read_to_string(journal_path.as_std_path()) {
         Ok(text) => text,
@@ -217,8 +222,7 @@ pub fn recover(root: &Utf8Path) -> Result<()> {
         // Only if empty: another client may have been added there since.
         let _ = std::fs::remove_dir(parent);
     }
-    remove_file(&root.join(LOCKFILE_BACKUP_FILE))?;
-    remove_file(&backup)?;
+    remove_backups()?;
     remove_stale_temp_files(&journal.manifest)?;
     remove_file(&journal_path)
 }
