@@ -6,6 +6,8 @@ use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
 
+use crate::support::postgres::PgClient;
+
 fn repo_root() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -819,128 +821,7 @@ fn an_sqlite_offboarding_killed_at_every_step_is_continued_by_the_same_command()
     assert_eq!(log["uninstalls"], 1, "{log}");
 }
 
-// --- PostgreSQL: the test server of scripts/test.sh and .ci/postgres.
-
-fn postgres_admin_url() -> String {
-    match std::env::var("CLIENTWALL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "CLIENTWALL_TEST_POSTGRES_URL is not set: it must name a PostgreSQL admin URL such as postgres://postgres@127.0.0.1:5432/postgres (`.ci/postgres` starts a server; scripts/test.sh sets it)"
-        ),
-    }
-}
-
-/// A role and a database of their own on the test server, dropped at the end.
-struct PgClient {
-    admin_url: String,
-    role: String,
-    database: String,
-    password: String,
-}
-
-impl PgClient {
-    /// `owner`: the role owns the database (so it may drop it); else the database is the
-    /// server admin's, and the role may only create tables in it.
-    fn new(owner: bool) -> PgClient {
-        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let id = format!("{}_{n}", std::process::id());
-        let pg = PgClient {
-            admin_url: postgres_admin_url(),
-            role: format!("offboard_role_{id}"),
-            database: format!("offboard_db_{id}"),
-            password: format!(
-                "pw-{id}-{:x}",
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos()
-            ),
-        };
-        let mut admin = pg.admin();
-        admin
-            .batch_execute(&format!(
-                "CREATE ROLE {} LOGIN PASSWORD '{}'",
-                pg.role, pg.password
-            ))
-            .unwrap();
-        let owner_clause = if owner {
-            format!(" OWNER {}", pg.role)
-        } else {
-            String::new()
-        };
-        admin
-            .batch_execute(&format!("CREATE DATABASE {}{owner_clause}", pg.database))
-            .unwrap();
-        if !owner {
-            pg.admin_of_database()
-                .batch_execute(&format!(
-                    "GRANT USAGE, CREATE ON SCHEMA public TO {}",
-                    pg.role
-                ))
-                .unwrap();
-        }
-        pg
-    }
-
-    fn admin(&self) -> postgres::Client {
-        postgres::Client::connect(&self.admin_url, postgres::NoTls).unwrap()
-    }
-
-    fn admin_of_database(&self) -> postgres::Client {
-        let mut config: postgres::Config = self.admin_url.parse().unwrap();
-        config.dbname(&self.database);
-        config.connect(postgres::NoTls).unwrap()
-    }
-
-    /// The client's URL: its role, with a password, on the test server.
-    fn url(&self) -> String {
-        let config: postgres::Config = self.admin_url.parse().unwrap();
-        let host = match &config.get_hosts()[0] {
-            postgres::config::Host::Tcp(host) => host.clone(),
-            postgres::config::Host::Unix(path) => path.display().to_string(),
-        };
-        let port = config.get_ports().first().copied().unwrap_or(5432);
-        format!(
-            "postgres://{}:{}@{host}:{port}/{}",
-            self.role, self.password, self.database
-        )
-    }
-
-    fn database_exists(&self) -> bool {
-        self.admin()
-            .query_opt(
-                "SELECT 1 FROM pg_database WHERE datname = $1",
-                &[&self.database],
-            )
-            .unwrap()
-            .is_some()
-    }
-
-    fn tables(&self) -> Vec<String> {
-        self.admin_of_database()
-            .query(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
-                &[],
-            )
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
-    }
-}
-
-impl Drop for PgClient {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.database
-            ));
-            let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.role));
-        }
-    }
-}
+// --- PostgreSQL: the test server of scripts/test.sh and .ci/postgres (`support::postgres`).
 
 #[test]
 fn offboards_a_postgres_client_whose_role_may_drop_its_database() {

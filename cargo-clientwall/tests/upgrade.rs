@@ -9,6 +9,8 @@ use clientwall::clientwall_template::{self, Catalog, Variables, fixture};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use crate::support::postgres::PgClient;
+
 /// A consultancy workspace in git with clients generated at template 0.1.0, and the fixture
 /// template versions beside it.
 struct Workspace {
@@ -854,7 +856,8 @@ fn a_staged_edit_of_a_locked_file_fails_the_pre_commit_check() {
 
 // ---------------------------------------------------------------------------------------------
 // A client with data: generated at 0.2.2, synced by its own 0.2.2 binary, upgraded, synced once
-// more by the upgraded binary, and its report checked to the minor unit.
+// more by the upgraded binary, and its report checked to the minor unit, on SQLite and on
+// PostgreSQL.
 
 /// Where these clients are built: the offboarding tests' target directory, so the client
 /// crates' dependencies are built once for both.
@@ -912,9 +915,43 @@ impl Drop for MockShop {
     }
 }
 
+/// Where the client keeps its data: a SQLite file, or a database of its own on the test
+/// PostgreSQL server.
+enum Store {
+    Sqlite(Utf8PathBuf),
+    Postgres(PgClient),
+}
+
+impl Store {
+    /// The `database` answer the client is generated with.
+    fn answer(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The client's environment variable naming its database, and its value.
+    fn env(&self) -> (&'static str, String) {
+        match self {
+            Store::Sqlite(path) => ("ACME_DATABASE_PATH", path.to_string()),
+            Store::Postgres(pg) => ("ACME_DATABASE_URL", pg.url()),
+        }
+    }
+
+    /// Whether the client wrote its tables.
+    fn holds_data(&self) -> bool {
+        match self {
+            Store::Sqlite(path) => path.is_file(),
+            Store::Postgres(pg) => pg.tables().iter().any(|t| t == "orders"),
+        }
+    }
+}
+
 /// `acme ARGS` (the client's own binary, built from its current sources) against `mock`, with
-/// its database at `database`.
-fn acme(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, database: &Utf8Path) -> Output {
+/// its data in `store`.
+fn acme(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, store: &Store) -> Output {
+    let (database_var, database) = store.env();
     Command::new(cargo())
         .args(["run", "--quiet", "--manifest-path"])
         .arg(client_dir.join("Cargo.toml"))
@@ -924,7 +961,7 @@ fn acme(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, database: &Utf8Pa
         .env("ACME_SHOPIFY_CLIENT_ID", &mock.client_id)
         .env("ACME_SHOPIFY_CLIENT_SECRET", &mock.client_secret)
         .env("ACME_SHOPIFY_BASE_URL", &mock.url)
-        .env("ACME_DATABASE_PATH", database)
+        .env(database_var, database)
         .current_dir(client_dir)
         .output()
         .unwrap()
@@ -968,6 +1005,23 @@ fn decimal(minor: i64, decimals: u32) -> String {
 #[test]
 fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
     let dir = tempfile::tempdir().unwrap();
+    let database = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap())
+        .unwrap()
+        .join("data/acme.sqlite3");
+    upgrades_with_data_and_reports(dir, Store::Sqlite(database));
+}
+
+#[test]
+fn a_postgres_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
+    upgrades_with_data_and_reports(
+        tempfile::tempdir().unwrap(),
+        Store::Postgres(PgClient::new(true)),
+    );
+}
+
+/// A client generated at 0.2.2 on `store`, synced by its own 0.2.2 binary, upgraded by the tool,
+/// synced once by the upgraded binary: its report is exact to the minor unit.
+fn upgrades_with_data_and_reports(dir: tempfile::TempDir, store: Store) {
     let base = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
     let root = base.join("workspace");
     std::fs::create_dir_all(&root).unwrap();
@@ -978,9 +1032,9 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
         )
         .unwrap();
     }
-    let files =
-        clientwall_template::client_files_at(Catalog::embedded(), "0.2.2", &vars("acme"), false)
-            .unwrap();
+    let answers = Variables::new("acme", None, None, Some(store.answer().to_owned())).unwrap();
+    let files = clientwall_template::client_files_at(Catalog::embedded(), "0.2.2", &answers, false)
+        .unwrap();
     write_files(&root.join("clients/acme"), &files);
     let ws = Workspace {
         _dir: dir,
@@ -990,11 +1044,10 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
     ws.git(&["init", "-q"]);
     ws.commit("acme at template 0.2.2");
     let client = ws.client("acme");
-    let database = base.join("data/acme.sqlite3");
 
     // 0.2.2 syncs 300 orders (its own mock, as 0.2.2 shipped it) into its SQLite database.
     let mock = MockShop::start(&client, 300, 40);
-    let sync = acme(&client, &["sync"], &mock, &database);
+    let sync = acme(&client, &["sync"], &mock, &store);
     let (stdout, stderr) = text(&sync);
     assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
@@ -1002,7 +1055,7 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
         "{stdout}"
     );
     drop(mock);
-    assert!(database.is_file(), "0.2.2 wrote its database");
+    assert!(store.holds_data(), "0.2.2 wrote its database");
 
     // The upgrade, by the tool, to the current template.
     let upgrade = ws.clientwall(&["upgrade"]);
@@ -1018,14 +1071,14 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
     // Meanwhile the shop took 60 more orders. One sync of the upgraded binary (its own mock, of
     // the current template, with sales agreements) on the same database.
     let mock = MockShop::start(&client, 360, 40);
-    let sync = acme(&client, &["sync"], &mock, &database);
+    let sync = acme(&client, &["sync"], &mock, &store);
     let (stdout, stderr) = text(&sync);
     assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
         stdout.contains("synced 360 orders and"),
         "the whole history is read again for its sales: {stdout}"
     );
-    let report = acme(&client, &["report", "--format", "json"], &mock, &database);
+    let report = acme(&client, &["report", "--format", "json"], &mock, &store);
     let (stdout, stderr) = text(&report);
     assert_eq!(report.status.code(), Some(0), "{stdout}{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();

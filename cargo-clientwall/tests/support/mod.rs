@@ -4,6 +4,7 @@
 
 pub mod compiler;
 pub mod overlay;
+pub mod postgres;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall::check::CheckOptions;
