@@ -2,6 +2,7 @@
 //! with its baseline in the same run, on the same synthetic workspace; results go to
 //! `docs/BENCHMARKS.md` and `bench/results.json` (`--smoke`: small sizes, into `target/bench/`).
 
+mod corpus;
 #[allow(unsafe_code)]
 mod measure;
 mod real;
