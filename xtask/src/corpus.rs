@@ -24,13 +24,16 @@ pub fn vendor(repo: &Utf8Path) -> Result<Utf8PathBuf> {
         return Ok(vendor);
     }
     std::fs::create_dir_all(&dir)?;
-    let partial = dir.join("vendor.partial");
-    for stale in [&partial, &vendor] {
-        if stale.exists() {
-            std::fs::remove_dir_all(stale)?;
-        }
+    // Vendored beside, then moved in place: a run stopped half-way leaves no vendor directory
+    // that looks whole, and two runs at once do not write into one directory.
+    let partial = dir.join(format!("vendor.partial-{}", std::process::id()));
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)?;
     }
     let _ = std::fs::remove_file(&stamp);
+    if vendor.exists() {
+        std::fs::remove_dir_all(&vendor)?;
+    }
     eprintln!("vendoring the real-code corpus ({manifest}) into {vendor}");
     let out = Command::new(env!("CARGO"))
         .args(["vendor", "--quiet", "--locked", "--manifest-path"])
@@ -65,9 +68,8 @@ pub struct Corpus {
 impl Corpus {
     pub fn label(&self) -> String {
         format!(
-            "real-code corpus ({} crates from crates.io, {} files, {:.0} MB)",
+            "real-code corpus ({} crates from crates.io, {:.0} MB)",
             self.crates.len(),
-            self.files,
             self.bytes as f64 / 1e6
         )
     }
@@ -298,8 +300,8 @@ fn quote(s: &str) -> String {
 
 /// The corpus's history for P8, in a new repository at `root` holding the workspace laid out
 /// there: a first commit with the workspace's manifests, then the clients' files added a few at
-/// a time, then revisions (each re-commits one file of the corpus, in turn, with a changed
-/// line) until there are `commits` commits; checked out at the end. Ten commits, evenly spread,
+/// a time, then revisions (each re-commits one Rust file of the corpus, in turn, with a changed
+/// comment line) until there are `commits` commits; checked out at the end. Ten commits, evenly spread,
 /// plant a token in the file they revise; the file's next revision takes it out again.
 pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
     use std::io::Write as _;
@@ -367,13 +369,16 @@ pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
             blob(&mut stream, file, &std::fs::read(root.join(file))?)?;
         }
     }
+    // Revisions change Rust files only (a comment line), which keeps every file parseable.
+    let rust: Vec<&String> = sources.iter().filter(|f| f.ends_with(".rs")).collect();
+    anyhow::ensure!(!rust.is_empty(), "no Rust file in the corpus");
     let revisions = commits.saturating_sub(count);
     count += revisions;
     let every = (revisions / 10).max(2);
     let mut planted: Option<String> = None;
     for n in 0..revisions {
         // Files in turn, spread across the clients by a stride coprime to most counts.
-        let file = &sources[(n * 7919) % sources.len()];
+        let file = rust[(n * 7919) % rust.len()];
         let mut text = std::fs::read(root.join(file))?;
         if let Some(prev) = planted.take() {
             // The previous plant is taken out: its file back as it is in the work tree.
@@ -387,7 +392,7 @@ pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
             // Assembled here so the repository itself holds no token-shaped string.
             let token = format!("{}{}_{n:032x}", "shp", "at");
             text.extend_from_slice(format!("// {token}\n").as_bytes());
-            planted = Some(file.clone());
+            planted = Some(file.to_owned());
         }
         blob(&mut stream, file, &text)?;
     }
