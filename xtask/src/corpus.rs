@@ -303,7 +303,7 @@ fn quote(s: &str) -> String {
 /// a time, then revisions (each re-commits one Rust file of the corpus, in turn, with a changed
 /// comment line) until there are `commits` commits; checked out at the end. Ten commits, evenly spread,
 /// plant a token in the file they revise; the file's next revision takes it out again.
-pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
+pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<History> {
     use std::io::Write as _;
     std::fs::write(root.join(".gitignore"), "/target\nCargo.lock\n")?;
     let git = |args: &[&str]| -> Result<()> {
@@ -376,6 +376,7 @@ pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
     count += revisions;
     let every = (revisions / 10).max(2);
     let mut planted: Option<String> = None;
+    let mut plants = 0;
     for n in 0..revisions {
         // Files in turn, spread across the clients by a stride coprime to most counts.
         let file = rust[(n * 7919) % rust.len()];
@@ -393,6 +394,7 @@ pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
             let token = format!("{}{}_{n:032x}", "shp", "at");
             text.extend_from_slice(format!("// {token}\n").as_bytes());
             planted = Some(file.to_owned());
+            plants += 1;
         }
         blob(&mut stream, file, &text)?;
     }
@@ -402,7 +404,36 @@ pub fn history_repo(root: &Utf8Path, commits: usize) -> Result<usize> {
     drop(stream);
     anyhow::ensure!(import.wait()?.success(), "git fast-import failed");
     git(&["checkout", "-q", "-f", "main"])?;
-    Ok(count)
+    Ok(History {
+        commits: count,
+        plants,
+    })
+}
+
+/// What [`history_repo`] committed.
+#[derive(Debug)]
+pub struct History {
+    pub commits: usize,
+    /// Tokens planted in one commit and taken out in the next.
+    pub plants: usize,
+}
+
+/// How many of the planted tokens a `check --history --format json` report names (as
+/// committed in the history, no longer at HEAD).
+pub fn planted_found(report: &[u8]) -> Result<usize> {
+    let report: Value = serde_json::from_slice(report).context("the check's JSON report")?;
+    let prefix = ["shp", "at_"].concat();
+    Ok(report["violations"]
+        .as_array()
+        .context("violations")?
+        .iter()
+        .filter(|v| {
+            v["rule"] == "hardcoded-secret"
+                && v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&prefix) && m.contains("committed in"))
+        })
+        .count())
 }
 
 #[cfg(test)]

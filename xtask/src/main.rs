@@ -470,9 +470,21 @@ fn main() -> Result<()> {
         if on_corpus("P8") {
             let root = scratch.join("corpus-history");
             corpus::workspace(&repo, &vendor, &root)?;
-            let commits = corpus::history_repo(&root, if smoke { 500 } else { 10_000 })?;
+            let history = corpus::history_repo(&root, if smoke { 500 } else { 10_000 })?;
             run_timed(&mut real::metadata(&root), &[0])?;
-            let label = format!("{commits} commits of the {label}");
+            // The row measures a check that reads the whole history: every plant is found.
+            let report = Command::new(&bin)
+                .args(["clientwall", "check", "--history", "--format", "json"])
+                .current_dir(&root)
+                .stderr(std::process::Stdio::null())
+                .output()?;
+            let found = corpus::planted_found(&report.stdout)?;
+            anyhow::ensure!(
+                found == history.plants,
+                "`check --history` on the corpus found {found} of the {} planted tokens",
+                history.plants
+            );
+            let label = format!("{} commits of the {label}", history.commits);
             rows.push(real::p8(&root, &label, &bin, runs.min(3))?);
         }
     }
