@@ -14,10 +14,17 @@ use std::process::{Command, Stdio};
 /// The vendored sources, fetched with `cargo vendor --locked` unless the copy in `target/` was
 /// made from the same `Cargo.lock`. Without the registry this fails, saying so.
 pub fn vendor(repo: &Utf8Path) -> Result<Utf8PathBuf> {
-    let manifest = repo.join("xtask/corpus/Cargo.toml");
-    let lock = std::fs::read(repo.join("xtask/corpus/Cargo.lock"))
-        .context("xtask/corpus/Cargo.lock (the corpus's pins)")?;
-    let dir = repo.join("target/bench-corpus");
+    vendor_from(
+        &repo.join("xtask/corpus"),
+        &repo.join("target/bench-corpus"),
+    )
+}
+
+/// [`vendor`] of the corpus pinned in `pins` (a manifest and its lock) into `dir/vendor`.
+fn vendor_from(pins: &Utf8Path, dir: &Utf8Path) -> Result<Utf8PathBuf> {
+    let manifest = pins.join("Cargo.toml");
+    let lock = std::fs::read(pins.join("Cargo.lock"))
+        .with_context(|| format!("{pins}/Cargo.lock (the corpus's pins)"))?;
     let vendor = dir.join("vendor");
     let stamp = dir.join("vendored-from.lock");
     if vendor.is_dir() && std::fs::read(&stamp).is_ok_and(|s| s == lock) {
@@ -43,6 +50,9 @@ pub fn vendor(repo: &Utf8Path) -> Result<Utf8PathBuf> {
         .output()
         .context("running `cargo vendor`")?;
     if !out.status.success() {
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial)?;
+        }
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
         bail!(
@@ -439,6 +449,43 @@ pub fn planted_found(report: &[u8]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the registry cannot be reached the corpus is not measured: the bench stops with an
+    /// error that says so, and leaves no vendor directory or stamp behind.
+    #[test]
+    fn an_unreachable_registry_stops_the_bench_saying_so() -> Result<()> {
+        let scratch = tempfile::tempdir()?;
+        let root = Utf8Path::from_path(scratch.path()).context("UTF-8")?;
+        let pins = root.join("pins");
+        std::fs::create_dir_all(&pins)?;
+        let source = "http://127.0.0.1:9/unreachable.git";
+        std::fs::write(
+            pins.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"clientwall-bench-corpus\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[lib]\npath = \"lib.rs\"\n\n[workspace]\n\n[dependencies]\nunreachable = {{ git = \"{source}\" }}\n"
+            ),
+        )?;
+        std::fs::write(pins.join("lib.rs"), "")?;
+        std::fs::write(
+            pins.join("Cargo.lock"),
+            format!(
+                "version = 4\n\n[[package]]\nname = \"clientwall-bench-corpus\"\nversion = \"0.0.0\"\ndependencies = [\n \"unreachable\",\n]\n\n[[package]]\nname = \"unreachable\"\nversion = \"0.1.0\"\nsource = \"git+{source}#0123456789abcdef0123456789abcdef01234567\"\n"
+            ),
+        )?;
+        let dir = root.join("target/bench-corpus");
+        let err = vendor_from(&pins, &dir).expect_err("vendored from an unreachable source");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("could not vendor the real-code corpus")
+                && message.contains("is the registry reachable?"),
+            "{message}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<std::io::Result<_>>()?;
+        assert!(left.is_empty(), "left behind: {left:?}");
+        Ok(())
+    }
 
     /// Vendors the corpus once into `target/bench-corpus` (the registry must be reachable), lays
     /// it out, and asks cargo, offline, to resolve it: every pinned crate is a client.
