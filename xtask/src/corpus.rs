@@ -30,7 +30,7 @@ fn vendor_from(pins: &Utf8Path, dir: &Utf8Path) -> Result<Utf8PathBuf> {
     if vendor.is_dir() && std::fs::read(&stamp).is_ok_and(|s| s == lock) {
         return Ok(vendor);
     }
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     // Vendored beside, then moved in place: a run stopped half-way leaves no vendor directory
     // that looks whole, and two runs at once do not write into one directory.
     let partial = dir.join(format!("vendor.partial-{}", std::process::id()));
