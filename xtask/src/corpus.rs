@@ -146,15 +146,27 @@ pub fn workspace(repo: &Utf8Path, vendor: &Utf8Path, root: &Utf8Path) -> Result<
         files: 0,
         bytes: 0,
     };
-    for dep in nodes[corpus_id]["deps"].as_array().context("deps")? {
+    let node = |id: &str| {
+        nodes
+            .get(id)
+            .copied()
+            .with_context(|| format!("no node {id}"))
+    };
+    let package = |id: &str| {
+        packages
+            .get(id)
+            .copied()
+            .with_context(|| format!("no package {id}"))
+    };
+    for dep in node(corpus_id)?["deps"].as_array().context("deps")? {
         let id = dep["pkg"].as_str().context("pkg")?;
-        let package = packages[id];
+        let package = package(id)?;
         let name = package["name"].as_str().context("name")?;
         let dir = root.join(format!("clients/{name}"));
         let (files, bytes) = copy_sources(package, &dir)?;
         std::fs::write(
             dir.join("Cargo.toml"),
-            client_manifest(package, nodes[id], &packages)?,
+            client_manifest(package, node(id)?, &packages)?,
         )?;
         corpus.files += files;
         corpus.bytes += bytes;
@@ -271,7 +283,10 @@ fn client_manifest(
             .find(|r| rename.is_some_and(|n| r["name"].as_str() == Some(&n.replace('-', "_"))))
             .or(candidates.first());
         let Some(chosen) = chosen else { continue };
-        let version = packages[chosen["pkg"].as_str().context("pkg")?]["version"]
+        let pkg = chosen["pkg"].as_str().context("pkg")?;
+        let version = packages
+            .get(pkg)
+            .with_context(|| format!("no package {pkg}"))?["version"]
             .as_str()
             .context("version")?;
         let features: Vec<String> = declared["features"]
