@@ -2,6 +2,7 @@
 //! with its baseline in the same run, on the same synthetic workspace; results go to
 //! `docs/BENCHMARKS.md` and `bench/results.json` (`--smoke`: small sizes, into `target/bench/`).
 
+mod corpus;
 #[allow(unsafe_code)]
 mod measure;
 mod real;
@@ -27,7 +28,8 @@ enum Cli {
         /// Small sizes and few runs: proves the suite works, measures nothing worth keeping.
         #[arg(long)]
         smoke: bool,
-        /// Only these targets (`--only P8`); results then go to `target/bench/`.
+        /// Only these targets (`--only P8`; `--only corpus`: the real-code corpus's rows); results
+        /// then go to `target/bench/`.
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
         /// Measure P1, P2 and P8 on these real workspaces (fetched clones with a policy) instead
@@ -448,6 +450,45 @@ fn main() -> Result<()> {
         });
     }
 
+    // P1, P2 and P8 on the real-code corpus: crates.io sources (pinned by xtask/corpus, vendored
+    // once into target/bench-corpus) laid out as a consultancy workspace, and a history that
+    // commits them over many commits. `--only corpus` runs these rows alone.
+    let on_corpus = |id: &str| wanted(id) || wanted("corpus");
+    if ["P1", "P2", "P8"].into_iter().any(on_corpus) {
+        let vendor = corpus::vendor(&repo)?;
+        let root = scratch.join("corpus");
+        let laid_out = corpus::workspace(&repo, &vendor, &root)?;
+        let label = laid_out.label();
+        eprintln!("{label}: {}", laid_out.crates.join(", "));
+        run_timed(&mut real::metadata(&root), &[0]).context("cargo metadata in the corpus")?;
+        if on_corpus("P1") {
+            rows.push(real::p1(&root, &label, &bin, runs)?);
+        }
+        if on_corpus("P2") {
+            rows.push(real::p2(&root, &label, runs)?);
+        }
+        if on_corpus("P8") {
+            let root = scratch.join("corpus-history");
+            corpus::workspace(&repo, &vendor, &root)?;
+            let history = corpus::history_repo(&root, if smoke { 500 } else { 10_000 })?;
+            run_timed(&mut real::metadata(&root), &[0])?;
+            // The row measures a check that reads the whole history: every plant is found.
+            let report = Command::new(&bin)
+                .args(["clientwall", "check", "--history", "--format", "json"])
+                .current_dir(&root)
+                .stderr(std::process::Stdio::null())
+                .output()?;
+            let found = corpus::planted_found(&report.stdout)?;
+            anyhow::ensure!(
+                found == history.plants,
+                "`check --history` on the corpus found {found} of the {} planted tokens",
+                history.plants
+            );
+            let label = format!("{} commits of the {label}", history.commits);
+            rows.push(real::p8(&root, &label, &bin, runs.min(3))?);
+        }
+    }
+
     if wanted("P7") {
         // P7: `upgrade --check` and `upgrade --dry-run` across 1,000 clients generated at template
         // 0.1.0, behind the fixture version 0.1.1 (a managed file and a locked file changed).
@@ -647,6 +688,16 @@ Notes:
   0.1.1 as the current version: `--check` reads every client's record; `--dry-run` also renders
   both versions with each client's answers, reads its files and merges five of them. The
   template is parsed once per version, not per client.
+- The real-code corpus rows (P1, P2 and P8 on it; `--only corpus` runs them alone) measure the
+  same commands against the same baselines on crates.io sources: the crates pinned by
+  `xtask/corpus/Cargo.toml` and its `Cargo.lock` (URL-, test- and literal-heavy: cargo, url,
+  reqwest, hyper, http, redis, sqlx-postgres, gix-url), vendored once into
+  `target/bench-corpus/vendor` by `cargo vendor --locked` (without the registry the bench stops
+  and says so) and laid out as a consultancy workspace, each pinned crate a client made of every
+  file it published, its dependencies resolved offline from the vendored sources. Its P8 history
+  adds the sources over a tenth of the commits and then revises one Rust file per commit, ten
+  revisions planting a token the next commit removes (500 commits with `--smoke`). Their targets
+  are issue 25's for real code (P1 and P2 ≤ 1.5×, P8 ≤ 2×).
 - P8 runs the whole check with `--history` (cargo, the file scan and the history read at the
   same time) on a synthetic repository built with `git fast-import`; the baseline pipes
   `git log -p --all` into `rg --count` with the library's own secret patterns (where `rg` is

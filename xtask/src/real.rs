@@ -22,28 +22,39 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     let label = format!("{name} at {commit}");
-    let mut rows = Vec::new();
-    let metadata = || {
-        let mut c = Command::new(env!("CARGO"));
-        c.args(["metadata", "--format-version", "1"])
-            .current_dir(root);
-        c
-    };
-    let check = |extra: &[&str]| {
-        let mut c = Command::new(bin);
-        c.args(["clientwall", "check", "--format", "json"])
-            .args(extra)
-            .current_dir(root);
-        c
-    };
-    run_timed(&mut metadata(), &[0]).context("cargo metadata in the real workspace")?;
+    run_timed(&mut metadata(root), &[0]).context("cargo metadata in the real workspace")?;
+    let mut rows = vec![p1(root, &label, bin, runs)?, p2(root, &label, runs)?];
+    if history {
+        rows.push(p8(root, &label, bin, runs.min(3))?);
+    }
+    Ok(rows)
+}
+
+/// `cargo metadata` in `root`: P1's baseline.
+pub fn metadata(root: &Utf8Path) -> Command {
+    let mut c = Command::new(env!("CARGO"));
+    c.args(["metadata", "--format-version", "1"])
+        .current_dir(root);
+    c
+}
+
+fn check(root: &Utf8Path, bin: &Utf8Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(bin);
+    c.args(["clientwall", "check", "--format", "json"])
+        .args(extra)
+        .current_dir(root);
+    c
+}
+
+/// P1: the check against `cargo metadata` (resolved once before, so both see a `Cargo.lock`).
+pub fn p1(root: &Utf8Path, label: &str, bin: &Utf8Path, runs: usize) -> Result<Row> {
     let (base, ours) = alternate(
         runs,
-        || run_timed(&mut metadata(), &[0]),
-        || run_timed(&mut check(&[]), &[0, 1]),
+        || run_timed(&mut metadata(root), &[0]),
+        || run_timed(&mut check(root, bin, &[]), &[0, 1]),
     )?;
     let ratio = ours.seconds / base.seconds;
-    rows.push(Row {
+    Ok(Row {
         id: "P1",
         what: format!("`cargo clientwall check`, {label}"),
         measured: format!("{:.0} ms", ours.seconds * 1e3),
@@ -52,8 +63,11 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
         target: "≤ 1.5×",
         met: ratio <= 1.5,
         peak_rss_kib: Some(ours.peak_rss_kib),
-    });
+    })
+}
 
+/// P2: the scan in-process against `rg` with the library's own patterns.
+pub fn p2(root: &Utf8Path, label: &str, runs: usize) -> Result<Row> {
     let workspace = clientwall::workspace::Workspace::load(root)?;
     let layout = clientwall::layout::Layout::from_globs(&workspace)?;
     let targets = clientwall::scan::TargetDirs::predicted(&layout);
@@ -83,7 +97,7 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
         },
     )?;
     let ratio = ours.seconds / base.seconds;
-    rows.push(Row {
+    Ok(Row {
         id: "P2",
         what: format!("full source/secret scan, {label}, {files} files"),
         measured: format!("{:.0} ms", ours.seconds * 1e3),
@@ -92,28 +106,28 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
         target: "≤ 1.5×",
         met: ratio <= 1.5,
         peak_rss_kib: None,
-    });
+    })
+}
 
-    if history {
-        let (base, ours) = alternate(
-            runs.min(3),
-            || git_log_search(root, true),
-            || run_timed(&mut check(&["--history"]), &[0, 1]),
-        )?;
-        let ratio = ours.seconds / base.seconds;
-        rows.push(Row {
-            id: "P8",
-            what: format!("`check --history`, {label}"),
-            measured: format!("{:.1} s", ours.seconds),
-            baseline: format!(
-                "{:.1} s `git log -p --all` piped into `rg`, same patterns",
-                base.seconds
-            ),
-            ratio: Some(ratio),
-            target: "≤ 2×, memory bounded",
-            met: ratio <= 2.0,
-            peak_rss_kib: Some(ours.peak_rss_kib),
-        });
-    }
-    Ok(rows)
+/// P8: `check --history` against `git log -p --all` piped into `rg`, same patterns.
+pub fn p8(root: &Utf8Path, label: &str, bin: &Utf8Path, runs: usize) -> Result<Row> {
+    let (base, ours) = alternate(
+        runs,
+        || git_log_search(root, true),
+        || run_timed(&mut check(root, bin, &["--history"]), &[0, 1]),
+    )?;
+    let ratio = ours.seconds / base.seconds;
+    Ok(Row {
+        id: "P8",
+        what: format!("`check --history`, {label}"),
+        measured: format!("{:.1} s", ours.seconds),
+        baseline: format!(
+            "{:.1} s `git log -p --all` piped into `rg`, same patterns",
+            base.seconds
+        ),
+        ratio: Some(ratio),
+        target: "≤ 2×, memory bounded",
+        met: ratio <= 2.0,
+        peak_rss_kib: Some(ours.peak_rss_kib),
+    })
 }

@@ -1,0 +1,1 @@
+//! Empty: the corpus is the dependencies of this package, vendored, never built.
