@@ -856,10 +856,10 @@ fn a_staged_edit_of_a_locked_file_fails_the_pre_commit_check() {
 // A client with data: generated at 0.2.2, synced by its own 0.2.2 binary, upgraded, synced once
 // more by the upgraded binary, and its report checked to the minor unit.
 
-/// Where these clients are built: the offboarding tests' target directory, so the client
-/// crates' dependencies are built once for both.
+/// Where these clients are built: the target directory of the offboarding tests and of
+/// `examples/consultancy`, so the client crates' dependencies are built once for all.
 fn client_target_dir() -> Utf8PathBuf {
-    repo_root().join("target/offboard-clients")
+    repo_root().join("target/consultancy")
 }
 
 fn cargo() -> String {
