@@ -22,12 +22,19 @@ export PATH="$tools/bin:$PATH"
 
 failed=()
 passed=()
-# `suite NAME COMMAND...`: run one suite, remember how it went, never stop the script.
+# `suite NAME COMMAND...`: run one suite, remember how it went and how long it took (wall
+# clock, and CPU time: the machine's load makes wall time noisy), never stop the script.
 suite() {
   local name=$1
   shift
   echo "== $name"
-  if "$@"; then
+  local TIMEFORMAT="   took %0Rs wall, %0Us user + %0Ss sys CPU"
+  local status
+  time {
+    "$@"
+    status=$?
+  }
+  if [ "$status" -eq 0 ]; then
     passed+=("$name")
   else
     echo "== FAILED: $name" >&2
@@ -147,6 +154,7 @@ suite "the generated clients' own tests (acme: SQLite, globex: PostgreSQL, with 
 
 echo
 echo "== summary"
+echo "   $((SECONDS / 60)) min $((SECONDS % 60)) s wall; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 for name in "${passed[@]}"; do echo "   ok      $name"; done
 for name in "${failed[@]}"; do echo "   FAILED  $name"; done
 if [ "${#failed[@]}" -gt 0 ]; then

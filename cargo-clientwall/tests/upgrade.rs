@@ -859,10 +859,10 @@ fn a_staged_edit_of_a_locked_file_fails_the_pre_commit_check() {
 // more by the upgraded binary, and its report checked to the minor unit, on SQLite and on
 // PostgreSQL.
 
-/// Where these clients are built: the offboarding tests' target directory, so the client
-/// crates' dependencies are built once for both.
+/// Where these clients are built: the target directory of the offboarding tests and of
+/// `examples/consultancy`, so the client crates' dependencies are built once for all.
 fn client_target_dir() -> Utf8PathBuf {
-    repo_root().join("target/offboard-clients")
+    repo_root().join("target/consultancy")
 }
 
 fn cargo() -> String {
