@@ -4,7 +4,7 @@
 //! stderr or git's, and any of them can hold a secret (a git URL with a password).
 //! [`crate::report::error`] prints an error the way the command line shows it.
 
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::redact::Redacted;
 use camino::Utf8PathBuf;
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@ pub mod check;
 pub mod error;
 pub mod exit_codes;
 pub mod input;
+pub mod location;
 pub mod model;
 pub mod redact;
 pub mod report;
@@ -20,7 +21,7 @@ pub use input::{
     client_toml, config, discover, git, history, manifest, offboarded, policy_glob, source,
     suggest, workspace,
 };
-pub use model::{classify, date, graph, layout, location};
+pub use model::{classify, date, graph, layout};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

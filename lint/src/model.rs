@@ -6,5 +6,4 @@ pub mod date;
 pub(crate) mod exposure;
 pub mod graph;
 pub mod layout;
-pub mod location;
 pub(crate) mod targets;

@@ -19,7 +19,8 @@
 
 use crate::error::Result;
 use crate::input::manifest::Manifest;
-use crate::scan::references::{LINK_KINDS, Reading, Reference, Via, normalize, resolve};
+use crate::location::{normalize, resolve};
+use crate::scan::references::{LINK_KINDS, Reading, Reference, Via};
 use camino::Utf8Path;
 use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
@@ -504,7 +505,7 @@ PLAIN = "../globex/not-a-path-to-cargo"
                 (
                     r.via.describe(),
                     r.resolved.display().to_string(),
-                    crate::model::location::line_column(text, r.start).0,
+                    crate::location::line_column(text, r.start).0,
                 )
             })
             .collect();

@@ -7,7 +7,7 @@ use crate::input::config::Problems;
 use crate::input::manifest::Manifest;
 use crate::model::date::Date;
 use crate::model::layout::Area;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::Utf8PathBuf;
 use toml_edit::Item;
 

@@ -6,7 +6,7 @@ use crate::input::manifest::Manifest;
 use crate::input::policy_glob;
 use crate::input::suggest;
 use crate::model::date::Date;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::Utf8Path;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::cell::RefCell;

@@ -1,7 +1,7 @@
 //! Cargo.toml files re-parsed with spans, so diagnostics point at the exact key to change.
 
 use crate::error::{Error, IoAction, Result};
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::DependencyKind;
 use std::collections::HashMap;
@@ -128,8 +128,8 @@ impl Manifest {
                 entries.iter().find_map(|entry| {
                     let path = entry.get("path")?;
                     let written = path.as_str()?;
-                    let same_path = crate::model::location::normalize(&dir.join(written))
-                        == crate::model::location::normalize(src_path);
+                    let same_path = crate::location::normalize(&dir.join(written))
+                        == crate::location::normalize(src_path);
                     let same_name = entry.get("name").and_then(Item::as_str) == Some(name);
                     if !(same_path || same_name) {
                         return None;

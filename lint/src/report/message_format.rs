@@ -19,7 +19,7 @@
 use super::human;
 use crate::check::Checked;
 use crate::input::client_toml::env_prefix;
-use crate::model::location::{Location, line_column};
+use crate::location::{Location, line_column};
 use crate::rules::{RuleCode, Subject, Violation, format_path};
 use crate::scan::lexer::{self, Token};
 use crate::scan::secrets::SecretKind;

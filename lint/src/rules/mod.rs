@@ -16,7 +16,7 @@ use crate::model::date::Date;
 use crate::model::exposure::Exposure;
 use crate::model::graph::{CrateGraph, EdgeId, Reach, kind_name};
 use crate::model::layout::Layout;
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::scan::secrets::SecretKind;
 use crate::scan::{Finding, Landing};
 use camino::Utf8Path;

@@ -4,7 +4,7 @@ use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::model::classify::Kind;
 use crate::input::config::{Config, Role};
 use crate::error::Result;
-use crate::model::location::relative_path;
+use crate::location::relative_path;
 use crate::input::workspace::ClientManifest;
 use camino::Utf8Path;
 use serde::Serialize;

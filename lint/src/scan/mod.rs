@@ -20,7 +20,7 @@ pub mod select;
 use crate::error::{Error, IoAction, Result};
 use crate::input::staged::Staged;
 use crate::model::layout::{Area, CrateOf, Layout};
-use crate::model::location::{Location, resolve};
+use crate::location::{Location, resolve};
 use camino::Utf8PathBuf;
 use references::Reference;
 use secrets::Secret;

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use crate::model::location::{normalize, resolve};
+use crate::location::normalize;
 
 /// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
 pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];

@@ -241,7 +241,7 @@ fn leaving(
     let mut out: Vec<Reference> = found
         .into_iter()
         .filter_map(|mut reference| {
-            reference.resolved = references::resolve(&reference.resolved);
+            reference.resolved = crate::location::resolve(&reference.resolved);
             (!reference.resolved.starts_with(home_dir)).then_some(reference)
         })
         .collect();
