@@ -15,6 +15,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod secrets;
 
 // The stages' modules, also at the crate root (`crate::input::config`, `clientwall_lint::graph`).
 pub use input::{

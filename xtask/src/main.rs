@@ -218,7 +218,7 @@ fn main() -> Result<()> {
         // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
         let pattern = format!(
             "{}|{}",
-            clientwall::scan::secrets::PATTERN_SOURCE,
+            clientwall::secrets::PATTERN_SOURCE,
             clientwall::scan::REFERENCE_HINT_SOURCE
         );
         let rg = || {
@@ -497,7 +497,7 @@ fn main() -> Result<()> {
 fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
     use std::io::Read;
     use std::process::Stdio;
-    let pattern = clientwall::scan::secrets::PATTERN_SOURCE;
+    let pattern = clientwall::secrets::PATTERN_SOURCE;
     let started = Instant::now();
     let mut git = Command::new("git")
         .args(["log", "-p", "--all"])
@@ -516,7 +516,7 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
         anyhow::ensure!(status.code().is_some_and(|c| c <= 1), "rg failed");
         found = 1;
     } else {
-        let regex = clientwall::scan::secrets::pattern();
+        let regex = clientwall::secrets::pattern();
         let mut log = log;
         let mut buffer = vec![0u8; 1 << 20];
         let mut carry = Vec::new();

@@ -59,7 +59,7 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
     let targets = clientwall::scan::TargetDirs::predicted(&layout);
     let pattern = format!(
         "{}|{}",
-        clientwall::scan::secrets::PATTERN_SOURCE,
+        clientwall::secrets::PATTERN_SOURCE,
         clientwall::scan::REFERENCE_HINT_SOURCE
     );
     let rg = || {

@@ -5,9 +5,9 @@
 use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::input::config::Problems;
 use crate::input::manifest::Manifest;
+use crate::location::Location;
 use crate::model::date::Date;
 use crate::model::layout::Area;
-use crate::location::Location;
 use camino::Utf8PathBuf;
 use toml_edit::Item;
 

@@ -22,7 +22,7 @@ use crate::input::client_toml::env_prefix;
 use crate::location::{Location, line_column};
 use crate::rules::{RuleCode, Subject, Violation, format_path};
 use crate::scan::lexer::{self, Token};
-use crate::scan::secrets::SecretKind;
+use crate::secrets::SecretKind;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use std::collections::HashMap;

@@ -6,7 +6,7 @@ use crate::model::exposure::name_list;
 use crate::input::history::{HistorySecret, Introduced};
 use crate::location::Location;
 use crate::scan::Finding;
-use crate::scan::secrets::SecretKind;
+use crate::secrets::SecretKind;
 use camino::Utf8PathBuf;
 use std::collections::{HashMap, HashSet};
 

@@ -14,16 +14,15 @@ pub mod out_dir;
 pub mod read;
 pub mod references;
 pub mod rust;
-pub mod secrets;
 pub mod select;
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::staged::Staged;
-use crate::model::layout::{Area, CrateOf, Layout};
 use crate::location::{Location, resolve};
+use crate::model::layout::{Area, CrateOf, Layout};
+use crate::secrets::{self, Secret};
 use camino::Utf8PathBuf;
 use references::Reference;
-use secrets::Secret;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -9,7 +9,7 @@ use super::cfg_test::test_only_items;
 use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
 use super::references::{self, Reading, Reference};
-use super::secrets::{self, NeedleFinder, Secret};
+use crate::secrets::{self, NeedleFinder, Secret};
 use std::path::Path;
 
 /// What a Rust file references outside its home directory, and its assembled secrets.
