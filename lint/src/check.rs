@@ -770,7 +770,7 @@ impl LockFiles {
         LockFiles(
             dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
-                match safe_read::read_limited(&path, scan::read::MAX_SOURCE_BYTES) {
+                match safe_read::read_limited(&path, crate::input::read::MAX_SOURCE_BYTES) {
                     Ok(contents) => Some((path, Some(contents))),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((path, None)),
                     // A FIFO, a device or a lock file that could not be read is left alone
@@ -786,7 +786,7 @@ impl LockFiles {
 impl Drop for LockFiles {
     fn drop(&mut self) {
         for (path, before) in &self.0 {
-            let now = safe_read::read_limited(path, scan::read::MAX_SOURCE_BYTES).ok();
+            let now = safe_read::read_limited(path, crate::input::read::MAX_SOURCE_BYTES).ok();
             if &now == before {
                 continue;
             }

@@ -10,6 +10,7 @@ pub mod history;
 pub mod manifest;
 pub mod offboarded;
 pub mod policy_glob;
+pub mod read;
 pub mod source;
 pub(crate) mod staged;
 pub mod suggest;

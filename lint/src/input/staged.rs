@@ -9,7 +9,7 @@
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::git::{self, GitError};
-use crate::scan::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
+use crate::input::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -11,12 +11,12 @@ pub mod doctest;
 pub mod lexer;
 pub mod modules;
 pub mod out_dir;
-pub mod read;
 pub mod references;
 pub mod rust;
 pub mod select;
 
 use crate::error::{Error, IoAction, Result};
+use crate::input::read;
 use crate::input::staged::Staged;
 use crate::location::{Location, resolve};
 use crate::model::layout::{Area, CrateOf, Layout};
@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub use crate::model::layout::Landing;
-pub use read::MAX_FILE_BYTES;
 pub use rust::REFERENCE_HINT_SOURCE;
 pub use select::TargetDirs;
 
