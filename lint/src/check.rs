@@ -10,6 +10,7 @@
 use crate::error::{Error, IoAction, Result};
 use crate::input::client_toml::{self, ClientToml};
 use crate::input::config::{AllowEntry, Config};
+use crate::input::date::Date;
 use crate::input::discover::{self, Loaded};
 use crate::input::git;
 use crate::input::history::{self, HistoryScan, HistorySecret};
@@ -17,7 +18,6 @@ use crate::input::offboarded;
 use crate::input::suggest;
 use crate::input::workspace;
 use crate::model::classify;
-use crate::model::date::Date;
 use crate::model::exposure::Exposure;
 use crate::model::graph::CrateGraph;
 use crate::model::layout::Layout;

@@ -4,6 +4,7 @@
 pub(crate) mod cargo_config;
 pub mod client_toml;
 pub mod config;
+pub mod date;
 pub mod discover;
 pub mod git;
 pub mod history;

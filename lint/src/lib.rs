@@ -19,10 +19,10 @@ pub mod secrets;
 
 // The stages' modules, also at the crate root (`crate::input::config`, `clientwall_lint::graph`).
 pub use input::{
-    client_toml, config, discover, git, history, manifest, offboarded, policy_glob, source,
+    client_toml, config, date, discover, git, history, manifest, offboarded, policy_glob, source,
     suggest, workspace,
 };
-pub use model::{classify, date, graph, layout};
+pub use model::{classify, graph, layout};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -4,9 +4,9 @@
 
 use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::input::config::Problems;
+use crate::input::date::Date;
 use crate::input::manifest::Manifest;
 use crate::location::Location;
-use crate::model::date::Date;
 use crate::model::layout::Area;
 use camino::Utf8PathBuf;
 use toml_edit::Item;

@@ -7,13 +7,13 @@
 use crate::error::Result;
 use crate::input::client_toml::ClientToml;
 use crate::input::config::{AllowEntry, Config};
+use crate::input::date::Date;
 use crate::input::history::HistorySecret;
 use crate::input::manifest::ManifestCache;
 use crate::input::offboarded::Stored;
 use crate::input::workspace::ClientManifest;
 use crate::location::Location;
 use crate::model::classify::Kind;
-use crate::model::date::Date;
 use crate::model::exposure::Exposure;
 use crate::model::graph::{CrateGraph, EdgeId, Reach, kind_name};
 use crate::model::layout::Layout;

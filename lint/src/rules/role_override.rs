@@ -130,7 +130,7 @@ pub fn overrides(
     root: &Utf8Path,
     config: &Config,
     client_manifests: &[ClientManifest],
-    today: crate::model::date::Date,
+    today: crate::input::date::Date,
 ) -> Result<Vec<RoleOverride>> {
     let mut found = Vec::new();
     for client in client_manifests {
