@@ -475,7 +475,7 @@ pub fn attest_with(
         message: format!("no client named `{client}`"),
         help: None,
     })?;
-    let config = ClientToml::load(area)?;
+    let config = ClientToml::load(&area.name, &area.dir)?;
     let template_version = match camino::Utf8Path::from_path(&area.dir) {
         Some(dir) => rules::template_drift::made_by_clientwall(
             dir,

@@ -954,7 +954,13 @@ impl<'a> SecretExcuses<'a> {
 /// `offboarded/`; only the findings about the selected clients are kept.
 fn config_rules(layout: &Layout, selection: &Selection, today: Date) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| {
-        ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
+        ClientToml::load_all(
+            layout
+                .clients
+                .iter()
+                .filter(|a| keep(&a.name))
+                .map(|a| (a.name.as_str(), a.dir.as_path())),
+        )
     };
     let selected = read(&|name| selection.owns(name))?;
     let everyone = match selection.is_everything() {

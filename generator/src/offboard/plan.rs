@@ -150,7 +150,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         });
     }
 
-    let client_toml = ClientToml::load(&area).map_err(Error::Policy)?;
+    let client_toml = ClientToml::load(&area.name, &area.dir).map_err(Error::Policy)?;
     let database = DeclaredDatabase {
         engine: client_toml
             .as_ref()
