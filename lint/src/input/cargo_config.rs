@@ -25,16 +25,6 @@ use camino::Utf8Path;
 use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
 
-/// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
-pub(crate) fn is_config_file(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n == "config.toml" || n == "config")
-        && path
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|d| d == ".cargo")
-}
-
 /// The paths in the configuration file `file` (contents `text`) that leave `home_dir`, for a
 /// workspace rooted at `workspace_root`. Spans are in `text`; a path found in an included file
 /// is located at the `include` entry.
@@ -466,16 +456,6 @@ mod tests {
                 "../globex/lib"
             ]
         );
-    }
-
-    #[test]
-    fn only_config_files_in_a_cargo_directory() {
-        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config.toml")));
-        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config")));
-        assert!(!is_config_file(Path::new("/w/c/acme/config.toml")));
-        assert!(!is_config_file(Path::new(
-            "/w/c/acme/.cargo/credentials.toml"
-        )));
     }
 
     #[test]

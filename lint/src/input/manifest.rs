@@ -5,6 +5,7 @@ use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::DependencyKind;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use toml_edit::{Item, Key, Table, TableLike};
 
@@ -154,6 +155,16 @@ pub fn table_names(kind: DependencyKind) -> &'static [&'static str] {
     }
 }
 
+/// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
+pub(crate) fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == "config.toml" || n == "config")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d == ".cargo")
+}
+
 /// Parsed manifests, each read at most once per check.
 #[derive(Default)]
 pub struct ManifestCache {
@@ -177,6 +188,16 @@ mod tests {
 
     fn manifest(text: &str) -> Manifest {
         Manifest::parse(Utf8Path::new("Cargo.toml"), text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn only_config_files_in_a_cargo_directory() {
+        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config.toml")));
+        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config")));
+        assert!(!is_config_file(Path::new("/w/c/acme/config.toml")));
+        assert!(!is_config_file(Path::new(
+            "/w/c/acme/.cargo/credentials.toml"
+        )));
     }
 
     #[test]

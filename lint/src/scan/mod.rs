@@ -289,7 +289,7 @@ fn scan_path(
     let area = layout.owner(path);
     let file = display_path(path);
     let is_rust = path.extension().is_some_and(|e| e == "rs");
-    let is_config = crate::input::cargo_config::is_config_file(path);
+    let is_config = crate::input::manifest::is_config_file(path);
     let held = match staged {
         Some(Staged::Submodule) => return Ok(()),
         Some(Staged::Symlink(link)) => Held::Symlink(link.clone()),
