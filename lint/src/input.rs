@@ -1,7 +1,6 @@
 //! What a run reads: the policy and manifests, cargo's configuration, each client's
 //! `client.toml`, git's view of the files and history, and the staged index.
 
-pub(crate) mod cargo_config;
 pub mod client_toml;
 pub mod config;
 pub mod date;

@@ -1,11 +1,12 @@
 //! The file scan. A full scan visits every file of the workspace that git tracks or would track
 //! (`select`): client files for file references (Rust files through [`rust`], cargo
-//! configuration through [`crate::input::cargo_config`]), symlinks and secrets; every other file
+//! configuration through [`cargo_config`]), symlinks and secrets; every other file
 //! (shared crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files
 //! for references that land in a client. A `--client`/`--shard` run visits only its clients'
 //! files (and the files outside every client when it reports on them). Files are read without
 //! ever blocking (`read`) and scanned in parallel.
 
+pub(crate) mod cargo_config;
 pub mod cfg_test;
 pub mod doctest;
 pub mod lexer;
@@ -504,7 +505,7 @@ fn cargo_config(
             (Owner::Shared(base.to_owned()), path)
         }
     };
-    let references = crate::input::cargo_config::references(file, text, home, &layout.root)?;
+    let references = cargo_config::references(file, text, home, &layout.root)?;
     push_references(layout, &owner, file, text, references, out);
     Ok(())
 }
