@@ -21,12 +21,12 @@ use crate::model::classify;
 use crate::model::exposure::Exposure;
 use crate::model::graph::CrateGraph;
 use crate::model::layout::Layout;
-use crate::model::targets;
 use crate::report::{Report, Share, Summary};
 use crate::rules::{
     self, ConfigContext, DriftContext, FilesContext, GraphContext, PolicyContext, Subject,
     Violation,
 };
+use crate::scan::targets;
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use camino::Utf8PathBuf;
 use clientwall_template::Catalog;

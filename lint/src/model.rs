@@ -5,4 +5,3 @@ pub mod classify;
 pub(crate) mod exposure;
 pub mod graph;
 pub mod layout;
-pub(crate) mod targets;

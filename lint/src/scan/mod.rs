@@ -15,6 +15,7 @@ pub mod out_dir;
 pub mod references;
 pub mod rust;
 pub mod select;
+pub(crate) mod targets;
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::read;
