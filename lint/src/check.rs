@@ -21,7 +21,7 @@ use crate::model::classify;
 use crate::model::exposure::Exposure;
 use crate::model::graph::CrateGraph;
 use crate::model::layout::Layout;
-use crate::report::{Report, Share, Summary};
+use crate::report::{Checked, Report, Share, Summary};
 use crate::rules::{
     self, ConfigContext, DriftContext, FilesContext, GraphContext, PolicyContext, Subject,
     Violation,
@@ -126,21 +126,6 @@ impl Default for CheckOptions {
 /// the report (exit 1).
 pub fn run(options: &CheckOptions) -> Result<Report> {
     run_detailed(options).map(|checked| checked.report)
-}
-
-/// A check's report with the crate graph and layout it was made from, for the commands that
-/// draw or attest what the check saw.
-pub struct Checked {
-    pub report: Report,
-    /// `None` for an incremental run that did not need cargo.
-    pub graph: Option<CrateGraph>,
-    pub layout: Layout,
-    /// What `--history` read: `(commits, range)`; `None` without it.
-    pub history: Option<(usize, String)>,
-    /// The workspace's `[workspace.metadata.clientwall]`.
-    pub config: Config,
-    /// The crates under the client globs that declare another role (full runs).
-    pub role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// [`run`], keeping the graph, the layout and the configuration.

@@ -8,10 +8,11 @@ use super::unregister;
 use crate::error::{Error, Result};
 use crate::existing;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_lint::check::{CheckOptions, Checked};
+use clientwall_lint::check::CheckOptions;
 use clientwall_lint::client_toml::{ClientToml, env_prefix};
 use clientwall_lint::config::Config;
 use clientwall_lint::manifest::Manifest;
+use clientwall_lint::report::Checked;
 use std::path::Path;
 
 /// What `offboard` will do.

@@ -17,9 +17,9 @@
 //! conventional `src/lib.rs` or `src/main.rs` target.
 
 use super::human;
-use crate::check::Checked;
 use crate::input::client_toml::env_prefix;
 use crate::location::{Location, line_column};
+use crate::report::Checked;
 use crate::rules::{RuleCode, Subject, Violation, format_path};
 use crate::scan::lexer::{self, Token};
 use crate::secrets::SecretKind;
