@@ -2,7 +2,7 @@
 //!
 //! Every message is shown through [`crate::redact`]: an error may quote a manifest line, cargo's
 //! stderr or git's, and any of them can hold a secret (a git URL with a password).
-//! [`crate::report::error`] prints an error the way the command line shows it.
+//! The report stage (`report/error.rs`) prints an error the way the command line shows it.
 
 use crate::location::Location;
 use crate::redact::Redacted;
