@@ -1,7 +1,7 @@
 //! Property tests: the source scanner never panics, whatever bytes it is given, and what it
 //! reports always lies inside the input.
 
-use clientwall::scan::{lexer, references};
+use clientwall::{lexer, references};
 use clientwall::secrets;
 use proptest::prelude::*;
 use std::path::Path;

@@ -214,12 +214,12 @@ fn main() -> Result<()> {
         )?;
         let workspace = clientwall::workspace::Workspace::load(&root)?;
         let layout = clientwall::layout::Layout::from_globs(&workspace)?;
-        let targets = clientwall::scan::TargetDirs::predicted(&layout);
+        let targets = clientwall::TargetDirs::predicted(&layout);
         // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
         let pattern = format!(
             "{}|{}",
             clientwall::secrets::PATTERN_SOURCE,
-            clientwall::scan::REFERENCE_HINT_SOURCE
+            clientwall::REFERENCE_HINT_SOURCE
         );
         let rg = || {
             let mut c = Command::new("rg");
@@ -234,7 +234,7 @@ fn main() -> Result<()> {
             || {
                 let started = Instant::now();
                 let out =
-                    clientwall::scan::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+                    clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
                 anyhow::ensure!(
                     out.files >= scan_clients * 20,
                     "scanned {} files",

@@ -56,11 +56,11 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
 
     let workspace = clientwall::workspace::Workspace::load(root)?;
     let layout = clientwall::layout::Layout::from_globs(&workspace)?;
-    let targets = clientwall::scan::TargetDirs::predicted(&layout);
+    let targets = clientwall::TargetDirs::predicted(&layout);
     let pattern = format!(
         "{}|{}",
         clientwall::secrets::PATTERN_SOURCE,
-        clientwall::scan::REFERENCE_HINT_SOURCE
+        clientwall::REFERENCE_HINT_SOURCE
     );
     let rg = || {
         let mut c = Command::new("rg");
@@ -74,7 +74,7 @@ pub fn rows(root: &Utf8Path, bin: &Utf8Path, runs: usize, history: bool) -> Resu
         || run_timed(&mut rg(), &[0, 1]),
         || {
             let started = Instant::now();
-            let out = clientwall::scan::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+            let out = clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
             files = out.files;
             Ok(Sample {
                 seconds: started.elapsed().as_secs_f64(),
