@@ -233,8 +233,7 @@ fn main() -> Result<()> {
             || run_timed(&mut rg(), &[0, 1]),
             || {
                 let started = Instant::now();
-                let out =
-                    clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+                let out = clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
                 anyhow::ensure!(
                     out.files >= scan_clients * 20,
                     "scanned {} files",
