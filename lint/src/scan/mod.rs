@@ -104,7 +104,7 @@ pub struct ScanOutput {
     pub lockfiles_deferred: bool,
 }
 
-/// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`, the files of
+/// Scan every file of the workspace (see `select.rs`), skipping only `target_dirs`, the files of
 /// the clients `client_selected` does not keep (`--client`, `--shard`; the other clients stay in
 /// the layout, so a reference into them is still recognised) and, unless `outside`, the files
 /// outside every client. With `defer_lockfiles`, `Cargo.lock` files are left for
