@@ -475,7 +475,7 @@ pub fn attest_with(
         message: format!("no client named `{client}`"),
         help: None,
     })?;
-    let config = ClientToml::load(area)?;
+    let config = ClientToml::load(&area.name, &area.dir)?;
     let template_version = match camino::Utf8Path::from_path(&area.dir) {
         Some(dir) => rules::template_drift::made_by_clientwall(
             dir,
@@ -624,7 +624,10 @@ pub fn attest_with(
 
 /// The secret findings of a check run for one client (the run keeps those that concern it:
 /// its own files, and files of crates it compiles), split into current and historical.
-fn secrets_statement(checked: &check::Checked, history_unread: Option<&str>) -> Secrets {
+fn secrets_statement(
+    checked: &clientwall_lint::report::Checked,
+    history_unread: Option<&str>,
+) -> Secrets {
     let mut current = Vec::new();
     let mut historical = Vec::new();
     for v in &checked.report.violations {

@@ -4,9 +4,9 @@
 //! `--client NAME` draws one client's island and the crates it reaches.
 
 use cargo_metadata::DependencyKind;
-use clientwall_lint::check::Checked;
 use clientwall_lint::classify::Kind;
 use clientwall_lint::graph::{CrateGraph, NodeId, kind_name};
+use clientwall_lint::report::Checked;
 use std::collections::BTreeSet;
 
 pub mod svg;

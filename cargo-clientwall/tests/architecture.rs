@@ -2,7 +2,8 @@
 //! every module folder of the code, so a new folder without its paragraph fails here, and it
 //! stays short.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// The crates whose folders the code map covers.
 const CRATES: &[&str] = &[
@@ -126,26 +127,26 @@ fn every_file_is_read_through_safe_read() {
 /// The check engine's source directory.
 const ENGINE: &str = "lint/src";
 
-/// The engine's files use each other one way: no file reaches, through the `crate::` and
-/// `super::` paths it names, a file that reaches it back. (A module's own children, which it
-/// names by relative paths, are its parts, not files it uses.)
+/// The engine's layers, in order: each file may use only its own layer's files and earlier
+/// layers' (by its first module name; `crate` is `lib.rs`).
+const LAYERS: &[&[&str]] = &[
+    &["error", "exit_codes", "location", "redact", "secrets"],
+    &["input"],
+    &["model"],
+    &["scan"],
+    &["rules"],
+    &["report"],
+    &["check"],
+    &["crate"],
+];
+
+/// The engine's files use each other one way: no file reaches, through the paths its code
+/// names, a file that reaches it back. (A module's own children are its parts, not files it
+/// uses.)
 #[test]
 fn the_engines_files_use_each_other_without_a_circle() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let modules = engine_modules(&repo.join(ENGINE));
-    assert!(
-        modules.len() > 50,
-        "only {} modules found in {ENGINE}: wrong directory?",
-        modules.len()
-    );
-    let uses: std::collections::BTreeMap<&str, Vec<String>> = modules
-        .iter()
-        .map(|(module, path)| {
-            let text = std::fs::read_to_string(path).unwrap();
-            (module.as_str(), modules_used(module, &text, &modules))
-        })
-        .collect();
-    let mut done = std::collections::BTreeSet::new();
+    let uses = engine_uses();
+    let mut done = BTreeSet::new();
     for module in uses.keys() {
         let mut stack = Vec::new();
         if let Some(circle) = circle_from(module, &uses, &mut stack, &mut done) {
@@ -157,8 +158,134 @@ fn the_engines_files_use_each_other_without_a_circle() {
     }
 }
 
+/// The engine's layers point one way: input, model, scan, rules, report, check, each using
+/// only the base (errors, redaction, locations, secret patterns, exit codes) and the layers
+/// before it. A new top-level module must be given a layer here.
+#[test]
+fn the_engines_layers_point_one_way() {
+    let uses = engine_uses();
+    let mut back = Vec::new();
+    for (module, used) in &uses {
+        let from = layer_of(module);
+        for target in used {
+            if layer_of(target) > from {
+                back.push(format!("{module} uses {target}"));
+            }
+        }
+    }
+    assert!(
+        back.is_empty(),
+        "arrows back against the layer order {LAYERS:?}:\n  {}",
+        back.join("\n  ")
+    );
+}
+
+/// The reader of arrows finds every form a path takes: nested `use` trees, `super::`, a name a
+/// `use` bound, a root re-export; and not a path in a comment, a string or the unit tests.
+#[test]
+fn the_arrow_reader_reads_every_form_of_a_path() {
+    let modules: BTreeMap<String, PathBuf> = [
+        "crate",
+        "check",
+        "input",
+        "input::config",
+        "input::git",
+        "model",
+        "model::graph",
+        "model::layout",
+        "scan",
+        "scan::rust",
+        "scan::secrets",
+        "report",
+    ]
+    .iter()
+    .map(|m| (m.to_string(), PathBuf::new()))
+    .collect();
+    let lib = "pub mod input;\npub use model::{graph, layout as places};\n";
+    let roots = root_reexports(lib);
+    let text = r#"
+//! See [`crate::check`].
+use crate::{input::{config::{self, Policy}, git as g}, model::graph::*};
+use super::secrets;
+pub(crate) use crate::places::Area;
+fn f() {
+    let s = "crate::report";
+    config::load(); g::run();
+    crate::graph::walk(); /* crate::check */ char_of('"'); lifetime::<'static>();
+}
+#[cfg(test)]
+mod tests {
+    use crate::check;
+}
+"#;
+    let used = modules_used("scan::rust", text, &modules, &roots);
+    assert_eq!(
+        used,
+        [
+            "input::config",
+            "input::git",
+            "model::graph",
+            "model::layout",
+            "scan::secrets"
+        ]
+        .map(String::from)
+        .to_vec()
+    );
+    // Raw and byte strings end where Rust ends them.
+    let strings = "let a = r\"C:\\\"; let b = r##\"crate::check \"# \"##; let c = b\"crate::check\";\n\
+                   crate::input::git::run();\n";
+    let used = modules_used("scan::rust", strings, &modules, &roots);
+    assert_eq!(used, ["input::git".to_owned()]);
+    // A parent's use of its children is not an arrow; `self::` and child paths resolve below it.
+    let used = modules_used(
+        "scan",
+        "use rust::X;\nuse self::secrets::Y;\n",
+        &modules,
+        &roots,
+    );
+    assert!(used.is_empty(), "{used:?}");
+}
+
+/// Every file's uses of the other engine files, each checked to be found.
+fn engine_uses() -> BTreeMap<String, Vec<String>> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let modules = engine_modules(&repo.join(ENGINE));
+    assert!(
+        modules.len() > 50,
+        "only {} modules found in {ENGINE}: wrong directory?",
+        modules.len()
+    );
+    let lib = std::fs::read_to_string(&modules["crate"]).unwrap();
+    let roots = root_reexports(&lib);
+    let uses: BTreeMap<String, Vec<String>> = modules
+        .iter()
+        .map(|(module, path)| {
+            let text = std::fs::read_to_string(path).unwrap();
+            (
+                module.clone(),
+                modules_used(module, &text, &modules, &roots),
+            )
+        })
+        .collect();
+    let arrows: usize = uses.values().map(Vec::len).sum();
+    assert!(
+        arrows > 100,
+        "only {arrows} uses found: the reader is broken?"
+    );
+    uses
+}
+
+/// The layer of a module: the index in [`LAYERS`] of its first name.
+fn layer_of(module: &str) -> usize {
+    let top = module.split("::").next().unwrap();
+    LAYERS
+        .iter()
+        .position(|layer| layer.contains(&top))
+        .unwrap_or_else(|| panic!("{ENGINE}: `{top}` is in no layer of this test's LAYERS"))
+}
+
 /// Every `.rs` file of `src` by its module path (`scan::references`; the crate root is `crate`).
-fn engine_modules(src: &Path) -> std::collections::BTreeMap<String, std::path::PathBuf> {
+fn engine_modules(src: &Path) -> BTreeMap<String, PathBuf> {
     walkdir::WalkDir::new(src)
         .into_iter()
         .map(Result::unwrap)
@@ -181,71 +308,326 @@ fn engine_modules(src: &Path) -> std::collections::BTreeMap<String, std::path::P
         .collect()
 }
 
-/// The other modules `module`'s code (its unit tests and comments left out) names by a
-/// `crate::` or `super::` path: for each path, the longest prefix that is a module.
+/// The names the crate root binds by `use` (`graph` for `pub use model::graph`), with the
+/// paths they stand for.
+fn root_reexports(lib: &str) -> BTreeMap<String, Vec<String>> {
+    let tokens = tokens(lib);
+    let mut bound = BTreeMap::new();
+    for path in use_paths(&tokens) {
+        let (name, path) = path;
+        if path.first().is_some_and(|p| p != "crate" && p != "self") {
+            bound.insert(name, path);
+        }
+    }
+    bound
+}
+
+/// The other modules `module`'s code names (its unit tests, comments and strings left out):
+/// by `use` paths, by `crate::`/`super::`/`self::` paths and by paths that start with a name a
+/// `use` bound. For each, the longest prefix that is a module; children are left out.
 fn modules_used(
     module: &str,
     text: &str,
-    modules: &std::collections::BTreeMap<String, std::path::PathBuf>,
+    modules: &BTreeMap<String, PathBuf>,
+    roots: &BTreeMap<String, Vec<String>>,
 ) -> Vec<String> {
     let code = text.split("\nmod tests {").next().unwrap();
-    let parent: Vec<&str> = match module {
+    let tokens = tokens(code);
+    let here: Vec<String> = match module {
         "crate" => Vec::new(),
-        _ => {
-            let mut parts: Vec<&str> = module.split("::").collect();
-            parts.pop();
-            parts
-        }
+        _ => module.split("::").map(String::from).collect(),
     };
-    let mut used = std::collections::BTreeSet::new();
-    for line in code.lines() {
-        let line = line.trim_start();
-        if line.starts_with("//") {
-            continue;
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    let mut bound: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, path) in use_paths(&tokens) {
+        if let Some(full) = absolute(&path, &here, modules, roots) {
+            bound.insert(name, full.clone());
+            paths.push(full);
         }
-        for (anchor, base) in [("crate::", Vec::new()), ("super::", parent.clone())] {
-            for (at, _) in line.match_indices(anchor) {
-                // `super::super::` and `crate::` inside a longer name are not this anchor.
-                let before = line[..at].chars().next_back();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-                    continue;
-                }
-                let rest = &line[at + anchor.len()..];
-                let path: Vec<&str> = rest
-                    .split("::")
-                    .map(|s| {
-                        let end = s
-                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                            .unwrap_or(s.len());
-                        &s[..end]
-                    })
-                    .take_while(|s| !s.is_empty())
-                    .collect();
-                let mut full: Vec<&str> = base.clone();
-                full.extend(path);
-                let target = (0..=full.len()).rev().find_map(|n| {
-                    let name = match n {
-                        0 => "crate".to_owned(),
-                        _ => full[..n].join("::"),
-                    };
-                    modules.contains_key(&name).then_some(name)
-                });
-                if let Some(target) = target.filter(|t| t != module) {
-                    used.insert(target);
-                }
-            }
+    }
+    // Paths in code: `a::b::c` whose first name is `crate`, `super`, `self` or bound by a use.
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut path = vec![tokens[i].clone()];
+        let mut j = i + 1;
+        while j + 1 < tokens.len() && tokens[j] == "::" && is_name(&tokens[j + 1]) {
+            path.push(tokens[j + 1].clone());
+            j += 2;
+        }
+        let preceded = i > 0 && tokens[i - 1] == "::";
+        if path.len() > 1 && !preceded {
+            let full = match bound.get(&path[0]) {
+                Some(prefix) => Some(
+                    prefix
+                        .iter()
+                        .cloned()
+                        .chain(path[1..].iter().cloned())
+                        .collect(),
+                ),
+                None => absolute(&path, &here, modules, roots),
+            };
+            paths.extend(full);
+        }
+        i = j.max(i + 1);
+    }
+    let mut used = BTreeSet::new();
+    for full in paths {
+        let target = (0..=full.len()).rev().find_map(|n| {
+            let name = match n {
+                0 => "crate".to_owned(),
+                _ => full[..n].join("::"),
+            };
+            modules.contains_key(&name).then_some(name)
+        });
+        let Some(target) = target else { continue };
+        let own_part = module == "crate" || target.starts_with(&format!("{module}::"));
+        if target != module && !own_part {
+            used.insert(target);
         }
     }
     used.into_iter().collect()
+}
+
+/// `path` as a path from the crate root, if it names something of this crate: `crate::`,
+/// `super::`, `self::`, a child module, or a name the crate root re-exports.
+fn absolute(
+    path: &[String],
+    here: &[String],
+    modules: &BTreeMap<String, PathBuf>,
+    roots: &BTreeMap<String, Vec<String>>,
+) -> Option<Vec<String>> {
+    let mut base: Vec<String> = here.to_vec();
+    let mut rest = path;
+    match rest.first()?.as_str() {
+        "crate" => {
+            base.clear();
+            rest = &rest[1..];
+        }
+        "self" => rest = &rest[1..],
+        "super" => {
+            while rest.first().is_some_and(|p| p == "super") {
+                base.pop();
+                rest = &rest[1..];
+            }
+        }
+        first => {
+            let child = here
+                .iter()
+                .map(String::as_str)
+                .chain([first])
+                .collect::<Vec<_>>();
+            if !modules.contains_key(&child.join("::")) {
+                return None;
+            }
+        }
+    }
+    if base.is_empty()
+        && let Some(reexport) = rest.first().and_then(|first| roots.get(first))
+    {
+        return Some(
+            reexport
+                .iter()
+                .cloned()
+                .chain(rest[1..].iter().cloned())
+                .collect(),
+        );
+    }
+    base.extend(rest.iter().cloned());
+    Some(base)
+}
+
+/// Every path a `use` declaration names, with the name it binds: `use a::{b, c::d as e};`
+/// gives `(b, a::b)` and `(e, a::c::d)`; `self` in a group binds the group's own path.
+fn use_paths(tokens: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i] == "use" {
+            let end = tokens[i..]
+                .iter()
+                .position(|t| t == ";")
+                .map_or(tokens.len(), |e| i + e);
+            let mut at = i + 1;
+            use_tree(&tokens[..end], &mut at, &[], &mut found);
+            i = end;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// One use tree from `tokens[*at]`, under `prefix`.
+fn use_tree(
+    tokens: &[String],
+    at: &mut usize,
+    prefix: &[String],
+    found: &mut Vec<(String, Vec<String>)>,
+) {
+    let mut path = prefix.to_vec();
+    if tokens.get(*at).is_some_and(|t| t == "::") {
+        *at += 1;
+    }
+    while let Some(token) = tokens.get(*at) {
+        match token.as_str() {
+            "{" => {
+                *at += 1;
+                while tokens.get(*at).is_some_and(|t| t != "}") {
+                    use_tree(tokens, at, &path, found);
+                    if tokens.get(*at).is_some_and(|t| t == ",") {
+                        *at += 1;
+                    }
+                }
+                *at += 1;
+                return;
+            }
+            "*" => {
+                *at += 1;
+                found.push(("*".to_owned(), path));
+                return;
+            }
+            "::" => *at += 1,
+            name if is_name(name) => {
+                *at += 1;
+                // `a::{self}` binds `a` itself.
+                if name != "self" || path.is_empty() {
+                    path.push(name.to_owned());
+                }
+                let mut bound = path.last().cloned().unwrap_or_default();
+                if tokens.get(*at).is_some_and(|t| t == "as") {
+                    bound = tokens.get(*at + 1).cloned().unwrap_or_default();
+                    *at += 2;
+                }
+                if tokens.get(*at).is_none_or(|t| t != "::") {
+                    found.push((bound, path));
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+fn is_name(token: &str) -> bool {
+    token.starts_with(|c: char| c.is_alphabetic() || c == '_')
+}
+
+/// The code's tokens that matter to paths: names, `::`, `{`, `}`, `,`, `;`, `*`; comments,
+/// strings and character literals are left out.
+fn tokens(code: &str) -> Vec<String> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == '"' {
+            i = skip_string(&chars, i + 1, None);
+        } else if let Some((quote, hashes)) = raw_string_start(&chars, i) {
+            i = skip_string(&chars, quote + 1, hashes);
+        } else if c == '\'' {
+            // A character literal (`'x'`, `'\n'`, `'\u{1F600}'`) or a lifetime (`'a`).
+            let close = match next {
+                Some('\\') => chars[i + 2..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .map(|p| i + 2 + p),
+                Some(_) if chars.get(i + 2) == Some(&'\'') => Some(i + 2),
+                _ => None,
+            };
+            match close {
+                Some(close) => i = close + 1,
+                None => {
+                    i += 1;
+                    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                        i += 1;
+                    }
+                }
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else if c == ':' && next == Some(':') {
+            out.push("::".to_owned());
+            i += 2;
+        } else {
+            if !c.is_whitespace() {
+                out.push(c.to_string());
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A string literal with a prefix starting at `at` (`b"`, `r"`, `r#"`, `br#"`, not inside a
+/// longer name): the index of its opening quote and, for a raw string, its number of `#`s.
+fn raw_string_start(chars: &[char], at: usize) -> Option<(usize, Option<usize>)> {
+    if at > 0 && (chars[at - 1].is_alphanumeric() || chars[at - 1] == '_') {
+        return None;
+    }
+    let mut i = at;
+    if chars.get(i) == Some(&'b') {
+        i += 1;
+        if chars.get(i) == Some(&'"') {
+            return Some((i, None));
+        }
+    }
+    if chars.get(i) != Some(&'r') {
+        return None;
+    }
+    i += 1;
+    let hashes = chars[i..].iter().take_while(|&&c| c == '#').count();
+    (chars.get(i + hashes) == Some(&'"')).then_some((i + hashes, Some(hashes)))
+}
+
+/// The index after a string whose contents start at `at`: an ordinary string (`raw` `None`,
+/// where `\` escapes) ends at a `"`, a raw one at a `"` followed by its `#`s.
+fn skip_string(chars: &[char], mut at: usize, raw: Option<usize>) -> usize {
+    while at < chars.len() {
+        match (chars[at], raw) {
+            ('\\', None) => at += 2,
+            ('"', None) => return at + 1,
+            ('"', Some(hashes))
+                if chars[at + 1..].iter().take_while(|&&c| c == '#').count() >= hashes =>
+            {
+                return at + 1 + hashes;
+            }
+            _ => at += 1,
+        }
+    }
+    at
 }
 
 /// A circle of uses through `module`, if any (depth first; `done` holds the modules already
 /// known to lead to no circle).
 fn circle_from(
     module: &str,
-    uses: &std::collections::BTreeMap<&str, Vec<String>>,
+    uses: &BTreeMap<String, Vec<String>>,
     stack: &mut Vec<String>,
-    done: &mut std::collections::BTreeSet<String>,
+    done: &mut BTreeSet<String>,
 ) -> Option<Vec<String>> {
     if done.contains(module) {
         return None;

@@ -1,7 +1,8 @@
 //! Property tests: the source scanner never panics, whatever bytes it is given, and what it
 //! reports always lies inside the input.
 
-use clientwall::scan::{lexer, references, secrets};
+use clientwall::secrets;
+use clientwall::{lexer, references};
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -10,6 +10,7 @@
 use crate::error::{Error, IoAction, Result};
 use crate::input::client_toml::{self, ClientToml};
 use crate::input::config::{AllowEntry, Config};
+use crate::input::date::Date;
 use crate::input::discover::{self, Loaded};
 use crate::input::git;
 use crate::input::history::{self, HistoryScan, HistorySecret};
@@ -17,16 +18,15 @@ use crate::input::offboarded;
 use crate::input::suggest;
 use crate::input::workspace;
 use crate::model::classify;
-use crate::model::date::Date;
 use crate::model::exposure::Exposure;
 use crate::model::graph::CrateGraph;
 use crate::model::layout::Layout;
-use crate::model::targets;
-use crate::report::{Report, Share, Summary};
+use crate::report::{Checked, Report, Share, Summary};
 use crate::rules::{
     self, ConfigContext, DriftContext, FilesContext, GraphContext, PolicyContext, Subject,
     Violation,
 };
+use crate::scan::targets;
 use crate::scan::{self, Finding, ScanOutput, TargetDirs};
 use camino::Utf8PathBuf;
 use clientwall_template::Catalog;
@@ -126,21 +126,6 @@ impl Default for CheckOptions {
 /// the report (exit 1).
 pub fn run(options: &CheckOptions) -> Result<Report> {
     run_detailed(options).map(|checked| checked.report)
-}
-
-/// A check's report with the crate graph and layout it was made from, for the commands that
-/// draw or attest what the check saw.
-pub struct Checked {
-    pub report: Report,
-    /// `None` for an incremental run that did not need cargo.
-    pub graph: Option<CrateGraph>,
-    pub layout: Layout,
-    /// What `--history` read: `(commits, range)`; `None` without it.
-    pub history: Option<(usize, String)>,
-    /// The workspace's `[workspace.metadata.clientwall]`.
-    pub config: Config,
-    /// The crates under the client globs that declare another role (full runs).
-    pub role_overrides: Vec<rules::role_override::RoleOverride>,
 }
 
 /// [`run`], keeping the graph, the layout and the configuration.
@@ -770,7 +755,7 @@ impl LockFiles {
         LockFiles(
             dirs.filter_map(|dir| {
                 let path = dir.join("Cargo.lock");
-                match safe_read::read_limited(&path, scan::read::MAX_SOURCE_BYTES) {
+                match safe_read::read_limited(&path, crate::input::read::MAX_SOURCE_BYTES) {
                     Ok(contents) => Some((path, Some(contents))),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((path, None)),
                     // A FIFO, a device or a lock file that could not be read is left alone
@@ -786,7 +771,7 @@ impl LockFiles {
 impl Drop for LockFiles {
     fn drop(&mut self) {
         for (path, before) in &self.0 {
-            let now = safe_read::read_limited(path, scan::read::MAX_SOURCE_BYTES).ok();
+            let now = safe_read::read_limited(path, crate::input::read::MAX_SOURCE_BYTES).ok();
             if &now == before {
                 continue;
             }
@@ -954,7 +939,13 @@ impl<'a> SecretExcuses<'a> {
 /// `offboarded/`; only the findings about the selected clients are kept.
 fn config_rules(layout: &Layout, selection: &Selection, today: Date) -> Result<Vec<Violation>> {
     let read = |keep: &dyn Fn(&str) -> bool| {
-        ClientToml::load_all(layout.clients.iter().filter(|a| keep(&a.name)))
+        ClientToml::load_all(
+            layout
+                .clients
+                .iter()
+                .filter(|a| keep(&a.name))
+                .map(|a| (a.name.as_str(), a.dir.as_path())),
+        )
     };
     let selected = read(&|name| selection.owns(name))?;
     let everyone = match selection.is_everything() {

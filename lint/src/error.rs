@@ -2,9 +2,9 @@
 //!
 //! Every message is shown through [`crate::redact`]: an error may quote a manifest line, cargo's
 //! stderr or git's, and any of them can hold a secret (a git URL with a password).
-//! [`crate::report::error`] prints an error the way the command line shows it.
+//! The report stage (`report/error.rs`) prints an error the way the command line shows it.
 
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::redact::Redacted;
 use camino::Utf8PathBuf;
 use std::collections::BTreeMap;

@@ -2,9 +2,6 @@
 //! client lives on disk, who compiles which file, and the places diagnostics point at.
 
 pub mod classify;
-pub mod date;
 pub(crate) mod exposure;
 pub mod graph;
 pub mod layout;
-pub mod location;
-pub(crate) mod targets;

@@ -1,9 +1,9 @@
 //! The one redaction step every text clientwall prints goes through: report formats, error
 //! messages (a TOML parse error quoting the offending line, cargo's stderr passed through),
-//! notes, attestations, maps. Whatever the secret patterns of [`crate::scan::secrets`] match is
+//! notes, attestations, maps. Whatever the secret patterns of [`crate::secrets`] match is
 //! masked, allow marker or not: a marker excuses a finding, it does not make printing it safe.
 
-use crate::scan::secrets;
+use crate::secrets;
 use std::borrow::Cow;
 
 /// `text` with every secret replaced by its redacted form (`shpat_0123… (38 characters)`, a

@@ -216,12 +216,12 @@ fn main() -> Result<()> {
         )?;
         let workspace = clientwall::workspace::Workspace::load(&root)?;
         let layout = clientwall::layout::Layout::from_globs(&workspace)?;
-        let targets = clientwall::scan::TargetDirs::predicted(&layout);
+        let targets = clientwall::TargetDirs::predicted(&layout);
         // The library's own patterns: the secrets, and the hint that a Rust file holds a reference.
         let pattern = format!(
             "{}|{}",
-            clientwall::scan::secrets::PATTERN_SOURCE,
-            clientwall::scan::REFERENCE_HINT_SOURCE
+            clientwall::secrets::PATTERN_SOURCE,
+            clientwall::REFERENCE_HINT_SOURCE
         );
         let rg = || {
             let mut c = Command::new("rg");
@@ -235,8 +235,7 @@ fn main() -> Result<()> {
             || run_timed(&mut rg(), &[0, 1]),
             || {
                 let started = Instant::now();
-                let out =
-                    clientwall::scan::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+                let out = clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
                 anyhow::ensure!(
                     out.files >= scan_clients * 20,
                     "scanned {} files",
@@ -538,7 +537,7 @@ fn main() -> Result<()> {
 fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
     use std::io::Read;
     use std::process::Stdio;
-    let pattern = clientwall::scan::secrets::PATTERN_SOURCE;
+    let pattern = clientwall::secrets::PATTERN_SOURCE;
     let started = Instant::now();
     let mut git = Command::new("git")
         .args(["log", "-p", "--all"])
@@ -557,7 +556,7 @@ fn git_log_search(root: &Utf8Path, ripgrep: bool) -> Result<Sample> {
         anyhow::ensure!(status.code().is_some_and(|c| c <= 1), "rg failed");
         found = 1;
     } else {
-        let regex = clientwall::scan::secrets::pattern();
+        let regex = clientwall::secrets::pattern();
         let mut log = log;
         let mut buffer = vec![0u8; 1 << 20];
         let mut carry = Vec::new();

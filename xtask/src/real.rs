@@ -70,11 +70,11 @@ pub fn p1(root: &Utf8Path, label: &str, bin: &Utf8Path, runs: usize) -> Result<R
 pub fn p2(root: &Utf8Path, label: &str, runs: usize) -> Result<Row> {
     let workspace = clientwall::workspace::Workspace::load(root)?;
     let layout = clientwall::layout::Layout::from_globs(&workspace)?;
-    let targets = clientwall::scan::TargetDirs::predicted(&layout);
+    let targets = clientwall::TargetDirs::predicted(&layout);
     let pattern = format!(
         "{}|{}",
-        clientwall::scan::secrets::PATTERN_SOURCE,
-        clientwall::scan::REFERENCE_HINT_SOURCE
+        clientwall::secrets::PATTERN_SOURCE,
+        clientwall::REFERENCE_HINT_SOURCE
     );
     let rg = || {
         let mut c = Command::new("rg");
@@ -88,7 +88,7 @@ pub fn p2(root: &Utf8Path, label: &str, runs: usize) -> Result<Row> {
         || run_timed(&mut rg(), &[0, 1]),
         || {
             let started = Instant::now();
-            let out = clientwall::scan::scan_workspace(&layout, &targets, false, &|_| true, true)?;
+            let out = clientwall::scan_workspace(&layout, &targets, false, &|_| true, true)?;
             files = out.files;
             Ok(Sample {
                 seconds: started.elapsed().as_secs_f64(),

@@ -8,10 +8,11 @@ use super::unregister;
 use crate::error::{Error, Result};
 use crate::existing;
 use camino::{Utf8Path, Utf8PathBuf};
-use clientwall_lint::check::{CheckOptions, Checked};
+use clientwall_lint::check::CheckOptions;
 use clientwall_lint::client_toml::{ClientToml, env_prefix};
 use clientwall_lint::config::Config;
 use clientwall_lint::manifest::Manifest;
+use clientwall_lint::report::Checked;
 use std::path::Path;
 
 /// What `offboard` will do.
@@ -150,7 +151,7 @@ pub(crate) fn plan_in(root: &Utf8Path, options: &Options) -> Result<Plan> {
         });
     }
 
-    let client_toml = ClientToml::load(&area).map_err(Error::Policy)?;
+    let client_toml = ClientToml::load(&area.name, &area.dir).map_err(Error::Policy)?;
     let database = DeclaredDatabase {
         engine: client_toml
             .as_ref()

@@ -4,11 +4,11 @@
 
 use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::input::config::Problems;
+use crate::input::date::Date;
 use crate::input::manifest::Manifest;
-use crate::model::date::Date;
-use crate::model::layout::Area;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::Utf8PathBuf;
+use std::path::Path;
 use toml_edit::Item;
 
 pub const FILE_NAME: &str = "client.toml";
@@ -36,10 +36,11 @@ pub struct ClientToml {
 }
 
 impl ClientToml {
-    /// The client's `client.toml`, or `None` when it has none. One that is not a regular file
-    /// (a directory, a FIFO, a symlink to a device) or cannot be read is an error naming it.
-    pub fn load(area: &Area) -> Result<Option<ClientToml>> {
-        let path = area.dir.join(FILE_NAME);
+    /// The `client.toml` of the client `name` whose directory is `dir`, or `None` when it has
+    /// none. One that is not a regular file (a directory, a FIFO, a symlink to a device) or
+    /// cannot be read is an error naming it.
+    pub fn load(name: &str, dir: &Path) -> Result<Option<ClientToml>> {
+        let path = dir.join(FILE_NAME);
         let path = Utf8PathBuf::from_path_buf(path).map_err(|p| Error::Layout {
             message: format!("{} is not a UTF-8 path", p.display()),
             help: None,
@@ -75,7 +76,7 @@ impl ClientToml {
             }
         };
         let client_toml = ClientToml {
-            client: area.name.clone(),
+            client: name.to_owned(),
             shop: reader.string(&["shopify", "shop"]),
             api_version: reader.api_version(),
             scopes,
@@ -88,13 +89,16 @@ impl ClientToml {
         reader.problems.finish(client_toml).map(Some)
     }
 
-    /// The `client.toml` of each of `areas` that has one. A file that does not parse stops
-    /// here; keys of the wrong type are collected over every file and reported together.
-    pub fn load_all<'a>(areas: impl IntoIterator<Item = &'a Area>) -> Result<Vec<ClientToml>> {
+    /// The `client.toml` of each of `clients` (name and directory) that has one. A file that
+    /// does not parse stops here; keys of the wrong type are collected over every file and
+    /// reported together.
+    pub fn load_all<'a>(
+        clients: impl IntoIterator<Item = (&'a str, &'a Path)>,
+    ) -> Result<Vec<ClientToml>> {
         let mut loaded = Vec::new();
         let mut problems: Option<ConfigErrors> = None;
-        for area in areas {
-            match ClientToml::load(area) {
+        for (name, dir) in clients {
+            match ClientToml::load(name, dir) {
                 Ok(found) => loaded.extend(found),
                 Err(Error::Config(more)) => match &mut problems {
                     Some(problems) => problems.append(more),

@@ -2,11 +2,11 @@
 //! an unknown key or a bad value is an error naming the file, the line and the closest key.
 
 use crate::error::{ConfigErrors, ConfigProblem, Error, Result};
+use crate::input::date::Date;
 use crate::input::manifest::Manifest;
 use crate::input::policy_glob;
 use crate::input::suggest;
-use crate::model::date::Date;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::Utf8Path;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::cell::RefCell;

@@ -6,7 +6,7 @@ use crate::error::{Error, IoAction, Result};
 use crate::input::config::Config;
 use crate::input::manifest::Manifest;
 use crate::input::workspace::{ClientManifest, Expected, Workspace};
-use crate::model::location::relative_path;
+use crate::location::relative_path;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{CargoOpt, Metadata, MetadataCommand};
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! The questions the lint asks git: which files are tracked or untracked-but-not-ignored,
 //! which are staged, what the repository is (shallow?, HEAD?). One process per question, never
 //! one per file; git runs with `LC_ALL=C` so that the messages it is judged by are English.
-//! History is read by [`crate::input::history`], streaming from git.
+//! History is read by `history.rs`, streaming from git.
 
 pub use crate::error::GitError;
 use crate::error::{Error, IoAction, Result};

@@ -9,9 +9,9 @@
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::git::{self, GitError};
-use crate::model::location::line_column;
-use crate::scan::read::{MAX_FILE_BYTES, is_binary, too_large};
-use crate::scan::secrets::{self, SecretKind};
+use crate::input::read::{MAX_FILE_BYTES, is_binary, too_large};
+use crate::location::line_column;
+use crate::secrets::{self, SecretKind};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;

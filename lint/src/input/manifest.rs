@@ -1,10 +1,11 @@
 //! Cargo.toml files re-parsed with spans, so diagnostics point at the exact key to change.
 
 use crate::error::{Error, IoAction, Result};
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::DependencyKind;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use toml_edit::{Item, Key, Table, TableLike};
 
@@ -128,8 +129,8 @@ impl Manifest {
                 entries.iter().find_map(|entry| {
                     let path = entry.get("path")?;
                     let written = path.as_str()?;
-                    let same_path = crate::model::location::normalize(&dir.join(written))
-                        == crate::model::location::normalize(src_path);
+                    let same_path = crate::location::normalize(&dir.join(written))
+                        == crate::location::normalize(src_path);
                     let same_name = entry.get("name").and_then(Item::as_str) == Some(name);
                     if !(same_path || same_name) {
                         return None;
@@ -152,6 +153,16 @@ pub fn table_names(kind: DependencyKind) -> &'static [&'static str] {
         DependencyKind::Build => &["build-dependencies", "build_dependencies"],
         _ => &["dependencies"],
     }
+}
+
+/// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
+pub(crate) fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == "config.toml" || n == "config")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d == ".cargo")
 }
 
 /// Parsed manifests, each read at most once per check.
@@ -177,6 +188,16 @@ mod tests {
 
     fn manifest(text: &str) -> Manifest {
         Manifest::parse(Utf8Path::new("Cargo.toml"), text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn only_config_files_in_a_cargo_directory() {
+        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config.toml")));
+        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config")));
+        assert!(!is_config_file(Path::new("/w/c/acme/config.toml")));
+        assert!(!is_config_file(Path::new(
+            "/w/c/acme/.cargo/credentials.toml"
+        )));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! whose checksum does not match its content is an error: the check fails closed.
 
 use crate::error::{Error, IoAction, Result};
-use crate::model::date::Date;
+use crate::input::date::Date;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

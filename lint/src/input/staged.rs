@@ -9,7 +9,7 @@
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::git::{self, GitError};
-use crate::scan::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
+use crate::input::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -125,7 +125,7 @@ fn run_with_input(dir: &Path, args: &[OsString], input: Vec<u8>) -> Result<Vec<u
 /// Is this a file the compiler or cargo reads whatever its size (read up to
 /// [`MAX_SOURCE_BYTES`], never skipped)?
 fn is_source(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "rs") || crate::input::cargo_config::is_config_file(path)
+    path.extension().is_some_and(|e| e == "rs") || crate::input::manifest::is_config_file(path)
 }
 
 /// The blobs of `entries`, in order, through one `git cat-file --batch`.

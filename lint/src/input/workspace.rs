@@ -6,7 +6,7 @@
 use crate::error::{Error, IoAction, Result};
 use crate::input::config::{self, Config, Role};
 use crate::input::manifest::Manifest;
-use crate::model::location::relative_path;
+use crate::location::relative_path;
 use camino::{Utf8Path, Utf8PathBuf};
 use toml_edit::Item;
 

@@ -129,7 +129,7 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
                     .targets
                     .iter()
                     .filter(|t| t.kind.contains(&cargo_metadata::TargetKind::CustomBuild))
-                    .map(|t| crate::scan::references::normalize(t.src_path.as_std_path()))
+                    .map(|t| crate::location::normalize(t.src_path.as_std_path()))
                     .collect();
                 Some((dir, Some(build_scripts)))
             })
@@ -193,7 +193,7 @@ pub fn classify_local(
 }
 
 fn canonical_or_lexical(path: &Path) -> PathBuf {
-    crate::scan::references::resolve(path)
+    crate::location::resolve(path)
 }
 
 /// The repository the workspace lives in, to recognise a `git = ..` dependency on itself.

@@ -257,7 +257,7 @@ impl CrateGraph {
                 let path =
                     repository.working_tree_path(self.nodes[node].manifest_path.as_std_path())?;
                 layout
-                    .owner(&crate::scan::references::normalize(&path))
+                    .owner(&crate::location::normalize(&path))
                     .map(|a| a.name.clone())
             };
             let owner = client_of_crate

@@ -329,7 +329,7 @@ fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<Pac
         .or_else(|| manifest.get("project"))?;
     let paths = |item: &toml_edit::Item| -> Vec<PathBuf> {
         if let Some(path) = item.as_str() {
-            return vec![crate::model::location::normalize(&dir.join(path))];
+            return vec![crate::location::normalize(&dir.join(path))];
         }
         if let Some(false) = item.as_bool() {
             return Vec::new();
@@ -338,7 +338,7 @@ fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<Pac
             Some(list) => list
                 .iter()
                 .filter_map(|v| v.as_str())
-                .map(|p| crate::model::location::normalize(&dir.join(p)))
+                .map(|p| crate::location::normalize(&dir.join(p)))
                 .collect(),
             None => vec![dir.join("build.rs")],
         }

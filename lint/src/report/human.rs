@@ -1,7 +1,7 @@
 //! `--format human`: rustc-style diagnostics with the offending line, via codespan-reporting.
 
 use super::Report;
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::rules::{RuleCode, Violation};
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;

@@ -1,7 +1,7 @@
 //! `--format json`: one document with `violations[]` and `summary`.
 
 use super::{Report, Summary};
-use crate::model::location::{Location, relative_path};
+use crate::location::{Location, relative_path};
 use crate::rules::{Level, RuleCode, Violation};
 use camino::Utf8Path;
 use serde::Serialize;

@@ -17,12 +17,12 @@
 //! conventional `src/lib.rs` or `src/main.rs` target.
 
 use super::human;
-use crate::check::Checked;
 use crate::input::client_toml::env_prefix;
-use crate::model::location::{Location, line_column};
+use crate::location::{Location, line_column};
+use crate::report::Checked;
 use crate::rules::{RuleCode, Subject, Violation, format_path};
 use crate::scan::lexer::{self, Token};
-use crate::scan::secrets::SecretKind;
+use crate::secrets::SecretKind;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use std::collections::HashMap;

@@ -8,10 +8,28 @@ pub mod message_format;
 pub mod sarif;
 
 use crate::exit_codes;
-use crate::rules::{RuleCode, Violation};
+use crate::input::config::Config;
+use crate::model::graph::CrateGraph;
+use crate::model::layout::Layout;
+use crate::rules::{self, RuleCode, Violation};
 use camino::Utf8PathBuf;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// A check's report with the crate graph and layout it was made from, for the commands that
+/// draw or attest what the check saw.
+pub struct Checked {
+    pub report: Report,
+    /// `None` for an incremental run that did not need cargo.
+    pub graph: Option<CrateGraph>,
+    pub layout: Layout,
+    /// What `--history` read: `(commits, range)`; `None` without it.
+    pub history: Option<(usize, String)>,
+    /// The workspace's `[workspace.metadata.clientwall]`.
+    pub config: Config,
+    /// The crates under the client globs that declare another role (full runs).
+    pub role_overrides: Vec<rules::role_override::RoleOverride>,
+}
 
 /// What a check found.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::Report;
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::rules::{RULES, Violation};
 use camino::Utf8Path;
 use serde::Serialize;

@@ -4,7 +4,7 @@ use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::error::Result;
 use crate::model::exposure::{Exposure, name_list};
 use crate::model::layout::Layout;
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::scan::references::{Reference, Via};
 use crate::scan::{Finding, Landing, Owner};
 use std::path::Path;

@@ -2,7 +2,7 @@
 
 use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::error::Result;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::Utf8PathBuf;
 
 pub static RULE: RuleInfo = RuleInfo {

@@ -4,9 +4,9 @@ use super::{FilesContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::error::Result;
 use crate::model::exposure::name_list;
 use crate::input::history::{HistorySecret, Introduced};
-use crate::model::location::Location;
+use crate::location::Location;
 use crate::scan::Finding;
-use crate::scan::secrets::SecretKind;
+use crate::secrets::SecretKind;
 use camino::Utf8PathBuf;
 use std::collections::{HashMap, HashSet};
 

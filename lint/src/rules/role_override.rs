@@ -4,7 +4,7 @@ use super::{GraphContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::model::classify::Kind;
 use crate::input::config::{Config, Role};
 use crate::error::Result;
-use crate::model::location::relative_path;
+use crate::location::relative_path;
 use crate::input::workspace::ClientManifest;
 use camino::Utf8Path;
 use serde::Serialize;
@@ -130,7 +130,7 @@ pub fn overrides(
     root: &Utf8Path,
     config: &Config,
     client_manifests: &[ClientManifest],
-    today: crate::model::date::Date,
+    today: crate::input::date::Date,
 ) -> Result<Vec<RoleOverride>> {
     let mut found = Vec::new();
     for client in client_manifests {

@@ -152,7 +152,7 @@ fn destroyed(
                 .database_url_env
                 .as_ref()
                 .filter(|env| data.declared_url_env.as_deref() == Some(env.value.as_str()));
-            let certificate = crate::model::location::relative_path(&stored.json_path, root);
+            let certificate = crate::location::relative_path(&stored.json_path, root);
             for (what, at) in [
                 ("database path", same_path),
                 ("database URL variable", same_env),
@@ -239,7 +239,7 @@ pub fn normalize_db_path(path: &str) -> String {
         }
         None => path.to_owned(),
     };
-    crate::scan::references::normalize(std::path::Path::new(&expanded))
+    crate::location::normalize(std::path::Path::new(&expanded))
         .to_string_lossy()
         .into_owned()
 }

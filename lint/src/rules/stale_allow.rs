@@ -2,7 +2,7 @@
 
 use super::{Level, PolicyContext, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::input::config::{AllowEntry, Config};
-use crate::model::date::Date;
+use crate::input::date::Date;
 use crate::error::Result;
 
 pub static RULE: RuleInfo = RuleInfo {

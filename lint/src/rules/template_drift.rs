@@ -3,7 +3,7 @@
 use super::{DriftContext, Level, Pass, RuleCode, RuleInfo, Subject, Violation};
 use crate::error::Result;
 use crate::model::layout::Layout;
-use crate::model::location::Location;
+use crate::location::Location;
 use camino::{Utf8Path, Utf8PathBuf};
 use clientwall_template::Catalog;
 use clientwall_template::client::{self, TemplateClient};

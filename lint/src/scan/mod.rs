@@ -1,35 +1,35 @@
 //! The file scan. A full scan visits every file of the workspace that git tracks or would track
 //! (`select`): client files for file references (Rust files through [`rust`], cargo
-//! configuration through [`crate::input::cargo_config`]), symlinks and secrets; every other file
+//! configuration through [`cargo_config`]), symlinks and secrets; every other file
 //! (shared crates, the root, scripts, CI files, docs) for secrets, and shared crates' Rust files
 //! for references that land in a client. A `--client`/`--shard` run visits only its clients'
 //! files (and the files outside every client when it reports on them). Files are read without
 //! ever blocking (`read`) and scanned in parallel.
 
+pub(crate) mod cargo_config;
 pub mod cfg_test;
 pub mod doctest;
 pub mod lexer;
 pub mod modules;
 pub mod out_dir;
-pub mod read;
 pub mod references;
 pub mod rust;
-pub mod secrets;
 pub mod select;
+pub(crate) mod targets;
 
 use crate::error::{Error, IoAction, Result};
+use crate::input::read;
 use crate::input::staged::Staged;
+use crate::location::{Location, resolve};
 use crate::model::layout::{Area, CrateOf, Layout};
-use crate::model::location::{Location, resolve};
+use crate::secrets::{self, Secret};
 use camino::Utf8PathBuf;
 use references::Reference;
-use secrets::Secret;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub use crate::model::layout::Landing;
-pub use read::MAX_FILE_BYTES;
 pub use rust::REFERENCE_HINT_SOURCE;
 pub use select::TargetDirs;
 
@@ -104,7 +104,7 @@ pub struct ScanOutput {
     pub lockfiles_deferred: bool,
 }
 
-/// Scan every file of the workspace (see [`select`]), skipping only `target_dirs`, the files of
+/// Scan every file of the workspace (see `select.rs`), skipping only `target_dirs`, the files of
 /// the clients `client_selected` does not keep (`--client`, `--shard`; the other clients stay in
 /// the layout, so a reference into them is still recognised) and, unless `outside`, the files
 /// outside every client. With `defer_lockfiles`, `Cargo.lock` files are left for
@@ -291,7 +291,7 @@ fn scan_path(
     let area = layout.owner(path);
     let file = display_path(path);
     let is_rust = path.extension().is_some_and(|e| e == "rs");
-    let is_config = crate::input::cargo_config::is_config_file(path);
+    let is_config = crate::input::manifest::is_config_file(path);
     let held = match staged {
         Some(Staged::Submodule) => return Ok(()),
         Some(Staged::Symlink(link)) => Held::Symlink(link.clone()),
@@ -506,7 +506,7 @@ fn cargo_config(
             (Owner::Shared(base.to_owned()), path)
         }
     };
-    let references = crate::input::cargo_config::references(file, text, home, &layout.root)?;
+    let references = cargo_config::references(file, text, home, &layout.root)?;
     push_references(layout, &owner, file, text, references, out);
     Ok(())
 }

@@ -438,7 +438,7 @@ fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<File
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    let normal = crate::model::location::normalize(path);
+    let normal = crate::location::normalize(path);
     normal.canonicalize().unwrap_or(normal)
 }
 

@@ -40,7 +40,7 @@ fn of_crate_in(crate_dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> OutD
         (None, Some(config)) if config.target_dir.is_some() => config.target_dir.clone().unwrap(),
         _ => workspace.join("target"),
     };
-    let mut out_dir = crate::model::location::normalize(&target_dir);
+    let mut out_dir = crate::location::normalize(&target_dir);
     let triple =
         env("CARGO_BUILD_TARGET").is_some() || config.as_ref().is_some_and(|c| c.has_target);
     if triple {
@@ -48,7 +48,7 @@ fn of_crate_in(crate_dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> OutD
     }
     out_dir.extend(PROFILE_LEVELS);
     OutDir {
-        target_dir: crate::model::location::normalize(&target_dir),
+        target_dir: crate::location::normalize(&target_dir),
         out_dir,
     }
 }

@@ -1,5 +1,5 @@
 //! File references in Rust source that cargo's graph cannot see: `#[path = ..]` (resolved with
-//! rustc's module path rules, see [`super::modules`]), `include!`, `include_str!`,
+//! rustc's module path rules, see `modules.rs`), `include!`, `include_str!`,
 //! `include_bytes!` (anywhere, attributes included; also built with `concat!` and
 //! `env!("CARGO_MANIFEST_DIR")`), and paths handed to file-system calls in a build script
 //! (literals, `concat!`, `format!`, and `const`/`static`/`let` bindings of the same file).
@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use crate::model::location::{normalize, resolve};
+use crate::location::normalize;
 
 /// The kinds `-L KIND=PATH` (and `rustc-link-search`) may name.
 pub(crate) const LINK_KINDS: [&str; 5] = ["native", "dependency", "crate", "framework", "all"];
@@ -162,7 +162,7 @@ const MAX_PATH_BYTES: usize = 4096;
 pub struct Found {
     pub references: Vec<Reference>,
     /// The file's path expressions were nested deeper, or needed more evaluation, than any real
-    /// source's ([`STEP_BUDGET`]): what some of them name is not known, and the file cannot be
+    /// source's (`STEP_BUDGET`): what some of them name is not known, and the file cannot be
     /// judged.
     pub too_complex: bool,
 }

@@ -9,7 +9,7 @@ use super::cfg_test::test_only_items;
 use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
 use super::references::{self, Reading, Reference};
-use super::secrets::{self, NeedleFinder, Secret};
+use crate::secrets::{self, NeedleFinder, Secret};
 use std::path::Path;
 
 /// What a Rust file references outside its home directory, and its assembled secrets.
@@ -75,6 +75,7 @@ pub struct Plain {
 
 impl Plain {
     /// The plain scan of `text`, for a caller that has not run it.
+    #[cfg(test)]
     pub fn of(text: &str) -> Plain {
         let (found, candidates) = secrets::find_with_candidates(text.as_bytes());
         Plain {
@@ -241,7 +242,7 @@ fn leaving(
     let mut out: Vec<Reference> = found
         .into_iter()
         .filter_map(|mut reference| {
-            reference.resolved = references::resolve(&reference.resolved);
+            reference.resolved = crate::location::resolve(&reference.resolved);
             (!reference.resolved.starts_with(home_dir)).then_some(reference)
         })
         .collect();

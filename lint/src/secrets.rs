@@ -106,7 +106,7 @@ pub fn pattern() -> &'static Regex {
 }
 
 /// The literal parts of the patterns, lower case: every match holds one of them (in some case)
-/// within [`LOOK_BEHIND`] bytes of its start. One vectorised pass over the text folded to lower
+/// within `LOOK_BEHIND` bytes of its start. One vectorised pass over the text folded to lower
 /// case finds them (case-sensitive needles keep the packed SIMD search, which a
 /// case-insensitive automaton loses); the patterns run only in a window around each.
 pub const NEEDLES: &[&str] = &[

@@ -8,10 +8,11 @@
 use crate::error::Result;
 use crate::input::discover::Loaded;
 use crate::input::manifest::ManifestCache;
+use crate::location::Location;
+use crate::location::{normalize, resolve};
 use crate::model::graph::CrateGraph;
 use crate::model::layout::Layout;
-use crate::model::location::Location;
-use crate::scan::references::{Reading, Reference, Via, normalize, resolve};
+use crate::scan::references::{Reading, Reference, Via};
 use crate::scan::{Finding, Owner};
 use std::collections::{HashMap, HashSet};
 

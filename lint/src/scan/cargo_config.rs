@@ -19,20 +19,11 @@
 
 use crate::error::Result;
 use crate::input::manifest::Manifest;
-use crate::scan::references::{LINK_KINDS, Reading, Reference, Via, normalize, resolve};
+use crate::location::{normalize, resolve};
+use crate::scan::references::{LINK_KINDS, Reading, Reference, Via};
 use camino::Utf8Path;
 use std::path::{Path, PathBuf};
 use toml_edit::{Item, Value};
-
-/// Is `path` a cargo configuration file (`config.toml` or `config` in a `.cargo` directory)?
-pub(crate) fn is_config_file(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n == "config.toml" || n == "config")
-        && path
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|d| d == ".cargo")
-}
 
 /// The paths in the configuration file `file` (contents `text`) that leave `home_dir`, for a
 /// workspace rooted at `workspace_root`. Spans are in `text`; a path found in an included file
@@ -468,16 +459,6 @@ mod tests {
     }
 
     #[test]
-    fn only_config_files_in_a_cargo_directory() {
-        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config.toml")));
-        assert!(is_config_file(Path::new("/w/c/acme/.cargo/config")));
-        assert!(!is_config_file(Path::new("/w/c/acme/config.toml")));
-        assert!(!is_config_file(Path::new(
-            "/w/c/acme/.cargo/credentials.toml"
-        )));
-    }
-
-    #[test]
     fn every_key_that_names_a_path_is_resolved_from_above_dot_cargo() {
         let text = r#"paths = ["../globex", "vendor/own"]
 include = ["../../globex/extra.toml"]
@@ -504,7 +485,7 @@ PLAIN = "../globex/not-a-path-to-cargo"
                 (
                     r.via.describe(),
                     r.resolved.display().to_string(),
-                    crate::model::location::line_column(text, r.start).0,
+                    crate::location::line_column(text, r.start).0,
                 )
             })
             .collect();
