@@ -225,7 +225,12 @@ fn full(options: &CheckOptions) -> Result<Run> {
     // already done. The history, if asked for, is read on a third thread.
     let manifest_path = options.manifest_path.as_deref();
     let (root_metadata, expected, early, early_history) = std::thread::scope(|scope| {
-        let cargo = scope.spawn(|| discover::metadata(manifest_path));
+        scan::CARGO_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
+        let cargo = scope.spawn(|| {
+            let metadata = discover::metadata(manifest_path);
+            scan::CARGO_RUNNING.store(false, std::sync::atomic::Ordering::Relaxed);
+            metadata
+        });
         let found = workspace::find(manifest_path);
         let history = match (&options.history, &found) {
             (Some(range), Some(found)) => {

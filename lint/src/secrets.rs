@@ -201,6 +201,11 @@ fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
             if needle.start() < same_line {
                 continue;
             }
+            // Most `://` are URLs without a password: only the URL pattern has this needle,
+            // and it cannot match here unless a `:` ends the user part and an `@` the password.
+            if &folded[needle.range()] == b"://" && !may_hold_password(text, needle.end()) {
+                continue;
+            }
             let start = needle.start().saturating_sub(LOOK_BEHIND);
             let mut end = line_end(text, needle.end());
             same_line = end;
@@ -215,6 +220,25 @@ fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
         }
         out
     })
+}
+
+/// Could the URL pattern's `[^\s:/@'"`<>#?]*:[^\s/'"`<>]+@` match at `from` (just after a
+/// `://`)? A user part up to a `:`, then a password run holding an `@`. (`\s` is ASCII
+/// whitespace with the vertical tab, as in the `(?-u)` patterns.)
+fn may_hold_password(text: &[u8], from: usize) -> bool {
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let quote = |b: u8| matches!(b, b'\'' | b'"' | b'`' | b'<' | b'>');
+    let rest = &text[from.min(text.len())..];
+    let user = rest
+        .iter()
+        .position(|&b| space(b) || quote(b) || matches!(b, b':' | b'/' | b'@' | b'#' | b'?'));
+    let Some(colon) = user.filter(|&at| rest[at] == b':') else {
+        return false;
+    };
+    rest[colon + 1..]
+        .iter()
+        .take_while(|&&b| !(space(b) || quote(b) || b == b'/'))
+        .any(|&b| b == b'@')
 }
 
 fn line_end(text: &[u8], from: usize) -> usize {
@@ -931,6 +955,48 @@ mod tests {
         assert_eq!(kinds(service), ["Supabase service-role JWT"]);
         assert_redacted(&format!("key: {service}"), service);
         assert!(kinds(anon).is_empty());
+    }
+
+    #[test]
+    fn urls_without_a_password_open_no_window_and_hide_none() {
+        // Texts built from URL pieces (a pseudo-random walk, the same every run): the windows
+        // must find what one window over the whole text finds, so a `://` whose URL holds no
+        // password may be passed over but never one that does.
+        const PIECES: &[&str] = &[
+            "https", "://", ":", "@", "u", "pw", "/", " ", "\n", "#", "?", "\"", "\x0b", "h.io",
+            "%21", "redis", "x", "'", "a:b", "@@", "shpat_", "pass", "word=", "://u:", "p@h",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let key = |found: Vec<(Secret, std::ops::Range<usize>)>| -> Vec<_> {
+            found
+                .into_iter()
+                .map(|(s, whole)| (s.kind, s.start, s.end, whole))
+                .collect()
+        };
+        let mut with_password = 0;
+        for _ in 0..4000 {
+            let text: String = (0..next(40) + 1)
+                .map(|_| PIECES[next(PIECES.len())])
+                .collect();
+            let one_window = std::iter::once(0..text.len()).collect();
+            let whole = key(find_in_windows(text.as_bytes(), one_window));
+            with_password += whole.iter().any(|w| w.0 == SecretKind::PasswordUrl) as usize;
+            assert_eq!(key(find_all(text.as_bytes())), whole, "{text:?}");
+        }
+        assert!(with_password > 50, "{with_password}");
+        for clean in [
+            "https://example.com/a:b@c",
+            "http://host:8080/x",
+            "git://u@host",
+        ] {
+            assert!(windows(clean.as_bytes()).is_empty(), "{clean}");
+        }
     }
 
     #[test]

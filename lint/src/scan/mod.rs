@@ -132,8 +132,8 @@ pub fn scan_workspace(
             !lock
         });
     }
-    // Beside a running `cargo metadata` (which lockfiles are deferred for), leave cargo a core:
-    // the scan finishes long before cargo does, and cargo is what the run waits for.
+    // Beside a running `cargo metadata` (which lockfiles are deferred for), leave cargo a core
+    // while it runs (cargo is what the run waits for), and take it once cargo is done.
     let mut output = scan_parallel(
         layout,
         &selection.files,
@@ -229,8 +229,13 @@ impl ScanOutput {
     }
 }
 
-/// Scan `files` on every core but `spare` of them (those in `staged` as the index holds
-/// them); the first error stops the others.
+/// Whether a `cargo metadata` the check started is still running. A scan beside it
+/// (`scan_workspace` with deferred lock files) leaves cargo a core until cargo is done, then
+/// takes that core too. Only the pace of a scan depends on it, never what it finds.
+pub static CARGO_RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Scan `files` on every core, `spare` of them only once [`CARGO_RUNNING`] is false (those in
+/// `staged` as the index holds them); the first error stops the others.
 fn scan_parallel(
     layout: &Layout,
     files: &[PathBuf],
@@ -239,17 +244,26 @@ fn scan_parallel(
 ) -> Result<ScanOutput> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
-        .saturating_sub(spare)
         .min(files.len())
         .max(1);
+    let eager = workers.saturating_sub(spare).max(1);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Vec<Result<ScanOutput>> = std::thread::scope(|scope| {
+        let (next, failed) = (&next, &failed);
         let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
+            .map(|worker| {
+                scope.spawn(move || {
                     let mut out = ScanOutput::default();
                     while !failed.load(Ordering::Relaxed) {
+                        // A spare worker waits for cargo's core, or for the others to finish.
+                        if worker >= eager && CARGO_RUNNING.load(Ordering::Relaxed) {
+                            if next.load(Ordering::Relaxed) >= files.len() {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                            continue;
+                        }
                         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };

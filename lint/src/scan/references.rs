@@ -329,7 +329,26 @@ fn push_existing(
             value.text = format!("{}{rest}", eval.crate_dir.to_string_lossy());
         }
     }
+    // A relative path with no `..` anywhere stays below its base: from the crate's directory
+    // (or the file's, inside it) it never leaves the crate, which is all the loop below keeps.
+    // Nearly every literal given to a macro (messages, snapshots) is one: it is done with here,
+    // without a join, a normalization or an allocation.
+    let stays_below = !value.text.starts_with('/') && !value.text.contains("..");
+    // Told on the bytes, conservatively: a base written any other way takes the long road.
+    let inside_crate = |base: &Path| {
+        let (base, krate) = (
+            base.as_os_str().as_encoded_bytes(),
+            eval.crate_dir.as_os_str().as_encoded_bytes(),
+        );
+        base.starts_with(krate)
+            && (base.len() == krate.len() || base[krate.len()] == b'/')
+            && !memchr::memmem::find_iter(base, b"/..")
+                .any(|at| matches!(base.get(at + 3), None | Some(b'/')))
+    };
     for base in [file_dir, eval.crate_dir] {
+        if stays_below && inside_crate(base) {
+            continue;
+        }
         let via = Via::MacroArgument(name.to_owned());
         let Some(reference) = reference(via, value.clone(), base, at) else {
             continue;
