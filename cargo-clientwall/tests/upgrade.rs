@@ -879,12 +879,12 @@ struct MockShop {
 }
 
 impl MockShop {
-    fn start(client_dir: &Utf8Path, orders: usize, customers: usize) -> MockShop {
+    fn start(client_dir: &Utf8Path, name: &str, orders: usize, customers: usize) -> MockShop {
         use std::io::BufRead;
         let mut child = Command::new(cargo())
             .args(["run", "--quiet", "--manifest-path"])
             .arg(client_dir.join("Cargo.toml"))
-            .args(["--example", "acme-mock-shopify", "--"])
+            .args(["--example", &format!("{name}-mock-shopify"), "--"])
             .args(["--orders", &orders.to_string()])
             .args(["--customers", &customers.to_string()])
             .env("CARGO_TARGET_DIR", client_target_dir())
@@ -916,13 +916,23 @@ impl Drop for MockShop {
 }
 
 /// Where the client keeps its data: a SQLite file, or a database of its own on the test
-/// PostgreSQL server.
+/// PostgreSQL server. Each kind of store has a client of its own name: the client crates of
+/// all these tests share one target directory, where a binary is named after its crate, and
+/// the two tests run at the same time with different sources.
 enum Store {
     Sqlite(Utf8PathBuf),
     Postgres(PgClient),
 }
 
 impl Store {
+    /// The client's name.
+    fn client(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "upgraded-sqlite",
+            Store::Postgres(_) => "upgraded-postgres",
+        }
+    }
+
     /// The `database` answer the client is generated with.
     fn answer(&self) -> &'static str {
         match self {
@@ -931,11 +941,19 @@ impl Store {
         }
     }
 
+    /// The client's environment variables' prefix.
+    fn env_prefix(&self) -> String {
+        self.client().to_uppercase().replace('-', "_")
+    }
+
     /// The client's environment variable naming its database, and its value.
-    fn env(&self) -> (&'static str, String) {
+    fn env(&self) -> (String, String) {
         match self {
-            Store::Sqlite(path) => ("ACME_DATABASE_PATH", path.to_string()),
-            Store::Postgres(pg) => ("ACME_DATABASE_URL", pg.url()),
+            Store::Sqlite(path) => (
+                format!("{}_DATABASE_PATH", self.env_prefix()),
+                path.to_string(),
+            ),
+            Store::Postgres(pg) => (format!("{}_DATABASE_URL", self.env_prefix()), pg.url()),
         }
     }
 
@@ -948,19 +966,23 @@ impl Store {
     }
 }
 
-/// `acme ARGS` (the client's own binary, built from its current sources) against `mock`, with
+/// `CLIENT ARGS` (the client's own binary, built from its current sources) against `mock`, with
 /// its data in `store`.
-fn acme(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, store: &Store) -> Output {
+fn run_client(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, store: &Store) -> Output {
     let (database_var, database) = store.env();
+    let prefix = store.env_prefix();
     Command::new(cargo())
         .args(["run", "--quiet", "--manifest-path"])
         .arg(client_dir.join("Cargo.toml"))
         .arg("--")
         .args(args)
         .env("CARGO_TARGET_DIR", client_target_dir())
-        .env("ACME_SHOPIFY_CLIENT_ID", &mock.client_id)
-        .env("ACME_SHOPIFY_CLIENT_SECRET", &mock.client_secret)
-        .env("ACME_SHOPIFY_BASE_URL", &mock.url)
+        .env(format!("{prefix}_SHOPIFY_CLIENT_ID"), &mock.client_id)
+        .env(
+            format!("{prefix}_SHOPIFY_CLIENT_SECRET"),
+            &mock.client_secret,
+        )
+        .env(format!("{prefix}_SHOPIFY_BASE_URL"), &mock.url)
         .env(database_var, database)
         .current_dir(client_dir)
         .output()
@@ -1007,7 +1029,7 @@ fn a_client_with_data_at_0_2_2_upgrades_and_reports_correctly_after_one_sync() {
     let dir = tempfile::tempdir().unwrap();
     let database = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap())
         .unwrap()
-        .join("data/acme.sqlite3");
+        .join("data/client.sqlite3");
     upgrades_with_data_and_reports(dir, Store::Sqlite(database));
 }
 
@@ -1032,22 +1054,23 @@ fn upgrades_with_data_and_reports(dir: tempfile::TempDir, store: Store) {
         )
         .unwrap();
     }
-    let answers = Variables::new("acme", None, None, Some(store.answer().to_owned())).unwrap();
+    let name = store.client();
+    let answers = Variables::new(name, None, None, Some(store.answer().to_owned())).unwrap();
     let files = clientwall_template::client_files_at(Catalog::embedded(), "0.2.2", &answers, false)
         .unwrap();
-    write_files(&root.join("clients/acme"), &files);
+    write_files(&root.join("clients").join(name), &files);
     let ws = Workspace {
         _dir: dir,
         root,
         releases: base.join("unused"),
     };
     ws.git(&["init", "-q"]);
-    ws.commit("acme at template 0.2.2");
-    let client = ws.client("acme");
+    ws.commit("the client at template 0.2.2");
+    let client = ws.client(name);
 
     // 0.2.2 syncs 300 orders (its own mock, as 0.2.2 shipped it) into its SQLite database.
-    let mock = MockShop::start(&client, 300, 40);
-    let sync = acme(&client, &["sync"], &mock, &store);
+    let mock = MockShop::start(&client, name, 300, 40);
+    let sync = run_client(&client, &["sync"], &mock, &store);
     let (stdout, stderr) = text(&sync);
     assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
@@ -1063,22 +1086,22 @@ fn upgrades_with_data_and_reports(dir: tempfile::TempDir, store: Store) {
     assert_eq!(upgrade.status.code(), Some(0), "{stdout}{stderr}");
     let current = Catalog::embedded().current_version().to_owned();
     assert!(
-        ws.read("acme", ".clientwall-template.toml")
+        ws.read(name, ".clientwall-template.toml")
             .contains(&format!("template-version = \"{current}\"")),
         "{stdout}"
     );
 
     // Meanwhile the shop took 60 more orders. One sync of the upgraded binary (its own mock, of
     // the current template, with sales agreements) on the same database.
-    let mock = MockShop::start(&client, 360, 40);
-    let sync = acme(&client, &["sync"], &mock, &store);
+    let mock = MockShop::start(&client, name, 360, 40);
+    let sync = run_client(&client, &["sync"], &mock, &store);
     let (stdout, stderr) = text(&sync);
     assert_eq!(sync.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
         stdout.contains("synced 360 orders and"),
         "the whole history is read again for its sales: {stdout}"
     );
-    let report = acme(&client, &["report", "--format", "json"], &mock, &store);
+    let report = run_client(&client, &["report", "--format", "json"], &mock, &store);
     let (stdout, stderr) = text(&report);
     assert_eq!(report.status.code(), Some(0), "{stdout}{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
