@@ -291,11 +291,12 @@ fn refuses_an_export_inside_the_workspace_and_an_unknown_client() {
 // ---------------------------------------------------------------------------------------------
 // End to end: the client's own binary against the mock Shopify and a real database.
 
-/// Where the generated clients are built: one target directory for every test and run (the
-/// one `scripts/test.sh` builds `examples/consultancy` in), so the client crates' dependencies
-/// are built once.
+/// Where the generated clients are built: one target directory for every offboarding test and
+/// run, so the client crates' dependencies are built once. Not the live attestation's
+/// (`target/consultancy`): its clients are named `acme` too but differ (their `client.toml` is
+/// built in), and a binary is named after its crate in a target directory.
 fn client_target_dir() -> Utf8PathBuf {
-    repo_root().join("target/consultancy")
+    repo_root().join("target/offboard-clients")
 }
 
 fn cargo() -> String {
