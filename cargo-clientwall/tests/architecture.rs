@@ -511,114 +511,27 @@ fn is_name(token: &str) -> bool {
     token.starts_with(|c: char| c.is_alphabetic() || c == '_')
 }
 
-/// The code's tokens that matter to paths: names, `::`, `{`, `}`, `,`, `;`, `*`; comments,
-/// strings and character literals are left out.
+/// The code's tokens that matter to paths: names, `::` and punctuation; comments, strings and
+/// character literals are left out (the engine's own tokenizer, which never fails).
 fn tokens(code: &str) -> Vec<String> {
-    let chars: Vec<char> = code.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
+    use clientwall::lexer::{Token, tokenize};
+    let mut out: Vec<String> = Vec::new();
+    let mut colon_end = None;
+    for spanned in tokenize(code) {
+        match spanned.token {
+            Token::Ident(name) => out.push(name.to_owned()),
+            Token::Punct(':') if colon_end == Some(spanned.start) => {
+                out.pop();
+                out.push("::".to_owned());
+                colon_end = None;
+                continue;
             }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if c == '"' {
-            i = skip_string(&chars, i + 1, None);
-        } else if let Some((quote, hashes)) = raw_string_start(&chars, i) {
-            i = skip_string(&chars, quote + 1, hashes);
-        } else if c == '\'' {
-            // A character literal (`'x'`, `'\n'`, `'\u{1F600}'`) or a lifetime (`'a`).
-            let close = match next {
-                Some('\\') => chars[i + 2..]
-                    .iter()
-                    .position(|&c| c == '\'')
-                    .map(|p| i + 2 + p),
-                Some(_) if chars.get(i + 2) == Some(&'\'') => Some(i + 2),
-                _ => None,
-            };
-            match close {
-                Some(close) => i = close + 1,
-                None => {
-                    i += 1;
-                    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                        i += 1;
-                    }
-                }
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            out.push(chars[start..i].iter().collect());
-        } else if c == ':' && next == Some(':') {
-            out.push("::".to_owned());
-            i += 2;
-        } else {
-            if !c.is_whitespace() {
-                out.push(c.to_string());
-            }
-            i += 1;
+            Token::Punct(c) => out.push(c.to_string()),
+            Token::Str(_) | Token::Other => {}
         }
+        colon_end = matches!(spanned.token, Token::Punct(':')).then_some(spanned.end);
     }
     out
-}
-
-/// A string literal with a prefix starting at `at` (`b"`, `r"`, `r#"`, `br#"`, not inside a
-/// longer name): the index of its opening quote and, for a raw string, its number of `#`s.
-fn raw_string_start(chars: &[char], at: usize) -> Option<(usize, Option<usize>)> {
-    if at > 0 && (chars[at - 1].is_alphanumeric() || chars[at - 1] == '_') {
-        return None;
-    }
-    let mut i = at;
-    if chars.get(i) == Some(&'b') {
-        i += 1;
-        if chars.get(i) == Some(&'"') {
-            return Some((i, None));
-        }
-    }
-    if chars.get(i) != Some(&'r') {
-        return None;
-    }
-    i += 1;
-    let hashes = chars[i..].iter().take_while(|&&c| c == '#').count();
-    (chars.get(i + hashes) == Some(&'"')).then_some((i + hashes, Some(hashes)))
-}
-
-/// The index after a string whose contents start at `at`: an ordinary string (`raw` `None`,
-/// where `\` escapes) ends at a `"`, a raw one at a `"` followed by its `#`s.
-fn skip_string(chars: &[char], mut at: usize, raw: Option<usize>) -> usize {
-    while at < chars.len() {
-        match (chars[at], raw) {
-            ('\\', None) => at += 2,
-            ('"', None) => return at + 1,
-            ('"', Some(hashes))
-                if chars[at + 1..].iter().take_while(|&&c| c == '#').count() >= hashes =>
-            {
-                return at + 1 + hashes;
-            }
-            _ => at += 1,
-        }
-    }
-    at
 }
 
 /// A circle of uses through `module`, if any (depth first; `done` holds the modules already

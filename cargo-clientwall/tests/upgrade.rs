@@ -943,7 +943,7 @@ impl Store {
 
     /// The client's environment variables' prefix.
     fn env_prefix(&self) -> String {
-        self.client().to_uppercase().replace('-', "_")
+        clientwall::client_toml::env_prefix(self.client())
     }
 
     /// The client's environment variable naming its database, and its value.
