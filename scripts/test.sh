@@ -68,10 +68,27 @@ setup_pre_commit() {
   ln -sf "$venv/bin/pre-commit" "$tools/bin/pre-commit"
 }
 
+# cargo-generate is built unoptimised and without debug info: the tests run it a few times on
+# small templates, and a debug build costs about half the CPU of a release one (docs/BENCHMARKS.md).
+# It builds in the background while the workspace's tests compile (`start_cargo_generate`), and
+# is waited for before any test runs (`setup_cargo_generate`).
+cargo_generate_log=$tools/cargo-generate-install.log
+cargo_generate_pid=
+start_cargo_generate() {
+  command -v cargo-generate >/dev/null && return 0
+  echo "   building cargo-generate 0.23 into $tools/bin, in the background"
+  CARGO_PROFILE_DEV_DEBUG=0 cargo install --quiet --locked --debug --root "$tools" \
+    cargo-generate --version '~0.23' >"$cargo_generate_log" 2>&1 &
+  cargo_generate_pid=$!
+  cleanup+=("kill $cargo_generate_pid 2>/dev/null")
+}
 setup_cargo_generate() {
   command -v cargo-generate >/dev/null && return 0
-  echo "   installing cargo-generate 0.23 into $tools/bin"
-  cargo install --quiet --locked --root "$tools" cargo-generate --version '~0.23'
+  [ -n "$cargo_generate_pid" ] || { echo "   cargo-generate was not started" >&2; return 1; }
+  local status=0
+  wait "$cargo_generate_pid" || status=$?
+  cat "$cargo_generate_log"
+  [ "$status" -eq 0 ] && command -v cargo-generate >/dev/null
 }
 
 # Start a throwaway PostgreSQL unless CLIENTWALL_TEST_POSTGRES_URL names one.
@@ -126,10 +143,14 @@ setup_postgres_tls() {
 }
 
 suite "set up pre-commit (virtualenv under target/tools)" setup_pre_commit
-suite "set up cargo-generate (under target/tools)" setup_cargo_generate
+start_cargo_generate
 suite "start PostgreSQL on loopback" setup_postgres
 suite "start a TLS front for PostgreSQL on loopback" setup_postgres_tls
 
+# Compiled first, apart, so that cargo-generate's background build overlaps the compilation
+# (cargo's own waits: links, the last crates of the graph) and not the tests.
+suite "cargo test --workspace: compile" cargo test --workspace --locked --no-run
+suite "set up cargo-generate (under target/tools; waited for)" setup_cargo_generate
 suite "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
 
 consultancy_is_generated() {
