@@ -30,6 +30,14 @@ members = [
 [workspace.metadata.clientwall]
 clients = [\"clients/*\"]  # where clients live
 credential-helpers = [\"*-credentials\", \"*-secrets\"]
+
+# Every client crate is built and tested: line tables keep backtraces readable at a fraction of
+# the build and link time of full debug info; dependencies carry none.
+[profile.dev]
+debug = \"line-tables-only\"
+
+[profile.dev.package.\"*\"]
+debug = false
 ";
 
 /// A consultancy workspace in a temporary directory: `examples/consultancy`'s two clients

@@ -161,6 +161,14 @@ members = ["clients/*"]
 [workspace.metadata.clientwall]
 clients = ["clients/*"]                              # globs of client crate dirs
 credential-helpers = ["*-credentials", "*-secrets"]  # crate-name globs no client may reach
+
+# Every client crate is built and tested: line tables keep backtraces readable at a fraction of
+# the build and link time of full debug info; dependencies carry none.
+[profile.dev]
+debug = "line-tables-only"
+
+[profile.dev.package."*"]
+debug = false
 "#;
 
 fn read(path: &Utf8Path) -> Result<Option<String>> {
