@@ -260,7 +260,7 @@ fn refuses_when_another_crate_depends_on_the_client_or_an_allow_entry_names_it()
             "{run}"
         );
         assert!(
-            stderr.contains("the `allow` entry at Cargo.toml:15 (from `globex` to `acme`)"),
+            stderr.contains("the `allow` entry at Cargo.toml:23 (from `globex` to `acme`)"),
             "{run}"
         );
         assert_eq!(
