@@ -12,7 +12,7 @@ use crate::support;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
-use support::{Run, repo_root, run_bounded};
+use support::{Run, WithoutCargoTestEnv, repo_root, run_bounded};
 
 /// The runs share one target directory (the example's, where the client's dependencies are
 /// built already), and the binary cargo uplifts there: one live run at a time.
@@ -73,6 +73,7 @@ impl Workspace {
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", client_target_dir())
+            .without_cargo_test_env()
             // Each test's client is a new path: no incremental cache left behind for it.
             .env("CARGO_INCREMENTAL", "0")
             .env("CARGO_NET_OFFLINE", "true");
@@ -115,6 +116,7 @@ impl StandIn {
         .args(["--orders", "5", "--customers", "3"])
         .args(extra)
         .env("CARGO_TARGET_DIR", client_target_dir())
+        .without_cargo_test_env()
         .env("CARGO_INCREMENTAL", "0")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -9,6 +9,7 @@ use clientwall::clientwall_template::{self, Catalog, Variables, fixture};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use crate::support::WithoutCargoTestEnv;
 use crate::support::postgres::PgClient;
 
 /// A consultancy workspace in git with clients generated at template 0.1.0, and the fixture
@@ -371,6 +372,7 @@ fn four_clients_upgrade_across_a_real_template_change() {
         ])
         .current_dir(&ws.root)
         .env("CARGO_TARGET_DIR", repo_root().join("target/consultancy"))
+        .without_cargo_test_env()
         .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
         .output()
         .unwrap();
@@ -888,6 +890,7 @@ impl MockShop {
             .args(["--orders", &orders.to_string()])
             .args(["--customers", &customers.to_string()])
             .env("CARGO_TARGET_DIR", client_target_dir())
+            .without_cargo_test_env()
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -977,6 +980,7 @@ fn run_client(client_dir: &Utf8Path, args: &[&str], mock: &MockShop, store: &Sto
         .arg("--")
         .args(args)
         .env("CARGO_TARGET_DIR", client_target_dir())
+        .without_cargo_test_env()
         .env(format!("{prefix}_SHOPIFY_CLIENT_ID"), &mock.client_id)
         .env(
             format!("{prefix}_SHOPIFY_CLIENT_SECRET"),

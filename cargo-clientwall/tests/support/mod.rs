@@ -299,3 +299,34 @@ pub fn outcome(output: std::process::Output) -> (i32, String, String) {
         String::from_utf8(output.stderr).unwrap(),
     )
 }
+
+/// A cargo started by a test builds as `scripts/test.sh` does in the same target directory.
+pub trait WithoutCargoTestEnv {
+    /// Drop what cargo puts in a test's environment (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, ...):
+    /// build scripts such as ring's list them in `rerun-if-env-changed`, so a cargo started with
+    /// them rebuilds what one started without them built (and the other way round).
+    fn without_cargo_test_env(&mut self) -> &mut Self;
+}
+
+impl WithoutCargoTestEnv for std::process::Command {
+    fn without_cargo_test_env(&mut self) -> &mut Self {
+        for (key, _) in std::env::vars_os() {
+            let Some(name) = key.to_str() else { continue };
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_BIN_EXE_")
+                || matches!(
+                    name,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_MANIFEST_LINKS"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                )
+            {
+                self.env_remove(&key);
+            }
+        }
+        self
+    }
+}
