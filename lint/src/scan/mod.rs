@@ -39,11 +39,20 @@ pub enum Owner {
     /// A client's: the client's name.
     Client(String),
     /// A file outside every client: the directory of the crate it belongs to (for cargo
-    /// configuration, the directory whose cargo runs read it).
+    /// configuration, the directory whose cargo runs read it; for a file outside every crate,
+    /// the workspace root).
     Shared(PathBuf),
 }
 
 impl Owner {
+    /// The client's name, for a client's file.
+    pub fn client(&self) -> Option<&str> {
+        match self {
+            Owner::Client(name) => Some(name),
+            Owner::Shared(_) => None,
+        }
+    }
+
     /// Whether a reference that lands at `landing` leaves what its owner may reach: a client's
     /// anywhere in the workspace (the scan keeps only references that leave the client), a
     /// file's outside the clients only into a client.
@@ -67,9 +76,9 @@ pub enum Finding {
         reference: Reference,
         landing: Landing,
     },
-    /// A secret in any file; `client` is `None` outside every client's directory.
+    /// A secret in any file.
     Secret {
-        client: Option<String>,
+        owner: Owner,
         location: Location,
         secret: Secret,
         /// In code only the crate's own tests, benchmarks or examples compile (its `tests/`,
@@ -386,8 +395,16 @@ fn scan_path(
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
         let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
+        let owner = match area {
+            Some(area) => Owner::Client(area.name.clone()),
+            None => Owner::Shared(
+                layout
+                    .package_of(path)
+                    .map_or_else(|| layout.root.clone(), |krate| krate.dir),
+            ),
+        };
         out.findings.push(Finding::Secret {
-            client: area.map(|a| a.name.clone()),
+            owner,
             location,
             secret,
             test_only,
