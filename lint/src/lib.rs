@@ -29,7 +29,10 @@ pub use model::{classify, graph, layout};
 
 // The file scan's entry point and tokenizer, for the benchmarks (`cargo xtask bench`) and the
 // scanner's fuzz tests.
-pub use scan::{REFERENCE_HINT_SOURCE, ScanOutput, TargetDirs, lexer, references, scan_workspace};
+pub use scan::{
+    REFERENCE_HINT_SOURCE, ScanOutput, TargetDirs, lexer, prefilter, references, rust,
+    scan_workspace,
+};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -12,6 +12,7 @@ pub mod doctest;
 pub mod lexer;
 pub mod modules;
 pub mod out_dir;
+pub mod prefilter;
 pub mod references;
 pub mod rust;
 pub mod select;
