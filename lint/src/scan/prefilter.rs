@@ -1,10 +1,12 @@
 //! Which files the reference scan must tokenize. One pass over a file's bytes that reads them
 //! the way `lexer.rs` does (comments, strings, raw strings, chars and lifetimes, numbers,
-//! identifiers) without building tokens, and keeps only what `references::find` and the
-//! doctests of its doc comments act on:
+//! identifiers) without building tokens: it steps over runs of identifier, number, whitespace
+//! and punctuation bytes and stops only at quotes, slashes, `!`, `#` and brackets, reading the
+//! run before a stop only when the stop needs it (a macro's name, a string's prefix). It keeps
+//! only what `references::find` and the doctests of its doc comments act on:
 //!
-//! - a call of `include!`, `include_str!` or `include_bytes!`, and a `use .. as` that renames one
-//!   of them or `concat!`;
+//! - a call of `include!`, `include_str!` or `include_bytes!`, and (told on the bytes) a
+//!   `use .. as` that may rename one of them or `concat!`;
 //! - `path` inside an attribute (`#[path = ..]`, `#[cfg_attr(.., path = ..)]`);
 //! - inside the arguments of a macro that may read a file (any macro but the formatting and
 //!   assertion macros `references::NON_READING_MACROS` lists) or inside an attribute: a
@@ -92,6 +94,39 @@ fn doc_needs_reading(bytes: &[u8], start: usize) -> bool {
     followed(b"include") || followed(b"path")
 }
 
+/// Could `bytes` rename an include macro or `concat!` (`use std::include_str as grab;`, after
+/// which `grab!` is `include_str!`)? Told on the bytes: `include..` or `concat` followed by
+/// `as` or a comment, anywhere. (A renamed `env!` reads a path only inside one of them.)
+fn renames(bytes: &[u8]) -> bool {
+    static WORDS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new(b"include"),
+                memchr::memmem::Finder::new(b"concat"),
+            ]
+        });
+    WORDS.iter().any(|word| {
+        word.find_iter(bytes).any(|at| {
+            let rest = &bytes[at + word.needle().len()..];
+            let ident = rest
+                .iter()
+                .position(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
+                .unwrap_or(rest.len());
+            let rest = rest[ident..].trim_ascii_start();
+            rest.starts_with(b"as") || rest.starts_with(b"/")
+        })
+    })
+}
+
+/// What a token in a run of identifier and number bytes is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Ident,
+    /// The prefix of a string (`r`, `b`, `br`, ..) that starts at the quote or `#` after it.
+    Prefix,
+    Other,
+}
+
 /// The kind of the previous token, as far as a macro call or an attribute needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
@@ -106,10 +141,34 @@ const REGION: u8 = 1;
 /// An open bracket starts an attribute.
 const ATTR: u8 = 2;
 
+/// The bytes the pass stops at in code: quotes, a slash (a comment may start), `!`, `#` and
+/// brackets. Every other byte belongs to an identifier, a number, whitespace or punctuation,
+/// none of which can start a string or a comment, so the pass steps over runs of them and
+/// reads their tokens only when a stop needs the token before it.
+static STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut i = 0;
+    let bytes = b"\"'/!#()[]{}";
+    while i < bytes.len() {
+        stops[bytes[i] as usize] = true;
+        i += 1;
+    }
+    stops
+};
+
+/// Can the byte be part of an identifier or a number token (or be a non-ASCII character, told
+/// apart when the run is read)?
+fn in_run(b: u8) -> bool {
+    b == b'_' || b == b'.' || b.is_ascii_alphanumeric() || !b.is_ascii()
+}
+
 struct Pass<'a, 'd> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Where the last token the pass read itself (a stop, a string, a comment) ends: what lies
+    /// between it and the next stop was stepped over.
+    last_end: usize,
     prev: Tok,
     prev2: Tok,
     /// The open brackets, innermost last: each one's flags.
@@ -128,6 +187,7 @@ impl<'a, 'd> Pass<'a, 'd> {
             src,
             bytes: src.as_bytes(),
             pos: 0,
+            last_end: 0,
             prev: Tok::Other,
             prev2: Tok::Other,
             stack: Vec::new(),
@@ -146,119 +206,211 @@ impl<'a, 'd> Pass<'a, 'd> {
         self.prev = tok;
     }
 
-    /// `true` as soon as the file may hold a reference. The branches and their order are the
-    /// lexer's (`lexer::Lexer::run`), so every token starts where the lexer's does.
+    /// `true` as soon as the file may hold a reference. Every token starts where the lexer's
+    /// does (`lexer::Lexer::run`): the stops are read with the lexer's rules, and the runs
+    /// between them with the lexer's rules for identifiers, numbers and prefixed strings.
     fn run(&mut self) -> bool {
-        while let Some(b) = self.peek(0) {
+        if renames(self.bytes) {
+            return true;
+        }
+        loop {
+            // In a local, so that the loop keeps it in a register.
+            let (bytes, mut pos) = (self.bytes, self.pos);
+            while pos < bytes.len() && !STOPS[usize::from(bytes[pos])] {
+                pos += 1;
+            }
+            self.pos = pos;
+            let Some(b) = self.peek(0) else {
+                return false;
+            };
+            // `path` between two stops inside an attribute: `#[path = ..]`, `cfg_attr(.., path`.
+            if self.attrs > 0
+                && self.bytes[self.last_end..self.pos]
+                    .windows(4)
+                    .any(|w| w == b"path")
+            {
+                return true;
+            }
             let start = self.pos;
-            match b {
-                b if b.is_ascii_whitespace() => {
-                    self.pos += 1;
-                    while self.peek(0).is_some_and(|b| b.is_ascii_whitespace()) {
+            let found = match b {
+                b'/' if matches!(self.peek(1), Some(b'/' | b'*')) => {
+                    // A comment is no token: what came before it stays the previous token.
+                    if let Some(end) = self.gap_end() {
+                        let last = self.run_token_before(end);
+                        self.token(last);
+                    }
+                    if self.peek(1) == Some(b'/') {
+                        self.line_comment();
+                    } else {
+                        self.block_comment();
+                    }
+                    false
+                }
+                b'"' | b'#' => match self.prefixed_string_start() {
+                    Some(at) => {
+                        self.pos = at + 1;
+                        match self.bytes[at] {
+                            b'r' => self.string(at, |p| p.raw()),
+                            _ if self.bytes[at + 1] == b'"' => self.string(at, |p| p.quoted()),
+                            _ => {
+                                self.pos += 1;
+                                self.string(at, |p| p.raw())
+                            }
+                        }
+                    }
+                    None if b == b'"' => self.string(start, |p| p.quoted()),
+                    None => {
                         self.pos += 1;
+                        self.token(Tok::Hash);
+                        false
                     }
-                }
-                b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
-                b'/' if self.peek(1) == Some(b'*') => self.block_comment(),
-                b'"' => {
-                    if self.string(start, |p| p.quoted()) {
-                        return true;
-                    }
-                }
-                b'r' if self.raw_string_ahead(1) => {
-                    self.pos += 1;
-                    if self.string(start, |p| p.raw()) {
-                        return true;
-                    }
-                }
-                b'b' | b'c' if self.peek(1) == Some(b'"') => {
-                    self.pos += 1;
-                    if self.string(start, |p| p.quoted()) {
-                        return true;
-                    }
-                }
-                b'b' | b'c' if self.peek(1) == Some(b'r') && self.raw_string_ahead(2) => {
-                    self.pos += 2;
-                    if self.string(start, |p| p.raw()) {
-                        return true;
-                    }
-                }
+                },
                 b'\'' => {
                     self.char_or_lifetime();
                     self.token(Tok::Other);
-                }
-                b if b == b'_' || b.is_ascii_alphabetic() => {
-                    if self.ident(start) {
-                        return true;
-                    }
-                }
-                b if !b.is_ascii()
-                    && self.src[self.pos..]
-                        .chars()
-                        .next()
-                        .is_some_and(|c| c == '_' || c.is_alphabetic()) =>
-                {
-                    if self.ident(start) {
-                        return true;
-                    }
-                }
-                b if b.is_ascii_digit() => {
-                    while self
-                        .peek(0)
-                        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-                    {
-                        self.pos += 1;
-                    }
-                    self.token(Tok::Other);
+                    false
                 }
                 b'!' => {
+                    if let Some(end) = self.gap_end() {
+                        let last = self.run_token_before(end);
+                        self.token(last);
+                    }
                     self.pos += 1;
                     self.token(Tok::Bang);
-                }
-                b'#' => {
-                    self.pos += 1;
-                    self.token(Tok::Hash);
+                    false
                 }
                 b'(' | b'[' | b'{' => {
-                    self.pos += 1;
-                    if self.open(b) {
-                        return true;
+                    if self.gap_end().is_some() {
+                        self.token(Tok::Other);
                     }
+                    self.pos += 1;
+                    let found = self.open(b);
                     self.token(Tok::Other);
+                    found
                 }
                 b')' | b']' | b'}' => {
                     self.pos += 1;
                     self.close();
                     self.token(Tok::Other);
-                }
-                b if b.is_ascii() => {
-                    self.pos += 1;
-                    self.token(Tok::Other);
+                    false
                 }
                 _ => {
-                    let c = self.src[self.pos..].chars().next().unwrap_or('\0');
-                    self.pos += c.len_utf8().max(1);
+                    self.pos += 1;
                     self.token(Tok::Other);
+                    false
                 }
+            };
+            if found {
+                return true;
             }
+            self.last_end = self.pos;
         }
-        false
     }
 
-    /// An identifier starting at `start`; `true` when it is one the reference scan acts on.
-    fn ident(&mut self, start: usize) -> bool {
-        self.consume_ident();
-        let name = &self.bytes[start..self.pos];
-        let acts = match name {
-            b"path" => self.attrs > 0,
-            // `use std::include_str as grab;`: `grab!` is then `include_str!`, and the same for
-            // `concat!`. (A renamed `env!` reads a path only inside one of them.)
-            b"as" => matches!(self.prev, Tok::Ident(s, e)
-                if matches!(&self.bytes[s..e], b"include" | b"include_str" | b"include_bytes" | b"concat")),
+    /// The end of the last token stepped over since the last stop, if any was.
+    fn gap_end(&self) -> Option<usize> {
+        let mut end = self.pos;
+        while end > self.last_end && self.bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        (end > self.last_end).then_some(end)
+    }
+
+    /// The token stepped over that ends at `end`: an identifier (a macro's name, when a `!`
+    /// follows), or another.
+    fn run_token_before(&self, end: usize) -> Tok {
+        match self.last_run_token(end) {
+            Some((s, Run::Ident)) => Tok::Ident(s, end),
+            _ => Tok::Other,
+        }
+    }
+
+    /// The last token of the run of identifier and number bytes that ends at `end` (after the
+    /// last stop), read as the lexer reads the run: its start and kind.
+    fn last_run_token(&self, end: usize) -> Option<(usize, Run)> {
+        let mut t = end;
+        while t > self.last_end && in_run(self.bytes[t - 1]) {
+            t -= 1;
+        }
+        let mut last = None;
+        while t < end {
+            let from = t;
+            let b = self.bytes[t];
+            if self.is_prefix(t) {
+                // A prefixed string starts here: the run ends at its quote or `#`.
+                return Some((t, Run::Prefix));
+            }
+            let c = self.src[t..].chars().next().unwrap_or('\0');
+            let kind =
+                if b == b'_' || b.is_ascii_alphabetic() || (!b.is_ascii() && c.is_alphabetic()) {
+                    t = self.ident_end(t);
+                    Run::Ident
+                } else if b.is_ascii_digit() {
+                    while self
+                        .bytes
+                        .get(t)
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.')
+                    {
+                        t += 1;
+                    }
+                    Run::Other
+                } else {
+                    t += c.len_utf8().max(1);
+                    Run::Other
+                };
+            last = Some((from, kind));
+        }
+        last
+    }
+
+    /// Where a string starts whose prefix (`r`, `b`, `c`, `br`, `cr`) ends right before the
+    /// quote or `#` at the current position, if the prefix starts a token.
+    fn prefixed_string_start(&self) -> Option<usize> {
+        if self.pos == self.last_end || !matches!(self.bytes[self.pos - 1], b'r' | b'b' | b'c') {
+            return None;
+        }
+        match self.last_run_token(self.pos) {
+            Some((at, Run::Prefix)) => Some(at),
+            _ => None,
+        }
+    }
+
+    /// Is a prefixed string starting at `at` (as the lexer tells one)?
+    fn is_prefix(&self, at: usize) -> bool {
+        match self.bytes[at] {
+            b'r' => self.raw_ahead(at + 1),
+            b'b' | b'c' => {
+                self.bytes.get(at + 1) == Some(&b'"')
+                    || (self.bytes.get(at + 1) == Some(&b'r') && self.raw_ahead(at + 2))
+            }
             _ => false,
-        };
-        self.token(Tok::Ident(start, self.pos));
-        acts
+        }
+    }
+
+    /// `#*"` at `i`.
+    fn raw_ahead(&self, mut i: usize) -> bool {
+        while self.bytes.get(i) == Some(&b'#') {
+            i += 1;
+        }
+        self.bytes.get(i) == Some(&b'"')
+    }
+
+    /// The end of the identifier starting at `t`, as the lexer's `ident` ends it.
+    fn ident_end(&self, mut t: usize) -> usize {
+        while let Some(&b) = self.bytes.get(t) {
+            if b.is_ascii() {
+                if b == b'_' || b.is_ascii_alphanumeric() {
+                    t += 1;
+                    continue;
+                }
+                break;
+            }
+            match self.src[t..].chars().next() {
+                Some(c) if c == '_' || c.is_alphanumeric() => t += c.len_utf8(),
+                _ => break,
+            }
+        }
+        t
     }
 
     /// An opening bracket; `true` when it opens the arguments of an include macro, or of a
@@ -381,15 +533,6 @@ impl<'a, 'd> Pass<'a, 'd> {
         }
     }
 
-    /// After an `r` at `self.pos + offset - 1`: `#*"` follows.
-    fn raw_string_ahead(&self, offset: usize) -> bool {
-        let mut i = self.pos + offset;
-        while self.bytes.get(i) == Some(&b'#') {
-            i += 1;
-        }
-        self.bytes.get(i) == Some(&b'"')
-    }
-
     /// `#*"..."#*` starting at the first `#` or `"`: the body's range.
     fn raw(&mut self) -> Range<usize> {
         let mut hashes = 0;
@@ -473,35 +616,10 @@ impl<'a, 'd> Pass<'a, 'd> {
                 if self.bytes.get(after) == Some(&b'\'') {
                     self.pos = after + 1;
                 } else {
-                    self.consume_ident();
+                    self.pos = self.ident_end(self.pos);
                 }
             }
             None => {}
-        }
-    }
-
-    fn consume_ident(&mut self) {
-        let ascii = self.bytes[self.pos..]
-            .iter()
-            .position(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
-            .unwrap_or(self.bytes.len() - self.pos);
-        self.pos += ascii;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if b.is_ascii() {
-                if b == b'_' || b.is_ascii_alphanumeric() {
-                    self.pos += 1;
-                    continue;
-                }
-                return;
-            }
-            let Some(c) = self.src[self.pos..].chars().next() else {
-                return;
-            };
-            if c == '_' || c.is_alphanumeric() {
-                self.pos += c.len_utf8();
-            } else {
-                break;
-            }
         }
     }
 }
@@ -530,7 +648,7 @@ fn spells(body: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::scan::rust::{self, Plain, Prefilter};
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     #[test]
     fn every_spelling_of_a_path_that_leaves_is_kept() {
@@ -695,6 +813,25 @@ mod tests {
             "let p = ",
             "fn f() ",
             "=",
+            // Where a run of identifier and number bytes meets a quote or a `#`.
+            "r",
+            "b",
+            "c",
+            "br",
+            "cr",
+            "1.",
+            "x1",
+            "_",
+            "٣",
+            "'r",
+            "!",
+            "#",
+            "/ ",
+            " as ",
+            "include_str",
+            "concat",
+            "path",
+            "é\"",
         ]
         .iter()
         .map(|s| s.to_string())
