@@ -354,8 +354,11 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
 /// the files changed.
 #[derive(Default)]
 pub struct Trees {
-    walks: std::sync::Mutex<HashMap<(PathBuf, Targets), Arc<OnceLock<Option<Reached>>>>>,
+    walks: std::sync::Mutex<HashMap<(PathBuf, Targets), Arc<Walk>>>,
 }
+
+/// One walk, made by the first scan worker that asks for it.
+type Walk = OnceLock<Option<Reached>>;
 
 /// Every file a module-tree walk reaches (canonical), and how it is loaded.
 type Reached = HashMap<PathBuf, BTreeSet<FileKind>>;

@@ -585,9 +585,8 @@ impl<'a, 'd> Pass<'a, 'd> {
                         None => {}
                         Some(b'u') if self.peek(1) == Some(b'{') => {
                             self.pos += 1;
-                            match memchr::memchr(b'}', &self.bytes[self.pos + 1..]) {
-                                Some(close) => self.pos += close + 2,
-                                None => {}
+                            if let Some(close) = memchr::memchr(b'}', &self.bytes[self.pos + 1..]) {
+                                self.pos += close + 2;
                             }
                         }
                         Some(_) => self.pos += 1,
