@@ -720,9 +720,11 @@ mod tests {
 
     /// A scratch crate with a sibling crate and a file outside both, so that the literals the
     /// generated texts hold name paths that exist.
-    fn tree() -> (PathBuf, PathBuf) {
-        let root =
-            std::env::temp_dir().join(format!("clientwall-prefilter-{}", std::process::id()));
+    fn tree(test: &str) -> (PathBuf, PathBuf) {
+        let root = std::env::temp_dir().join(format!(
+            "clientwall-prefilter-{test}-{}",
+            std::process::id()
+        ));
         let acme = root.join("clients/acme");
         for dir in ["clients/acme/src/sub", "clients/globex/src", "shared"] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
@@ -737,13 +739,55 @@ mod tests {
         (root, acme)
     }
 
+    /// The edges the prefilter reasons about, each a breach the scan reports with the prefilter
+    /// on, and its clean twin (the same spelling, staying inside the client).
+    #[test]
+    fn the_edges_it_reasons_about_are_breaches_and_clean_twins() {
+        let (root, acme) = tree("edges");
+        let file = acme.join("src/lib.rs");
+        let found = |src: &str| {
+            rust::scan(&file, src, &acme, &acme, false, Plain::of(src))
+                .references
+                .into_iter()
+                .map(|r| r.written)
+                .collect::<Vec<_>>()
+        };
+        for (breach, clean) in [
+            // A path given to a macro in a raw string.
+            (
+                r##"fn f() { sqlx::migrate!(r#"../globex/src"#); }"##,
+                r##"fn f() { sqlx::migrate!(r#"src/sub"#); }"##,
+            ),
+            // `#[path]` written with spaces and a comment.
+            (
+                r#"# [ path /* x */ = "../../shared/x.rs" ] mod m;"#,
+                r#"# [ path /* x */ = "x.rs" ] mod m;"#,
+            ),
+            // A `..` that only `concat!` joins, from pieces that hold none.
+            (
+                r#"fn f() { m!(concat!("src/.", "./.", "./globex/src")); }"#,
+                r#"fn f() { m!(concat!("src/.", "/sub")); }"#,
+            ),
+            // An include macro renamed with `use .. as`.
+            (
+                r#"use std::include_str as grab; const K: &str = grab!("../../globex/src/key.txt");"#,
+                r#"use std::include_str as grab; const K: &str = grab!("x.rs");"#,
+            ),
+        ] {
+            assert!(may_reference(breach), "{breach}");
+            assert!(!found(breach).is_empty(), "{breach}");
+            assert!(found(clean).is_empty(), "{clean}: {:?}", found(clean));
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
     /// Every generated text is scanned with the prefilter and without it: the same references,
     /// the same assembled secrets, the same test items. Texts of pieces the reference scan acts
     /// on (macros, attributes, raw strings, escapes, comments, doc comments, code fences) and
     /// of the pieces the lexer's own test uses.
     #[test]
     fn the_prefilter_agrees_with_tokenizing_every_file() {
-        let (root, acme) = tree();
+        let (root, acme) = tree("agree");
         let globex_key = root.join("clients/globex/src/key.txt");
         let shared = root.join("shared");
         let pieces: Vec<String> = [
