@@ -12,6 +12,7 @@ pub mod doctest;
 pub mod lexer;
 pub mod modules;
 pub mod out_dir;
+pub mod prefilter;
 pub mod references;
 pub mod rust;
 pub mod select;
@@ -258,8 +259,10 @@ fn scan_parallel(
     let eager = workers.saturating_sub(spare).max(1);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    // Each crate's module tree is walked once for the whole scan.
+    let trees = modules::Trees::default();
     let results: Vec<Result<ScanOutput>> = std::thread::scope(|scope| {
-        let (next, failed) = (&next, &failed);
+        let (next, failed, trees) = (&next, &failed, &trees);
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 scope.spawn(move || {
@@ -276,7 +279,7 @@ fn scan_parallel(
                         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
-                        if let Err(e) = scan_path(layout, file, staged.get(file), &mut out) {
+                        if let Err(e) = scan_path(layout, trees, file, staged.get(file), &mut out) {
                             failed.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
@@ -307,6 +310,7 @@ enum Held {
 /// content when `staged` is given.
 fn scan_path(
     layout: &Layout,
+    trees: &modules::Trees,
     path: &Path,
     staged: Option<&Staged>,
     out: &mut ScanOutput,
@@ -391,7 +395,7 @@ fn scan_path(
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
-    let test_target = !secrets.is_empty() && in_test_target(layout, path, is_rust);
+    let test_target = !secrets.is_empty() && in_test_target(layout, trees, path, is_rust);
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
         let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
@@ -416,7 +420,7 @@ fn scan_path(
 /// Is `path` below its package's `tests/`, `benches/` or `examples/` (targets only the
 /// package's own `cargo test`, `bench` or `run --example` build), or a Rust file its module
 /// tree reaches only through `#[cfg(test)]` modules (`#[cfg(test)] mod tests;`)?
-fn in_test_target(layout: &Layout, path: &Path, is_rust: bool) -> bool {
+fn in_test_target(layout: &Layout, trees: &modules::Trees, path: &Path, is_rust: bool) -> bool {
     let Some(krate) = layout.package_of(path) else {
         return false;
     };
@@ -428,7 +432,7 @@ fn in_test_target(layout: &Layout, path: &Path, is_rust: bool) -> bool {
             let first = first.as_os_str();
             first == "tests" || first == "benches" || first == "examples"
         });
-    below_test_dir || (is_rust && modules::only_under_cfg_test(&krate.dir, path))
+    below_test_dir || (is_rust && trees.only_under_cfg_test(&krate.dir, path))
 }
 
 /// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.
