@@ -990,23 +990,13 @@ impl Store {
     }
 
     /// While a bulk result is read: every batch is committed together with the file offset
-    /// after it, so a batch lost to a crash is simply read again. The writes therefore need
-    /// not wait for the disk (`synchronous = OFF`), and they go through a rollback journal
-    /// instead of the WAL: a batch mostly adds new pages, which a rollback journal does not
-    /// copy, where the WAL writes every page twice (to the log, then to the database). A
-    /// killed run leaves a hot journal that SQLite rolls back when the database is next
-    /// opened (`open_path` switches it back to WAL). When another connection holds the
-    /// database, the mode stays WAL. `false` restores WAL and `NORMAL`, and checkpoints.
+    /// after it, so a batch lost to a crash is simply read again (WAL keeps the file
+    /// consistent). The writes therefore need not wait for the disk (`synchronous = OFF`);
+    /// `false` restores `NORMAL` and checkpoints the log with a full sync.
     pub fn set_bulk_loading(&mut self, on: bool) -> Result<()> {
         if on {
             self.conn.pragma_update(None, "synchronous", "OFF")?;
-            let _mode: String =
-                self.conn
-                    .query_row("PRAGMA journal_mode = TRUNCATE", [], |r| r.get(0))?;
         } else {
-            let _mode: String = self
-                .conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             self.conn.pragma_update(None, "synchronous", "NORMAL")?;
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
