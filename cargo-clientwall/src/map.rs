@@ -242,7 +242,7 @@ pub fn mermaid(checked: &Checked, client: Option<&str>) -> clientwall_lint::erro
     Ok(out)
 }
 
-/// SVG, laid out in-process ([`svg`]): no Graphviz needed. A standalone document, with its XML
+/// SVG, laid out in-process ([`mod@svg`]): no Graphviz needed. A standalone document, with its XML
 /// declaration.
 pub fn svg(checked: &Checked, client: Option<&str>) -> clientwall_lint::error::Result<String> {
     let body = match map(checked, client)? {

@@ -25,6 +25,7 @@ mod message_format;
 mod offboard;
 mod offboarded;
 mod policy_globs;
+mod prefilter;
 mod regression;
 mod routes;
 mod routes_config;

@@ -1,5 +1,5 @@
-//! Property tests: the source scanner never panics, whatever bytes it is given, and what it
-//! reports always lies inside the input.
+//! Property tests: the source scanner (its prefilter included) never panics, whatever bytes it
+//! is given, and what it reports always lies inside the input.
 
 use clientwall::secrets;
 use clientwall::{lexer, references};
@@ -60,6 +60,7 @@ proptest! {
 
     #[test]
     fn lexer_and_reference_finder_never_panic(src in rustish()) {
+        let _ = clientwall::prefilter::may_reference(&src);
         let tokens = lexer::tokenize(&src);
         for t in &tokens {
             prop_assert!(t.start <= t.end && t.end <= src.len());
@@ -79,6 +80,7 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(src in "\\PC*") {
+        let _ = clientwall::prefilter::may_reference(&src);
         let tokens = lexer::tokenize(&src);
         let _ = references::find(&tokens, Path::new("/a/b.rs"), Path::new("/a"), true);
         let _ = secrets::find(src.as_bytes());
@@ -90,6 +92,7 @@ proptest! {
             prop_assert!(s.start < s.end && s.end <= bytes.len());
         }
         let text = String::from_utf8_lossy(&bytes);
+        let _ = clientwall::prefilter::may_reference(&text);
         let _ = lexer::tokenize(&text);
     }
 }

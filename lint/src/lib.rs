@@ -27,9 +27,12 @@ pub use input::{
 };
 pub use model::{classify, graph, layout};
 
-// The file scan's entry point and tokenizer, for the benchmarks (`cargo xtask bench`) and the
-// scanner's fuzz tests.
-pub use scan::{REFERENCE_HINT_SOURCE, ScanOutput, TargetDirs, lexer, references, scan_workspace};
+// The file scan's entry point, tokenizer and prefilter, for the benchmarks (`cargo xtask bench`),
+// the scanner's fuzz tests and the test that the prefilter changes nothing the scan finds.
+pub use scan::{
+    REFERENCE_HINT_SOURCE, ScanOutput, TargetDirs, lexer, prefilter, references, rust,
+    scan_workspace,
+};
 
 pub use check::{CheckOptions, FileSelection, run};
 pub use error::Error;

@@ -1,5 +1,5 @@
 //! Every template version clientwall knows: each released version (`releases/<version>.manifest`
-//! over the [store](crate::store), embedded, never changed) and the current template
+//! over the [store], embedded, never changed) and the current template
 //! (`template/`, embedded; its version is the one new clients record). A release's files are
 //! read from the embedded store or, by hash, from the embedded current template. Each version
 //! is parsed on first use, once.

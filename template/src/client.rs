@@ -1,4 +1,4 @@
-//! What a client on disk says about its template: its [record](crate::record), or, for a client
+//! What a client on disk says about its template: its [record], or, for a client
 //! generated before records existed (template 0.1.0 recorded only `template-version` in its
 //! `Cargo.toml`), the answers recovered from its own files.
 

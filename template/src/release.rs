@@ -1,6 +1,6 @@
 //! Releasing the template: `cargo xtask release-template VERSION` writes the manifest of
 //! `template/` as `template/releases/VERSION.manifest` (the contents stay in the
-//! template, or go to the [store](crate::store) when the template drops them), records the
+//! template, or go to the [store] when the template drops them), records the
 //! release's checksum in `releases/SHA256SUMS`, and sets the current template's version (its
 //! one definition, in `template/cargo-generate.toml`). A released version never changes: a
 //! test recomputes every checksum.

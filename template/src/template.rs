@@ -1,6 +1,6 @@
 //! A client template, parsed once and rendered many times: every text file's contents and path
 //! are tera templates (a `.liquid` suffix is dropped), cargo-generate's own files and the
-//! template's [declaration](crate::declaration) are not rendered. Rendering 1,000 clients
+//! template's [declaration] are not rendered. Rendering 1,000 clients
 //! parses the template once.
 
 use crate::declaration::{self, Declaration};

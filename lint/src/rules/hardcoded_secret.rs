@@ -113,7 +113,7 @@ pub fn check(ctx: &FilesContext) -> Result<Vec<Violation>> {
     let mut violations = Vec::new();
     for finding in ctx.findings {
         let Finding::Secret {
-            client,
+            owner,
             location,
             secret,
             test_only,
@@ -124,7 +124,8 @@ pub fn check(ctx: &FilesContext) -> Result<Vec<Violation>> {
         current.insert(secret.digest);
         let past = history.get(&secret.digest);
         let introduced = past.map(|s| s.introduced());
-        let mut owner = Owner::of(client.as_deref(), location.file.as_std_path(), ctx);
+        let client = owner.client();
+        let mut owner = Owner::of(client, location.file.as_std_path(), ctx);
         if *test_only && let Owner::Crate { name, .. } = owner {
             owner = Owner::TestCode { name };
         }

@@ -12,6 +12,7 @@ pub mod doctest;
 pub mod lexer;
 pub mod modules;
 pub mod out_dir;
+pub mod prefilter;
 pub mod references;
 pub mod rust;
 pub mod select;
@@ -39,11 +40,20 @@ pub enum Owner {
     /// A client's: the client's name.
     Client(String),
     /// A file outside every client: the directory of the crate it belongs to (for cargo
-    /// configuration, the directory whose cargo runs read it).
+    /// configuration, the directory whose cargo runs read it; for a file outside every crate,
+    /// the workspace root).
     Shared(PathBuf),
 }
 
 impl Owner {
+    /// The client's name, for a client's file.
+    pub fn client(&self) -> Option<&str> {
+        match self {
+            Owner::Client(name) => Some(name),
+            Owner::Shared(_) => None,
+        }
+    }
+
     /// Whether a reference that lands at `landing` leaves what its owner may reach: a client's
     /// anywhere in the workspace (the scan keeps only references that leave the client), a
     /// file's outside the clients only into a client.
@@ -67,9 +77,9 @@ pub enum Finding {
         reference: Reference,
         landing: Landing,
     },
-    /// A secret in any file; `client` is `None` outside every client's directory.
+    /// A secret in any file.
     Secret {
-        client: Option<String>,
+        owner: Owner,
         location: Location,
         secret: Secret,
         /// In code only the crate's own tests, benchmarks or examples compile (its `tests/`,
@@ -249,8 +259,10 @@ fn scan_parallel(
     let eager = workers.saturating_sub(spare).max(1);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    // Each crate's module tree is walked once for the whole scan.
+    let trees = modules::Trees::default();
     let results: Vec<Result<ScanOutput>> = std::thread::scope(|scope| {
-        let (next, failed) = (&next, &failed);
+        let (next, failed, trees) = (&next, &failed, &trees);
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 scope.spawn(move || {
@@ -267,7 +279,7 @@ fn scan_parallel(
                         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
-                        if let Err(e) = scan_path(layout, file, staged.get(file), &mut out) {
+                        if let Err(e) = scan_path(layout, trees, file, staged.get(file), &mut out) {
                             failed.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
@@ -298,6 +310,7 @@ enum Held {
 /// content when `staged` is given.
 fn scan_path(
     layout: &Layout,
+    trees: &modules::Trees,
     path: &Path,
     staged: Option<&Staged>,
     out: &mut ScanOutput,
@@ -382,12 +395,20 @@ fn scan_path(
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
-    let test_target = !secrets.is_empty() && in_test_target(layout, path, is_rust);
+    let test_target = !secrets.is_empty() && in_test_target(layout, trees, path, is_rust);
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
         let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
+        let owner = match area {
+            Some(area) => Owner::Client(area.name.clone()),
+            None => Owner::Shared(
+                layout
+                    .package_of(path)
+                    .map_or_else(|| layout.root.clone(), |krate| krate.dir),
+            ),
+        };
         out.findings.push(Finding::Secret {
-            client: area.map(|a| a.name.clone()),
+            owner,
             location,
             secret,
             test_only,
@@ -399,7 +420,7 @@ fn scan_path(
 /// Is `path` below its package's `tests/`, `benches/` or `examples/` (targets only the
 /// package's own `cargo test`, `bench` or `run --example` build), or a Rust file its module
 /// tree reaches only through `#[cfg(test)]` modules (`#[cfg(test)] mod tests;`)?
-fn in_test_target(layout: &Layout, path: &Path, is_rust: bool) -> bool {
+fn in_test_target(layout: &Layout, trees: &modules::Trees, path: &Path, is_rust: bool) -> bool {
     let Some(krate) = layout.package_of(path) else {
         return false;
     };
@@ -411,7 +432,7 @@ fn in_test_target(layout: &Layout, path: &Path, is_rust: bool) -> bool {
             let first = first.as_os_str();
             first == "tests" || first == "benches" || first == "examples"
         });
-    below_test_dir || (is_rust && modules::only_under_cfg_test(&krate.dir, path))
+    below_test_dir || (is_rust && trees.only_under_cfg_test(&krate.dir, path))
 }
 
 /// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.

@@ -14,8 +14,9 @@
 //!   (non-mod-rs) or `<dir>[/foo]/m/mod.rs` (mod-rs).
 
 use super::lexer::{Spanned, Token};
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// A `path = "..."` inside an attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,20 +348,61 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
     walk(crate_dir, file, Targets::All).unwrap_or_default()
 }
 
-/// Is `file` code that only the crate's own tests compile, because every way its crate's
-/// module tree reaches it passes through a `#[cfg(test)]` module (`#[cfg(test)] mod tests;`
-/// whose body is `tests.rs` or `tests/mod.rs`, a `mod` inside a `#[cfg(test)]` item) or starts
-/// at a test, benchmark or example target? rustc reads such a file only under `--test`, so a
-/// crate that depends on this one never compiles it. A file no module tree reaches that this
-/// reading can follow (a module made by a macro, say) is not known to be test code.
-pub fn only_under_cfg_test(crate_dir: &Path, file: &Path) -> bool {
-    let compiled = walk(crate_dir, file, Targets::CompiledByDependents);
-    matches!(compiled, Some(kinds) if kinds.is_empty())
-        && walk(crate_dir, file, Targets::All).is_some_and(|kinds| !kinds.is_empty())
+/// The module trees of the crates one scan asks about, each walked once (for each of the two
+/// sets of targets) however many of its files are asked about: every file a walk reaches, with
+/// the ways it is loaded. Made for one scan, so that no file is read from a tree walked before
+/// the files changed.
+#[derive(Default)]
+pub struct Trees {
+    walks: std::sync::Mutex<HashMap<(PathBuf, Targets), Arc<Walk>>>,
+}
+
+/// One walk, made by the first scan worker that asks for it.
+type Walk = OnceLock<Option<Reached>>;
+
+/// Every file a module-tree walk reaches (canonical), and how it is loaded.
+type Reached = HashMap<PathBuf, BTreeSet<FileKind>>;
+
+impl Trees {
+    /// Is `file` code that only the crate's own tests compile, because every way its crate's
+    /// module tree reaches it passes through a `#[cfg(test)]` module (`#[cfg(test)] mod tests;`
+    /// whose body is `tests.rs` or `tests/mod.rs`, a `mod` inside a `#[cfg(test)]` item) or starts
+    /// at a test, benchmark or example target? rustc reads such a file only under `--test`, so a
+    /// crate that depends on this one never compiles it. A file no module tree reaches that this
+    /// reading can follow (a module made by a macro, say) is not known to be test code.
+    pub fn only_under_cfg_test(&self, crate_dir: &Path, file: &Path) -> bool {
+        let target = canonical(file);
+        let compiled = self.kinds(crate_dir, &target, Targets::CompiledByDependents);
+        matches!(compiled, Some(kinds) if kinds.is_empty())
+            && self
+                .kinds(crate_dir, &target, Targets::All)
+                .is_some_and(|kinds| !kinds.is_empty())
+    }
+
+    /// How the module trees of `targets` load the canonical file `target` (see [`walk`]).
+    fn kinds(
+        &self,
+        crate_dir: &Path,
+        target: &Path,
+        targets: Targets,
+    ) -> Option<BTreeSet<FileKind>> {
+        let cell = {
+            // A panic elsewhere cannot leave the map half-changed: take it as it is.
+            let mut walks = self.walks.lock().unwrap_or_else(|e| e.into_inner());
+            walks
+                .entry((crate_dir.to_owned(), targets))
+                .or_default()
+                .clone()
+        };
+        let reached = cell.get_or_init(|| reach(crate_dir, targets));
+        reached
+            .as_ref()
+            .map(|reached| reached.get(target).cloned().unwrap_or_default())
+    }
 }
 
 /// Which targets a module-tree walk starts from, and which `mod` items it follows.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Targets {
     /// Every target, every `mod` item.
     All,
@@ -372,11 +414,17 @@ enum Targets {
 /// How the module trees of `targets` load `file` ([`loading_kinds`]); `None` past
 /// `MAX_WORK` (no real crate's tree is that deep).
 fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<FileKind>> {
+    let target = canonical(file);
+    reach(crate_dir, targets).map(|reached| reached.get(&target).cloned().unwrap_or_default())
+}
+
+/// Every file the module trees of `targets` reach, and how each is loaded; `None` past
+/// `MAX_WORK` (no real crate's tree is that deep).
+fn reach(crate_dir: &Path, targets: Targets) -> Option<Reached> {
     const MAX_FILES: usize = 4096;
     const MAX_WORK: usize = 1_000_000;
     let mut work = 0usize;
-    let target = canonical(file);
-    let mut kinds = BTreeSet::new();
+    let mut reached = Reached::new();
     let mut queue: VecDeque<(PathBuf, FileKind)> = target_roots(crate_dir, targets == Targets::All)
         .into_iter()
         .map(|root| (root, FileKind::ModRs))
@@ -387,9 +435,10 @@ fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<File
         if seen.len() >= MAX_FILES || !seen.insert((path.clone(), kind.clone())) {
             continue;
         }
-        if path == target {
-            kinds.insert(kind.clone());
-        }
+        reached
+            .entry(path.clone())
+            .or_default()
+            .insert(kind.clone());
         let Ok(text) = safe_read::read_to_string(&path) else {
             continue;
         };
@@ -434,7 +483,7 @@ fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<File
             }
         }
     }
-    Some(kinds)
+    Some(reached)
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -88,7 +88,7 @@ const INCLUDE_MACROS: [&str; 3] = ["include_str", "include_bytes", "include"];
 const RENAMABLE_MACROS: [&str; 5] = ["include_str", "include_bytes", "include", "concat", "env"];
 /// Macros (the standard library's, `log`'s) that never read a file: their string arguments are
 /// messages, not paths.
-const NON_READING_MACROS: &[&str] = &[
+pub(crate) const NON_READING_MACROS: &[&str] = &[
     "assert",
     "assert_eq",
     "assert_ne",

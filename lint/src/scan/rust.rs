@@ -8,6 +8,7 @@
 use super::cfg_test::test_only_items;
 use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
+use super::prefilter;
 use super::references::{self, Reading, Reference};
 use crate::secrets::{self, NeedleFinder, Secret};
 use std::path::Path;
@@ -35,25 +36,6 @@ pub const REFERENCE_HINT_SOURCE: &str = r"include(?:_str|_bytes)?\s*!|#\s*!?\s*\
 static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(REFERENCE_HINT_SOURCE).expect("hint pattern compiles")
 });
-
-/// Could a macro argument or an attribute in `bytes` name a path outside its crate? It needs a
-/// macro call or an attribute, and a path that can leave a directory: a `..` component (next
-/// to a quote or a separator; a range such as `0..n` is none), a string starting with `/`, `$`
-/// or `\\`, an escape that spells a character (`\x`, `\u{..}`) or a line continuation
-/// anywhere, or, with a `concat!`, a `.`, `/`, `$` or `\\` piece it can join.
-fn may_name_a_path(bytes: &[u8]) -> bool {
-    static PATH_HINTS: std::sync::LazyLock<NeedleFinder> = std::sync::LazyLock::new(|| {
-        NeedleFinder::new(&[
-            "\"..", "/..", "\\..", "..\"", "\"/", "\"$", "#\"/", "#\"$", "\"\\\\", "\\x", "\\u{",
-            "\\\n", "\\\r",
-        ])
-    });
-    static PIECE_HINTS: std::sync::LazyLock<NeedleFinder> =
-        std::sync::LazyLock::new(|| NeedleFinder::new(&["\".\"", "'.'", "'/'", "'$'", "'\\\\'"]));
-    (memchr::memchr(b'!', bytes).is_some() || memchr::memmem::find(bytes, b"#[").is_some())
-        && (PATH_HINTS.is_match(bytes)
-            || (memchr::memmem::find(bytes, b"concat").is_some() && PIECE_HINTS.is_match(bytes)))
-}
 
 /// Could assembling the literals of `bytes` (escapes processed, `concat!` joined) show a
 /// secret? Only a `concat!` or a string escape can; and an escape that is neither `\x`,
@@ -101,11 +83,42 @@ pub fn scan(
     is_build_script: bool,
     plain: Plain,
 ) -> RustFile {
+    scan_with(
+        Prefilter::On,
+        file,
+        text,
+        home_dir,
+        crate_dir,
+        is_build_script,
+        plain,
+    )
+}
+
+/// Whether [`scan_with`] tokenizes only the files [`prefilter::may_reference`] keeps. `Off`
+/// tokenizes every file: what the prefilter is tested against.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefilter {
+    On,
+    Off,
+}
+
+/// [`scan`], with the prefilter on or off.
+#[doc(hidden)]
+pub fn scan_with(
+    prefilter: Prefilter,
+    file: &Path,
+    text: &str,
+    home_dir: &Path,
+    crate_dir: &Path,
+    is_build_script: bool,
+    plain: Plain,
+) -> RustFile {
     let bytes = text.as_bytes();
-    // Tokenize only files that can hold what is looked for: an include macro or a `path =`
-    // inside an attribute, a path given to a macro, literals whose assembly might show a
-    // secret, or a secret to attribute.
-    let wants_refs = is_build_script || REFERENCE_HINT.is_match(text) || may_name_a_path(bytes);
+    // Tokenize only files that can hold what is looked for: a reference (see `prefilter.rs`),
+    // literals whose assembly might show a secret, or a secret to attribute.
+    let wants_refs =
+        is_build_script || prefilter == Prefilter::Off || prefilter::may_reference(text);
     let wants_joins = may_assemble_a_secret(bytes, plain.candidates);
     if !(wants_refs || wants_joins || plain.found) {
         return RustFile::default();
@@ -163,7 +176,19 @@ pub fn scan(
 /// whose doctests resolve paths from there) are both tried as the directory paths are relative
 /// to.
 pub fn scan_other(file: &Path, text: &str, home_dir: &Path, crate_dir: &Path) -> RustFile {
-    if !REFERENCE_HINT.is_match(text) && !may_name_a_path(text.as_bytes()) {
+    scan_other_with(Prefilter::On, file, text, home_dir, crate_dir)
+}
+
+/// [`scan_other`], with the prefilter on or off.
+#[doc(hidden)]
+pub fn scan_other_with(
+    prefilter: Prefilter,
+    file: &Path,
+    text: &str,
+    home_dir: &Path,
+    crate_dir: &Path,
+) -> RustFile {
+    if prefilter == Prefilter::On && !prefilter::may_reference(text) {
         return RustFile::default();
     }
     let (tokens, docs) = lexer::tokenize_with_docs(text);
@@ -485,35 +510,6 @@ mod tests {
             test_only_items(&tokens, 20),
             vec![std::ops::Range { start: 0, end: 20 }]
         );
-    }
-
-    #[test]
-    fn the_prefilters_keep_every_spelling_of_a_path_that_leaves() {
-        for src in [
-            r#"m!("../x");"#,
-            r#"m!("a/../x");"#,
-            r#"m!("..");"#,
-            r#"m!("/etc/x");"#,
-            r#"m!("$CARGO_MANIFEST_DIR/x");"#,
-            r##"m!(r#"/etc/x"#);"##,
-            r#"m!("\\\\server\\x");"#,
-            r#"m!("sub/\x2e\x2e/x");"#,
-            r#"m!("sub/\u{2e}./x");"#,
-            "m!(\".\\\n.\");",
-            r#"m!(concat!(".", ".", "/x"));"#,
-            r#"m!(concat!('.', '.', "/x"));"#,
-            r#"#[folder = "../x"] struct S;"#,
-        ] {
-            assert!(may_name_a_path(src.as_bytes()), "{src}");
-        }
-        // Clean twins: ranges, plain messages, a path inside the crate.
-        for src in [
-            "fn f() { for i in 0..n { g(..Default::default()); } }",
-            r#"fn f() { println!("done.\n"); }"#,
-            r#"fn f() { m!("data/x.txt"); }"#,
-        ] {
-            assert!(!may_name_a_path(src.as_bytes()), "{src}");
-        }
     }
 
     #[test]

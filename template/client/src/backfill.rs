@@ -13,6 +13,7 @@
 
 use crate::clock::Clock;
 use crate::graphql;
+use crate::ledger;
 use crate::money;
 use crate::shopify::Shopify;
 use crate::store::{
@@ -23,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use serde_json::json;
 use std::borrow::Cow;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -342,12 +343,14 @@ fn ingest(
         let (parsed_sender, parsed) =
             std::sync::mpsc::sync_channel::<(u64, Result<Parsed>)>(parsers);
         let chunks = Arc::new(Mutex::new(chunks));
+        let (cutter, give_back) = Cutter::new(body, resource, start);
         for _ in 0..parsers {
             let (chunks, sender) = (Arc::clone(&chunks), parsed_sender.clone());
-            scope.spawn(move || parse_chunks(&chunks, resource, &sender));
+            let give_back = give_back.clone();
+            scope.spawn(move || parse_chunks(&chunks, resource, &sender, &give_back));
         }
-        drop(chunks);
-        scope.spawn(move || read_chunks(body, resource, start, &chunk_sender, &parsed_sender));
+        drop((chunks, give_back));
+        scope.spawn(move || read_chunks(cutter, &chunk_sender, &parsed_sender));
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0;
         for (seq, result) in parsed {
@@ -369,67 +372,173 @@ fn ingest(
     })
 }
 
-/// Whole lines of the result file: `bytes` starts at file offset `start`, and ends where a
-/// top-level record begins (its grouped children always follow it) or at the end of the file.
+/// Whole lines of the result file: `bytes[..len]` starts at file offset `start`, and ends where
+/// a top-level record begins (its grouped children always follow it) or at the end of the file.
 struct Chunk {
     seq: u64,
     start: i64,
     bytes: Vec<u8>,
+    len: usize,
 }
+
+impl Chunk {
+    fn data(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Buffers of parsed chunks on their way back to the reader, which fills them again.
+type Spare = (
+    std::sync::mpsc::SyncSender<Vec<u8>>,
+    std::sync::mpsc::Receiver<Vec<u8>>,
+);
+
+/// Buffers that may wait to be filled again.
+const SPARE_BUFFERS: usize = 2;
 
 /// Cut the file into chunks of about `BATCH_RECORDS` top-level records; a read error goes to
 /// the writer in the place of the next chunk. Stops at the end, an error, or when no one reads.
-fn read_chunks(
-    body: impl Read,
-    resource: Resource,
-    start: i64,
+fn read_chunks<R: Read>(
+    mut cutter: Cutter<R>,
     chunks: &std::sync::mpsc::SyncSender<Chunk>,
     errors: &std::sync::mpsc::SyncSender<(u64, Result<Parsed>)>,
 ) {
-    let child = memchr::memmem::Finder::new(b"\"__parentId\"");
-    let mut reader = BufReader::with_capacity(256 * 1024, body);
-    let mut line = Vec::with_capacity(4096);
-    let mut chunk = Chunk {
-        seq: 0,
-        start,
-        bytes: Vec::new(),
-    };
-    let mut records = 0;
     loop {
-        line.clear();
-        match read_line(&mut reader, &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match cutter.next_chunk() {
+            Ok(Some(chunk)) => {
+                if chunks.send(chunk).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
             Err(e) => {
-                let _ = errors.send((chunk.seq, Err(e)));
+                let _ = errors.send((cutter.seq, Err(e)));
                 return;
             }
         }
-        let top = resource == Resource::Customers || child.find(&line).is_none();
-        if top && records >= BATCH_RECORDS {
-            let next = Chunk {
-                seq: chunk.seq + 1,
-                start: chunk.start + chunk.bytes.len() as i64,
-                bytes: Vec::with_capacity(chunk.bytes.len() + 4096),
-            };
-            if chunks.send(std::mem::replace(&mut chunk, next)).is_err() {
-                return;
-            }
-            records = 0;
-        }
-        records += usize::from(top);
-        chunk.bytes.extend_from_slice(&line);
-    }
-    if !chunk.bytes.is_empty() || chunk.seq == 0 {
-        let _ = chunks.send(chunk);
     }
 }
 
-/// Take chunks until there are none, parse each, and send the batches on with their place.
+/// Bytes asked of the body at a time.
+const READ_BLOCK: usize = 256 * 1024;
+
+/// Reads the file in blocks straight into the chunk being filled and cuts it, in place, before
+/// the top-level record after `BATCH_RECORDS` of them; what follows the cut starts the next.
+/// Buffers come back from the parsers once read, so the file is read into memory that is
+/// already there (no zeroing, no page faults).
+struct Cutter<R> {
+    body: R,
+    resource: Resource,
+    child: memchr::memmem::Finder<'static>,
+    /// The next chunk's number and file offset.
+    seq: u64,
+    start: i64,
+    /// `bytes[..filled]` was read; the rest is room for more.
+    bytes: Vec<u8>,
+    filled: usize,
+    /// `bytes[..scanned]` are whole lines, `records` of them top-level.
+    scanned: usize,
+    records: usize,
+    end: bool,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl<R: Read> Cutter<R> {
+    /// A cutter, and where a parsed chunk's buffer is handed back to it.
+    fn new(
+        body: R,
+        resource: Resource,
+        start: i64,
+    ) -> (Self, std::sync::mpsc::SyncSender<Vec<u8>>) {
+        let (give_back, spare): Spare = std::sync::mpsc::sync_channel(SPARE_BUFFERS);
+        let cutter = Cutter {
+            body,
+            resource,
+            child: memchr::memmem::Finder::new(b"\"__parentId\""),
+            seq: 0,
+            start,
+            bytes: Vec::new(),
+            filled: 0,
+            scanned: 0,
+            records: 0,
+            end: false,
+            spare,
+        };
+        (cutter, give_back)
+    }
+
+    /// The next chunk; `None` after the last. A line longer than `MAX_LINE` is an error.
+    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        loop {
+            while let Some(n) = memchr::memchr(b'\n', &self.bytes[self.scanned..self.filled]) {
+                let line = &self.bytes[self.scanned..=self.scanned + n];
+                if line.len() > MAX_LINE {
+                    bail!("a line of the bulk result is longer than {MAX_LINE} bytes");
+                }
+                let top = self.resource == Resource::Customers || self.child.find(line).is_none();
+                if top && self.records >= BATCH_RECORDS {
+                    let tail = self.filled - self.scanned;
+                    let mut next = self.spare.try_recv().unwrap_or_default();
+                    if next.len() < tail + READ_BLOCK {
+                        next.resize(tail + READ_BLOCK, 0);
+                    }
+                    next[..tail].copy_from_slice(&self.bytes[self.scanned..self.filled]);
+                    let bytes = std::mem::replace(&mut self.bytes, next);
+                    let len = self.scanned;
+                    self.filled = tail;
+                    return Ok(Some(self.cut(bytes, len)));
+                }
+                self.records += usize::from(top);
+                self.scanned += n + 1;
+            }
+            if self.filled - self.scanned > MAX_LINE {
+                bail!("a line of the bulk result is longer than {MAX_LINE} bytes");
+            }
+            if self.end {
+                if self.filled == 0 && self.seq > 0 {
+                    return Ok(None);
+                }
+                let len = std::mem::take(&mut self.filled);
+                let bytes = std::mem::take(&mut self.bytes);
+                return Ok(Some(self.cut(bytes, len)));
+            }
+            if self.bytes.len() < self.filled + READ_BLOCK {
+                self.bytes.resize(self.filled + READ_BLOCK, 0);
+            }
+            let read = loop {
+                match self.body.read(&mut self.bytes[self.filled..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    read => break read,
+                }
+            };
+            let read = read.context("failed to read the bulk result")?;
+            self.filled += read;
+            self.end = read == 0;
+        }
+    }
+
+    fn cut(&mut self, bytes: Vec<u8>, len: usize) -> Chunk {
+        let chunk = Chunk {
+            seq: self.seq,
+            start: self.start,
+            bytes,
+            len,
+        };
+        self.seq += 1;
+        self.start += len as i64;
+        self.scanned = 0;
+        self.records = 0;
+        chunk
+    }
+}
+
+/// Take chunks until there are none, parse each, send the batches on with their place, and
+/// hand each chunk's buffer back to the reader.
 fn parse_chunks(
     chunks: &Mutex<std::sync::mpsc::Receiver<Chunk>>,
     resource: Resource,
     parsed: &std::sync::mpsc::SyncSender<(u64, Result<Parsed>)>,
+    give_back: &std::sync::mpsc::SyncSender<Vec<u8>>,
 ) {
     loop {
         let chunk = match chunks.lock() {
@@ -437,10 +546,9 @@ fn parse_chunks(
             Err(_) => return,
         };
         let Ok(chunk) = chunk else { return };
-        if parsed
-            .send((chunk.seq, parse_chunk(&chunk, resource)))
-            .is_err()
-        {
+        let result = parse_chunk(&chunk, resource);
+        let _ = give_back.try_send(chunk.bytes);
+        if parsed.send((chunk.seq, result)).is_err() {
             return;
         }
     }
@@ -451,53 +559,47 @@ fn parse_chunk(chunk: &Chunk, resource: Resource) -> Result<Parsed> {
     let mut parser = Parser::default();
     let mut parsed = Parsed {
         batch: Batch::default(),
-        offset: chunk.start + chunk.bytes.len() as i64,
+        offset: chunk.start + chunk.len as i64,
         records: 0,
         newest: None,
     };
+    // The chunk is checked as UTF-8 once, not line by line.
+    let text = match std::str::from_utf8(chunk.data()) {
+        Ok(text) => text,
+        Err(e) => {
+            let bad = &chunk.bytes[..e.valid_up_to()];
+            let line = bad.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+            bail!(
+                "a JSONL line that is not UTF-8, at byte {} of the bulk result",
+                chunk.start + line as i64
+            );
+        }
+    };
     let mut position = chunk.start;
-    for line in chunk.bytes.split_inclusive(|b| *b == b'\n') {
-        let text = trim_line(line);
+    for line in text.split_inclusive('\n') {
+        let text = line.trim_end_matches(['\n', '\r']);
         if !text.is_empty() {
             let record = parser
                 .parse(resource, text)
                 .with_context(|| format!("at byte {position} of the bulk result"))?;
-            if let Record::Top { updated_at } = record {
+            if let Record::Top = record {
                 parsed.records += 1;
-                parsed.newest = newest(parsed.newest.take(), Some(updated_at));
             }
             parser.take_into(&mut parsed.batch);
         }
         position += line.len() as i64;
     }
+    let batch = &parsed.batch;
+    let updated = batch.orders.iter().map(|o| &o.updated_at);
+    let updated = updated.chain(batch.customers.iter().map(|c| &c.updated_at));
+    parsed.newest = updated.max().cloned();
     Ok(parsed)
-}
-
-/// `read_until` a newline, refusing lines longer than `MAX_LINE`.
-fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> Result<usize> {
-    let read = reader
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', line)
-        .context("failed to read the bulk result")?;
-    if line.len() > MAX_LINE {
-        bail!("a line of the bulk result is longer than {MAX_LINE} bytes");
-    }
-    Ok(read)
-}
-
-fn trim_line(line: &[u8]) -> &[u8] {
-    let mut end = line.len();
-    while end > 0 && matches!(line[end - 1], b'\n' | b'\r') {
-        end -= 1;
-    }
-    &line[..end]
 }
 
 /// What a JSONL line was.
 enum Record {
-    /// An order or customer, with its `updatedAt`.
-    Top { updated_at: String },
+    /// An order or customer.
+    Top,
     /// A line item, under the order before it.
     Child,
 }
@@ -604,13 +706,17 @@ fn gid_type(gid: &str) -> &str {
 }
 
 /// A sale's amount in the shop's currency.
-fn sale_amount(bag: Option<MoneyBag<'_>>, field: &str, id: &str) -> Result<(i64, String)> {
+fn sale_amount<'a>(
+    bag: Option<MoneyBag<'a>>,
+    field: &str,
+    id: &str,
+) -> Result<(i64, Cow<'a, str>)> {
     let money = bag
         .with_context(|| format!("{id} has no {field}"))?
         .shop_money;
     let minor = money::parse_minor(&money.amount, &money.currency_code)
         .with_context(|| format!("sale {id}, {field}"))?;
-    Ok((minor, money.currency_code.into_owned()))
+    Ok((minor, money.currency_code))
 }
 
 fn required<'a>(value: Option<Cow<'a, str>>, what: &str, id: &str) -> Result<Cow<'a, str>> {
@@ -618,8 +724,7 @@ fn required<'a>(value: Option<Cow<'a, str>>, what: &str, id: &str) -> Result<Cow
 }
 
 impl Parser {
-    fn parse(&mut self, resource: Resource, text: &[u8]) -> Result<Record> {
-        let text = std::str::from_utf8(text).context("a JSONL line that is not UTF-8")?;
+    fn parse(&mut self, resource: Resource, text: &str) -> Result<Record> {
         let line: Line<'_> = serde_json::from_str(text).context("a malformed JSONL line")?;
         let id = line.id.as_ref();
         match (resource, &line.parent_id) {
@@ -628,12 +733,11 @@ impl Parser {
                     .total_price_set
                     .with_context(|| format!("{id} has no totalPriceSet"))?
                     .shop_money;
-                let updated_at = required(line.updated_at, "updatedAt", id)?.into_owned();
                 self.pending = Some(Pending::Order(Order {
                     id: gid_number("Order", id)?,
                     name: required(line.name, "name", id)?.into_owned(),
                     created_at: required(line.created_at, "createdAt", id)?.into_owned(),
-                    updated_at: updated_at.clone(),
+                    updated_at: required(line.updated_at, "updatedAt", id)?.into_owned(),
                     total_minor: money::parse_minor(&money.amount, &money.currency_code)
                         .with_context(|| format!("order {id}"))?,
                     currency: money.currency_code.into_owned(),
@@ -646,7 +750,7 @@ impl Parser {
                     processed_at: line.processed_at.map(Cow::into_owned),
                 }));
                 self.agreement = None;
-                Ok(Record::Top { updated_at })
+                Ok(Record::Top)
             }
             (Resource::Orders, Some(parent)) if gid_type(id).ends_with("Agreement") => {
                 let order = gid_number("Order", parent)?;
@@ -666,16 +770,16 @@ impl Parser {
                 if agreement_id != parent {
                     bail!("{id}: a sale not after its agreement {parent}");
                 }
-                let action_type = required(line.action_type, "actionType", id)?.into_owned();
-                if !crate::ledger::ACTION_TYPES.contains(&action_type.as_str()) {
+                let action_type = required(line.action_type, "actionType", id)?;
+                let Some(action_type) = ledger::known(ledger::ACTION_TYPES, &action_type) else {
                     bail!(
                         "sale {id}: actionType `{action_type}` is not one this client can report"
                     );
-                }
-                let line_type = required(line.line_type, "lineType", id)?.into_owned();
-                if !crate::ledger::LINE_TYPES.contains(&line_type.as_str()) {
+                };
+                let line_type = required(line.line_type, "lineType", id)?;
+                let Some(line_type) = ledger::known(ledger::LINE_TYPES, &line_type) else {
                     bail!("sale {id}: lineType `{line_type}` is not one this client can report");
-                }
+                };
                 let (total_minor, currency) = sale_amount(line.total_amount, "totalAmount", id)?;
                 let (discount_minor, c2) = sale_amount(
                     line.total_discount_amount_before_taxes,
@@ -694,7 +798,7 @@ impl Parser {
                     action_type,
                     line_type,
                     quantity: line.quantity,
-                    currency,
+                    currency: currency.into_owned(),
                     total_minor,
                     discount_minor,
                     tax_minor,
@@ -722,7 +826,6 @@ impl Parser {
                 let money = line
                     .amount_spent
                     .with_context(|| format!("{id} has no amountSpent"))?;
-                let updated_at = required(line.updated_at, "updatedAt", id)?.into_owned();
                 let orders_count = match line.number_of_orders {
                     Some(Count::Number(n)) => n,
                     Some(Count::Text(t)) => t
@@ -733,13 +836,13 @@ impl Parser {
                 self.pending = Some(Pending::Customer(Customer {
                     id: gid_number("Customer", id)?,
                     created_at: required(line.created_at, "createdAt", id)?.into_owned(),
-                    updated_at: updated_at.clone(),
+                    updated_at: required(line.updated_at, "updatedAt", id)?.into_owned(),
                     orders_count,
                     amount_spent_minor: money::parse_minor(&money.amount, &money.currency_code)
                         .with_context(|| format!("customer {id}"))?,
                     currency: money.currency_code.into_owned(),
                 }));
-                Ok(Record::Top { updated_at })
+                Ok(Record::Top)
             }
             (Resource::Customers, Some(_)) => bail!("{id}: a customer result with a child line"),
         }
@@ -761,33 +864,19 @@ impl Parser {
 }
 
 /// Parse every line of a bulk result without storing anything: the baseline the backfill is
-/// measured against. Returns (top-level records, child records).
+/// measured against: the same cutting and parsing, on one thread. Returns (top-level records,
+/// line items and sales).
 pub fn parse_only(body: impl Read, resource: Resource) -> Result<(u64, u64)> {
-    let mut reader = BufReader::with_capacity(256 * 1024, body);
-    let mut line = Vec::with_capacity(4096);
-    let mut parser = Parser::default();
-    let mut batch = Batch::default();
+    let (mut cutter, give_back) = Cutter::new(body, resource, 0);
     let (mut top, mut children) = (0, 0);
-    loop {
-        line.clear();
-        if read_line(&mut reader, &mut line)? == 0 {
-            return Ok((top, children));
-        }
-        let text = trim_line(&line);
-        if text.is_empty() {
-            continue;
-        }
-        match parser.parse(resource, text)? {
-            Record::Top { .. } => top += 1,
-            Record::Child => children += 1,
-        }
-        parser.take_into(&mut batch);
-        if batch.orders.len() + batch.line_items.len() + batch.sales.len() + batch.customers.len()
-            >= BATCH_RECORDS
-        {
-            batch = Batch::default();
-        }
+    while let Some(chunk) = cutter.next_chunk()? {
+        let parsed = parse_chunk(&chunk, resource)?;
+        let _ = give_back.try_send(chunk.bytes);
+        let batch = &parsed.batch;
+        top += parsed.records as u64;
+        children += (batch.line_items.len() + batch.sales.len()) as u64;
     }
+    Ok((top, children))
 }
 
 #[cfg(test)]
@@ -798,7 +887,8 @@ mod tests {
     fn parse_all(text: &[u8], start: i64) -> Vec<Result<Parsed>> {
         let (chunk_sender, chunks) = std::sync::mpsc::sync_channel(1024);
         let (error_sender, errors) = std::sync::mpsc::sync_channel(8);
-        read_chunks(text, Resource::Orders, start, &chunk_sender, &error_sender);
+        let (cutter, _) = Cutter::new(text, Resource::Orders, start);
+        read_chunks(cutter, &chunk_sender, &error_sender);
         drop((chunk_sender, error_sender));
         let mut out: Vec<Result<Parsed>> = chunks
             .into_iter()
@@ -868,6 +958,82 @@ mod tests {
             text[first_end..].starts_with("{\"id\":\"gid://shopify/Order/"),
             "a chunk ends where an order begins"
         );
+    }
+
+    /// A body that hands out at most a few bytes per read.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_split_across_reads_are_cut_as_whole_ones() {
+        let mut text = String::new();
+        let order = r##"{"id":"gid://shopify/Order/@","name":"#@","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","test":false,"totalPriceSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"}}}"##;
+        let item = r##"{"id":"gid://shopify/LineItem/@","title":"x","quantity":1,"originalTotalSet":{"shopMoney":{"amount":"1.00","currencyCode":"USD"}},"__parentId":"gid://shopify/Order/@"}"##;
+        for i in 1..=BATCH_RECORDS * 2 + 1 {
+            for line in [order, item] {
+                text.push_str(&line.replace('@', &i.to_string()));
+                text.push('\n');
+            }
+        }
+        // The last line without its newline.
+        text.pop();
+        let (mut cutter, _) = Cutter::new(Trickle(text.as_bytes()), Resource::Orders, 5);
+        let mut chunks = Vec::new();
+        while let Some(chunk) = cutter.next_chunk().unwrap() {
+            chunks.push(chunk);
+        }
+        assert_eq!(chunks.len(), 3);
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.data().to_vec()).collect();
+        assert_eq!(joined, text.as_bytes(), "every byte once, in order");
+        assert_eq!(chunks[1].start, 5 + chunks[0].len as i64);
+        let parsed: Vec<Parsed> = chunks
+            .iter()
+            .map(|c| parse_chunk(c, Resource::Orders).unwrap())
+            .collect();
+        assert_eq!(parsed[0].batch.orders.len(), BATCH_RECORDS);
+        assert_eq!(parsed[0].batch.line_items.len(), BATCH_RECORDS);
+        assert_eq!(parsed[2].batch.orders.len(), 1);
+        assert_eq!(
+            parsed[2].batch.line_items.len(),
+            1,
+            "the unterminated last line"
+        );
+        assert_eq!(parsed[2].offset, 5 + text.len() as i64);
+        let (top, children) = parse_only(Trickle(text.as_bytes()), Resource::Orders).unwrap();
+        assert_eq!(
+            (top, children),
+            (BATCH_RECORDS as u64 * 2 + 1, BATCH_RECORDS as u64 * 2 + 1)
+        );
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_refused() {
+        for text in [
+            // Whole, and cut off by the end of the file.
+            format!("[\"{}\"]\n[]\n", "x".repeat(MAX_LINE)),
+            format!("[\"{}", "x".repeat(MAX_LINE)),
+        ] {
+            let results = parse_all(text.as_bytes(), 0);
+            let err = results.into_iter().find_map(Result::err).unwrap();
+            assert!(
+                format!("{err:#}").contains(&format!("longer than {MAX_LINE} bytes")),
+                "{err:#}"
+            );
+        }
+        let fits = format!("[\"{}\"]\n", "x".repeat(MAX_LINE - 10));
+        let err = parse_all(fits.as_bytes(), 0)
+            .into_iter()
+            .find_map(Result::err)
+            .unwrap();
+        assert!(!format!("{err:#}").contains("longer than"), "{err:#}");
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub const LINE_TYPES: &[&str] = &[
 ];
 pub const ACTION_TYPES: &[&str] = &["ORDER", "UPDATE", "RETURN"];
 
+/// `value` as the entry of `known` it equals, if any.
+pub fn known(known: &[&'static str], value: &str) -> Option<&'static str> {
+    known.iter().copied().find(|k| *k == value)
+}
+
 /// The figures of one month in one currency, in minor units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Figures {

@@ -8,21 +8,40 @@ use iso_currency::Currency;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// Exponents looked up so far, and the last code asked for with its exponent.
+#[derive(Default)]
+struct Known {
+    last: Option<([u8; 3], u32)>,
+    all: HashMap<String, u32>,
+}
+
 /// The number of decimals of `code` (ISO 4217), e.g. 0 for JPY, 2 for USD, 3 for KWD.
 pub fn exponent(code: &str) -> Result<u32> {
     thread_local! {
         // Looking a code up in the ISO table is slow next to parsing an amount, and a shop
-        // uses few currencies: remember each one's exponent.
-        static KNOWN: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
+        // uses few currencies: remember each one's exponent, the last one asked first.
+        static KNOWN: RefCell<Known> = RefCell::new(Known::default());
     }
-    if let Some(known) = KNOWN.with(|k| k.borrow().get(code).copied()) {
+    let key: Option<[u8; 3]> = code.as_bytes().try_into().ok();
+    let known = KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        match (k.last, key) {
+            (Some((last, exponent)), Some(key)) if last == key => Some(exponent),
+            _ => {
+                let exponent = k.all.get(code).copied()?;
+                k.last = key.map(|key| (key, exponent));
+                Some(exponent)
+            }
+        }
+    });
+    if let Some(known) = known {
         return Ok(known);
     }
     let currency = Currency::from_code(code)
         .with_context(|| format!("`{code}` is not an ISO 4217 currency code"))?;
     // Currencies without minor units in ISO 4217 (funds, precious metals) count in whole units.
     let exponent = currency.exponent().map_or(0, u32::from);
-    KNOWN.with(|k| k.borrow_mut().insert(code.to_owned(), exponent));
+    KNOWN.with(|k| k.borrow_mut().all.insert(code.to_owned(), exponent));
     Ok(exponent)
 }
 

@@ -38,8 +38,10 @@ pub struct Sale {
     pub agreement_id: String,
     /// When the agreement happened: the date the sale counts on.
     pub happened_at: String,
-    pub action_type: String,
-    pub line_type: String,
+    /// One of `ledger::ACTION_TYPES`.
+    pub action_type: &'static str,
+    /// One of `ledger::LINE_TYPES`.
+    pub line_type: &'static str,
     pub quantity: Option<i64>,
     pub currency: String,
     /// `totalAmount`: after discounts, with taxes.
@@ -1133,6 +1135,9 @@ fn save_bulk_state(conn: &Connection, state: &BulkState) -> Result<()> {
 }
 
 fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<()> {
+    let highest: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM orders")?
+        .query_row([], |r| r.get(0))?;
     upsert(tx, "orders", ORDER_COLUMNS, &batch.orders, |o| {
         [
             &o.id,
@@ -1148,7 +1153,16 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<()> {
         ]
     })?;
     // The orders' sales are replaced: `ROWS_PER_STATEMENT` orders a statement, the rest one by one.
-    let mut chunks = batch.ledgers.chunks_exact(ROWS_PER_STATEMENT);
+    // Only an order stored before has sales to delete (sales are written with their order, and
+    // deleted with it): one above the highest id stored is new, as every order of a first
+    // backfill in id order is.
+    let replaced: Vec<i64> = batch
+        .ledgers
+        .iter()
+        .copied()
+        .filter(|id| *id <= highest)
+        .collect();
+    let mut chunks = replaced.chunks_exact(ROWS_PER_STATEMENT);
     if chunks.len() > 0 {
         let mut many = tx.prepare_cached(&delete_sales_sql(ROWS_PER_STATEMENT))?;
         for chunk in &mut chunks {
@@ -1267,6 +1281,70 @@ mod tests {
             delete_sales_sql(3),
             "DELETE FROM sales WHERE order_id IN ($1, $2, $3)"
         );
+    }
+
+    fn order_with_sales(id: i64, sales: &[&str]) -> Batch {
+        Batch {
+            orders: vec![Order {
+                id,
+                name: format!("#{id}"),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                updated_at: "2026-01-01T00:00:00Z".into(),
+                currency: "USD".into(),
+                total_minor: 100,
+                customer_id: None,
+                test: false,
+                cancelled_at: None,
+                processed_at: None,
+            }],
+            sales: sales
+                .iter()
+                .map(|sale| Sale {
+                    id: format!("gid://shopify/ProductSale/{sale}"),
+                    order_id: id,
+                    agreement_id: format!("gid://shopify/OrderAgreement/{id}"),
+                    happened_at: "2026-01-01T00:00:00Z".into(),
+                    action_type: "ORDER",
+                    line_type: "PRODUCT",
+                    quantity: Some(1),
+                    currency: "USD".into(),
+                    total_minor: 100,
+                    discount_minor: 0,
+                    tax_minor: 0,
+                })
+                .collect(),
+            ledgers: vec![id],
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn an_order_stored_before_has_its_sales_replaced_and_a_new_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_path(&dir.path().join("db.sqlite")).unwrap();
+        let state = SyncState::default();
+        store
+            .save_page(Resource::Orders, &order_with_sales(5, &["1", "2"]), &state)
+            .unwrap();
+        // Order 5 again with one sale, and orders below and above it, new, with theirs.
+        let mut batch = order_with_sales(5, &["2"]);
+        for (id, sale) in [(3, "30"), (9, "90")] {
+            let other = order_with_sales(id, &[sale]);
+            batch.orders.extend(other.orders);
+            batch.sales.extend(other.sales);
+            batch.ledgers.extend(other.ledgers);
+        }
+        store.save_page(Resource::Orders, &batch, &state).unwrap();
+        let sales: Vec<(String, i64)> = store
+            .conn
+            .prepare("SELECT id, order_id FROM sales ORDER BY order_id, id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let sale = |n: &str, order| (format!("gid://shopify/ProductSale/{n}"), order);
+        assert_eq!(sales, vec![sale("30", 3), sale("2", 5), sale("90", 9)]);
     }
 
 {% endif %}    #[test]

@@ -36,8 +36,10 @@ pub struct Sale {
     pub agreement_id: String,
     /// When the agreement happened: the date the sale counts on.
     pub happened_at: String,
-    pub action_type: String,
-    pub line_type: String,
+    /// One of `ledger::ACTION_TYPES`.
+    pub action_type: &'static str,
+    /// One of `ledger::LINE_TYPES`.
+    pub line_type: &'static str,
     pub quantity: Option<i64>,
     pub currency: String,
     /// `totalAmount`: after discounts, with taxes.

@@ -443,13 +443,13 @@ fn sale(node: &Value, order_id: i64, agreement_id: &str, happened_at: &str) -> R
         Ok(value)
     };
     let action_type = field("actionType")?;
-    if !ledger::ACTION_TYPES.contains(&action_type.as_str()) {
+    let Some(action_type) = ledger::known(ledger::ACTION_TYPES, &action_type) else {
         bail!("sale {id}: actionType `{action_type}` is not one this client can report");
-    }
+    };
     let line_type = field("lineType")?;
-    if !ledger::LINE_TYPES.contains(&line_type.as_str()) {
+    let Some(line_type) = ledger::known(ledger::LINE_TYPES, &line_type) else {
         bail!("sale {id}: lineType `{line_type}` is not one this client can report");
-    }
+    };
     let mut currency = None;
     let mut amount = |name: &str| -> Result<i64> {
         let money = &node[name]["shopMoney"];
