@@ -3,6 +3,7 @@
 //! merely mentions a path. It never fails: malformed input ends the token stream early at worst.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// A token kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,51 +155,15 @@ impl<'a> Lexer<'a> {
     }
 
     fn line_comment(&mut self) {
-        let start = self.pos;
-        let doc = matches!(
-            (self.peek(2), self.peek(3)),
-            (Some(b'/'), Some(b)) if b != b'/'
-        ) || matches!((self.peek(2), self.peek(3)), (Some(b'/'), None))
-            || self.peek(2) == Some(b'!');
-        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
-            .map_or(self.bytes.len(), |at| self.pos + at);
-        if doc {
-            self.docs.push((start + 3).min(self.pos)..self.pos);
-        }
+        let (end, doc) = line_comment(self.bytes, self.pos);
+        self.pos = end;
+        self.docs.extend(doc);
     }
 
     fn block_comment(&mut self) {
-        let start = self.pos;
-        let doc = matches!((self.peek(2), self.peek(3)), (Some(b'*'), Some(b)) if b != b'*' && b != b'/')
-            || self.peek(2) == Some(b'!');
-        self.block_comment_body();
-        if doc && self.pos >= start + 5 {
-            let end = if self.bytes.get(self.pos - 2..self.pos) == Some(b"*/") {
-                self.pos - 2
-            } else {
-                self.pos
-            };
-            self.docs.push(start + 3..end.max(start + 3));
-        }
-    }
-
-    fn block_comment_body(&mut self) {
-        self.pos += 2;
-        let mut depth = 1;
-        while depth > 0 {
-            match (self.peek(0), self.peek(1)) {
-                (None, _) => return,
-                (Some(b'/'), Some(b'*')) => {
-                    depth += 1;
-                    self.pos += 2;
-                }
-                (Some(b'*'), Some(b'/')) => {
-                    depth -= 1;
-                    self.pos += 2;
-                }
-                _ => self.pos += 1,
-            }
-        }
+        let (end, doc) = block_comment(self.bytes, self.pos);
+        self.pos = end;
+        self.docs.extend(doc);
     }
 
     /// After an `r` at `self.pos + offset - 1`: `#*"` follows.
@@ -212,31 +177,9 @@ impl<'a> Lexer<'a> {
 
     /// `#*"..."#*` starting at the first `#` or `"`.
     fn raw(&mut self) -> Cow<'a, str> {
-        let mut hashes = 0;
-        while self.peek(0) == Some(b'#') {
-            hashes += 1;
-            self.pos += 1;
-        }
-        self.pos += 1; // opening quote
-        let body_start = self.pos;
-        let src = self.src;
-        loop {
-            match memchr::memchr(b'"', &self.bytes[self.pos..]) {
-                None => {
-                    self.pos = self.bytes.len();
-                    return Cow::Borrowed(&src[body_start..]);
-                }
-                Some(at) => {
-                    self.pos += at;
-                    if (1..=hashes).all(|k| self.peek(k) == Some(b'#')) {
-                        let value = &src[body_start..self.pos];
-                        self.pos += 1 + hashes;
-                        return Cow::Borrowed(value);
-                    }
-                    self.pos += 1;
-                }
-            }
-        }
+        let (body, end) = raw_string(self.bytes, self.pos);
+        self.pos = end;
+        Cow::Borrowed(&self.src[body])
     }
 
     /// `"..."` with escapes, starting at the quote.
@@ -326,50 +269,133 @@ impl<'a> Lexer<'a> {
 
     /// `'a'`, `'\n'`, `'\u{..}'` or a lifetime `'a`.
     fn char_or_lifetime(&mut self) {
-        self.pos += 1;
-        match self.peek(0) {
-            Some(b'\\') => {
-                self.pos += 1;
-                while self.peek(0).is_some_and(|b| b != b'\'' && b != b'\n') {
-                    self.pos += 1;
-                }
-                if self.peek(0) == Some(b'\'') {
-                    self.pos += 1;
-                }
-            }
-            Some(_) => {
-                let c = self.src[self.pos..].chars().next().unwrap_or(' ');
-                let after = self.pos + c.len_utf8();
-                if self.bytes.get(after) == Some(&b'\'') {
-                    self.pos = after + 1;
-                } else {
-                    // A lifetime or label: consume the identifier.
-                    self.ident();
-                }
-            }
-            None => {}
-        }
+        self.pos = char_or_lifetime_end(self.src, self.pos);
     }
 
     fn ident(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if b.is_ascii() {
-                if b == b'_' || b.is_ascii_alphanumeric() {
-                    self.pos += 1;
-                    continue;
-                }
-                return;
+        self.pos = ident_end(self.src, self.pos);
+    }
+}
+
+/// Where the `//` comment at `at` ends (at its newline, or the end of the text), and the range of
+/// its text when it is a doc comment (`///`, `//!`).
+pub(super) fn line_comment(bytes: &[u8], at: usize) -> (usize, Option<Range<usize>>) {
+    let peek = |k: usize| bytes.get(at + k).copied();
+    let doc = matches!((peek(2), peek(3)), (Some(b'/'), Some(b)) if b != b'/')
+        || matches!((peek(2), peek(3)), (Some(b'/'), None))
+        || peek(2) == Some(b'!');
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+    (end, doc.then(|| (at + 3).min(end)..end))
+}
+
+/// Where the `/*` comment at `at` ends (after its `*/`, nesting counted, or at the end of the
+/// text), and the range of its text when it is a doc comment (`/**`, `/*!`).
+pub(super) fn block_comment(bytes: &[u8], at: usize) -> (usize, Option<Range<usize>>) {
+    let peek = |k: usize| bytes.get(at + k).copied();
+    let doc = matches!((peek(2), peek(3)), (Some(b'*'), Some(b)) if b != b'*' && b != b'/')
+        || peek(2) == Some(b'!');
+    let mut pos = at + 2;
+    let mut depth = 1;
+    while depth > 0 {
+        let Some(next) = memchr::memchr2(b'/', b'*', &bytes[pos..]) else {
+            pos = bytes.len();
+            break;
+        };
+        pos += next;
+        match (bytes.get(pos), bytes.get(pos + 1)) {
+            (Some(b'/'), Some(b'*')) => {
+                depth += 1;
+                pos += 2;
             }
-            let Some(c) = self.src[self.pos..].chars().next() else {
-                return;
-            };
-            if c == '_' || c.is_alphanumeric() {
-                self.pos += c.len_utf8();
-            } else {
-                break;
+            (Some(b'*'), Some(b'/')) => {
+                depth -= 1;
+                pos += 2;
+            }
+            _ => pos += 1,
+        }
+    }
+    let doc = (doc && pos >= at + 5).then(|| {
+        let end = if bytes.get(pos - 2..pos) == Some(b"*/") {
+            pos - 2
+        } else {
+            pos
+        };
+        at + 3..end.max(at + 3)
+    });
+    (pos, doc)
+}
+
+/// The raw string `#*"..."#*` whose first `#` or `"` is at `at`: its body's range, and where it
+/// ends (the end of the text when it is not closed).
+pub(super) fn raw_string(bytes: &[u8], at: usize) -> (Range<usize>, usize) {
+    let mut pos = at;
+    while bytes.get(pos) == Some(&b'#') {
+        pos += 1;
+    }
+    let hashes = pos - at;
+    pos += 1; // opening quote
+    let body = pos.min(bytes.len());
+    loop {
+        match bytes.get(pos..).and_then(|rest| memchr::memchr(b'"', rest)) {
+            None => return (body..bytes.len(), bytes.len()),
+            Some(next) => {
+                pos += next;
+                if (1..=hashes).all(|k| bytes.get(pos + k) == Some(&b'#')) {
+                    return (body..pos, pos + 1 + hashes);
+                }
+                pos += 1;
             }
         }
     }
+}
+
+/// Where the character literal (`'a'`, `'\n'`, `'\u{..}'`) or lifetime (`'a`) whose quote is
+/// at `at` ends.
+pub(super) fn char_or_lifetime_end(src: &str, at: usize) -> usize {
+    let bytes = src.as_bytes();
+    let mut pos = at + 1;
+    match bytes.get(pos) {
+        Some(b'\\') => {
+            pos += 1;
+            while bytes.get(pos).is_some_and(|&b| b != b'\'' && b != b'\n') {
+                pos += 1;
+            }
+            if bytes.get(pos) == Some(&b'\'') {
+                pos += 1;
+            }
+            pos
+        }
+        Some(_) => {
+            let c = src[pos..].chars().next().unwrap_or(' ');
+            let after = pos + c.len_utf8();
+            if bytes.get(after) == Some(&b'\'') {
+                after + 1
+            } else {
+                // A lifetime or label: the identifier.
+                ident_end(src, pos)
+            }
+        }
+        None => pos,
+    }
+}
+
+/// Where the identifier (or the rest of it) at `at` ends.
+pub(super) fn ident_end(src: &str, mut at: usize) -> usize {
+    let bytes = src.as_bytes();
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii() {
+            if b == b'_' || b.is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            break;
+        }
+        match src[at..].chars().next() {
+            Some(c) if c == '_' || c.is_alphanumeric() => at += c.len_utf8(),
+            _ => break,
+        }
+    }
+    at
 }
 
 #[cfg(test)]

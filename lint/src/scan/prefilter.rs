@@ -343,7 +343,7 @@ impl<'a, 'd> Pass<'a, 'd> {
             let c = self.src[t..].chars().next().unwrap_or('\0');
             let kind =
                 if b == b'_' || b.is_ascii_alphabetic() || (!b.is_ascii() && c.is_alphabetic()) {
-                    t = self.ident_end(t);
+                    t = lexer::ident_end(self.src, t);
                     Run::Ident
                 } else if b.is_ascii_digit() {
                     while self
@@ -396,23 +396,6 @@ impl<'a, 'd> Pass<'a, 'd> {
     }
 
     /// The end of the identifier starting at `t`, as the lexer's `ident` ends it.
-    fn ident_end(&self, mut t: usize) -> usize {
-        while let Some(&b) = self.bytes.get(t) {
-            if b.is_ascii() {
-                if b == b'_' || b.is_ascii_alphanumeric() {
-                    t += 1;
-                    continue;
-                }
-                break;
-            }
-            match self.src[t..].chars().next() {
-                Some(c) if c == '_' || c.is_alphanumeric() => t += c.len_utf8(),
-                _ => break,
-            }
-        }
-        t
-    }
-
     /// An opening bracket; `true` when it opens the arguments of an include macro, or of a
     /// `concat!` inside a region. A macro's arguments or an attribute start a region, unless
     /// one is open already (as `references::argument_paths` reads them).
@@ -483,82 +466,26 @@ impl<'a, 'd> Pass<'a, 'd> {
     }
 
     fn line_comment(&mut self) {
-        let start = self.pos;
-        let doc = matches!(
-            (self.peek(2), self.peek(3)),
-            (Some(b'/'), Some(b)) if b != b'/'
-        ) || matches!((self.peek(2), self.peek(3)), (Some(b'/'), None))
-            || self.peek(2) == Some(b'!');
-        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
-            .map_or(self.bytes.len(), |at| self.pos + at);
-        if doc && let Some(docs) = self.docs.as_mut() {
-            docs.push((start + 3).min(self.pos)..self.pos);
+        let (end, doc) = lexer::line_comment(self.bytes, self.pos);
+        self.pos = end;
+        if let (Some(doc), Some(docs)) = (doc, self.docs.as_mut()) {
+            docs.push(doc);
         }
     }
 
     fn block_comment(&mut self) {
-        let start = self.pos;
-        let doc = matches!((self.peek(2), self.peek(3)), (Some(b'*'), Some(b)) if b != b'*' && b != b'/')
-            || self.peek(2) == Some(b'!');
-        self.pos += 2;
-        let mut depth = 1;
-        while depth > 0 {
-            let Some(at) = memchr::memchr2(b'/', b'*', &self.bytes[self.pos..]) else {
-                self.pos = self.bytes.len();
-                break;
-            };
-            self.pos += at;
-            match (self.peek(0), self.peek(1)) {
-                (Some(b'/'), Some(b'*')) => {
-                    depth += 1;
-                    self.pos += 2;
-                }
-                (Some(b'*'), Some(b'/')) => {
-                    depth -= 1;
-                    self.pos += 2;
-                }
-                _ => self.pos += 1,
-            }
-        }
-        if doc
-            && self.pos >= start + 5
-            && let Some(docs) = self.docs.as_mut()
-        {
-            let end = if self.bytes.get(self.pos - 2..self.pos) == Some(b"*/") {
-                self.pos - 2
-            } else {
-                self.pos
-            };
-            docs.push(start + 3..end.max(start + 3));
+        let (end, doc) = lexer::block_comment(self.bytes, self.pos);
+        self.pos = end;
+        if let (Some(doc), Some(docs)) = (doc, self.docs.as_mut()) {
+            docs.push(doc);
         }
     }
 
     /// `#*"..."#*` starting at the first `#` or `"`: the body's range.
     fn raw(&mut self) -> Range<usize> {
-        let mut hashes = 0;
-        while self.peek(0) == Some(b'#') {
-            hashes += 1;
-            self.pos += 1;
-        }
-        self.pos += 1;
-        let body = self.pos;
-        loop {
-            match memchr::memchr(b'"', &self.bytes[self.pos..]) {
-                None => {
-                    self.pos = self.bytes.len();
-                    return body..self.pos;
-                }
-                Some(at) => {
-                    self.pos += at;
-                    if (1..=hashes).all(|k| self.peek(k) == Some(b'#')) {
-                        let end = self.pos;
-                        self.pos += 1 + hashes;
-                        return body..end;
-                    }
-                    self.pos += 1;
-                }
-            }
-        }
+        let (body, end) = lexer::raw_string(self.bytes, self.pos);
+        self.pos = end;
+        body
     }
 
     /// `"..."` starting at the quote: the body's range. Where it ends is where the lexer's
@@ -598,28 +525,7 @@ impl<'a, 'd> Pass<'a, 'd> {
 
     /// `'a'`, `'\n'`, `'\u{..}'` or a lifetime `'a`, as the lexer reads them.
     fn char_or_lifetime(&mut self) {
-        self.pos += 1;
-        match self.peek(0) {
-            Some(b'\\') => {
-                self.pos += 1;
-                while self.peek(0).is_some_and(|b| b != b'\'' && b != b'\n') {
-                    self.pos += 1;
-                }
-                if self.peek(0) == Some(b'\'') {
-                    self.pos += 1;
-                }
-            }
-            Some(_) => {
-                let c = self.src[self.pos..].chars().next().unwrap_or(' ');
-                let after = self.pos + c.len_utf8();
-                if self.bytes.get(after) == Some(&b'\'') {
-                    self.pos = after + 1;
-                } else {
-                    self.pos = self.ident_end(self.pos);
-                }
-            }
-            None => {}
-        }
+        self.pos = lexer::char_or_lifetime_end(self.src, self.pos);
     }
 }
 
