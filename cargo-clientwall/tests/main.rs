@@ -31,6 +31,7 @@ mod routes;
 mod routes_config;
 mod routes_macros;
 mod routes_scan;
+mod routes_symlink_parent;
 mod rule_docs;
 mod sarif_schema;
 mod scanner_fuzz;

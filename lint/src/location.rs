@@ -64,12 +64,23 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Resolve `.` and `..` without touching the file system.
+/// Resolve `.` and `..` as the operating system does: lexically, except that a `..` after a
+/// symlink climbs from where the symlink points (`src/up/../globex` with `src/up -> ..` is
+/// `clients/globex`, not `src/globex`). Only an absolute path is looked up on disk, one
+/// `symlink_metadata` per `..`; a link that cannot be resolved is climbed lexically.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::ParentDir => {
+                if out.is_absolute()
+                    && out
+                        .symlink_metadata()
+                        .is_ok_and(|meta| meta.file_type().is_symlink())
+                    && let Ok(target) = out.canonicalize()
+                {
+                    out = target;
+                }
                 if !out.pop() {
                     out.push("..");
                 }
@@ -90,6 +101,24 @@ pub fn resolve(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parent_after_a_symlink_climbs_from_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("clients/acme/src")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("clients/acme/src/up")).unwrap();
+        assert_eq!(
+            normalize(&root.join("clients/acme/src/up/../globex/x.rs")),
+            root.join("clients/globex/x.rs")
+        );
+        assert_eq!(
+            normalize(&root.join("clients/acme/src/./down/../x.rs")),
+            root.join("clients/acme/src/x.rs"),
+            "a directory that is no symlink, or none at all, is climbed lexically"
+        );
+        assert_eq!(normalize(Path::new("a/up/../b")), Path::new("a/b"));
+    }
 
     #[test]
     fn line_column_counts_from_one() {

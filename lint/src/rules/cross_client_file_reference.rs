@@ -75,7 +75,9 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   cargo takes from there are that client's crates, so depending on one is
   `client-depends-on-client`.
 - **Symlinks** in a client's tree that point outside it, and symlinks in a shared crate that
-  point into a client.
+  point into a client. Every path above is resolved as the operating system resolves it: a
+  `..` after a symlink climbs from where the symlink points (with `src/up -> ../data`,
+  `include_str!("up/../../globex/rates.csv")` reads `clients/globex/rates.csv`).
 
 A path that stays inside the client, a comment, or a string that merely mentions another
 client is not a finding; nor is a path that leaves the workspace altogether.
