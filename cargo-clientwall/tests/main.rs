@@ -30,6 +30,7 @@ mod regression;
 mod routes;
 mod routes_config;
 mod routes_macros;
+mod routes_proc_macro;
 mod routes_scan;
 mod routes_symlink_parent;
 mod rule_docs;

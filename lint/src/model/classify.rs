@@ -131,7 +131,15 @@ pub fn client_layout(loaded: &Loaded) -> Result<Layout> {
                     .filter(|t| t.kind.contains(&cargo_metadata::TargetKind::CustomBuild))
                     .map(|t| crate::location::normalize(t.src_path.as_std_path()))
                     .collect();
-                Some((dir, Some(build_scripts)))
+                let proc_macro = p
+                    .targets
+                    .iter()
+                    .any(|t| t.kind.contains(&cargo_metadata::TargetKind::ProcMacro));
+                let known = crate::model::layout::KnownPackage {
+                    build_scripts,
+                    proc_macro,
+                };
+                Some((dir, Some(known)))
             })
             .chain(virtual_roots.into_iter().map(|dir| (dir, None))),
     );

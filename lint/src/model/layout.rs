@@ -40,6 +40,15 @@ pub struct Layout {
 struct PackageDir {
     dir: PathBuf,
     build_scripts: Vec<PathBuf>,
+    /// Its library is a proc macro (`[lib] proc-macro = true`): rustc runs its code.
+    proc_macro: bool,
+}
+
+/// What cargo says about a package, for [`Layout::know_packages`].
+#[derive(Debug)]
+pub struct KnownPackage {
+    pub build_scripts: Vec<PathBuf>,
+    pub proc_macro: bool,
 }
 
 /// Where something outside a client's directory lands.
@@ -62,6 +71,9 @@ pub struct CrateOf {
     pub dir: PathBuf,
     /// The file is that package's build script (`build.rs`, or the manifest's `build` path).
     pub is_build_script: bool,
+    /// The file is a proc macro's source (not its build script): rustc runs it while it
+    /// compiles the crates that use the macro.
+    pub is_proc_macro: bool,
 }
 
 impl Layout {
@@ -221,6 +233,7 @@ impl Layout {
             .unwrap_or_else(|| CrateOf {
                 is_build_script: file == area.dir.join("build.rs"),
                 dir: area.dir.clone(),
+                is_proc_macro: false,
             })
     }
 
@@ -234,7 +247,7 @@ impl Layout {
     /// The nearest package above `file`, up to `top`, or the package on the way that names the
     /// file as its build script.
     fn package_within(&self, top: &Path, file: &Path) -> Option<CrateOf> {
-        let mut nearest: Option<PathBuf> = None;
+        let mut nearest: Option<Arc<PackageDir>> = None;
         for dir in file.ancestors().skip(1) {
             if !dir.starts_with(top) {
                 break;
@@ -244,32 +257,35 @@ impl Layout {
                     return Some(CrateOf {
                         dir: package.dir.clone(),
                         is_build_script: true,
+                        is_proc_macro: false,
                     });
                 }
-                nearest.get_or_insert_with(|| package.dir.clone());
+                nearest.get_or_insert(package);
             }
         }
-        nearest.map(|dir| CrateOf {
-            dir,
+        nearest.map(|package| CrateOf {
+            dir: package.dir.clone(),
             is_build_script: false,
+            is_proc_macro: package.proc_macro,
         })
     }
 
     /// Record what is known about package manifests (from cargo, or read already), so the
-    /// scan need not read them again: `(directory, Some(build scripts))` for a package,
+    /// scan need not read them again: `(directory, Some(package))` for a package,
     /// `(directory, None)` for a manifest without one.
     pub fn know_packages(
         &self,
-        packages: impl IntoIterator<Item = (PathBuf, Option<Vec<PathBuf>>)>,
+        packages: impl IntoIterator<Item = (PathBuf, Option<KnownPackage>)>,
     ) {
         // Only paths spelled under the canonical root can match the scan's canonical paths.
         let packages = packages
             .into_iter()
             .filter(|(dir, _)| dir.starts_with(&self.root));
         self.seed(packages.map(|(dir, build_scripts)| {
-            let package = build_scripts.map(|build_scripts| PackageDir {
+            let package = build_scripts.map(|known| PackageDir {
                 dir: dir.clone(),
-                build_scripts,
+                build_scripts: known.build_scripts,
+                proc_macro: known.proc_macro,
             });
             (dir, package)
         }));
@@ -309,9 +325,12 @@ fn read_package_dir(dir: &Path) -> Option<PackageDir> {
 
 /// [`read_package_dir`] for a manifest already read.
 fn package_dir_from_text(dir: &Path, text: &str) -> Option<PackageDir> {
+    // Told from the text, cautiously: `proc-macro = true` anywhere but a comment.
+    let proc_macro = PROC_MACRO_KEY.is_match(text);
     let default = || PackageDir {
         dir: dir.to_owned(),
         build_scripts: vec![dir.join("build.rs")],
+        proc_macro,
     };
     if PACKAGE_TABLE.is_match(text) && !BUILD_KEY.is_match(text) {
         return Some(default());
@@ -319,7 +338,10 @@ fn package_dir_from_text(dir: &Path, text: &str) -> Option<PackageDir> {
     let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
         return Some(default());
     };
-    package_dir_from_table(dir, doc.as_table())
+    package_dir_from_table(dir, doc.as_table()).map(|package| PackageDir {
+        proc_macro: package.proc_macro || proc_macro,
+        ..package
+    })
 }
 
 /// [`read_package_dir`] for a manifest already parsed.
@@ -343,16 +365,25 @@ fn package_dir_from_table(dir: &Path, manifest: &toml_edit::Table) -> Option<Pac
             None => vec![dir.join("build.rs")],
         }
     };
+    let lib = manifest.get("lib");
+    let proc_macro = ["proc-macro", "proc_macro"]
+        .iter()
+        .any(|key| lib.and_then(|lib| lib.get(key)).and_then(|v| v.as_bool()) == Some(true));
     Some(PackageDir {
         dir: dir.to_owned(),
         build_scripts: package
             .get("build")
             .map_or_else(|| vec![dir.join("build.rs")], paths),
+        proc_macro,
     })
 }
 
 static PACKAGE_TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?m)^\s*\[\s*package\s*\]").expect("pattern compiles")
+});
+static PROC_MACRO_KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?m)(?:^|[{,.])\s*["']?proc[-_]macro["']?\s*=\s*true"#)
+        .expect("pattern compiles")
 });
 static BUILD_KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r#"(?m)(?:^|[{,.])\s*["']?build["']?\s*="#).expect("pattern compiles")

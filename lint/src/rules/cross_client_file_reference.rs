@@ -51,6 +51,12 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   through literals, `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let`
   bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
   from there and from `src/`.
+- **Proc macros** (`[lib] proc-macro = true`): rustc runs them while it compiles the crate that
+  uses them, so the paths their source hands to file-system calls and programs are read as a
+  build script's are, from where cargo runs rustc (the workspace root, for a member), with
+  `std::env::var("CARGO_MANIFEST_DIR")` any directory from the macro's up to that root (the
+  using crate's). A proc macro's strings are mostly names (`Ident::new("x", ..)`): a path
+  counts when it names an existing file or directory of another client.
 - **Evaluation budget**: a file whose path expressions take more evaluation than any real one
   (bindings that double at every step) stops the check (exit 2) naming the file, rather than
   pass what it could not evaluate.
@@ -113,10 +119,10 @@ The finding names the client whose file it is and every client that compiles the
 ## What it does not see
 The wall reads what cargo and rustc are told, not what a program decides while it runs:
 - paths a program computes at run time: a client's own binary or test reading another client's
-  files with `std::fs` (outside build scripts, file calls are not followed), a build script's
-  path built by a function, read from a file or from an environment variable other than
-  `CARGO_MANIFEST_DIR`, or a directory it walks; and the files a program it runs opens by its
-  own logic (only the arguments it is given are read);
+  files with `std::fs` (outside build scripts and proc macros, file calls are not followed), a
+  build script's path built by a function, read from a file or from an environment variable
+  other than `CARGO_MANIFEST_DIR`, or a directory it walks; and the files a program it runs
+  opens by its own logic (only the arguments it is given are read);
 - paths a `macro_rules!` or a proc macro assembles from pieces none of which names an existing
   path outside the crate (`stringify!` of identifiers, a path a proc macro reads from its own
   configuration); a literal given to a macro is a path only when it names something that exists

@@ -591,6 +591,20 @@ fn rust_file(
         return Err(too_complex(layout, path));
     }
     push_references(layout, &owner, file, text, rust.references, out);
+    if krate.is_proc_macro {
+        let found = references::proc_macro_reads(text, &krate.dir, home);
+        if found.too_complex {
+            return Err(too_complex(layout, path));
+        }
+        // What it names in the shared tree is most likely a name, not a path: another
+        // client's file is what a proc macro must not read.
+        let into_clients = found
+            .references
+            .into_iter()
+            .filter(|r| matches!(layout.landing(&r.resolved), Landing::Client(_)))
+            .collect();
+        push_references(layout, &owner, file, text, into_clients, out);
+    }
     Ok((rust.joined_secrets, rust.test_only))
 }
 

@@ -54,7 +54,7 @@ fn of_crate_in(crate_dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> OutD
 }
 
 /// The nearest directory from `crate_dir` up whose `Cargo.toml` declares `[workspace]`.
-fn workspace_root(crate_dir: &Path) -> PathBuf {
+pub(super) fn workspace_root(crate_dir: &Path) -> PathBuf {
     crate_dir
         .ancestors()
         .find(|dir| {

@@ -24,6 +24,8 @@ pub enum Via {
     PathAttribute,
     Macro(&'static str),
     BuildScript(String),
+    /// A file-system call in a proc macro's source, which rustc runs while it compiles.
+    ProcMacro(String),
     /// A target's `path` (or `build`) in a crate's manifest, e.g. `[lib] path`.
     Target(String),
     /// A key of a cargo configuration file (`.cargo/config.toml`), e.g. `patch.crates-io.x.path`.
@@ -43,6 +45,7 @@ impl Via {
             Via::PathAttribute => "`#[path]`".to_owned(),
             Via::Macro(name) => format!("`{name}!`"),
             Via::BuildScript(call) => format!("build script call `{call}`"),
+            Via::ProcMacro(call) => format!("proc macro call `{call}`"),
             Via::Target(key) => format!("the manifest's `{key}`"),
             Via::CargoConfig(key) => format!("cargo configuration `{key}`"),
             Via::MacroArgument(name) if name.starts_with('#') => {
@@ -200,44 +203,112 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
             } else if build_script && matches!(name, "println" | "print") {
                 found.extend(directive(eval.format(i + 3), crate_dir, token));
             }
-        } else if build_script
-            && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('(')))
-        {
+        } else if build_script {
             // Build scripts run in the crate directory.
-            if BUILD_SCRIPT_CALLS.contains(&name) {
-                let value = eval.value(i + 2);
-                found.extend(reference(
-                    Via::BuildScript(name.to_string()),
-                    value,
-                    crate_dir,
-                    token,
-                ));
-            } else if name == "args" {
-                for start in eval.list_elements(i + 2) {
-                    let value = eval.value(start);
-                    found.extend(reference(
-                        Via::BuildScript("args".into()),
-                        value,
-                        crate_dir,
-                        token,
-                    ));
-                }
-            }
+            found.extend(file_system_call(&eval, i, crate_dir, Via::BuildScript));
         }
     }
     found.extend(argument_paths(&eval, file_dir));
-    // A path under `$OUT_DIR` that stays in the target directory is the build's own output
-    // (what a build script generates); one that climbs out of it is judged like any path.
-    if let Some(out) = eval.out_dir.get() {
-        found.retain(|r| {
-            !(r.written.starts_with("$OUT_DIR") && r.resolved.starts_with(&out.target_dir))
-        });
-    }
+    drop_build_output(&eval, &mut found);
     found.sort_by_key(|r| r.start);
     found.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved && a.via == b.via);
     Found {
         references: found,
         too_complex: eval.exhausted.get() || modules_too_complex,
+    }
+}
+
+/// The paths handed to a file-system call (or a program's arguments) at token `i`, a call's
+/// name, resolved from `base`, the directory the code runs in.
+fn file_system_call(
+    eval: &Evaluator,
+    i: usize,
+    base: &Path,
+    via: fn(String) -> Via,
+) -> Vec<Reference> {
+    let tokens = eval.tokens;
+    let Token::Ident(name) = &tokens[i].token else {
+        return Vec::new();
+    };
+    if !matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::Punct('('))) {
+        return Vec::new();
+    }
+    let name = eval.canonical(name);
+    if BUILD_SCRIPT_CALLS.contains(&name) {
+        let value = eval.value(i + 2);
+        reference(via(name.to_string()), value, base, &tokens[i])
+            .into_iter()
+            .collect()
+    } else if name == "args" {
+        eval.list_elements(i + 2)
+            .into_iter()
+            .filter_map(|start| reference(via("args".into()), eval.value(start), base, &tokens[i]))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// A path under `$OUT_DIR` that stays in the target directory is the build's own output (what
+/// a build script generates); one that climbs out of it is judged like any path.
+fn drop_build_output(eval: &Evaluator, found: &mut Vec<Reference>) {
+    if let Some(out) = eval.out_dir.get() {
+        found.retain(|r| {
+            !(r.written.starts_with("$OUT_DIR") && r.resolved.starts_with(&out.target_dir))
+        });
+    }
+}
+
+/// The paths a proc macro's source hands to file-system calls and programs (as a build
+/// script's are read): a proc macro runs inside rustc while rustc compiles the crate that uses
+/// it, so what it reads is read at build time, into that crate. A relative path is read from
+/// the directory rustc runs in: cargo runs it from the workspace root for a member. Only the
+/// references that leave `home_dir` and name an existing file or directory are kept.
+pub fn proc_macro_reads(text: &str, crate_dir: &Path, home_dir: &Path) -> Found {
+    let tokens = &super::lexer::tokenize(text)[..];
+    let cwd = super::out_dir::workspace_root(crate_dir);
+    let closes = closing_brackets(tokens);
+    let bindings = Bindings::collect(tokens, &closes);
+    let aliases = macro_aliases(tokens);
+    let mut found = Vec::new();
+    let mut too_complex = false;
+    // `std::env::var("CARGO_MANIFEST_DIR")` is, while the macro runs, the directory of the
+    // crate that uses it: any directory from the macro's own up to the workspace root.
+    for manifest_dir in crate_dir
+        .ancestors()
+        .take_while(|dir| dir.starts_with(&cwd))
+    {
+        let eval = Evaluator {
+            tokens,
+            crate_dir: manifest_dir,
+            bindings: Some(&bindings),
+            closes: &closes,
+            aliases: &aliases,
+            depth: Cell::new(0),
+            steps: Cell::new(0),
+            budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
+            exhausted: Cell::new(false),
+            evaluating: std::cell::RefCell::new(Vec::new()),
+            out_dir: std::cell::OnceCell::new(),
+        };
+        let mut reads: Vec<Reference> = (0..tokens.len())
+            .flat_map(|i| file_system_call(&eval, i, &cwd, Via::ProcMacro))
+            .collect();
+        drop_build_output(&eval, &mut reads);
+        too_complex |= eval.exhausted.get();
+        found.extend(reads);
+    }
+    for reference in &mut found {
+        reference.resolved = crate::location::resolve(&reference.resolved);
+    }
+    // A read of nothing fails the build: only what exists is read (a proc macro's strings
+    // are mostly names, `Ident::new("x", ..)`, not paths).
+    found.retain(|r| !r.resolved.starts_with(home_dir) && r.resolved.exists());
+    found.sort_by(|a, b| (a.start, &a.resolved).cmp(&(b.start, &b.resolved)));
+    found.dedup_by(|a, b| a.start == b.start && a.resolved == b.resolved);
+    Found {
+        references: found,
+        too_complex,
     }
 }
 
