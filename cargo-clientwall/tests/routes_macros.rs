@@ -218,6 +218,12 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
                 22,
                 "client `acme` pulls in client `globex`'s file `clients/globex/margins.csv` through build script call `cargo:rustc-env`",
             ),
+            (
+                XREF,
+                build,
+                26,
+                "client `acme` pulls in client `globex`'s file `clients/globex/orders.csv` through build script call `arg`",
+            ),
         ])
     );
 
@@ -248,6 +254,7 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
         output.contains("ACME_CUSTOMERS=globex-customer"),
         "{output}"
     );
+    assert!(output.contains("ACME_SHELL=GLOBEX-ORDER"), "{output}");
 }
 
 #[test]
@@ -269,6 +276,7 @@ fn build_script_instructions_and_commands_inside_the_client_are_clean() {
     let output = build_script_output(&target);
     assert!(output.contains("ACME_ORDERS=acme-order"), "{output}");
     assert!(output.contains("ACME_CUSTOMERS=acme-customer"), "{output}");
+    assert!(output.contains("ACME_SHELL=ACME-ORDER"), "{output}");
     let compiled = support::compiler::compiled_sources(&target, &fixture.root);
     // The relative `rustc-env` value is read from `src/`: acme's own margins.
     assert!(compiled.contains(&canonical(&fixture.root.join("clients/acme/margins.csv"))));

@@ -45,11 +45,11 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   (a NUL byte does not make them binary) and up to 64 MiB; a larger one stops the check.
 - **Build scripts** (`build.rs`, or the manifest's `build = ".."` at any path): path arguments of
   file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...) and of the programs they run
-  (`Command::arg`, `args`, `current_dir`), and the `cargo:` instructions that hand rustc a path
-  (`rustc-link-search`, `rustc-link-arg*` and `rustc-flags` paths, and `rustc-env` values, which
-  `include_str!(env!(..))` reads), evaluated
-  through literals, `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let`
-  bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
+  (`Command::arg`, `args`, `current_dir`; in an argument that is a command line a shell runs,
+  `sh -c "cat ../globex/x | .."`, every word that holds a `/`), and the `cargo:` instructions
+  that hand rustc a path (`rustc-link-search`, `rustc-link-arg*` and `rustc-flags` paths, and
+  `rustc-env` values, which `include_str!(env!(..))` reads), evaluated through literals,
+  `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let` bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
   from there and from `src/`.
 - **Proc macros** (`[lib] proc-macro = true`): rustc runs them while it compiles the crate that
   uses them, so the paths their source hands to file-system calls and programs are read as a

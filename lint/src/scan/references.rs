@@ -234,7 +234,9 @@ fn file_system_call(
         return Vec::new();
     }
     let name = eval.canonical(name);
-    if BUILD_SCRIPT_CALLS.contains(&name) {
+    if name == "arg" {
+        program_argument(via("arg".into()), eval.value(i + 2), base, &tokens[i])
+    } else if BUILD_SCRIPT_CALLS.contains(&name) {
         let value = eval.value(i + 2);
         reference(via(name.to_string()), value, base, &tokens[i])
             .into_iter()
@@ -242,11 +244,46 @@ fn file_system_call(
     } else if name == "args" {
         eval.list_elements(i + 2)
             .into_iter()
-            .filter_map(|start| reference(via("args".into()), eval.value(start), base, &tokens[i]))
+            .flat_map(|start| {
+                program_argument(via("args".into()), eval.value(start), base, &tokens[i])
+            })
             .collect()
     } else {
         Vec::new()
     }
+}
+
+/// An argument of a program a build script runs: a path, or a command line a shell runs
+/// (`sh -c "cp ../globex/x $OUT_DIR"`), whose words that hold a `/` are paths too.
+fn program_argument(via: Via, value: Value, base: &Path, at: &Spanned) -> Vec<Reference> {
+    let mut out: Vec<Reference> = reference(via.clone(), value.clone(), base, at)
+        .into_iter()
+        .collect();
+    if !value.text.contains(char::is_whitespace) {
+        return out;
+    }
+    let is_break = |c: char| c.is_whitespace() || ";|&<>()`'\"=".contains(c);
+    let words: Vec<&str> = value.text.split(is_break).collect();
+    // As a reader writes them (`$OUT_DIR/x`, which stays the build's own output).
+    let shown: Vec<&str> = value.shown.split(is_break).collect();
+    for (n, word) in words.iter().enumerate() {
+        if !word.contains('/') {
+            continue;
+        }
+        // The last word of a value known only by its prefix is itself known only so far.
+        let last_of_partial = !value.complete && n + 1 == words.len();
+        let piece = Value {
+            complete: !last_of_partial,
+            at_dir: word.ends_with('/'),
+            shown: match shown.len() == words.len() {
+                true => shown[n].to_owned(),
+                false => (*word).to_owned(),
+            },
+            ..Value::known((*word).to_owned())
+        };
+        out.extend(reference(via.clone(), piece, base, at));
+    }
+    out
 }
 
 /// A path under `$OUT_DIR` that stays in the target directory is the build's own output (what
