@@ -44,12 +44,31 @@ fn macro_aliases_forwarding_macros_and_attribute_paths_that_leave_the_client() {
                 18,
                 "client `acme` pulls in client `globex`'s directory `clients/globex/data` through a path in the attribute `#[folder]`",
             ),
+            (
+                XREF,
+                "clients/acme/src/lib.rs",
+                28,
+                "client `acme` pulls in client `globex`'s file `clients/globex/customers.csv` through a path given to `join!`",
+            ),
+            (
+                XREF,
+                "clients/acme/src/lib.rs",
+                37,
+                "client `acme` pulls in client `globex`'s file `clients/globex/margins.csv` through `include_str!`",
+            ),
         ])
     );
 
-    // rustc really reads all three: the alias, the macro_rules! expansion and the derive's.
+    // rustc really reads them all: the alias, the macro_rules! expansions and the derive's.
     let compiled = check_for_real(&fixture.root, &["-p", "acme"]);
-    for file in ["rates.csv", "orders.csv", "data/rates.csv"] {
+    let files = [
+        "rates.csv",
+        "orders.csv",
+        "data/rates.csv",
+        "customers.csv",
+        "margins.csv",
+    ];
+    for file in files {
         let path = canonical(&fixture.root.join("clients/globex").join(file));
         assert!(
             compiled.contains(&path),
@@ -67,7 +86,14 @@ fn the_same_macros_reading_the_clients_own_files_are_clean() {
     assert_eq!(checked.doc["summary"]["violations"], 0);
 
     let compiled = check_for_real(&fixture.root, &["-p", "acme"]);
-    for file in ["rates.csv", "orders.csv", "data/rates.csv"] {
+    let files = [
+        "rates.csv",
+        "orders.csv",
+        "data/rates.csv",
+        "customers.csv",
+        "margins.csv",
+    ];
+    for file in files {
         let path = canonical(&fixture.root.join("clients/acme").join(file));
         assert!(
             compiled.contains(&path),

@@ -37,7 +37,11 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   literal given to any other macro (a `macro_rules!` forwarding it to `include_str!`,
   `sqlx::migrate!`, `include_dir!`) or written in an attribute (`#[folder = ".."]`) is a path
   when it names an existing file or directory outside the crate, from the file's directory or
-  the crate's; the formatting and assertion macros' strings are messages. The Rust code blocks
+  the crate's, and so are its string arguments joined (`join!("../../glo", "bex/rates.csv")`,
+  which a `macro_rules!` can `concat!`); the formatting and assertion macros' strings are
+  messages. A call of the file's own `macro_rules!` with one arm and no arguments
+  (`macro_rules! up { () => { "../../" } }`) is its expansion: `concat!(up!(), "globex/x")` is
+  `../../globex/x`. The Rust code blocks
   of doc comments are read the same way (rustdoc compiles them as doctests; prose and ```` ```text ````
   blocks are not code), and so is any other text file
   of the crate (`#[path = "gen.txt"]`, `include!("table.in")`, a README included as
@@ -124,8 +128,9 @@ The wall reads what cargo and rustc are told, not what a program decides while i
   other than `CARGO_MANIFEST_DIR`, or a directory it walks; and the files a program it runs
   opens by its own logic (only the arguments it is given are read);
 - paths a `macro_rules!` or a proc macro assembles from pieces none of which names an existing
-  path outside the crate (`stringify!` of identifiers, a path a proc macro reads from its own
-  configuration); a literal given to a macro is a path only when it names something that exists
+  path outside the crate, nor climbs with `..` or is absolute (`stringify!` of identifiers,
+  `join!(".", "./glo", ..)`, a macro with arguments or defined in another file, a path a
+  proc macro reads from its own configuration); a literal given to a macro is a path only when it names something that exists
   when the check runs, so a file generated later is not seen;
 - a relative `cargo:rustc-link-search` read from the workspace root (build scripts' paths are
   read from the crate's directory), and a relative `rustc-env` value included by a file in a

@@ -178,6 +178,7 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
     let closes = closing_brackets(tokens);
     let bindings = build_script.then(|| Bindings::collect(tokens, &closes));
     let aliases = macro_aliases(tokens);
+    let expression_macros = expression_macros(tokens, &closes);
     let eval = Evaluator {
         tokens,
         crate_dir,
@@ -190,6 +191,7 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
         exhausted: Cell::new(false),
         evaluating: std::cell::RefCell::new(Vec::new()),
         out_dir: std::cell::OnceCell::new(),
+        expression_macros: &expression_macros,
     };
     for (i, token) in tokens.iter().enumerate() {
         let Token::Ident(name) = &token.token else {
@@ -307,6 +309,7 @@ pub fn proc_macro_reads(text: &str, crate_dir: &Path, home_dir: &Path) -> Found 
     let closes = closing_brackets(tokens);
     let bindings = Bindings::collect(tokens, &closes);
     let aliases = macro_aliases(tokens);
+    let expression_macros = expression_macros(tokens, &closes);
     let mut found = Vec::new();
     let mut too_complex = false;
     // `std::env::var("CARGO_MANIFEST_DIR")` is, while the macro runs, the directory of the
@@ -327,6 +330,7 @@ pub fn proc_macro_reads(text: &str, crate_dir: &Path, home_dir: &Path) -> Found 
             exhausted: Cell::new(false),
             evaluating: std::cell::RefCell::new(Vec::new()),
             out_dir: std::cell::OnceCell::new(),
+            expression_macros: &expression_macros,
         };
         let mut reads: Vec<Reference> = (0..tokens.len())
             .flat_map(|i| file_system_call(&eval, i, &cwd, Via::ProcMacro))
@@ -383,6 +387,13 @@ fn argument_paths(eval: &Evaluator, file_dir: &Path) -> Vec<Reference> {
                         continue;
                     }
                 } else if !NON_READING_MACROS.contains(&name) {
+                    if name != "macro_rules" {
+                        let end = close.min(tokens.len());
+                        let joined = joined_literals(&tokens[(i + 3).min(end)..end]);
+                        if let Some(joined) = joined {
+                            push_existing(&mut out, eval, name, joined, file_dir, token);
+                        }
+                    }
                     region = Some((close, name.to_owned()));
                     i += 3;
                     continue;
@@ -419,6 +430,23 @@ fn argument_paths(eval: &Evaluator, file_dir: &Path) -> Vec<Reference> {
         i += 1;
     }
     out
+}
+
+/// The string literals among a macro's arguments, joined in order, when there are two or more:
+/// a `macro_rules!` may `concat!` them into a path (`grab!("../../glo", "bex/rates.csv")`).
+fn joined_literals(arguments: &[Spanned]) -> Option<Value> {
+    let mut joined = String::new();
+    let mut pieces = 0;
+    for token in arguments {
+        if let Token::Str(text) = &token.token {
+            joined.push_str(text);
+            pieces += 1;
+            if joined.len() > MAX_PATH_BYTES {
+                break;
+            }
+        }
+    }
+    (pieces >= 2).then(|| Value::literal(&joined))
 }
 
 /// A [`Via::MacroArgument`] reference for `value`, against the file's directory and the
@@ -607,6 +635,46 @@ fn macro_aliases<'a>(tokens: &[Spanned<'a>]) -> HashMap<&'a str, &'static str> {
             _ => None,
         })
         .collect()
+}
+
+/// The file's `macro_rules!` with one arm that takes no arguments (`macro_rules! up { () =>
+/// { "../../" } }`): where each one's expansion starts, which the evaluator reads as the value
+/// of a call (`concat!(up!(), "globex/x")`).
+fn expression_macros<'a>(
+    tokens: &[Spanned<'a>],
+    closes: &[Option<usize>],
+) -> HashMap<&'a str, usize> {
+    let punct = |i: usize, c: char| tokens.get(i).is_some_and(|t| t.token == Token::Punct(c));
+    let mut out = HashMap::new();
+    for (k, token) in tokens.iter().enumerate() {
+        let (Token::Ident("macro_rules"), Some(Token::Ident(name))) =
+            (&token.token, tokens.get(k + 2).map(|t| &t.token))
+        else {
+            continue;
+        };
+        // `macro_rules ! name { ( ) => { body } }`, and nothing after the one arm but a `;`.
+        let one_arm = punct(k + 1, '!')
+            && punct(k + 4, '(')
+            && punct(k + 5, ')')
+            && punct(k + 6, '=')
+            && punct(k + 7, '>')
+            && [k + 3, k + 8].iter().all(|&at| {
+                tokens
+                    .get(at)
+                    .is_some_and(|t| matches!(t.token, Token::Punct('(' | '[' | '{')))
+            });
+        if !one_arm {
+            continue;
+        }
+        let (Some(Some(end)), Some(Some(body_end))) = (closes.get(k + 3), closes.get(k + 8)) else {
+            continue;
+        };
+        let after = body_end + 1 + usize::from(punct(body_end + 1, ';'));
+        if after == *end {
+            out.insert(*name, k + 9);
+        }
+    }
+    out
 }
 
 /// The `#[path]`s of the file's `mod` items, each resolved against the directory of its
@@ -932,6 +1000,8 @@ struct Evaluator<'t, 'a> {
     evaluating: std::cell::RefCell<Vec<usize>>,
     /// Where `env!("OUT_DIR")` points, looked up the first time the file names it.
     out_dir: std::cell::OnceCell<super::out_dir::OutDir>,
+    /// The file's own argument-less one-arm `macro_rules!` ([`expression_macros`]).
+    expression_macros: &'t HashMap<&'a str, usize>,
 }
 
 impl Evaluator<'_, '_> {
@@ -1004,7 +1074,11 @@ impl Evaluator<'_, '_> {
                         "concat" => self.concat(last + 3),
                         "env" => self.env(last + 3),
                         "format" if self.bindings.is_some() => self.format(last + 3),
-                        _ => Value::unknown(),
+                        // The file's own `macro_rules! up { () => { "../../" } }`.
+                        _ => match self.expression_macros.get(name) {
+                            Some(&body) if segments.len() == 1 => self.value(body),
+                            _ => Value::unknown(),
+                        },
                     },
                     Some(Token::Punct('(')) if self.bindings.is_some() => {
                         match segments.as_slice() {
