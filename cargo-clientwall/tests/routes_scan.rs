@@ -197,32 +197,78 @@ fn a_directory_git_can_open_is_scanned() {
 // ---------------------------------------------------------------------------------------------
 // Rust sources are read whatever their size: cargo compiles them all.
 
-/// A Rust source past the 8 MiB other files are read to is still read: the reference in it is
-/// found (any other file that size is skipped with a note).
+/// A Rust source or any other text file past 8 MiB is still read: the reference in each is
+/// found, and so is a secret written after the first 9 MiB of a text file.
 #[test]
-fn a_rust_source_larger_than_other_files_are_read_to_is_read() {
+fn a_rust_source_or_text_file_larger_than_8_mib_is_read() {
     let fixture = Fixture::new("budget-clean");
     let mut text =
         String::from("pub const X: &str = include_str!(\"../../globex/src/lib.rs\");\n// ");
     text.push_str(&"a".repeat(9 * 1024 * 1024));
     text.push('\n');
     write(&fixture.root, "clients/acme/src/big.rs", &text);
+    text.push_str(&format!("token = \"{}\"\n", fake_shopify_token()));
     write(&fixture.root, "clients/acme/big.txt", &text);
     let checked = check_json(&fixture.root);
     assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    let xref = "client `acme` pulls in client `globex`'s file `clients/globex/src/lib.rs` through `include_str!`";
     assert_eq!(
         checked.rows(),
-        rows(&[(
-            "cross-client-file-reference",
-            "clients/acme/src/big.rs",
-            1,
-            "client `acme` pulls in client `globex`'s file `clients/globex/src/lib.rs` through `include_str!`",
-        )])
+        rows(&[
+            (
+                "cross-client-file-reference",
+                "clients/acme/big.txt",
+                1,
+                xref
+            ),
+            (
+                "cross-client-file-reference",
+                "clients/acme/src/big.rs",
+                1,
+                xref
+            ),
+            (
+                SECRET,
+                "clients/acme/big.txt",
+                3,
+                "Shopify access token or secret `shpat_0123… (38 characters)` in client `acme`",
+            ),
+        ])
     );
+    assert!(!checked.stdout.contains(&fake_shopify_token()));
+}
+
+/// A text file past what the scan reads at all (64 MiB) stops the check, naming the file: a
+/// secret in it would pass unread. A binary one (a NUL byte in its first 8000 bytes, as git
+/// tells) is skipped with a note.
+#[test]
+fn a_text_file_past_what_the_scan_reads_stops_the_check_and_a_binary_one_is_skipped() {
+    let fixture = Fixture::new("budget-clean");
+    // Sparse: 8000 bytes of text, then zeros no disk holds.
+    let text = fixture.root.join("clients/acme/dump.sql");
+    std::fs::write(&text, "-".repeat(8000)).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&text).unwrap();
+    file.set_len(65 * 1024 * 1024).unwrap();
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(2), "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("clients/acme/dump.sql")
+            && checked
+                .stderr
+                .contains("larger than the 67108864 bytes the scan reads of a file"),
+        "{}",
+        checked.stderr
+    );
+
+    std::fs::remove_file(&text).unwrap();
+    let binary = std::fs::File::create(fixture.root.join("clients/acme/video.bin")).unwrap();
+    binary.set_len(65 * 1024 * 1024).unwrap();
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(0), "{}", checked.stderr);
     let notes = checked.doc["notes"].to_string();
     assert!(
-        notes.contains("clients/acme/big.txt"),
-        "the text file is skipped: {notes}"
+        notes.contains("skipped clients/acme/video.bin: binary file"),
+        "{notes}"
     );
 }
 

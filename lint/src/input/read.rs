@@ -1,18 +1,20 @@
 //! Reading one file for the scan through `safe_read`, the one reader of every file clientwall
 //! opens: only regular files are opened (a FIFO, socket or device never is, even if a regular
-//! file is swapped for one between the look and the open), at most [`MAX_FILE_BYTES`] are read;
-//! here, binary content is recognised the way git does (a NUL byte near the start) and what was
-//! not read becomes a note. History blobs go through the same limits.
+//! file is swapped for one between the look and the open), at most [`MAX_SOURCE_BYTES`] are read
+//! (a larger text file stops the check); here, binary content is recognised the way git does (a
+//! NUL byte near the start) and what was not read becomes a note. History blobs over
+//! [`MAX_FILE_BYTES`] are skipped with a note.
 
 use std::fs::Metadata;
 use std::path::Path;
 
-/// Files (and history blobs) larger than this are skipped with a note: generated data, not
-/// source.
+/// History blobs larger than this are skipped with a note: generated data, not source. A file
+/// of the tree this large is read on, as far as [`MAX_SOURCE_BYTES`], unless it is binary.
 pub const MAX_FILE_BYTES: u64 = safe_read::MAX_BYTES;
 
 /// Rust sources and cargo configuration files larger than this stop the check: cargo and rustc
-/// read them whatever their size or content, so the scan must too, or fail.
+/// read them whatever their size or content, so the scan must too, or fail. So does any other
+/// text file this large: a secret in it would pass unread.
 pub const MAX_SOURCE_BYTES: u64 = safe_read::MAX_CARGO_BYTES;
 
 /// How far into a file a NUL byte makes it binary (git looks at the first 8000 bytes).
@@ -79,7 +81,7 @@ fn read_as(path: &Path, meta: &Metadata, source: bool) -> std::io::Result<Conten
                     ),
                 ));
             }
-            Some(large) => return Ok(Contents::Skipped(too_large(large.len))),
+            Some(_) => return read_large(path),
             None => return Err(e),
         },
     };
@@ -87,6 +89,34 @@ fn read_as(path: &Path, meta: &Metadata, source: bool) -> std::io::Result<Conten
         return Ok(Contents::Skipped("binary file".to_owned()));
     }
     Ok(Contents::Text(bytes))
+}
+
+/// A file past [`MAX_FILE_BYTES`] that is not a Rust source: binary (a NUL byte in its first
+/// [`BINARY_PROBE`] bytes) is skipped with a note; text is read up to [`MAX_SOURCE_BYTES`], and
+/// past that stops the check, which cannot pass a secret it did not read.
+fn read_large(path: &Path) -> std::io::Result<Contents> {
+    use std::io::Read;
+    let (file, _) = safe_read::open(path, safe_read::Symlinks::Refuse)?;
+    let mut probe = Vec::with_capacity(BINARY_PROBE);
+    file.take(BINARY_PROBE as u64).read_to_end(&mut probe)?;
+    if is_binary(&probe) {
+        return Ok(Contents::Skipped("binary file".to_owned()));
+    }
+    let (file, opened) = safe_read::open(path, safe_read::Symlinks::Refuse)?;
+    match safe_read::read_opened(file, &opened, MAX_SOURCE_BYTES) {
+        Ok(bytes) if is_binary(&bytes) => Ok(Contents::Skipped("binary file".to_owned())),
+        Ok(bytes) => Ok(Contents::Text(bytes)),
+        Err(e) => match safe_read::too_large(&e) {
+            Some(large) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes of text, larger than the {MAX_SOURCE_BYTES} bytes the scan reads of a file; the check cannot pass what it did not read",
+                    large.len
+                ),
+            )),
+            None => Err(e),
+        },
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -120,7 +150,7 @@ mod tests {
     }
 
     #[test]
-    fn binary_and_large_files_are_skipped() {
+    fn binary_files_are_skipped_and_large_text_is_read_or_stops() {
         let dir = tempfile::tempdir().unwrap();
         let binary = dir.path().join("b");
         std::fs::write(&binary, b"PNG\0\x01").unwrap();
@@ -128,12 +158,28 @@ mod tests {
         assert!(
             matches!(read(&binary, &meta).unwrap(), Contents::Skipped(w) if w == "binary file")
         );
+        // Sparse zeros past 8 MiB: binary, skipped.
         let large = dir.path().join("l");
         let file = std::fs::File::create(&large).unwrap();
         file.set_len(MAX_FILE_BYTES + 1).unwrap();
         let meta = large.symlink_metadata().unwrap();
+        assert!(matches!(read(&large, &meta).unwrap(), Contents::Skipped(w) if w == "binary file"));
+        // Text past 8 MiB is read whole.
+        let text = dir.path().join("t");
+        std::fs::write(&text, "a".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();
+        let meta = text.symlink_metadata().unwrap();
         assert!(
-            matches!(read(&large, &meta).unwrap(), Contents::Skipped(w) if w.contains("larger than"))
+            matches!(read(&text, &meta).unwrap(), Contents::Text(t) if t.len() as u64 == MAX_FILE_BYTES + 1)
+        );
+        // Text past 64 MiB (its first bytes text, then sparse zeros) stops the check.
+        std::fs::write(&text, "a".repeat(BINARY_PROBE)).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&text).unwrap();
+        file.set_len(MAX_SOURCE_BYTES + 1).unwrap();
+        let meta = text.symlink_metadata().unwrap();
+        let error = read(&text, &meta).unwrap_err();
+        assert!(
+            error.to_string().contains("larger than the 67108864 bytes"),
+            "{error}"
         );
     }
 }

@@ -2,14 +2,13 @@
 //! from git's objects, not from the working tree. A secret staged and then removed only in the
 //! working tree is still in the commit, so it is what the hook must see. Two git processes for
 //! the whole run: `git ls-files -s` for the index entries of the staged paths, and one
-//! `git cat-file --batch` for their blobs. The same limits as the file scan apply: at most
-//! [`MAX_FILE_BYTES`] of a blob are kept (a Rust source or cargo configuration file up to
-//! [`MAX_SOURCE_BYTES`], a larger one stops the check), binary content is recognised as git
-//! does.
+//! `git cat-file --batch` for their blobs. The same limits as the file scan apply: a blob is
+//! kept up to [`MAX_SOURCE_BYTES`] and a larger one stops the check, unless it is binary (told
+//! as git does).
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::git::{self, GitError};
-use crate::input::read::{Contents, MAX_FILE_BYTES, MAX_SOURCE_BYTES, is_binary, too_large};
+use crate::input::read::{BINARY_PROBE, Contents, MAX_SOURCE_BYTES, is_binary};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -175,27 +174,29 @@ fn cat_blobs(dir: &Path, entries: &[&Entry]) -> Result<Vec<Contents>> {
             }
         };
         let source = is_source(&entry.path);
-        let limit = if source {
-            MAX_SOURCE_BYTES
-        } else {
-            MAX_FILE_BYTES
-        };
-        if size > limit {
-            std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())
+        // Every text file is read as far as a source is: a secret past the first MiBs of a
+        // large one must not pass unread. Binary content is told by its first bytes.
+        if size > MAX_SOURCE_BYTES {
+            let mut probe = Vec::with_capacity(BINARY_PROBE);
+            (&mut out)
+                .take(BINARY_PROBE as u64)
+                .read_to_end(&mut probe)
                 .map_err(read_error)?;
-            if source {
-                failure = Some(Error::Layout {
-                    message: format!(
-                        "the staged {} is {size} bytes, more than the {MAX_SOURCE_BYTES} bytes \
-                         the scan reads of a file the compiler reads",
-                        entry.path.display()
-                    ),
-                    help: None,
-                });
-                break;
+            let rest = size + 1 - probe.len() as u64;
+            std::io::copy(&mut (&mut out).take(rest), &mut std::io::sink()).map_err(read_error)?;
+            if !source && is_binary(&probe) {
+                contents.push(Contents::Skipped("binary file".into()));
+                continue;
             }
-            contents.push(Contents::Skipped(too_large(size)));
-            continue;
+            failure = Some(Error::Layout {
+                message: format!(
+                    "the staged {} is {size} bytes, more than the {MAX_SOURCE_BYTES} bytes \
+                     the scan reads of a file",
+                    entry.path.display()
+                ),
+                help: None,
+            });
+            break;
         }
         let mut content = Vec::with_capacity(size as usize + 1);
         (&mut out)

@@ -46,7 +46,8 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   blocks are not code), and so is any other text file
   of the crate (`#[path = "gen.txt"]`, `include!("table.in")`, a README included as
   documentation, whose doctests resolve from `src/`). Rust sources are read whatever they hold
-  (a NUL byte does not make them binary) and up to 64 MiB; a larger one stops the check.
+  (a NUL byte does not make them binary) and up to 64 MiB, as is any other text file; a larger
+  one stops the check.
 - **Build scripts** (`build.rs`, or the manifest's `build = ".."` at any path): path arguments of
   file-system calls (`std::fs::*`, `File::open`, `Path::new`, ...) and of the programs they run
   (`Command::arg`, `args`, `current_dir`; in an argument that is a command line a shell runs,
@@ -141,9 +142,7 @@ The wall reads what cargo and rustc are told, not what a program decides while i
 - files git ignores that are not tracked (a local `.cargo/config.toml` listed in `.gitignore`):
   the check covers what the repository holds. Untracked files git does not ignore are read;
 - doctests written as `#[doc = "..."]` attributes (doc comments' code blocks are read, as rustdoc
-  finds them), and in doctests a path known only by its prefix;
-- the references inside a file other than a `.rs` file larger than 8 MiB (a generated
-  `include!("table.in")`): it is skipped with a note, where a `.rs` file is read up to 64 MiB.
+  finds them), and in doctests a path known only by its prefix.
 
 What closes the first gap at run time: a generated client's binary runs every command inside a
 Linux Landlock sandbox (`src/sandbox.rs`, a locked file) set up before credentials are read.

@@ -34,8 +34,9 @@ ignore; outside git, every file `.gitignore` does not exclude) for:
   `HeaderValue::from_static("value")` (HTTP clients), `headers["Name"] = "value"`,
   `"Name" => "value"`.
 
-Binary files, files over 8 MiB and special files (FIFOs, sockets, devices) are skipped with a
-note. In Rust files string literals are also checked after escapes (and line continuations,
+Binary files (a NUL byte in the first 8000 bytes, as git tells) and special files (FIFOs,
+sockets, devices) are skipped with a note. Every other file is read up to 64 MiB, and a larger
+one stops the check (exit 2), naming it: a secret in it would pass unread. In Rust files string literals are also checked after escapes (and line continuations,
 `\n` or `\r\n`) are processed and `concat!` pieces joined (strings, integers, chars, nested
 `concat!`), so a token split across literals is found; a secret the literal's source already
 shows is reported once, where it is written.
@@ -51,7 +52,8 @@ compiled only by that crate's own tests: it is reported as the crate's test code
 With `--history`, the content every commit added is read too (from git, nothing checked out;
 `--since REV` limits it to the commits not reachable from REV). Each secret is reported once,
 with the commit that introduced it, its path there and whether HEAD still holds it; a secret
-still in the files is reported where it is now, with the commit that first added it.
+still in the files is reported where it is now, with the commit that first added it. A blob
+of the history over 8 MiB is skipped with a note (binary blobs are counted).
 
 Findings show only a redacted prefix of the secret, the human output shows no source line, and
 every text clientwall prints goes through the same redaction.
