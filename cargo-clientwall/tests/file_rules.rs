@@ -282,6 +282,42 @@ fn malformed_client_toml_is_an_error() {
     assert!(err.to_string().contains("must be an integer"), "{err}");
 }
 
+/// A misspelt key would hide what it holds from every rule (`scope` is no `scopes`): it stops
+/// the check, naming each at its line with the key it reads as. The client's own binary refuses
+/// the file too (`deny_unknown_fields`).
+#[test]
+fn misspelt_client_toml_keys_stop_the_check_naming_each() {
+    let err = Fixture::new("client-toml-misspelt").check().unwrap_err();
+    let text = format!("{err:#}");
+    let problems: Vec<(usize, String, Option<String>)> = match &err {
+        clientwall::Error::Config(problems) => problems
+            .problems
+            .iter()
+            .map(|p| (p.location.line, p.message.clone(), p.help.clone()))
+            .collect(),
+        other => panic!("not a config error: {other:#}"),
+    };
+    let expected = [
+        (4, "shopify.scope", "scopes"),
+        (5, "shopify.token_lifetime_hour", "token_lifetime_hours"),
+        (7, "databse", "database"),
+    ]
+    .map(|(line, key, best)| {
+        (
+            line,
+            format!("unknown key `{key}` in client.toml"),
+            Some(format!("did you mean `{best}`?")),
+        )
+    });
+    assert_eq!(problems, expected, "{text}");
+}
+
+#[test]
+fn client_toml_keys_spelt_right_or_misspelling_none_are_read() {
+    let report = Fixture::new("client-toml-misspelt-clean").report();
+    assert_eq!(report.violations.len(), 0, "{:#?}", report.violations);
+}
+
 #[test]
 fn env_files_tracked_by_git() {
     let fixture = Fixture::new("secrets");

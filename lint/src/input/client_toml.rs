@@ -1,6 +1,8 @@
 //! A client's `client.toml`: the Shopify scopes, token lifetime and database it declares. Read
 //! with spans so findings point at the line. Keys the lint does not use are allowed (the
-//! template may add more); the keys it uses must have the right type.
+//! template may add more); the keys it uses must have the right type, and a key that reads as
+//! a misspelling of one (`scope` for `scopes`) is an error: the rules would pass what they
+//! never saw.
 
 use crate::error::{ConfigErrors, Error, IoAction, Result};
 use crate::input::config::Problems;
@@ -75,6 +77,7 @@ impl ClientToml {
                 scopes.unwrap_or_default()
             }
         };
+        reader.misspelt_keys();
         let client_toml = ClientToml {
             client: name.to_owned(),
             shop: reader.string(&["shopify", "shop"]),
@@ -124,7 +127,48 @@ struct Reader<'m> {
     problems: Problems<'m>,
 }
 
+/// The keys the rules read, by table (`""`: the top level), and the template's other keys.
+const KNOWN_KEYS: [(&str, &[&str]); 3] = [
+    ("", &["shopify", "database", "sandbox"]),
+    (
+        "shopify",
+        &[
+            "shop",
+            "api_version",
+            "scopes",
+            "token_lifetime_hours",
+            "proxy",
+        ],
+    ),
+    ("database", &["kind", "path", "url_env"]),
+];
+
 impl Reader<'_> {
+    /// A problem for each unknown key that reads as a misspelling of a known one.
+    fn misspelt_keys(&self) {
+        for (table, known) in KNOWN_KEYS {
+            let keys = match table {
+                "" => Some(self.manifest.root() as &dyn toml_edit::TableLike),
+                _ => self.item(&[table]).and_then(Item::as_table_like),
+            };
+            for (key, _) in keys.into_iter().flat_map(|keys| keys.iter()) {
+                if known.contains(&key) {
+                    continue;
+                }
+                let Some(best) = crate::input::suggest::did_you_mean(key, known.iter().copied())
+                else {
+                    continue;
+                };
+                let path: Vec<&str> = [table, key].into_iter().filter(|p| !p.is_empty()).collect();
+                self.problems.at(
+                    self.manifest.key_location(&path),
+                    format!("unknown key `{}` in client.toml", path.join(".")),
+                    Some(format!("did you mean `{best}`?")),
+                );
+            }
+        }
+    }
+
     fn item(&self, path: &[&str]) -> Option<&Item> {
         let mut item = self.manifest.root().get(path[0])?;
         for key in &path[1..] {

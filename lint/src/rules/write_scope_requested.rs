@@ -11,7 +11,10 @@ pub static RULE: RuleInfo = RuleInfo {
     doc: r#"## What it does
 Reads `[shopify] scopes` in each client's `client.toml` and fails for every scope that is not a
 known read-only Admin API scope (`read_orders`, `read_customers`, `read_products`, ...): any
-`write_*` scope, and anything unknown.
+`write_*` scope, and anything unknown. A key of `client.toml` that reads as a misspelling of
+one the rules read (`scope = [..]`, `[shopfy]`, `token_lifetime_hour`) stops the check (exit 2)
+naming its line, rather than pass scopes no rule saw; keys that misspell none are left to the
+template.
 
 ## Why is this bad?
 An audit needs to read. In Shopify every `write_*` scope also grants the matching read, so a
