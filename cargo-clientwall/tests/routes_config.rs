@@ -65,12 +65,29 @@ fn run_acme(
     )
 }
 
+/// `cargo logout` for acme's private registry: cargo runs the registry's credential provider
+/// (which gives no token, so cargo fails: only that it ran counts).
+fn logout_acme(fixture: &Fixture) {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["logout", "--registry", "private"])
+        .current_dir(fixture.root.join("clients/acme"))
+        .env("CARGO_HOME", fixture.root.join("cargo-home"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the provider gives no token");
+}
+
 fn marked(tools: &Utf8Path) -> Vec<String> {
-    ["wrapper-ran", "linker-ran", "runner-ran"]
-        .into_iter()
-        .filter(|mark| tools.join(mark).exists())
-        .map(str::to_owned)
-        .collect()
+    [
+        "wrapper-ran",
+        "linker-ran",
+        "runner-ran",
+        "credential-provider-ran",
+    ]
+    .into_iter()
+    .filter(|mark| tools.join(mark).exists())
+    .map(str::to_owned)
+    .collect()
 }
 
 #[test]
@@ -109,19 +126,44 @@ fn programs_rustflags_and_absolute_env_values_that_lead_out_of_the_client() {
             (
                 XREF,
                 config,
-                12,
+                13,
+                "client `acme` pulls in client `globex`'s file `clients/globex/tools/cred.sh` through cargo configuration `registries.private.credential-provider`",
+            ),
+            (
+                XREF,
+                config,
+                16,
+                "client `acme` pulls in client `globex`'s file `clients/globex/tools/cred.sh` through cargo configuration `registry.global-credential-providers`",
+            ),
+            (
+                XREF,
+                config,
+                19,
+                "client `acme` pulls in client `globex`'s file `clients/globex/tools/run.sh` through cargo configuration `doc.browser`",
+            ),
+            (
+                XREF,
+                config,
+                22,
                 "client `acme` pulls in client `globex`'s file `clients/globex/rates.csv` through cargo configuration `env.ACME_RATES`",
             ),
         ])
     );
 
-    // cargo runs globex's wrapper, linker and runner, hands rustc globex's library directory
-    // (rustc runs in the workspace root), and the absolute value compiles globex's rates in.
+    // cargo runs globex's wrapper, linker and runner (and, for the private registry, globex's
+    // credential provider), hands rustc globex's library directory (rustc runs in the
+    // workspace root), and the absolute value compiles globex's rates in.
     let (stdout, stderr, compiled) = run_acme(&fixture);
     assert_eq!(stdout, "globex-rate\n");
+    logout_acme(&fixture);
     assert_eq!(
         marked(&fixture.root.join("clients/globex/tools")),
-        ["wrapper-ran", "linker-ran", "runner-ran"]
+        [
+            "wrapper-ran",
+            "linker-ran",
+            "runner-ran",
+            "credential-provider-ran"
+        ]
     );
     assert!(stderr.contains("-L native=clients/globex/lib"), "{stderr}");
     assert!(compiled.contains(&canonical(&fixture.root.join("clients/globex/rates.csv"))));
@@ -136,9 +178,15 @@ fn programs_rustflags_and_env_values_inside_the_client_are_clean() {
 
     let (stdout, stderr, compiled) = run_acme(&fixture);
     assert_eq!(stdout, "acme-rate\n");
+    logout_acme(&fixture);
     assert_eq!(
         marked(&fixture.root.join("clients/acme/tools")),
-        ["wrapper-ran", "linker-ran", "runner-ran"]
+        [
+            "wrapper-ran",
+            "linker-ran",
+            "runner-ran",
+            "credential-provider-ran"
+        ]
     );
     assert!(stderr.contains("-L native=clients/acme/lib"), "{stderr}");
     let acme = canonical(&fixture.root.join("clients/acme"));

@@ -73,8 +73,11 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   honours when building from there: `paths`, `[patch]` paths and `file://` git URLs, `[source]`
   `directory`/`local-registry` replacements, `[env]` values with `relative = true` and any
   absolute value, `include`d files, the programs cargo runs (`build.rustc`, `rustc-wrapper`,
-  `rustc-workspace-wrapper`, `rustdoc`, `target.<t>.linker`/`runner`, `host.linker`; a name
-  without `/` is looked up on `PATH` and is not a path), and the paths in rustc flags
+  `rustc-workspace-wrapper`, `rustdoc`, `target.<t>.linker`/`runner`, `host.linker`, the
+  credential providers it runs for a registry's token, `registry.credential-provider`,
+  `registry.global-credential-providers`, `registries.<r>.credential-provider`,
+  `credential-alias.<a>`, and `doc.browser`; a name without `/` is looked up on `PATH` and is
+  not a path), and the paths in rustc flags
   (`rustflags`/`rustdocflags`: `-L`, `--extern`, `--sysroot`, `-C linker`, `-C profile-use`,
   `-C link-arg(s)`, `@file`; a
   `[target.<t>.<links>]` override's `rustc-link-search`/`rustc-flags`), read from the directory

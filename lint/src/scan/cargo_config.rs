@@ -8,7 +8,8 @@
 //! `[registries.<name>] index`, `[env.<NAME>] value` with `relative = true` (and any absolute
 //! value), `include` (followed into included files that stay inside the client), the programs
 //! cargo runs (`build.rustc`, `rustc-wrapper`, `rustc-workspace-wrapper`, `rustdoc`,
-//! `target.<t>.linker`/`runner`, `host.linker`), the paths rustc is handed
+//! `target.<t>.linker`/`runner`, `host.linker`, credential providers, `doc.browser`), the paths
+//! rustc is handed
 //! (`rustflags`/`rustdocflags` in `[build]`, `[host]` and `[target.<t>]`: `-L`, `--extern`,
 //! `-C link-arg(s)`, `@argfile`; `[target.<t>.<links>] rustc-link-search`/`rustc-flags`). As
 //! cargo does, paths are relative to the directory above the one holding the file (`include`
@@ -192,6 +193,33 @@ fn collect(
             }
         }
     }
+    // The credential providers cargo runs for a registry's token (while it builds, for a
+    // registry that needs one), and the browser `cargo doc --open` starts.
+    if let Some(item) = root
+        .get("registry")
+        .and_then(Item::as_table_like)
+        .and_then(|t| t.get("credential-provider"))
+    {
+        programs.push(("registry.credential-provider".into(), item));
+    }
+    for (name, registry) in tables(root.get("registries")) {
+        if let Some(item) = registry
+            .as_table_like()
+            .and_then(|t| t.get("credential-provider"))
+        {
+            programs.push((format!("registries.{name}.credential-provider"), item));
+        }
+    }
+    for (name, item) in tables(root.get("credential-alias")) {
+        programs.push((format!("credential-alias.{name}"), item));
+    }
+    if let Some(item) = root
+        .get("doc")
+        .and_then(Item::as_table_like)
+        .and_then(|t| t.get("browser"))
+    {
+        programs.push(("doc.browser".into(), item));
+    }
     let mut flag_lists: Vec<(String, &Item)> = Vec::new();
     for section in ["build", "host"] {
         if let Some(table) = root.get(section).and_then(Item::as_table_like) {
@@ -250,6 +278,19 @@ fn collect(
         if let Some(program) = program.filter(|p| p.contains('/')) {
             let written = program.to_owned();
             push(key, item, &written, normalize(&base.join(program)));
+        }
+    }
+    // Each entry is a provider of its own: `"PATH ARGS"` (or an alias, a `cargo:` built-in).
+    let global_providers = root
+        .get("registry")
+        .and_then(Item::as_table_like)
+        .and_then(|t| t.get("global-credential-providers"))
+        .and_then(Item::as_array);
+    for entry in global_providers.into_iter().flatten() {
+        let program = entry.as_str().and_then(|s| s.split_whitespace().next());
+        if let Some(program) = program.filter(|p| p.contains('/')) {
+            let key = "registry.global-credential-providers".to_owned();
+            push(key, entry, program, normalize(&base.join(program)));
         }
     }
     for (key, item) in flag_lists {
