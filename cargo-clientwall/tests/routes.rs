@@ -13,8 +13,8 @@ use clientwall::rules::RuleCode;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use support::compiler::{
-    all_inside, build_script_output, canonical, cargo, check_for_real, compiled_sources,
-    resolved_manifests,
+    all_inside, build_script_output, canonical, cargo, check_for_real, check_json,
+    compiled_sources, resolved_manifests, rows,
 };
 use support::{Fixture, findings, git_with_path, json, locations};
 
@@ -645,4 +645,50 @@ fn a_shared_crates_dev_dependency_is_not_compiled_for_its_users() {
     // While shared-report's own tests do.
     let compiled = check_for_real(&fixture.root, &["-p", "shared-report", "--all-targets"]);
     assert!(compiled.iter().any(|f| f.starts_with(&globex)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A workspace of its own inside a client: cargo builds it from there.
+
+#[test]
+fn a_nested_workspace_inside_a_client_that_reaches_another_client() {
+    let fixture = Fixture::new("nested-workspace");
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    assert_eq!(
+        checked.rows(),
+        rows(&[(
+            "client-depends-on-client",
+            "clients/acme/tools/Cargo.toml",
+            11,
+            "client `acme` reaches client `globex`",
+        )])
+    );
+    assert_eq!(checked.doc["summary"]["workspaces"], 2);
+
+    // cargo, run in acme's tools, compiles globex's crate.
+    let tools = fixture.root.join("clients/acme/tools");
+    let target = fixture.root.join("target/tools");
+    cargo(&tools, &target, &["check", "--offline", "--quiet"]);
+    let compiled = compiled_sources(&target, &tools);
+    assert!(
+        compiled.contains(&canonical(&fixture.root.join("clients/globex/src/lib.rs"))),
+        "{compiled:?}"
+    );
+}
+
+#[test]
+fn a_nested_workspace_inside_a_client_using_its_own_client_is_clean() {
+    let fixture = Fixture::new("nested-workspace-clean");
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(0), "{}", checked.stderr);
+    assert_eq!(checked.rows(), rows(&[]));
+    assert_eq!(checked.doc["summary"]["workspaces"], 2);
+
+    let tools = fixture.root.join("clients/acme/tools");
+    let target = fixture.root.join("target/tools");
+    cargo(&tools, &target, &["check", "--offline", "--quiet"]);
+    let compiled = compiled_sources(&target, &tools);
+    let acme = canonical(&fixture.root.join("clients/acme"));
+    assert!(all_inside(&compiled, &fixture.root, &acme), "{compiled:?}");
 }

@@ -1,6 +1,6 @@
-//! Loading the workspaces to check: the root workspace and every standalone client workspace
-//! under the client globs, each through one `cargo metadata` call, over the [`Workspace`] read
-//! (once) while cargo runs.
+//! Loading the workspaces to check: the root workspace, every standalone client workspace
+//! under the client globs and every workspace of its own inside a client, each through one
+//! `cargo metadata` call, over the [`Workspace`] read (once) while cargo runs.
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::config::Config;
@@ -56,7 +56,8 @@ pub fn finish(expected: Option<Expected>, root_metadata: Result<Metadata>) -> Re
         Some(expected) if expected.root == root => expected.workspace?,
         _ => Workspace::load(&root)?,
     };
-    let standalone = standalone_clients(&workspace, &root_metadata)?;
+    let mut standalone = standalone_clients(&workspace, &root_metadata)?;
+    standalone.extend(nested_workspaces(&workspace, &root_metadata)?);
     let mut workspaces = vec![root_metadata];
     workspaces.extend(load_all(&standalone)?);
     Ok(Loaded {
@@ -159,6 +160,58 @@ fn standalone_clients(workspace: &Workspace, root_metadata: &Metadata) -> Result
         standalone.push(client.path.clone());
     }
     Ok(standalone)
+}
+
+/// The workspaces of their own that lie inside a client, below its root (a `fuzz/` crate as
+/// cargo-fuzz makes it, a `tools/` workspace): cargo builds them from there, so what they
+/// depend on is what the client reaches. Found by their manifests' `[workspace]` table; cargo's
+/// `target` directories and hidden directories are not walked, nor are symlinks followed.
+fn nested_workspaces(workspace: &Workspace, root_metadata: &Metadata) -> Result<Vec<Utf8PathBuf>> {
+    let members: HashSet<&Utf8Path> = root_metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|p| p.manifest_path.as_path())
+        .collect();
+    let mut nested = Vec::new();
+    for client in &workspace.clients {
+        let walk = walkdir::WalkDir::new(client.dir())
+            .min_depth(1)
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                !(e.file_type().is_dir() && (name == "target" || name.starts_with('.')))
+            });
+        for entry in walk {
+            let entry = entry.map_err(|e| {
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                Error::Layout {
+                    message: format!("{path}: cannot be walked for nested workspaces: {e}"),
+                    help: None,
+                }
+            })?;
+            if !entry.file_type().is_file() || entry.file_name() != "Cargo.toml" {
+                continue;
+            }
+            let Ok(path) = Utf8PathBuf::from_path_buf(entry.into_path()) else {
+                continue;
+            };
+            if path == client.path || members.contains(path.as_path()) {
+                continue;
+            }
+            let text = safe_read::read_to_string(path.as_std_path())
+                .map_err(|e| Error::io(IoAction::Read, &path, e))?;
+            let is_workspace = text
+                .parse::<toml_edit::DocumentMut>()
+                .is_ok_and(|doc| doc.contains_key("workspace"));
+            if is_workspace {
+                nested.push(path);
+            }
+        }
+    }
+    Ok(nested)
 }
 
 /// Run `cargo metadata` for each manifest, a few at a time; fails on the first error in path order.

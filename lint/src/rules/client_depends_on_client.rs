@@ -17,7 +17,8 @@ dependencies whatever features are enabled; renamed (`package = ".."`) or inheri
 (`workspace = true`). A client's reach is what cargo compiles for it: cargo never builds a
 dependency's dev-dependencies, so a shared crate's own dev-dependency on a client is not a
 path from its users (it is `shared-depends-on-client`). Standalone client workspaces are checked
-with their own `cargo metadata`.
+with their own `cargo metadata`, and so is every workspace of its own inside a client (a
+`fuzz/` or `tools/` crate with a `[workspace]` table), which cargo builds from there.
 
 A client is everything under its directory: every crate whose manifest lies there (a
 sub-crate such as `clients/globex/crates/pricing`, the members of a client that is itself a
