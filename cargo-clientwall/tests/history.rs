@@ -211,10 +211,10 @@ fn since_reads_only_the_newer_commits() {
 fn a_large_blob_is_skipped_with_a_note_and_binary_blobs_are_counted() {
     let fixture = repository();
     let root = &fixture.root;
-    // 50 MiB of text with a token at its start: larger than the scan's limit.
+    // 65 MiB of text with a token at its start: larger than the scan's limit (64 MiB).
     let mut dump = format!("-- {}\n", fake_shopify_token()).into_bytes();
     let line = b"INSERT INTO orders VALUES (1, 'EUR', 1000);\n";
-    while dump.len() < 50 * 1024 * 1024 {
+    while dump.len() < 65 * 1024 * 1024 {
         dump.extend_from_slice(line);
     }
     write(root, "clients/acme/dump.sql", &dump);
@@ -232,7 +232,7 @@ fn a_large_blob_is_skipped_with_a_note_and_binary_blobs_are_counted() {
     assert!(
         report.notes.iter().any(|n| n
             == &format!(
-                "history: skipped `clients/acme/dump.sql` at {} ({} bytes, larger than the scan's limit of 8388608 bytes)",
+                "history: skipped `clients/acme/dump.sql` at {} ({} bytes, larger than the scan's limit of 67108864 bytes)",
                 &big[..12],
                 dump.len()
             )),
@@ -247,6 +247,33 @@ fn a_large_blob_is_skipped_with_a_note_and_binary_blobs_are_counted() {
         "{:?}",
         report.notes
     );
+}
+
+/// A blob past 8 MiB (the first a read of a file takes) is read whole: a token at its end is
+/// found, in the commit that added it.
+#[test]
+fn a_blob_past_8_mib_is_read_for_secrets() {
+    let fixture = repository();
+    let root = &fixture.root;
+    let line = b"INSERT INTO orders VALUES (1, 'EUR', 1000);\n";
+    let mut dump = Vec::new();
+    while dump.len() < 9 * 1024 * 1024 {
+        dump.extend_from_slice(line);
+    }
+    dump.extend_from_slice(format!("-- {}\n", fake_shopify_token()).as_bytes());
+    write(root, "clients/acme/dump.sql", &dump);
+    let added = commit_all(root, "a dump");
+    std::fs::remove_file(root.join("clients/acme/dump.sql")).unwrap();
+    commit_all(root, "remove the dump");
+
+    let report = fixture.check_history(None).unwrap();
+    let lines = dump.iter().filter(|b| **b == b'\n').count();
+    assert_eq!(
+        locations(&report),
+        [("clients/acme/dump.sql".to_owned(), lines)]
+    );
+    let origin = introduced(&report.violations[0]);
+    assert_eq!((origin.commit, origin.at_head), (added, false));
 }
 
 #[test]

@@ -3,13 +3,14 @@
 //! commit that introduced it and its path there. Nothing is checked out: git streams the
 //! changed paths of every commit (`git log --raw`) and the content of every new blob
 //! (`git cat-file --batch`), each blob read once however many commits carry it. Memory holds
-//! one blob at a time and the ids of the blobs already read; blobs larger than the scan's limit
-//! and binary blobs are skipped with a note, as in the file scan. Merges contribute what differs
+//! one blob at a time and the ids of the blobs already read; binary blobs are skipped with a
+//! note, as in the file scan, and so are blobs past what the scan reads of a file (64 MiB): a
+//! past commit cannot be changed, so it is a note, where such a file in the tree stops the check. Merges contribute what differs
 //! from their first parent (an evil merge's own content).
 
 use crate::error::{Error, IoAction, Result};
 use crate::input::git::{self, GitError};
-use crate::input::read::{MAX_FILE_BYTES, is_binary, too_large};
+use crate::input::read::{MAX_SOURCE_BYTES, is_binary, too_large};
 use crate::location::line_column;
 use crate::secrets::{self, SecretKind};
 use std::collections::{HashMap, HashSet};
@@ -306,7 +307,7 @@ impl Reader {
                 }
             };
             self.blobs += 1;
-            if size > MAX_FILE_BYTES {
+            if size > MAX_SOURCE_BYTES {
                 std::io::copy(&mut out.take(size + 1), &mut std::io::sink())
                     .map_err(|e| Error::io(IoAction::Read, "the output of git cat-file", e))?;
                 self.large.push(format!(

@@ -2,14 +2,14 @@
 //! opens: only regular files are opened (a FIFO, socket or device never is, even if a regular
 //! file is swapped for one between the look and the open), at most [`MAX_SOURCE_BYTES`] are read
 //! (a larger text file stops the check); here, binary content is recognised the way git does (a
-//! NUL byte near the start) and what was not read becomes a note. History blobs over
-//! [`MAX_FILE_BYTES`] are skipped with a note.
+//! NUL byte near the start) and what was not read becomes a note. History blobs go through the
+//! same limits, but one past [`MAX_SOURCE_BYTES`] is a note: a past commit cannot be changed.
 
 use std::fs::Metadata;
 use std::path::Path;
 
-/// History blobs larger than this are skipped with a note: generated data, not source. A file
-/// of the tree this large is read on, as far as [`MAX_SOURCE_BYTES`], unless it is binary.
+/// A file of the tree larger than this is read on, as far as [`MAX_SOURCE_BYTES`], unless it
+/// is binary.
 pub const MAX_FILE_BYTES: u64 = safe_read::MAX_BYTES;
 
 /// Rust sources and cargo configuration files larger than this stop the check: cargo and rustc
@@ -36,9 +36,9 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 
 pub use safe_read::special_kind;
 
-/// The note for a file too large to scan.
+/// The note for a history blob too large to scan.
 pub fn too_large(len: u64) -> String {
-    format!("{len} bytes, larger than the scan's limit of {MAX_FILE_BYTES} bytes")
+    format!("{len} bytes, larger than the scan's limit of {MAX_SOURCE_BYTES} bytes")
 }
 
 /// Read the regular file at `path` (whose `symlink_metadata` is `meta`).

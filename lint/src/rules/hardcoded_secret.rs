@@ -53,7 +53,8 @@ With `--history`, the content every commit added is read too (from git, nothing 
 `--since REV` limits it to the commits not reachable from REV). Each secret is reported once,
 with the commit that introduced it, its path there and whether HEAD still holds it; a secret
 still in the files is reported where it is now, with the commit that first added it. A blob
-of the history over 8 MiB is skipped with a note (binary blobs are counted).
+is read up to 64 MiB too; a larger one is skipped with a note, as a past commit cannot be
+changed (binary blobs are counted).
 
 Findings show only a redacted prefix of the secret, the human output shows no source line, and
 every text clientwall prints goes through the same redaction.
