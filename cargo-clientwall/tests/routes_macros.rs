@@ -250,6 +250,12 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
                 26,
                 "client `acme` pulls in client `globex`'s file `clients/globex/orders.csv` through build script call `arg`",
             ),
+            (
+                XREF,
+                build,
+                33,
+                "client `acme` pulls in client `globex`'s file `clients/globex/notes.txt` through build script call `read_to_string`",
+            ),
         ])
     );
 
@@ -281,6 +287,7 @@ fn build_script_instructions_and_commands_that_leave_the_client() {
         "{output}"
     );
     assert!(output.contains("ACME_SHELL=GLOBEX-ORDER"), "{output}");
+    assert!(output.contains("ACME_NOTES=globex-note"), "{output}");
 }
 
 #[test]
@@ -303,6 +310,7 @@ fn build_script_instructions_and_commands_inside_the_client_are_clean() {
     assert!(output.contains("ACME_ORDERS=acme-order"), "{output}");
     assert!(output.contains("ACME_CUSTOMERS=acme-customer"), "{output}");
     assert!(output.contains("ACME_SHELL=ACME-ORDER"), "{output}");
+    assert!(output.contains("ACME_NOTES=acme-note"), "{output}");
     let compiled = support::compiler::compiled_sources(&target, &fixture.root);
     // The relative `rustc-env` value is read from `src/`: acme's own margins.
     assert!(compiled.contains(&canonical(&fixture.root.join("clients/acme/margins.csv"))));

@@ -54,7 +54,8 @@ sub-crates and the members of a client that is a virtual workspace are checked t
   `sh -c "cat ../globex/x | .."`, every word that holds a `/`), and the `cargo:` instructions
   that hand rustc a path (`rustc-link-search`, `rustc-link-arg*` and `rustc-flags` paths, and
   `rustc-env` values, which `include_str!(env!(..))` reads), evaluated through literals,
-  `concat!`, `format!`/`println!` and the file's own `const`, `static` and `let` bindings. Build scripts run in their package's directory; a relative `rustc-env` value is read
+  `concat!`, `format!`/`println!`, the file's own `const`, `static` and `let` bindings, and the
+  path methods `parent()` and `join(..)` (`dir.parent().unwrap().join("globex/x")`). Build scripts run in their package's directory; a relative `rustc-env` value is read
   from there and from `src/`.
 - **Proc macros** (`[lib] proc-macro = true`): rustc runs them while it compiles the crate that
   uses them, so the paths their source hands to file-system calls and programs are read as a

@@ -1066,38 +1066,100 @@ impl Evaluator<'_, '_> {
         match self.token(i) {
             Some(Token::Str(s)) => Value::literal(s),
             Some(Token::Punct('&' | '(')) => self.value(i + 1),
+            Some(Token::Ident(_)) if self.bindings.is_some() => {
+                // In code that runs (build scripts, proc macros): the methods after it too,
+                // `dir.parent().unwrap().join("x")`.
+                let (segments, last) = self.path(i);
+                let end = match self.token(last + 1) {
+                    Some(Token::Punct('!' | '(')) => {
+                        let open = last
+                            + 1
+                            + usize::from(self.token(last + 1) == Some(&Token::Punct('!')));
+                        self.close_of(open)
+                    }
+                    _ => last + 1,
+                };
+                let value = self.primary(i, segments, last);
+                self.methods(value, end)
+            }
             Some(Token::Ident(_)) => {
                 let (segments, last) = self.path(i);
-                let name = self.canonical(segments.last().copied().unwrap_or_default());
-                match self.token(last + 1) {
-                    Some(Token::Punct('!')) if is_macro_call(self.tokens, last) => match name {
-                        "concat" => self.concat(last + 3),
-                        "env" => self.env(last + 3),
-                        "format" if self.bindings.is_some() => self.format(last + 3),
-                        // The file's own `macro_rules! up { () => { "../../" } }`.
-                        _ => match self.expression_macros.get(name) {
-                            Some(&body) if segments.len() == 1 => self.value(body),
-                            _ => Value::unknown(),
-                        },
-                    },
-                    Some(Token::Punct('(')) if self.bindings.is_some() => {
-                        match segments.as_slice() {
-                            [.., "env", "var" | "var_os"] => self.env(last + 2),
-                            [
-                                ..,
-                                "Path" | "PathBuf" | "OsStr" | "OsString" | "String",
-                                "new" | "from",
-                            ] => self.value(last + 2),
-                            _ => Value::unknown(),
-                        }
-                    }
-                    _ if segments.len() == 1 => self
-                        .bindings
-                        .and_then(|b| b.lookup(name, i))
-                        .map_or_else(Value::unknown, |init| self.binding_value(init)),
-                    _ => Value::unknown(),
-                }
+                self.primary(i, segments, last)
             }
+            _ => Value::unknown(),
+        }
+    }
+
+    /// The path methods called on `value`, whose expression ends just before `at`: `.parent()`
+    /// and `.join(..)` change it; `.unwrap()`, `.to_path_buf()` and the like keep it; any
+    /// other method ends what is known (the value so far is kept, as before it was called).
+    fn methods(&self, mut value: Value, mut at: usize) -> Value {
+        while let (Some(Token::Punct('.')), Some(Token::Ident(method)), Some(Token::Punct('('))) =
+            (self.token(at), self.token(at + 1), self.token(at + 2))
+        {
+            let close = self.close_of(at + 2);
+            match *method {
+                "parent" if value.complete => {
+                    let text = value.text.trim_end_matches('/');
+                    match text.rfind('/') {
+                        Some(cut) if cut > 0 => {
+                            value = Value::directory(
+                                text[..cut].to_owned(),
+                                &format!("{}/..", value.shown),
+                            );
+                        }
+                        _ => return value,
+                    }
+                }
+                "join" | "push" => {
+                    let piece = self.value(at + 3);
+                    if piece.text.starts_with('/') {
+                        value = piece;
+                    } else if value.complete {
+                        if !value.text.ends_with('/') {
+                            value.push(Value::known("/".to_owned()));
+                        }
+                        value.push(piece);
+                    }
+                }
+                "unwrap" | "expect" | "to_path_buf" | "to_owned" | "clone" | "as_path"
+                | "as_ref" | "into" | "display" | "to_string" | "to_str" | "to_string_lossy"
+                | "as_os_str" | "canonicalize" => {}
+                _ => return value,
+            }
+            at = close;
+        }
+        value
+    }
+
+    /// The value of the expression starting with the path `segments` (`i` to `last`): a
+    /// literal's, a macro's, a call's or a binding's.
+    fn primary(&self, i: usize, segments: Vec<&str>, last: usize) -> Value {
+        let name = self.canonical(segments.last().copied().unwrap_or_default());
+        match self.token(last + 1) {
+            Some(Token::Punct('!')) if is_macro_call(self.tokens, last) => match name {
+                "concat" => self.concat(last + 3),
+                "env" => self.env(last + 3),
+                "format" if self.bindings.is_some() => self.format(last + 3),
+                // The file's own `macro_rules! up { () => { "../../" } }`.
+                _ => match self.expression_macros.get(name) {
+                    Some(&body) if segments.len() == 1 => self.value(body),
+                    _ => Value::unknown(),
+                },
+            },
+            Some(Token::Punct('(')) if self.bindings.is_some() => match segments.as_slice() {
+                [.., "env", "var" | "var_os"] => self.env(last + 2),
+                [
+                    ..,
+                    "Path" | "PathBuf" | "OsStr" | "OsString" | "String",
+                    "new" | "from",
+                ] => self.value(last + 2),
+                _ => Value::unknown(),
+            },
+            _ if segments.len() == 1 => self
+                .bindings
+                .and_then(|b| b.lookup(name, i))
+                .map_or_else(Value::unknown, |init| self.binding_value(init)),
             _ => Value::unknown(),
         }
     }
