@@ -181,17 +181,8 @@ fn nested_workspaces(workspace: &Workspace, root_metadata: &Metadata) -> Result<
                 let name = e.file_name().to_string_lossy();
                 !(e.file_type().is_dir() && (name == "target" || name.starts_with('.')))
             });
-        for entry in walk {
-            let entry = entry.map_err(|e| {
-                let path = e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                Error::Layout {
-                    message: format!("{path}: cannot be walked for nested workspaces: {e}"),
-                    help: None,
-                }
-            })?;
+        // A directory that cannot be read is skipped here: the file scan stops the check on it.
+        for entry in walk.filter_map(std::result::Result::ok) {
             if !entry.file_type().is_file() || entry.file_name() != "Cargo.toml" {
                 continue;
             }
