@@ -290,3 +290,54 @@ fn a_rust_source_past_what_the_scan_reads_stops_the_check() {
         checked.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// TOML strings are read as a TOML parser reads them.
+
+/// A token a TOML string spells with a line-ending backslash or a `\u` escape is the token
+/// whatever reads the file gets: found at its string, and never shown whole.
+#[test]
+fn a_secret_a_toml_string_spells_with_escapes_is_found_and_never_shown() {
+    let fixture = Fixture::new("budget-clean");
+    let token = fake_shopify_token();
+    let (head, tail) = token.split_at(20);
+    write(
+        &fixture.root,
+        "clients/acme/settings.toml",
+        format!("[shop]\ntoken = \"\"\"{head}\\\n    {tail}\"\"\"\n"),
+    );
+    write(
+        &fixture.root,
+        "clients/acme/deploy.toml",
+        format!("token = \"\\u0073{}\"\n", &token[1..]),
+    );
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(1), "{}", checked.stderr);
+    let message = "Shopify access token or secret `shpat_0123… (38 characters)` in client `acme`";
+    assert_eq!(
+        checked.rows(),
+        rows(&[
+            (SECRET, "clients/acme/deploy.toml", 1, message),
+            (SECRET, "clients/acme/settings.toml", 2, message),
+        ])
+    );
+    for (args, run) in every_format(&fixture.root) {
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains(&token) && !run.stderr.contains(&token));
+    }
+}
+
+/// Escapes and line-ending backslashes that spell no secret, and a token's prefix alone, are
+/// clean.
+#[test]
+fn toml_strings_with_escapes_that_spell_no_secret_are_clean() {
+    let fixture = Fixture::new("budget-clean");
+    write(
+        &fixture.root,
+        "clients/acme/settings.toml",
+        "[shop]\nnote = \"\"\"shpat_ tokens are read from \\\n    ACME_SHOPIFY_TOKEN\"\"\"\npath = \"C:\\\\acme\\\\data\"\nquote = \"\\u0022read_orders\\u0022\"\n",
+    );
+    let checked = check_json(&fixture.root);
+    assert_eq!(checked.code, Some(0), "{}", checked.stderr);
+    assert_eq!(checked.rows(), rows(&[]));
+}

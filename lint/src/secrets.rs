@@ -577,6 +577,69 @@ fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The secrets a TOML file's strings hold once their escapes and line-ending backslashes are
+/// processed (`"""shpat_0123\<newline>    4567.."""`, `"\u0073hpat_.."`), as whatever parses the
+/// file reads them, that their source text does not already show: each at its string. A file
+/// that does not parse, or holds no backslash, has none.
+pub fn in_toml_strings(text: &str) -> Vec<Secret> {
+    if !text.contains('\\') {
+        return Vec::new();
+    }
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return Vec::new();
+    };
+    let mut strings = Vec::new();
+    collect_toml_strings(doc.as_item(), &mut strings);
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for (value, span) in strings {
+        let source = &bytes[span.clone()];
+        if !source.contains(&b'\\') {
+            continue;
+        }
+        let written = find_all(source);
+        for mut secret in find(value.as_bytes()) {
+            let shown = &value.as_bytes()[secret.mask.clone()];
+            let already = written
+                .iter()
+                .any(|(w, _)| w.kind == secret.kind && &source[w.mask.clone()] == shown);
+            if already || excused(bytes, span.start) {
+                continue;
+            }
+            secret.start = span.start;
+            secret.end = span.end;
+            out.push(secret);
+        }
+    }
+    out
+}
+
+/// Every string value (in tables, arrays and inline tables) under `item`, with its span.
+fn collect_toml_strings(item: &toml_edit::Item, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    fn value(v: &toml_edit::Value, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+        match v {
+            toml_edit::Value::String(s) => {
+                if let Some(span) = s.span() {
+                    out.push((s.value().clone(), span));
+                }
+            }
+            toml_edit::Value::Array(array) => array.iter().for_each(|v| value(v, out)),
+            toml_edit::Value::InlineTable(table) => table.iter().for_each(|(_, v)| value(v, out)),
+            _ => {}
+        }
+    }
+    match item {
+        toml_edit::Item::Value(v) => value(v, out),
+        toml_edit::Item::Table(table) => {
+            table.iter().for_each(|(_, i)| collect_toml_strings(i, out))
+        }
+        toml_edit::Item::ArrayOfTables(tables) => tables
+            .iter()
+            .for_each(|t| t.iter().for_each(|(_, i)| collect_toml_strings(i, out))),
+        toml_edit::Item::None => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

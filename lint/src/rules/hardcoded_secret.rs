@@ -36,10 +36,12 @@ ignore; outside git, every file `.gitignore` does not exclude) for:
 
 Binary files (a NUL byte in the first 8000 bytes, as git tells) and special files (FIFOs,
 sockets, devices) are skipped with a note. Every other file is read up to 64 MiB, and a larger
-one stops the check (exit 2), naming it: a secret in it would pass unread. In Rust files string literals are also checked after escapes (and line continuations,
-`\n` or `\r\n`) are processed and `concat!` pieces joined (strings, integers, chars, nested
-`concat!`), so a token split across literals is found; a secret the literal's source already
-shows is reported once, where it is written.
+one stops the check (exit 2), naming it: a secret in it would pass unread. In Rust files
+string literals are also checked after escapes (and line continuations, `\n` or `\r\n`) are
+processed and `concat!` pieces joined (strings, integers, chars, nested `concat!`), so a token
+split across literals is found; in TOML files strings are checked as a TOML parser reads them
+(`\u` escapes, a line-ending backslash in a `"""` string); a secret the source already shows is
+reported once, where it is written.
 
 A secret in a client's files concerns that client. A secret anywhere else (a shared crate, the
 root, a script, a CI file, the docs) is reported with `(shared)` as its client, the crate that

@@ -395,6 +395,9 @@ fn scan_path(
     } else if !is_manifest_or_lock(path) {
         other_text_file(layout, area, path, &file, &text, out)?;
     }
+    if path.extension().is_some_and(|e| e == "toml") {
+        secrets.extend(secrets::in_toml_strings(&text));
+    }
     let test_target = !secrets.is_empty() && in_test_target(layout, trees, path, is_rust);
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
