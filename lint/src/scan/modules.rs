@@ -345,7 +345,7 @@ pub fn attribute(tokens: &[Spanned], i: usize) -> Option<(usize, bool, Vec<PathA
 /// `MAX_FILES` files.
 pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
     // Past any real crate, how the file is loaded is not known: both readings.
-    walk(crate_dir, file, Targets::All).unwrap_or_default()
+    walk(crate_dir, file, Targets::All, &Parsed::default()).unwrap_or_default()
 }
 
 /// The module trees of the crates one scan asks about, each walked once (for each of the two
@@ -355,6 +355,47 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
 #[derive(Default)]
 pub struct Trees {
     walks: std::sync::Mutex<HashMap<(PathBuf, Targets), Arc<Walk>>>,
+    /// The files the walks read, each read and parsed once for both sets of targets.
+    parsed: Parsed,
+}
+
+/// The `mod` items of each file a walk read (`None`: unreadable), shared by the walks of one
+/// scan.
+#[derive(Default)]
+struct Parsed(std::sync::Mutex<HashMap<PathBuf, Option<Arc<FileModules>>>>);
+
+/// What a walk needs of one file: its `mod` items, and the items under `#[cfg(test)]`.
+struct FileModules {
+    modules: Modules,
+    test_only: Vec<std::ops::Range<usize>>,
+}
+
+impl Parsed {
+    /// The modules of the canonical file `path`, read and parsed at the first ask; `None` when
+    /// it cannot be read as text.
+    fn get(&self, path: &Path) -> Option<Arc<FileModules>> {
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = lock().get(path) {
+            return known.clone();
+        }
+        let parsed = safe_read::read_to_string(path).ok().map(|text| {
+            // A file that never spells `mod` declares no module (the keyword is one token,
+            // `r#mod` included): nothing to follow, nothing to tokenize.
+            if memchr::memmem::find(text.as_bytes(), b"mod").is_none() {
+                return Arc::new(FileModules {
+                    modules: Modules::default(),
+                    test_only: Vec::new(),
+                });
+            }
+            let tokens = super::lexer::tokenize(&text);
+            Arc::new(FileModules {
+                modules: Modules::parse(&tokens),
+                test_only: super::cfg_test::test_only_items(&tokens, text.len()),
+            })
+        });
+        lock().insert(path.to_owned(), parsed.clone());
+        parsed
+    }
 }
 
 /// One walk, made by the first scan worker that asks for it.
@@ -394,7 +435,7 @@ impl Trees {
                 .or_default()
                 .clone()
         };
-        let reached = cell.get_or_init(|| reach(crate_dir, targets));
+        let reached = cell.get_or_init(|| reach(crate_dir, targets, &self.parsed));
         reached
             .as_ref()
             .map(|reached| reached.get(target).cloned().unwrap_or_default())
@@ -413,14 +454,20 @@ enum Targets {
 
 /// How the module trees of `targets` load `file` ([`loading_kinds`]); `None` past
 /// `MAX_WORK` (no real crate's tree is that deep).
-fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<FileKind>> {
+fn walk(
+    crate_dir: &Path,
+    file: &Path,
+    targets: Targets,
+    parsed: &Parsed,
+) -> Option<BTreeSet<FileKind>> {
     let target = canonical(file);
-    reach(crate_dir, targets).map(|reached| reached.get(&target).cloned().unwrap_or_default())
+    reach(crate_dir, targets, parsed)
+        .map(|reached| reached.get(&target).cloned().unwrap_or_default())
 }
 
 /// Every file the module trees of `targets` reach, and how each is loaded; `None` past
 /// `MAX_WORK` (no real crate's tree is that deep).
-fn reach(crate_dir: &Path, targets: Targets) -> Option<Reached> {
+fn reach(crate_dir: &Path, targets: Targets, parsed: &Parsed) -> Option<Reached> {
     const MAX_FILES: usize = 4096;
     const MAX_WORK: usize = 1_000_000;
     let mut work = 0usize;
@@ -439,14 +486,13 @@ fn reach(crate_dir: &Path, targets: Targets) -> Option<Reached> {
             .entry(path.clone())
             .or_default()
             .insert(kind.clone());
-        let Ok(text) = safe_read::read_to_string(&path) else {
+        let Some(file) = parsed.get(&path) else {
             continue;
         };
-        let tokens = super::lexer::tokenize(&text);
-        let modules = Modules::parse(&tokens);
-        let test_only = match targets {
-            Targets::All => Vec::new(),
-            Targets::CompiledByDependents => super::cfg_test::test_only_items(&tokens, text.len()),
+        let modules = &file.modules;
+        let test_only: &[std::ops::Range<usize>] = match targets {
+            Targets::All => &[],
+            Targets::CompiledByDependents => &file.test_only,
         };
         let file_dir = path.parent().unwrap_or(Path::new(""));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
