@@ -379,9 +379,9 @@ impl Parsed {
             return known.clone();
         }
         let parsed = safe_read::read_to_string(path).ok().map(|text| {
-            // A file that never spells `mod` declares no module (the keyword is one token,
-            // `r#mod` included): nothing to follow, nothing to tokenize.
-            if memchr::memmem::find(text.as_bytes(), b"mod").is_none() {
+            // A file without a `mod x;` declares no module file: nothing to follow, nothing to
+            // tokenize.
+            if !may_declare_a_module_file(text.as_bytes()) {
                 return Arc::new(FileModules {
                     modules: Modules::default(),
                     test_only: Vec::new(),
@@ -440,6 +440,25 @@ impl Trees {
             .as_ref()
             .map(|reached| reached.get(target).cloned().unwrap_or_default())
     }
+}
+
+/// Could `bytes` hold a `mod x;` item (one whose body is a file of its own)? Every `mod` that
+/// is not part of a longer identifier counts, unless ASCII whitespace, an identifier and `{`
+/// follow it (an inline module): anything else between its tokens (a comment, another kind of
+/// whitespace) counts too.
+fn may_declare_a_module_file(bytes: &[u8]) -> bool {
+    let ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    memchr::memmem::find_iter(bytes, b"mod").any(|at| {
+        if at > 0 && ident(bytes[at - 1]) || bytes.get(at + 3).is_some_and(|&b| ident(b)) {
+            return false;
+        }
+        let rest = &bytes[at + 3..];
+        let gap = rest.iter().take_while(|b| space(b)).count();
+        let name = rest[gap..].iter().take_while(|&&b| ident(b)).count();
+        let after = rest[gap + name..].iter().find(|b| !space(b));
+        !(gap > 0 && name > 0 && !rest[gap].is_ascii_digit() && after == Some(&b'{'))
+    })
 }
 
 /// Which targets a module-tree walk starts from, and which `mod` items it follows.
@@ -590,6 +609,35 @@ fn target_roots(crate_dir: &Path, test_targets: bool) -> Vec<PathBuf> {
 mod tests {
     use super::super::lexer::tokenize;
     use super::*;
+
+    #[test]
+    fn only_files_that_may_declare_a_module_file_are_parsed() {
+        // Breaches: `mod x;` however its tokens are separated, and under `#[cfg(test)]`.
+        for src in [
+            "mod a;",
+            "pub mod a ;",
+            "#[cfg(test)]\nmod tests;",
+            "mod /* c */ a;",
+            "mod a // c\n;",
+            "mod r#a;",
+            "mod\u{0b}a;",
+            "mod é;",
+            "fn f() {}\nmod a {\n    mod b;\n}",
+        ] {
+            assert!(may_declare_a_module_file(src.as_bytes()), "{src:?}");
+        }
+        // Clean twins: inline modules, and `mod` inside longer identifiers.
+        for src in [
+            "mod tests {\n    fn a() {}\n}",
+            "#[cfg(test)]\nmod tests\n{\n}",
+            "let mode = model::modulo(1);",
+            "",
+        ] {
+            assert!(!may_declare_a_module_file(src.as_bytes()), "{src:?}");
+            let modules = Modules::parse(&tokenize(src));
+            assert!(modules.decls.iter().all(|d| d.inline), "{src:?}");
+        }
+    }
 
     fn dirs(src: &str, kind: FileKind) -> Vec<(String, Vec<String>)> {
         let tokens = tokenize(src);
