@@ -16,6 +16,7 @@
 use super::lexer::{Spanned, Token};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A `path = "..."` inside an attribute.
@@ -399,7 +400,12 @@ impl Parsed {
 }
 
 /// One walk, made by the first scan worker that asks for it.
-type Walk = OnceLock<Option<Reached>>;
+#[derive(Default)]
+struct Walk {
+    /// Whether a thread that does not wait has started it.
+    claimed: AtomicBool,
+    done: OnceLock<Option<Reached>>,
+}
 
 /// Every file a module-tree walk reaches (canonical), and how it is loaded.
 type Reached = HashMap<PathBuf, BTreeSet<FileKind>>;
@@ -411,22 +417,28 @@ impl Trees {
     /// at a test, benchmark or example target? rustc reads such a file only under `--test`, so a
     /// crate that depends on this one never compiles it. A file no module tree reaches that this
     /// reading can follow (a module made by a macro, say) is not known to be test code.
-    pub fn only_under_cfg_test(&self, crate_dir: &Path, file: &Path) -> bool {
+    ///
+    /// `None` when a walk it needs is being made by another thread and `wait` is false: ask
+    /// again later, waiting (the caller never waits without `wait`).
+    pub fn only_under_cfg_test(&self, crate_dir: &Path, file: &Path, wait: bool) -> Option<bool> {
         let target = canonical(file);
-        let compiled = self.kinds(crate_dir, &target, Targets::CompiledByDependents);
-        matches!(compiled, Some(kinds) if kinds.is_empty())
-            && self
-                .kinds(crate_dir, &target, Targets::All)
-                .is_some_and(|kinds| !kinds.is_empty())
+        let compiled = self.kinds(crate_dir, &target, Targets::CompiledByDependents, wait)?;
+        if !matches!(compiled, Some(kinds) if kinds.is_empty()) {
+            return Some(false);
+        }
+        let all = self.kinds(crate_dir, &target, Targets::All, wait)?;
+        Some(all.is_some_and(|kinds| !kinds.is_empty()))
     }
 
-    /// How the module trees of `targets` load the canonical file `target` (see [`walk`]).
+    /// How the module trees of `targets` load the canonical file `target` (see [`walk`]);
+    /// the outer `None` when the walk is being made by another thread and `wait` is false.
     fn kinds(
         &self,
         crate_dir: &Path,
         target: &Path,
         targets: Targets,
-    ) -> Option<BTreeSet<FileKind>> {
+        wait: bool,
+    ) -> Option<Option<BTreeSet<FileKind>>> {
         let cell = {
             // A panic elsewhere cannot leave the map half-changed: take it as it is.
             let mut walks = self.walks.lock().unwrap_or_else(|e| e.into_inner());
@@ -435,10 +447,17 @@ impl Trees {
                 .or_default()
                 .clone()
         };
-        let reached = cell.get_or_init(|| reach(crate_dir, targets, &self.parsed));
-        reached
-            .as_ref()
-            .map(|reached| reached.get(target).cloned().unwrap_or_default())
+        if cell.done.get().is_none() && !wait && cell.claimed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let reached = cell
+            .done
+            .get_or_init(|| reach(crate_dir, targets, &self.parsed));
+        Some(
+            reached
+                .as_ref()
+                .map(|reached| reached.get(target).cloned().unwrap_or_default()),
+        )
     }
 }
 
@@ -723,5 +742,40 @@ mod tests {
         assert_eq!(kinds("src/both.rs"), [FileKind::ModRs, FileKind::NonModRs]);
         assert_eq!(kinds("src/d/mod.rs"), [FileKind::ModRs]);
         assert!(kinds("src/dead.rs").is_empty());
+    }
+
+    #[test]
+    fn a_walk_another_thread_makes_is_waited_for_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n",
+        );
+        write("src/lib.rs", "mod a;\n#[cfg(test)]\nmod tests;\n");
+        write("src/a.rs", "");
+        write("src/tests.rs", "");
+        let trees = Trees::default();
+        // Another thread has started the walk of the compiled targets and not finished it.
+        let busy = Arc::new(Walk::default());
+        busy.claimed.store(true, Ordering::Relaxed);
+        trees
+            .walks
+            .lock()
+            .unwrap()
+            .insert((root.clone(), Targets::CompiledByDependents), busy.clone());
+        let tests = root.join("src/tests.rs");
+        assert_eq!(trees.only_under_cfg_test(&root, &tests, false), None);
+        // Asked again, waiting: the walk is made (by whoever gets to it) and answers.
+        assert_eq!(trees.only_under_cfg_test(&root, &tests, true), Some(true));
+        assert_eq!(
+            trees.only_under_cfg_test(&root, &root.join("src/a.rs"), false),
+            Some(false)
+        );
     }
 }
