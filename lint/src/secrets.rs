@@ -186,18 +186,32 @@ pub fn may_contain(text: &[u8]) -> bool {
     with_folded(text, |folded| NEEDLE_FINDER.is_match(folded))
 }
 
+/// Whether `f` says yes to some needle of `text` (its byte range), asked in order.
+pub(crate) fn any_needle(text: &[u8], mut f: impl FnMut(std::ops::Range<usize>) -> bool) -> bool {
+    with_folded(text, |folded| {
+        NEEDLE_FINDER.find_iter(folded).any(|m| f(m.range()))
+    })
+}
+
 /// The parts of `text` the patterns must run over: around each needle, from [`LOOK_BEHIND`]
 /// bytes before it to the end of its line and of the next two lines that are not blank (the
 /// header pattern allows line breaks after a comma and inside `from_static(`), overlapping
 /// windows merged. Every match of the patterns lies inside one window, and a search of the
 /// windows finds what a search of the whole text does.
 fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
+    windows_and_needles(text).0
+}
+
+/// [`windows`], and whether `text` holds a needle at all (a `://` that opens no window too).
+fn windows_and_needles(text: &[u8]) -> (Vec<std::ops::Range<usize>>, bool) {
     with_folded(text, |folded| {
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut any = false;
         // The end of the line of the last needle whose window was taken: a needle before it
         // is on that same line, and its window ends where that one does.
         let mut same_line = 0;
         for needle in NEEDLE_FINDER.find_iter(folded) {
+            any = true;
             if needle.start() < same_line {
                 continue;
             }
@@ -218,7 +232,7 @@ fn windows(text: &[u8]) -> Vec<std::ops::Range<usize>> {
                 _ => out.push(start..end),
             }
         }
-        out
+        (out, any)
     })
 }
 
@@ -253,8 +267,7 @@ pub fn find(text: &[u8]) -> Vec<Secret> {
 /// [`find`], and whether `text` holds a needle at all ([`may_contain`]): one pass over the
 /// text answers both.
 pub fn find_with_candidates(text: &[u8]) -> (Vec<Secret>, bool) {
-    let windows = windows(text);
-    let candidates = !windows.is_empty();
+    let (windows, candidates) = windows_and_needles(text);
     let found = find_in_windows(text, windows)
         .into_iter()
         .filter(|(_, whole)| !excused(text, whole.start))

@@ -62,7 +62,8 @@ fn read_as(path: &Path, meta: &Metadata, source: bool) -> std::io::Result<Conten
     } else {
         MAX_FILE_BYTES
     };
-    let read = safe_read::open(path, safe_read::Symlinks::Refuse)
+    // The caller has just looked at the path (`meta`): no second look before the open.
+    let read = safe_read::open_looked(path, meta, safe_read::Symlinks::Refuse)
         .and_then(|(file, opened)| safe_read::read_opened(file, &opened, limit));
     let bytes = match read {
         Ok(bytes) => bytes,

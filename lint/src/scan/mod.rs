@@ -112,6 +112,8 @@ pub struct ScanOutput {
     pub deferred: Vec<PathBuf>,
     /// Whether this scan left every `Cargo.lock` for [`ScanOutput::scan_deferred`].
     pub lockfiles_deferred: bool,
+    /// Secret findings (index, file) whose test-only flag waits for a module walk.
+    pending_test_only: Vec<(usize, PathBuf)>,
 }
 
 /// Scan every file of the workspace (see `select.rs`), skipping only `target_dirs`, the files of
@@ -284,6 +286,7 @@ fn scan_parallel(
                             return Err(e);
                         }
                     }
+                    settle_test_only(layout, trees, &mut out);
                     Ok(out)
                 })
             })
@@ -398,10 +401,19 @@ fn scan_path(
     if path.extension().is_some_and(|e| e == "toml") {
         secrets.extend(secrets::in_toml_strings(&text));
     }
-    let test_target = !secrets.is_empty() && in_test_target(layout, trees, path, is_rust);
+    // `None`: another worker is walking the crate's module tree; told after the scan.
+    let test_target = match secrets.is_empty() {
+        true => Some(false),
+        false => in_test_target(layout, trees, path, is_rust, false),
+    };
     for secret in secrets {
         let location = Location::from_span(&file, &text, secret.start..secret.end);
-        let test_only = test_target || test_only.iter().any(|r| r.contains(&secret.start));
+        let in_item = test_only.iter().any(|r| r.contains(&secret.start));
+        if test_target.is_none() && !in_item {
+            out.pending_test_only
+                .push((out.findings.len(), path.to_owned()));
+        }
+        let test_only = test_target == Some(true) || in_item;
         let owner = match area {
             Some(area) => Owner::Client(area.name.clone()),
             None => Owner::Shared(
@@ -423,9 +435,15 @@ fn scan_path(
 /// Is `path` below its package's `tests/`, `benches/` or `examples/` (targets only the
 /// package's own `cargo test`, `bench` or `run --example` build), or a Rust file its module
 /// tree reaches only through `#[cfg(test)]` modules (`#[cfg(test)] mod tests;`)?
-fn in_test_target(layout: &Layout, trees: &modules::Trees, path: &Path, is_rust: bool) -> bool {
+fn in_test_target(
+    layout: &Layout,
+    trees: &modules::Trees,
+    path: &Path,
+    is_rust: bool,
+    wait: bool,
+) -> Option<bool> {
     let Some(krate) = layout.package_of(path) else {
-        return false;
+        return Some(false);
     };
     let below_test_dir = path
         .strip_prefix(&krate.dir)
@@ -435,7 +453,21 @@ fn in_test_target(layout: &Layout, trees: &modules::Trees, path: &Path, is_rust:
             let first = first.as_os_str();
             first == "tests" || first == "benches" || first == "examples"
         });
-    below_test_dir || (is_rust && trees.only_under_cfg_test(&krate.dir, path))
+    if below_test_dir || !is_rust {
+        return Some(below_test_dir);
+    }
+    trees.only_under_cfg_test(&krate.dir, path, wait)
+}
+
+/// Tell the findings [`scan_path`] left pending whether they are test-only code, waiting for
+/// the module walks other workers were making.
+fn settle_test_only(layout: &Layout, trees: &modules::Trees, out: &mut ScanOutput) {
+    for (index, path) in std::mem::take(&mut out.pending_test_only) {
+        let test = in_test_target(layout, trees, &path, true, true) == Some(true);
+        if let Some(Finding::Secret { test_only, .. }) = out.findings.get_mut(index) {
+            *test_only |= test;
+        }
+    }
 }
 
 /// `Cargo.toml` and `Cargo.lock`: cargo reads them as TOML, never as Rust.

@@ -16,6 +16,7 @@
 use super::lexer::{Spanned, Token};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A `path = "..."` inside an attribute.
@@ -345,7 +346,7 @@ pub fn attribute(tokens: &[Spanned], i: usize) -> Option<(usize, bool, Vec<PathA
 /// `MAX_FILES` files.
 pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
     // Past any real crate, how the file is loaded is not known: both readings.
-    walk(crate_dir, file, Targets::All).unwrap_or_default()
+    walk(crate_dir, file, Targets::All, &Parsed::default()).unwrap_or_default()
 }
 
 /// The module trees of the crates one scan asks about, each walked once (for each of the two
@@ -355,10 +356,56 @@ pub fn loading_kinds(crate_dir: &Path, file: &Path) -> BTreeSet<FileKind> {
 #[derive(Default)]
 pub struct Trees {
     walks: std::sync::Mutex<HashMap<(PathBuf, Targets), Arc<Walk>>>,
+    /// The files the walks read, each read and parsed once for both sets of targets.
+    parsed: Parsed,
+}
+
+/// The `mod` items of each file a walk read (`None`: unreadable), shared by the walks of one
+/// scan.
+#[derive(Default)]
+struct Parsed(std::sync::Mutex<HashMap<PathBuf, Option<Arc<FileModules>>>>);
+
+/// What a walk needs of one file: its `mod` items, and the items under `#[cfg(test)]`.
+struct FileModules {
+    modules: Modules,
+    test_only: Vec<std::ops::Range<usize>>,
+}
+
+impl Parsed {
+    /// The modules of the canonical file `path`, read and parsed at the first ask; `None` when
+    /// it cannot be read as text.
+    fn get(&self, path: &Path) -> Option<Arc<FileModules>> {
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = lock().get(path) {
+            return known.clone();
+        }
+        let parsed = safe_read::read_to_string(path).ok().map(|text| {
+            // A file without a `mod x;` declares no module file: nothing to follow, nothing to
+            // tokenize.
+            if !may_declare_a_module_file(text.as_bytes()) {
+                return Arc::new(FileModules {
+                    modules: Modules::default(),
+                    test_only: Vec::new(),
+                });
+            }
+            let tokens = super::lexer::tokenize(&text);
+            Arc::new(FileModules {
+                modules: Modules::parse(&tokens),
+                test_only: super::cfg_test::test_only_items(&tokens, text.len()),
+            })
+        });
+        lock().insert(path.to_owned(), parsed.clone());
+        parsed
+    }
 }
 
 /// One walk, made by the first scan worker that asks for it.
-type Walk = OnceLock<Option<Reached>>;
+#[derive(Default)]
+struct Walk {
+    /// Whether a thread that does not wait has started it.
+    claimed: AtomicBool,
+    done: OnceLock<Option<Reached>>,
+}
 
 /// Every file a module-tree walk reaches (canonical), and how it is loaded.
 type Reached = HashMap<PathBuf, BTreeSet<FileKind>>;
@@ -370,22 +417,28 @@ impl Trees {
     /// at a test, benchmark or example target? rustc reads such a file only under `--test`, so a
     /// crate that depends on this one never compiles it. A file no module tree reaches that this
     /// reading can follow (a module made by a macro, say) is not known to be test code.
-    pub fn only_under_cfg_test(&self, crate_dir: &Path, file: &Path) -> bool {
+    ///
+    /// `None` when a walk it needs is being made by another thread and `wait` is false: ask
+    /// again later, waiting (the caller never waits without `wait`).
+    pub fn only_under_cfg_test(&self, crate_dir: &Path, file: &Path, wait: bool) -> Option<bool> {
         let target = canonical(file);
-        let compiled = self.kinds(crate_dir, &target, Targets::CompiledByDependents);
-        matches!(compiled, Some(kinds) if kinds.is_empty())
-            && self
-                .kinds(crate_dir, &target, Targets::All)
-                .is_some_and(|kinds| !kinds.is_empty())
+        let compiled = self.kinds(crate_dir, &target, Targets::CompiledByDependents, wait)?;
+        if !matches!(compiled, Some(kinds) if kinds.is_empty()) {
+            return Some(false);
+        }
+        let all = self.kinds(crate_dir, &target, Targets::All, wait)?;
+        Some(all.is_some_and(|kinds| !kinds.is_empty()))
     }
 
-    /// How the module trees of `targets` load the canonical file `target` (see [`walk`]).
+    /// How the module trees of `targets` load the canonical file `target` (see [`walk`]);
+    /// the outer `None` when the walk is being made by another thread and `wait` is false.
     fn kinds(
         &self,
         crate_dir: &Path,
         target: &Path,
         targets: Targets,
-    ) -> Option<BTreeSet<FileKind>> {
+        wait: bool,
+    ) -> Option<Option<BTreeSet<FileKind>>> {
         let cell = {
             // A panic elsewhere cannot leave the map half-changed: take it as it is.
             let mut walks = self.walks.lock().unwrap_or_else(|e| e.into_inner());
@@ -394,11 +447,37 @@ impl Trees {
                 .or_default()
                 .clone()
         };
-        let reached = cell.get_or_init(|| reach(crate_dir, targets));
-        reached
-            .as_ref()
-            .map(|reached| reached.get(target).cloned().unwrap_or_default())
+        if cell.done.get().is_none() && !wait && cell.claimed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let reached = cell
+            .done
+            .get_or_init(|| reach(crate_dir, targets, &self.parsed));
+        Some(
+            reached
+                .as_ref()
+                .map(|reached| reached.get(target).cloned().unwrap_or_default()),
+        )
     }
+}
+
+/// Could `bytes` hold a `mod x;` item (one whose body is a file of its own)? Every `mod` that
+/// is not part of a longer identifier counts, unless ASCII whitespace, an identifier and `{`
+/// follow it (an inline module): anything else between its tokens (a comment, another kind of
+/// whitespace) counts too.
+fn may_declare_a_module_file(bytes: &[u8]) -> bool {
+    let ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    memchr::memmem::find_iter(bytes, b"mod").any(|at| {
+        if at > 0 && ident(bytes[at - 1]) || bytes.get(at + 3).is_some_and(|&b| ident(b)) {
+            return false;
+        }
+        let rest = &bytes[at + 3..];
+        let gap = rest.iter().take_while(|b| space(b)).count();
+        let name = rest[gap..].iter().take_while(|&&b| ident(b)).count();
+        let after = rest[gap + name..].iter().find(|b| !space(b));
+        !(gap > 0 && name > 0 && !rest[gap].is_ascii_digit() && after == Some(&b'{'))
+    })
 }
 
 /// Which targets a module-tree walk starts from, and which `mod` items it follows.
@@ -413,14 +492,20 @@ enum Targets {
 
 /// How the module trees of `targets` load `file` ([`loading_kinds`]); `None` past
 /// `MAX_WORK` (no real crate's tree is that deep).
-fn walk(crate_dir: &Path, file: &Path, targets: Targets) -> Option<BTreeSet<FileKind>> {
+fn walk(
+    crate_dir: &Path,
+    file: &Path,
+    targets: Targets,
+    parsed: &Parsed,
+) -> Option<BTreeSet<FileKind>> {
     let target = canonical(file);
-    reach(crate_dir, targets).map(|reached| reached.get(&target).cloned().unwrap_or_default())
+    reach(crate_dir, targets, parsed)
+        .map(|reached| reached.get(&target).cloned().unwrap_or_default())
 }
 
 /// Every file the module trees of `targets` reach, and how each is loaded; `None` past
 /// `MAX_WORK` (no real crate's tree is that deep).
-fn reach(crate_dir: &Path, targets: Targets) -> Option<Reached> {
+fn reach(crate_dir: &Path, targets: Targets, parsed: &Parsed) -> Option<Reached> {
     const MAX_FILES: usize = 4096;
     const MAX_WORK: usize = 1_000_000;
     let mut work = 0usize;
@@ -439,14 +524,13 @@ fn reach(crate_dir: &Path, targets: Targets) -> Option<Reached> {
             .entry(path.clone())
             .or_default()
             .insert(kind.clone());
-        let Ok(text) = safe_read::read_to_string(&path) else {
+        let Some(file) = parsed.get(&path) else {
             continue;
         };
-        let tokens = super::lexer::tokenize(&text);
-        let modules = Modules::parse(&tokens);
-        let test_only = match targets {
-            Targets::All => Vec::new(),
-            Targets::CompiledByDependents => super::cfg_test::test_only_items(&tokens, text.len()),
+        let modules = &file.modules;
+        let test_only: &[std::ops::Range<usize>] = match targets {
+            Targets::All => &[],
+            Targets::CompiledByDependents => &file.test_only,
         };
         let file_dir = path.parent().unwrap_or(Path::new(""));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
@@ -545,6 +629,35 @@ mod tests {
     use super::super::lexer::tokenize;
     use super::*;
 
+    #[test]
+    fn only_files_that_may_declare_a_module_file_are_parsed() {
+        // Breaches: `mod x;` however its tokens are separated, and under `#[cfg(test)]`.
+        for src in [
+            "mod a;",
+            "pub mod a ;",
+            "#[cfg(test)]\nmod tests;",
+            "mod /* c */ a;",
+            "mod a // c\n;",
+            "mod r#a;",
+            "mod\u{0b}a;",
+            "mod é;",
+            "fn f() {}\nmod a {\n    mod b;\n}",
+        ] {
+            assert!(may_declare_a_module_file(src.as_bytes()), "{src:?}");
+        }
+        // Clean twins: inline modules, and `mod` inside longer identifiers.
+        for src in [
+            "mod tests {\n    fn a() {}\n}",
+            "#[cfg(test)]\nmod tests\n{\n}",
+            "let mode = model::modulo(1);",
+            "",
+        ] {
+            assert!(!may_declare_a_module_file(src.as_bytes()), "{src:?}");
+            let modules = Modules::parse(&tokenize(src));
+            assert!(modules.decls.iter().all(|d| d.inline), "{src:?}");
+        }
+    }
+
     fn dirs(src: &str, kind: FileKind) -> Vec<(String, Vec<String>)> {
         let tokens = tokenize(src);
         let modules = Modules::parse(&tokens);
@@ -629,5 +742,40 @@ mod tests {
         assert_eq!(kinds("src/both.rs"), [FileKind::ModRs, FileKind::NonModRs]);
         assert_eq!(kinds("src/d/mod.rs"), [FileKind::ModRs]);
         assert!(kinds("src/dead.rs").is_empty());
+    }
+
+    #[test]
+    fn a_walk_another_thread_makes_is_waited_for_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n",
+        );
+        write("src/lib.rs", "mod a;\n#[cfg(test)]\nmod tests;\n");
+        write("src/a.rs", "");
+        write("src/tests.rs", "");
+        let trees = Trees::default();
+        // Another thread has started the walk of the compiled targets and not finished it.
+        let busy = Arc::new(Walk::default());
+        busy.claimed.store(true, Ordering::Relaxed);
+        trees
+            .walks
+            .lock()
+            .unwrap()
+            .insert((root.clone(), Targets::CompiledByDependents), busy.clone());
+        let tests = root.join("src/tests.rs");
+        assert_eq!(trees.only_under_cfg_test(&root, &tests, false), None);
+        // Asked again, waiting: the walk is made (by whoever gets to it) and answers.
+        assert_eq!(trees.only_under_cfg_test(&root, &tests, true), Some(true));
+        assert_eq!(
+            trees.only_under_cfg_test(&root, &root.join("src/a.rs"), false),
+            Some(false)
+        );
     }
 }

@@ -77,9 +77,17 @@ fn doc_needs_reading(bytes: &[u8], start: usize) -> bool {
     if LITERALS.is_match(doc) || doc.ends_with(b"\\") {
         return true;
     }
-    let followed = |word: &[u8]| {
-        memchr::memmem::find_iter(doc, word).any(|at| {
-            let rest = &doc[at + word.len()..];
+    // Built once: a searcher made for each doc comment costs more than the search.
+    static WORDS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new(b"include"),
+                memchr::memmem::Finder::new(b"path"),
+            ]
+        });
+    let followed = |word: &memchr::memmem::Finder<'static>| {
+        word.find_iter(doc).any(|at| {
+            let rest = &doc[at + word.needle().len()..];
             let rest = match rest
                 .iter()
                 .position(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
@@ -91,7 +99,7 @@ fn doc_needs_reading(bytes: &[u8], start: usize) -> bool {
             rest.is_empty() || matches!(rest[0], b'!' | b'=' | b'/') || rest.starts_with(b"as")
         })
     };
-    followed(b"include") || followed(b"path")
+    WORDS.iter().any(followed)
 }
 
 /// Could `bytes` rename an include macro or `concat!` (`use std::include_str as grab;`, after
@@ -536,7 +544,10 @@ fn may_leave(value: &[u8]) -> bool {
     if matches!(value.first(), Some(b'/' | b'$')) {
         return true;
     }
-    memchr::memmem::find_iter(value, b"..").any(|at| {
+    // Built once: a searcher made for each literal costs more than the search.
+    static DOTS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".."));
+    DOTS.find_iter(value).any(|at| {
         (at == 0 || value[at - 1] == b'/') && matches!(value.get(at + 2), None | Some(b'/'))
     })
 }

@@ -10,7 +10,7 @@ use super::lexer::{self, Spanned, Token};
 use super::modules::{self, FileKind};
 use super::prefilter;
 use super::references::{self, Reading, Reference};
-use crate::secrets::{self, NeedleFinder, Secret};
+use crate::secrets::{self, Secret};
 use std::path::Path;
 
 /// What a Rust file references outside its home directory, and its assembled secrets.
@@ -38,14 +38,113 @@ static REFERENCE_HINT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::
 });
 
 /// Could assembling the literals of `bytes` (escapes processed, `concat!` joined) show a
-/// secret? Only a `concat!` or a string escape can; and an escape that is neither `\x`,
-/// `\u{..}` nor a line continuation only ever shows a needle the text already holds
-/// (`candidates`, see [`secrets::may_contain`]).
+/// secret the plain scan does not see where it is written? Every secret holds a needle
+/// ([`secrets::NEEDLES`], in any case), so a literal's value must hold one. An escape that is
+/// neither `\x`, `\u{..}` nor a line continuation makes a character no needle has (a line
+/// break, a tab, a quote, a backslash, NUL), so without those the needle is written as it is,
+/// inside a literal that holds a backslash. Hence only:
+/// - a `concat!` (its pieces join);
+/// - a `\x` or `\u{..}` escape that makes a character some needle has, or that the lexer
+///   drops (not a valid one);
+/// - a line continuation whose two sides are two neighbouring characters of a needle;
+/// - a needle written in the same literal as a backslash: between the nearest unescaped
+///   quotes around it (the literal holds no other quote, so that span covers it).
+///
+/// Checked on the bytes wherever they are: a backslash outside a literal only asks for more.
 fn may_assemble_a_secret(bytes: &[u8], candidates: bool) -> bool {
-    static SPELLERS: std::sync::LazyLock<NeedleFinder> =
-        std::sync::LazyLock::new(|| NeedleFinder::new(&["concat", "\\x", "\\u{", "\\\n", "\\\r"]));
-    (candidates && memchr::memchr(b'\\', bytes).is_some()) || SPELLERS.is_match(bytes)
+    static CONCAT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"concat"));
+    if memchr::memchr(b'\\', bytes).is_none() {
+        return CONCAT.find(bytes).is_some();
+    }
+    if CONCAT.find(bytes).is_some() || memchr::memchr_iter(b'\\', bytes).any(|at| spells(bytes, at))
+    {
+        return true;
+    }
+    // The span of unescaped quotes around the last needle looked at: a needle inside it is
+    // judged already.
+    let mut judged = 0..0;
+    candidates
+        && secrets::any_needle(bytes, |needle| {
+            if judged.contains(&needle.start) {
+                return false;
+            }
+            let bare_quote = |at: usize| bytes[at] == b'"' && (at == 0 || bytes[at - 1] != b'\\');
+            let start = (0..needle.start)
+                .rev()
+                .find(|&at| bare_quote(at))
+                .unwrap_or(0);
+            let end = (needle.end..bytes.len())
+                .find(|&at| bare_quote(at))
+                .unwrap_or(bytes.len());
+            judged = start..end;
+            memchr::memchr(b'\\', &bytes[start..end]).is_some()
+        })
 }
+
+/// Could the escape at `bytes[at]` (a backslash) make, or join, a needle's characters? What
+/// `lexer.rs` makes of it: `\xHH` a character, `\u{..}` a character, a backslash before a line
+/// break (`\n` or `\r\n`) nothing, with the whitespace after it; an invalid `\x` or `\u{..}`
+/// nothing.
+fn spells(bytes: &[u8], at: usize) -> bool {
+    let needle_char = |c: u8| NEEDLE_BYTES.contains(&c.to_ascii_lowercase());
+    match bytes.get(at + 1..) {
+        Some([b'x', rest @ ..]) => {
+            let code = rest
+                .get(..2)
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+            code.is_none_or(needle_char)
+        }
+        Some([b'u', b'{', rest @ ..]) => {
+            let code = memchr::memchr(b'}', rest)
+                .and_then(|close| std::str::from_utf8(&rest[..close]).ok())
+                .and_then(|hex| u32::from_str_radix(&hex.replace('_', ""), 16).ok())
+                .and_then(char::from_u32);
+            code.is_none_or(|c| c.is_ascii() && needle_char(c as u8))
+        }
+        Some([b'\n', ..]) | Some([b'\r', b'\n', ..]) => {
+            let Some(&before) = at.checked_sub(1).and_then(|i| bytes.get(i)) else {
+                return false;
+            };
+            let after = continued(bytes, at);
+            after.is_some_and(|after| {
+                let pair = [before.to_ascii_lowercase(), after.to_ascii_lowercase()];
+                secrets::NEEDLES
+                    .iter()
+                    .any(|n| n.as_bytes().windows(2).any(|w| w == pair))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The byte a line continuation at `bytes[at]` is followed by in a literal's value: past the
+/// line break and the whitespace after it, and past any continuations that follow at once.
+fn continued(bytes: &[u8], mut at: usize) -> Option<u8> {
+    loop {
+        let line_break = match bytes.get(at + 1..) {
+            Some([b'\n', ..]) => 1,
+            Some([b'\r', b'\n', ..]) => 2,
+            _ => return bytes.get(at).copied(),
+        };
+        at += 1 + line_break;
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'\\') {
+            return bytes.get(at).copied();
+        }
+    }
+}
+
+/// Every byte some needle holds.
+static NEEDLE_BYTES: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    let mut all: Vec<u8> = secrets::NEEDLES.iter().flat_map(|n| n.bytes()).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+});
 
 /// What the plain secret scan of a file already saw: a needle anywhere
 /// ([`secrets::may_contain`]), and a secret found.
@@ -119,7 +218,7 @@ pub fn scan_with(
     // literals whose assembly might show a secret, or a secret to attribute.
     let wants_refs =
         is_build_script || prefilter == Prefilter::Off || prefilter::may_reference(text);
-    let wants_joins = may_assemble_a_secret(bytes, plain.candidates);
+    let wants_joins = prefilter == Prefilter::Off || may_assemble_a_secret(bytes, plain.candidates);
     if !(wants_refs || wants_joins || plain.found) {
         return RustFile::default();
     }
@@ -529,6 +628,170 @@ mod tests {
             br#"const T: &str = "shpat_";"#,
             true
         ));
+    }
+
+    #[test]
+    fn escapes_that_spell_no_needle_character_are_passed_over() {
+        let (prefix, hex) = token_parts();
+        // Breaches: a `\x`, a `\u{..}` and a continuation that make or join a needle's
+        // characters, in files without a needle written out.
+        for src in [
+            format!("const T: &str = \"\\x73hp{}_{hex}\";", "at"),
+            format!("const T: &str = \"\\u{{73}}hp{}_{hex}\";", "at"),
+            format!("const T: &str = \"s\\\n    \\\n  hp{}_{hex}\";", "at"),
+            format!("const T: &str = \"s\\\r\n\thp{}_{hex}\";", "at"),
+            // Not valid escapes: the lexer drops them, joining what is around them.
+            format!("const T: &str = \"s\\xhp{}_{hex}\";", "at"),
+            format!("const T: &str = \"s\\u{{zz}}hp{}_{hex}\";", "at"),
+        ] {
+            assert!(may_assemble_a_secret(src.as_bytes(), false), "{src}");
+            assert_eq!(joined(&src), ["Shopify access token or secret"], "{src}");
+        }
+        // A needle in the same literal as an escape.
+        let src = format!("const T: &str = \"\\\"{prefix}{hex}\";");
+        assert!(may_assemble_a_secret(src.as_bytes(), true), "{src}");
+        // Clean twins: escapes that make a control character, a quote or a line continuation
+        // between characters no needle holds next to each other; a needle outside the literal
+        // with the escape.
+        for src in [
+            "const T: &str = \"\\x1b[0m\\u{7f}\\u{e9}\";",
+            "const T: &str = \"[COMPILING] foo\\n\\\n    [FINISHED]\";",
+            "const T: &str = \"a\\\n   b\";",
+        ] {
+            assert!(!may_assemble_a_secret(src.as_bytes(), false), "{src}");
+        }
+        let src = format!("const A: &str = \"a\\n\";\nconst T: &str = \"{prefix}{hex}\";");
+        assert!(!may_assemble_a_secret(src.as_bytes(), true), "{src}");
+    }
+
+    /// Generated texts are scanned with the test of [`may_assemble_a_secret`] and with every
+    /// literal assembled: the same assembled secrets and test items.
+    #[test]
+    fn the_assembly_test_agrees_with_assembling_every_file() {
+        let (prefix, hex) = token_parts();
+        let pieces: Vec<String> = [
+            "const T: &str = ",
+            "\"",
+            "\"",
+            "\"",
+            "r#\"",
+            "\"#",
+            "b\"",
+            "'",
+            "'\\''",
+            "concat!(",
+            ")",
+            ", ",
+            ";\n",
+            "\\",
+            "\\\\",
+            "\\\"",
+            "\\n",
+            "\\t",
+            "\\0",
+            "\\\n",
+            "\\\r\n",
+            "\n    ",
+            "\\x73",
+            "\\x53",
+            "\\x1b",
+            "\\x",
+            "\\u{73}",
+            "\\u{68}",
+            "\\u{e9}",
+            "\\u{",
+            "}",
+            "s",
+            "S",
+            "h",
+            "hp",
+            "pat_",
+            "sh",
+            "shp",
+            "//",
+            "/*",
+            "*/",
+            "://",
+            "https",
+            "u:",
+            "hunter2",
+            "@h",
+            "pass",
+            "word",
+            "=",
+            "sb_",
+            "secret_",
+            "0123456789abcdef",
+            "ey",
+            "J",
+            "#[cfg(test)]\nmod t {\n",
+            " ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            prefix.clone(),
+            hex.clone(),
+            format!("{prefix}{hex}"),
+            "https://u:hunter2@h/".to_string(),
+        ])
+        .collect();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let dir = Path::new("/ws/clients/acme");
+        let file = dir.join("src/lib.rs");
+        // Secrets written with escapes, continuations and `concat!` pieces at random places.
+        let secrets = [
+            format!("{prefix}{hex}"),
+            "https://u:hunter2@h/".to_string(),
+            "postgres://:pw@db".to_string(),
+            format!("sb_secret_{hex}"),
+            "host=db password=hunter2".to_string(),
+        ];
+        let spelled = |next: &mut dyn FnMut(usize) -> usize| {
+            let secret = &secrets[next(secrets.len())];
+            let mut out = String::from(if next(2) == 0 { "concat!(\"" } else { "\"" });
+            for c in secret.chars() {
+                match next(60) {
+                    0 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                    1 => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                    2 => out.push_str(&format!("{c}\\\n    ")),
+                    3 => out.push_str(&format!("\", \"{c}")),
+                    4 => out.push_str(&format!("{c}\\n")),
+                    5 => out.push_str(&format!("\\\"{c}")),
+                    _ => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        };
+        let (mut with_joins, mut passed_over) = (0, 0);
+        for _ in 0..20_000 {
+            let src: String = (0..next(12) + 1)
+                .map(|_| match next(4) {
+                    0 => spelled(&mut next),
+                    _ => pieces[next(pieces.len())].clone(),
+                })
+                .collect();
+            let plain = Plain::of(&src);
+            let on = scan_with(Prefilter::On, &file, &src, dir, dir, false, plain);
+            let off = scan_with(Prefilter::Off, &file, &src, dir, dir, false, plain);
+            assert_eq!(
+                format!("{:?}", (&on.joined_secrets, &on.test_only)),
+                format!("{:?}", (&off.joined_secrets, &off.test_only)),
+                "{src:?}"
+            );
+            with_joins += usize::from(!off.joined_secrets.is_empty());
+            passed_over += usize::from(!may_assemble_a_secret(src.as_bytes(), plain.candidates));
+        }
+        // Not vacuous: many texts assemble a secret, and many are passed over.
+        assert!(with_joins > 500, "{with_joins} texts assemble a secret");
+        assert!(passed_over > 1000, "{passed_over} texts passed over");
     }
 
     #[test]

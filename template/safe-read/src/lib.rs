@@ -151,7 +151,18 @@ pub fn open(path: &Path, symlinks: Symlinks) -> std::io::Result<(File, Metadata)
         },
         Symlinks::Refuse => path.symlink_metadata()?,
     };
-    if let Some(kind) = kind_unless_regular(&looked) {
+    open_looked(path, &looked, symlinks)
+}
+
+/// [`open`] of a path whose type the caller has just looked at: `looked` is its metadata as
+/// `symlinks` reads it (`symlink_metadata` for [`Symlinks::Refuse`]). The look is not made
+/// again; the opened descriptor is still judged.
+pub fn open_looked(
+    path: &Path,
+    looked: &Metadata,
+    symlinks: Symlinks,
+) -> std::io::Result<(File, Metadata)> {
+    if let Some(kind) = kind_unless_regular(looked) {
         return Err(refused(kind, false));
     }
     let file = match open_nonblocking(path, symlinks) {
