@@ -6,6 +6,7 @@ use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
 
+use crate::support::copy_tree_keeping_mtimes;
 use crate::support::postgres::PgClient;
 
 fn repo_root() -> Utf8PathBuf {
@@ -57,7 +58,9 @@ impl Workspace {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
         let example = repo_root().join("examples/consultancy");
-        copy_dir(&example.join("clients"), &root.join("clients"));
+        // The clients' files keep their times: every test's copy reuses the one build of
+        // them in the shared target directory (`client_target_dir`).
+        copy_tree_keeping_mtimes(&example.join("clients"), &root.join("clients"));
         std::fs::copy(example.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
         std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
         let workspace = Workspace { _dir: dir, root };
@@ -119,18 +122,6 @@ impl std::fmt::Display for Run {
             "exit {:?}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
         )
-    }
-}
-
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap().to_str().unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 
@@ -300,7 +291,10 @@ fn refuses_an_export_inside_the_workspace_and_an_unknown_client() {
 // End to end: the client's own binary against the mock Shopify and a real database.
 
 /// Where the generated clients are built: one target directory for every offboarding test and
-/// run, so the client crates' dependencies are built once. Not the live attestation's
+/// run, so the client crates' dependencies are built once, and the clients themselves once for
+/// as long as `examples/consultancy`'s files stay as they are (every test's copy keeps their
+/// times, and nothing else builds them here; the standalone test's edited manifest is newer and
+/// its own profile rebuilds that crate). Not the live attestation's
 /// (`target/consultancy`): its clients are named `acme` too but differ (their `client.toml` is
 /// built in), and a binary is named after its crate in a target directory.
 fn client_target_dir() -> Utf8PathBuf {
