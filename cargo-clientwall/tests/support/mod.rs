@@ -143,6 +143,34 @@ pub fn copy_tree_keeping_mtimes(from: &Utf8Path, to: &Utf8Path) {
     }
 }
 
+/// Every file under `tree` byte for byte the same as its counterpart under `original` takes that
+/// file's modification time; the others keep theirs. A generated client the same as the
+/// example's is then, to cargo, the example's sources wherever it lies (see
+/// [`copy_tree_keeping_mtimes`]), and a file that differs still rebuilds it.
+pub fn same_files_take_original_mtimes(tree: &Utf8Path, original: &Utf8Path) {
+    for entry in walkdir::WalkDir::new(tree) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(tree).unwrap();
+        let counterpart = original.as_std_path().join(relative);
+        let (Ok(ours), Ok(theirs)) = (std::fs::read(entry.path()), std::fs::read(&counterpart))
+        else {
+            continue;
+        };
+        if ours == theirs {
+            let modified = std::fs::metadata(&counterpart).unwrap().modified().unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+        }
+    }
+}
+
 /// A fake Shopify token, assembled here so no file in the repository holds one.
 pub fn fake_shopify_token() -> String {
     format!("shp{}_{}", "at", "0123456789abcdef".repeat(2))
