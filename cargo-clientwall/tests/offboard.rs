@@ -6,8 +6,8 @@ use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
 
-use crate::support::copy_tree_keeping_mtimes;
 use crate::support::postgres::PgClient;
+use crate::support::{WithoutCargoTestEnv, copy_tree_keeping_mtimes};
 
 fn repo_root() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,12 +92,14 @@ impl Workspace {
         self.git(&["commit", "-q", "-m", message]);
     }
 
+    /// The offboarding builds and runs the client's binary with cargo: without the test's own
+    /// cargo variables, as every other build in the client target directory.
     fn offboard(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::cargo_bin("cargo-clientwall")
-            .unwrap()
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
             .current_dir(&self.root)
             .args(["clientwall", "offboard"])
             .args(args)
+            .without_cargo_test_env()
             .envs(env.iter().copied())
             .output()
             .unwrap();
@@ -324,6 +326,7 @@ impl Mock {
             .args(["--orders", &orders.to_string()])
             .args(["--customers", &customers.to_string()])
             .env("CARGO_TARGET_DIR", client_target_dir())
+            .without_cargo_test_env()
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -429,6 +432,7 @@ fn client(ws: &Workspace, client: &str, args: &[&str], env: &Env) -> Run {
         .arg(ws.root.join(format!("clients/{client}/Cargo.toml")))
         .arg("--")
         .args(args)
+        .without_cargo_test_env()
         .envs(env.pairs())
         .current_dir(&ws.root)
         .output()
@@ -1097,10 +1101,10 @@ fn the_last_client_under_a_glob_leaves_the_check_to_the_next_client() {
 fn an_offboarding_started_inside_the_client_finishes() {
     let ws = Workspace::new();
     let (_data, db) = data_dir();
-    let output = Command::cargo_bin("cargo-clientwall")
-        .unwrap()
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
         .current_dir(ws.root.join("clients/acme/src"))
         .args(["clientwall", "offboard", "acme", "--yes"])
+        .without_cargo_test_env()
         .envs(Env::new(vec![("ACME_DATABASE_PATH".into(), db.to_string())]).pairs())
         .output()
         .unwrap();
