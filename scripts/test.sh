@@ -151,7 +151,18 @@ suite "start a TLS front for PostgreSQL on loopback" setup_postgres_tls
 # (cargo's own waits: links, the last crates of the graph) and not the tests.
 suite "cargo test --workspace: compile" cargo test --workspace --locked --no-run
 suite "set up cargo-generate (under target/tools; waited for)" setup_cargo_generate
-suite "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
+
+# The workspace's tests run as two cargo invocations side by side, so that both cores stay busy
+# (one binary's tests at a time, each binary's long tail would leave a core idle): the generator's
+# integration tests (named by the modules below: libtest's filters match these, and `--skip`
+# their complement, so every test runs in exactly one of the two), followed by the example
+# consultancy's generation, fmt and clippy; beside them, every other test of the workspace.
+# Both use the same build (the same packages, so the same features), and cargo holds no lock
+# while tests run. The generated clients' own tests come after both: they run the binary in
+# target/consultancy that the front door's live-attestation tests build.
+generator_tests=(all_or_nothing:: new_client:: post_check:: readme:: stock_cargo_generate:: upgrade_cases::)
+skip_generator_tests=()
+for module in "${generator_tests[@]}"; do skip_generator_tests+=(--skip "$module"); done
 
 consultancy_is_generated() {
   local fresh
@@ -162,13 +173,39 @@ consultancy_is_generated() {
     cargo run -q --locked -p clientwall-generator --bin new-client -- globex --workspace "$fresh" --database postgres --display-name "Globex Home" --no-check >/dev/null &&
     diff -r -x Cargo.lock -x .new-client.lock -x target "$fresh" examples/consultancy
 }
-suite "examples/consultancy is what new-client generates today" consultancy_is_generated
 
-suite "the generated clients are clean code: cargo fmt, as generated" \
-  cargo fmt --manifest-path examples/consultancy/Cargo.toml --all -- --check
-suite "the generated clients are clean code: cargo clippy, as generated" \
-  cargo clippy --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy \
-  --all-targets -- -D warnings
+# The lane beside: its suites' output goes to a file, printed when it is waited for; what passed
+# and failed goes to two more.
+beside=$(mktemp -d)
+cleanup+=("rm -rf '$beside'")
+(
+  passed=()
+  failed=()
+  suite "cargo test --workspace: the generator's integration tests (${generator_tests[*]})" \
+    cargo test --workspace --locked --no-fail-fast -- "${generator_tests[@]}"
+  suite "examples/consultancy is what new-client generates today" consultancy_is_generated
+  suite "the generated clients are clean code: cargo fmt, as generated" \
+    cargo fmt --manifest-path examples/consultancy/Cargo.toml --all -- --check
+  suite "the generated clients are clean code: cargo clippy, as generated" \
+    cargo clippy --locked --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy \
+    --all-targets -- -D warnings
+  printf '%s\n' "${passed[@]}" >"$beside/passed"
+  printf '%s\n' "${failed[@]}" >"$beside/failed"
+) >"$beside/log" 2>&1 &
+beside_pid=$!
+cleanup+=("kill $beside_pid 2>/dev/null")
+
+suite "cargo test --workspace: every other test (beside the lane above)" \
+  cargo test --workspace --locked --no-fail-fast -- "${skip_generator_tests[@]}"
+
+wait "$beside_pid"
+echo "== the lane beside, as it ran:"
+cat "$beside/log"
+while IFS= read -r name; do [ -n "$name" ] && passed+=("$name"); done <"$beside/passed"
+while IFS= read -r name; do [ -n "$name" ] && failed+=("$name"); done <"$beside/failed"
+if [ ! -s "$beside/passed" ] && [ ! -s "$beside/failed" ]; then
+  failed+=("the lane beside (it stopped before recording its suites)")
+fi
 
 suite "the generated clients' own tests (acme: SQLite, globex: PostgreSQL, with TLS)" \
   cargo test --locked --no-fail-fast --manifest-path examples/consultancy/Cargo.toml --target-dir target/consultancy

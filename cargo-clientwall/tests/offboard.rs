@@ -7,6 +7,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use std::collections::BTreeMap;
 
 use crate::support::postgres::PgClient;
+use crate::support::{WithoutCargoTestEnv, copy_tree_keeping_mtimes};
 
 fn repo_root() -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +58,9 @@ impl Workspace {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
         let example = repo_root().join("examples/consultancy");
-        copy_dir(&example.join("clients"), &root.join("clients"));
+        // The clients' files keep their times: every test's copy reuses the one build of
+        // them in the shared target directory (`client_target_dir`).
+        copy_tree_keeping_mtimes(&example.join("clients"), &root.join("clients"));
         std::fs::copy(example.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
         std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
         let workspace = Workspace { _dir: dir, root };
@@ -89,12 +92,14 @@ impl Workspace {
         self.git(&["commit", "-q", "-m", message]);
     }
 
+    /// The offboarding builds and runs the client's binary with cargo: without the test's own
+    /// cargo variables, as every other build in the client target directory.
     fn offboard(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::cargo_bin("cargo-clientwall")
-            .unwrap()
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
             .current_dir(&self.root)
             .args(["clientwall", "offboard"])
             .args(args)
+            .without_cargo_test_env()
             .envs(env.iter().copied())
             .output()
             .unwrap();
@@ -119,18 +124,6 @@ impl std::fmt::Display for Run {
             "exit {:?}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
         )
-    }
-}
-
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap().to_str().unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 
@@ -300,7 +293,10 @@ fn refuses_an_export_inside_the_workspace_and_an_unknown_client() {
 // End to end: the client's own binary against the mock Shopify and a real database.
 
 /// Where the generated clients are built: one target directory for every offboarding test and
-/// run, so the client crates' dependencies are built once. Not the live attestation's
+/// run, so the client crates' dependencies are built once, and the clients themselves once for
+/// as long as `examples/consultancy`'s files stay as they are (every test's copy keeps their
+/// times, and nothing else builds them here; the standalone test's edited manifest is newer and
+/// its own profile rebuilds that crate). Not the live attestation's
 /// (`target/consultancy`): its clients are named `acme` too but differ (their `client.toml` is
 /// built in), and a binary is named after its crate in a target directory.
 fn client_target_dir() -> Utf8PathBuf {
@@ -330,6 +326,7 @@ impl Mock {
             .args(["--orders", &orders.to_string()])
             .args(["--customers", &customers.to_string()])
             .env("CARGO_TARGET_DIR", client_target_dir())
+            .without_cargo_test_env()
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -435,6 +432,7 @@ fn client(ws: &Workspace, client: &str, args: &[&str], env: &Env) -> Run {
         .arg(ws.root.join(format!("clients/{client}/Cargo.toml")))
         .arg("--")
         .args(args)
+        .without_cargo_test_env()
         .envs(env.pairs())
         .current_dir(&ws.root)
         .output()
@@ -1103,10 +1101,10 @@ fn the_last_client_under_a_glob_leaves_the_check_to_the_next_client() {
 fn an_offboarding_started_inside_the_client_finishes() {
     let ws = Workspace::new();
     let (_data, db) = data_dir();
-    let output = Command::cargo_bin("cargo-clientwall")
-        .unwrap()
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-clientwall"))
         .current_dir(ws.root.join("clients/acme/src"))
         .args(["clientwall", "offboard", "acme", "--yes"])
+        .without_cargo_test_env()
         .envs(Env::new(vec![("ACME_DATABASE_PATH".into(), db.to_string())]).pairs())
         .output()
         .unwrap();

@@ -116,6 +116,61 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Copy the tree `from` to `to` (created), every file keeping its modification time.
+///
+/// For the generated clients the end-to-end tests build with real cargo in a shared target
+/// directory: cargo decides a crate is fresh by comparing its source files' modification times
+/// with its last build's, not by their paths, so a verbatim copy that keeps them (like
+/// `cp --preserve=timestamps`) reuses the build of the same sources wherever they were copied to,
+/// while a file written since (an edit, an upgrade) is newer and rebuilds the crate. Only sound
+/// where every build of these crates in that target directory is of the same sources.
+pub fn copy_tree_keeping_mtimes(from: &Utf8Path, to: &Utf8Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap().to_str().unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            let modified = entry.metadata().unwrap().modified().unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&target)
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+        }
+    }
+}
+
+/// Every file under `tree` byte for byte the same as its counterpart under `original` takes that
+/// file's modification time; the others keep theirs. A generated client the same as the
+/// example's is then, to cargo, the example's sources wherever it lies (see
+/// [`copy_tree_keeping_mtimes`]), and a file that differs still rebuilds it.
+pub fn same_files_take_original_mtimes(tree: &Utf8Path, original: &Utf8Path) {
+    for entry in walkdir::WalkDir::new(tree) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(tree).unwrap();
+        let counterpart = original.as_std_path().join(relative);
+        let (Ok(ours), Ok(theirs)) = (std::fs::read(entry.path()), std::fs::read(&counterpart))
+        else {
+            continue;
+        };
+        if ours == theirs {
+            let modified = std::fs::metadata(&counterpart).unwrap().modified().unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+        }
+    }
+}
+
 /// A fake Shopify token, assembled here so no file in the repository holds one.
 pub fn fake_shopify_token() -> String {
     format!("shp{}_{}", "at", "0123456789abcdef".repeat(2))
