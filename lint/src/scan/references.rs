@@ -179,20 +179,14 @@ pub fn find(tokens: &[Spanned], file: &Path, crate_dir: &Path, build_script: boo
     let bindings = build_script.then(|| Bindings::collect(tokens, &closes));
     let aliases = macro_aliases(tokens);
     let expression_macros = expression_macros(tokens, &closes);
-    let eval = Evaluator {
+    let eval = Evaluator::new(
         tokens,
         crate_dir,
-        bindings: bindings.as_ref(),
-        closes: &closes,
-        aliases: &aliases,
-        depth: Cell::new(0),
-        steps: Cell::new(0),
-        budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
-        exhausted: Cell::new(false),
-        evaluating: std::cell::RefCell::new(Vec::new()),
-        out_dir: std::cell::OnceCell::new(),
-        expression_macros: &expression_macros,
-    };
+        bindings.as_ref(),
+        &closes,
+        &aliases,
+        &expression_macros,
+    );
     for (i, token) in tokens.iter().enumerate() {
         let Token::Ident(name) = &token.token else {
             continue;
@@ -318,20 +312,14 @@ pub fn proc_macro_reads(text: &str, crate_dir: &Path, home_dir: &Path) -> Found 
         .ancestors()
         .take_while(|dir| dir.starts_with(&cwd))
     {
-        let eval = Evaluator {
+        let eval = Evaluator::new(
             tokens,
-            crate_dir: manifest_dir,
-            bindings: Some(&bindings),
-            closes: &closes,
-            aliases: &aliases,
-            depth: Cell::new(0),
-            steps: Cell::new(0),
-            budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
-            exhausted: Cell::new(false),
-            evaluating: std::cell::RefCell::new(Vec::new()),
-            out_dir: std::cell::OnceCell::new(),
-            expression_macros: &expression_macros,
-        };
+            manifest_dir,
+            Some(&bindings),
+            &closes,
+            &aliases,
+            &expression_macros,
+        );
         let mut reads: Vec<Reference> = (0..tokens.len())
             .flat_map(|i| file_system_call(&eval, i, &cwd, Via::ProcMacro))
             .collect();
@@ -1002,6 +990,33 @@ struct Evaluator<'t, 'a> {
     out_dir: std::cell::OnceCell<super::out_dir::OutDir>,
     /// The file's own argument-less one-arm `macro_rules!` ([`expression_macros`]).
     expression_macros: &'t HashMap<&'a str, usize>,
+}
+
+impl<'t, 'a> Evaluator<'t, 'a> {
+    /// An evaluator over one file's tokens, with a step budget that grows with the file.
+    fn new(
+        tokens: &'t [Spanned<'a>],
+        crate_dir: &'t Path,
+        bindings: Option<&'t Bindings<'a>>,
+        closes: &'t [Option<usize>],
+        aliases: &'t HashMap<&'a str, &'static str>,
+        expression_macros: &'t HashMap<&'a str, usize>,
+    ) -> Self {
+        Evaluator {
+            tokens,
+            crate_dir,
+            bindings,
+            closes,
+            aliases,
+            depth: Cell::new(0),
+            steps: Cell::new(0),
+            budget: STEP_BUDGET.saturating_add(tokens.len().saturating_mul(64)),
+            exhausted: Cell::new(false),
+            evaluating: std::cell::RefCell::new(Vec::new()),
+            out_dir: std::cell::OnceCell::new(),
+            expression_macros,
+        }
+    }
 }
 
 impl Evaluator<'_, '_> {
